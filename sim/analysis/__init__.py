@@ -1,0 +1,1 @@
+"""Analysis of simulation outcomes: exact aggregates, intervals, survival and summaries."""

@@ -1,0 +1,101 @@
+"""Terminal tables (rich) of experiment summaries."""
+
+from __future__ import annotations
+
+from rich.table import Table
+
+from sim.analysis.aggregate import AGREEMENT_TYPES, STATUSES
+
+
+def label(name: str) -> str:
+    """Human-readable label of a status, agreement type or issue name."""
+    return name.replace("_", " ").capitalize()
+
+
+def format_percent(entry: dict | None) -> str:
+    """Share with its interval, e.g. '18.3% (16.1–20.6)'; an em dash when undefined."""
+    if not entry or entry.get("share") is None:
+        return "—"
+    text = f"{100 * entry['share']:.1f}%"
+    if entry.get("low") is not None and entry.get("high") is not None:
+        text += f" ({100 * entry['low']:.1f}–{100 * entry['high']:.1f})"
+    return text
+
+
+def format_weeks(weeks: dict) -> str:
+    """Median weeks to first agreement with its interquartile range, e.g. '23 (12–41)'."""
+    if weeks.get("median") is None:
+        return "no agreement"
+    return f"{weeks['median']} ({weeks['q25']}–{weeks['q75']})"
+
+
+def format_terms(value: float | None) -> str:
+    """A term on the 0-1 issue scale, to two decimals; an em dash when none was agreed."""
+    return "—" if value is None else f"{value:.2f}"
+
+
+def outcome_table(summary: dict, title: str) -> Table:
+    """Table of one experiment's outcomes with 95% intervals, from `summarise`'s dict."""
+    confidence = round(100 * summary.get("confidence", 0.95))
+    table = Table(title=title, caption=f"n = {summary['n']} replications, "
+                  f"horizon {summary['horizon']} weeks; {confidence}% Wilson intervals")
+    table.add_column("Outcome", style="bold")
+    table.add_column(f"Share ({confidence}% interval)", justify="right")
+
+    table.add_section()
+    table.add_row("[italic]Status at the horizon[/italic]", "")
+    for status in STATUSES:
+        table.add_row(f"  {label(status)}", format_percent(summary["status_at_horizon"][status]))
+
+    table.add_section()
+    table.add_row("[italic]First agreement[/italic]", "")
+    for kind in AGREEMENT_TYPES:
+        table.add_row(f"  {label(kind)}", format_percent(summary["first_agreement"][kind]))
+
+    table.add_section()
+    weeks = summary["weeks_to_first_agreement"]
+    table.add_row("Weeks to first agreement, median (IQR)", format_weeks(weeks))
+    table.add_row("Truces broken down (of those with an agreement)",
+                  format_percent(summary["truce_broken_down"]))
+    if summary.get("mean_breakdowns") is not None:
+        table.add_row("Mean breakdowns per replication", f"{summary['mean_breakdowns']:.2f}")
+
+    if summary["issues"]:
+        table.add_section()
+        table.add_row("[italic]Median agreed terms (0–1 scale): settlements / all agreements[/italic]", "")
+        terms = summary["median_terms"]
+        for issue in summary["issues"]:
+            table.add_row(
+                f"  {label(issue)}",
+                f"{format_terms(terms['settlement'][issue])} / "
+                f"{format_terms(terms['any_agreement'][issue])}",
+            )
+    return table
+
+
+def comparison_table(summaries: dict[str, dict], title: str = "Scenario comparison") -> Table:
+    """Table with one row per scenario and its outcome shares (with intervals) as columns."""
+    table = Table(
+        title=title,
+        caption="Status shares at the horizon, 95% Wilson intervals; weeks to first "
+        "agreement as median (IQR); truces broken down among runs with an agreement",
+    )
+    # Narrow terminals wrap a share's interval onto a second line, never truncate it.
+    share_width = len("(23.5–27.3)")
+    table.add_column("Scenario", style="bold", overflow="fold")
+    table.add_column("n", justify="right", no_wrap=True)
+    for status in STATUSES:
+        table.add_column(label(status), justify="right", overflow="fold", min_width=share_width)
+    table.add_column("Any agreement", justify="right", overflow="fold", min_width=share_width)
+    table.add_column("Weeks", justify="right", overflow="fold", min_width=len("(14–39)"))
+    table.add_column("Broken down", justify="right", overflow="fold", min_width=share_width)
+    for name, summary in summaries.items():
+        table.add_row(
+            name,
+            str(summary["n"]),
+            *(format_percent(summary["status_at_horizon"][s]) for s in STATUSES),
+            format_percent(summary.get("any_agreement")),
+            format_weeks(summary["weeks_to_first_agreement"]),
+            format_percent(summary["truce_broken_down"]),
+        )
+    return table

@@ -1,0 +1,28 @@
+"""Errors about user input: one line naming the file, the field path and what was expected."""
+
+from __future__ import annotations
+
+
+class InputError(Exception):
+    """Bad user input. `str()` is the one line the command line prints (exit code 2)."""
+
+    def __init__(self, file: str | None, path: str | None, message: str):
+        self.file = file
+        self.path = path
+        self.message = message
+        super().__init__(self.line())
+
+    def line(self) -> str:
+        where = ": ".join(p for p in (self.file, self.path) if p)
+        return f"{where}: {self.message}" if where else self.message
+
+
+def dotted(path) -> str:
+    """A field path as `a.b[2].c` from a tuple of keys and indices."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out

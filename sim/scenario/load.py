@@ -1,0 +1,239 @@
+"""Load scenario files: TOML, `extends` with deep merge, `--set` overrides, one-line errors."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+import typing
+from dataclasses import dataclass, field
+from difflib import get_close_matches
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from sim.errors import InputError, dotted
+from sim.scenario.schema import Scenario, ScenarioPathError
+
+
+@dataclass
+class LoadedScenario:
+    """A validated scenario with where it came from."""
+
+    scenario: Scenario
+    path: Path
+    document: dict[str, Any]  # the merged document, before validation
+    chain: list[Path] = field(default_factory=list)  # the file, then what it extends, ...
+
+    @property
+    def hash(self) -> str:
+        """SHA-256 of the resolved scenario (canonical JSON)."""
+        return scenario_hash(self.scenario)
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """SHA-256 of a scenario's canonical JSON form."""
+    text = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Parse one TOML file; syntax errors become one-line InputErrors with line and column."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(str(path), None, "expected an existing scenario file: not found") from None
+    except IsADirectoryError:
+        raise InputError(str(path), None, "expected a scenario file, got a folder") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(str(path), None, f"cannot be read: {exc}") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(str(path), None, f"TOML syntax error: {exc}") from None
+
+
+def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """`over` merged into `base`: tables merge key by key, anything else (and distributions) replaces."""
+    out = dict(base)
+    for key, value in over.items():
+        old = out.get(key)
+        if isinstance(old, dict) and isinstance(value, dict) and "dist" not in value and "dist" not in old:
+            out[key] = deep_merge(old, value)
+        else:
+            out[key] = value
+    return out
+
+
+def resolve_document(path: Path, _stack: tuple[Path, ...] = ()) -> tuple[dict[str, Any], list[Path]]:
+    """The merged document of `path` and the chain of files it extends."""
+    path = path.resolve()
+    doc = read_toml(path)
+    chain = [path]
+    parent = doc.get("extends")
+    if parent is None:
+        return doc, chain
+    if not isinstance(parent, str):
+        raise InputError(str(path), "extends", f"expected a file name (string), got {parent!r}")
+    target = (path.parent / parent).resolve()
+    if target in _stack + (path,):
+        cycle = " -> ".join(p.name for p in (*_stack, path, target))
+        raise InputError(str(path), "extends", f"expected no cycle of extends, got {cycle}")
+    if not target.is_file():
+        raise InputError(str(path), "extends", f"expected an existing scenario file, {parent!r} not found")
+    base, base_chain = resolve_document(target, _stack + (path,))
+    merged = deep_merge(base, doc)
+    if "name" not in doc:
+        merged["name"] = path.stem
+    return merged, chain + base_chain
+
+
+def parse_set(expr: str) -> tuple[list[str], Any]:
+    """Split `dotted.path=value`; the value is read as a TOML value, else as a bare string."""
+    if "=" not in expr:
+        raise InputError("--set", expr, "expected dotted.path=value")
+    key, raw = expr.split("=", 1)
+    parts = key.strip().split(".")
+    if not all(parts):
+        raise InputError("--set", key, "expected a dotted path like actors.us.aid_policy")
+    raw = raw.strip()
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw
+    return parts, value
+
+
+def apply_sets(doc: dict[str, Any], sets: list[str]) -> tuple[dict[str, Any], list[tuple[str, ...]]]:
+    """Apply `--set` overrides to a document; returns it and the paths that were set."""
+    doc = _copy(doc)
+    paths = []
+    for expr in sets:
+        parts, value = parse_set(expr)
+        node = doc
+        for i, part in enumerate(parts[:-1]):
+            nxt = node.get(part) if isinstance(node, dict) else None
+            if nxt is None:
+                nxt = node[part] = {}
+            if not isinstance(nxt, dict):
+                raise InputError("--set", ".".join(parts), f"expected a table at {'.'.join(parts[: i + 1])}, which holds a value")
+            node = nxt
+        old = node.get(parts[-1])
+        if isinstance(old, dict) and isinstance(value, dict) and "dist" not in value:
+            value = deep_merge(old, value)
+        node[parts[-1]] = value
+        paths.append(tuple(parts))
+    return doc, paths
+
+
+def _copy(obj):
+    if isinstance(obj, dict):
+        return {k: _copy(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_copy(v) for v in obj]
+    return obj
+
+
+def validate_document(doc: dict[str, Any], file: str, set_paths: list[tuple[str, ...]] = ()) -> Scenario:
+    """Validate a merged document; the first problem becomes a one-line InputError."""
+    try:
+        return Scenario.model_validate(doc)
+    except ValidationError as exc:
+        errors = exc.errors()
+        err = errors[0]
+        loc = tuple(err["loc"])
+        message = err["msg"]
+        ctx = err.get("ctx") or {}
+        cause = ctx.get("error")
+        if isinstance(cause, ScenarioPathError):
+            loc, message = tuple(cause.path), cause.message
+        elif err["type"] == "extra_forbidden":
+            choices = _fields_at(Scenario, loc[:-1])
+            hint = get_close_matches(str(loc[-1]), choices, n=1)
+            message = f"unknown key {loc[-1]!r}" + (f" (did you mean {hint[0]!r}?)" if hint else f" (expected one of: {', '.join(choices)})")
+        elif err["type"] == "missing":
+            message = "expected this field, which is missing"
+        else:
+            message = _expected(message, err)
+        message = message.removeprefix("Value error, ")
+        source = "--set" if any(loc[: len(p)] == p or p[: len(loc)] == loc for p in set_paths if loc) else file
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise InputError(source, dotted(loc) or None, message + more) from None
+    except ScenarioPathError as exc:
+        raise InputError(file, dotted(exc.path), exc.message) from None
+
+
+def _expected(message: str, err: dict) -> str:
+    text = message.removeprefix("Value error, ")
+    if text.startswith("expected"):
+        return text
+    got = err.get("input")
+    return f"expected: {text[0].lower() + text[1:]}" + (f", got {got!r}" if not isinstance(got, (dict, list)) else "")
+
+
+def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:
+    """Field names of the model class found by walking `loc` from `model` (for did-you-mean)."""
+    annotation: Any = model
+    for part in loc:
+        annotation = _unwrap(annotation)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            info = annotation.model_fields.get(str(part))
+            if info is None:
+                return []
+            annotation = info.annotation
+        elif typing.get_origin(annotation) is dict:
+            annotation = typing.get_args(annotation)[1]
+        else:
+            return []
+    annotation = _unwrap(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return list(annotation.model_fields)
+    return []
+
+
+def _unwrap(annotation: Any) -> Any:
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+            annotation = models[0] if len(models) == 1 else args[0]
+            if annotation is args[0] and not models:
+                return annotation
+        else:
+            return annotation
+
+
+def load_scenario(path: str | Path, sets: list[str] = ()) -> LoadedScenario:
+    """Read, merge, override and validate a scenario file."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(str(path), None, "expected an existing scenario file: not found")
+    doc, chain = resolve_document(path)
+    if "name" not in doc:
+        doc["name"] = path.stem
+    doc, set_paths = apply_sets(doc, list(sets))
+    scenario = validate_document(doc, str(path), set_paths)
+    # Derivation problems (conflicting red lines) are input errors too: surface them now.
+    from sim.scenario.derive import derive
+
+    try:
+        derive(scenario)
+    except ScenarioPathError as exc:
+        raise InputError(str(path), dotted(exc.path), exc.message) from None
+    return LoadedScenario(scenario, path, doc, chain)
+
+
+def scenario_files(target: str | Path) -> list[Path]:
+    """A scenario file, or every `*.toml` scenario directly inside a folder (sorted, baseline first)."""
+    target = Path(target)
+    if target.is_dir():
+        files = sorted(p for p in target.glob("*.toml"))
+        files.sort(key=lambda p: (p.stem != "baseline", p.stem))
+        if not files:
+            raise InputError(str(target), None, "expected a scenario file or a folder holding *.toml scenarios")
+        return files
+    return [target]

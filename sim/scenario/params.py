@@ -1,0 +1,200 @@
+"""Numeric parameters declared once: bounds, unit, description, and optional distributions.
+
+Any numeric field of a scenario may be a plain number or a distribution table, drawn once
+per replication: `{dist = "beta", mean = 0.3, sd = 0.1}`, `{dist = "uniform", low, high}`,
+`{dist = "triangular", low, mode, high}` or `{dist = "normal", mean, sd}` (truncated to the
+field's bounds). A field is declared with `num(lo, hi, unit, description)` and the bounds,
+unit and description then reach the validation, the JSON Schema, `sim inspect` and the
+hypothesis strategies from that one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, Union
+
+import numpy as np
+from pydantic import AfterValidator, BaseModel, ValidationError, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from scipy import stats
+
+
+class StrictModel(BaseModel):
+    """Base of every scenario table: unknown keys are errors, values are validated on assignment."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class Beta(StrictModel):
+    """Beta distribution given by its mean and standard deviation, scaled to the field's bounds."""
+
+    dist: Literal["beta"]
+    mean: float
+    sd: float = Field(gt=0)
+
+
+class Uniform(StrictModel):
+    """Uniform distribution on [low, high]."""
+
+    dist: Literal["uniform"]
+    low: float
+    high: float
+
+
+class Triangular(StrictModel):
+    """Triangular distribution on [low, high] with its mode."""
+
+    dist: Literal["triangular"]
+    low: float
+    mode: float
+    high: float
+
+
+class Normal(StrictModel):
+    """Normal distribution truncated to the field's bounds."""
+
+    dist: Literal["normal"]
+    mean: float
+    sd: float = Field(gt=0)
+
+
+Distribution = Annotated[Union[Beta, Uniform, Triangular, Normal], Field(discriminator="dist")]
+_DIST_KINDS = {"beta": Beta, "uniform": Uniform, "triangular": Triangular, "normal": Normal}
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """Bounds and unit of a numeric field (kept in the field's metadata)."""
+
+    lo: float
+    hi: float
+    unit: str
+    integer: bool = False
+
+
+def _parse_number(value: Any) -> Any:
+    """Accept a number or a distribution table; anything else is a type error."""
+    if isinstance(value, bool):
+        raise ValueError("expected a number or a distribution table like {dist = \"beta\", mean = 0.5, sd = 0.1}")
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, dict):
+        kind = value.get("dist")
+        if kind not in _DIST_KINDS:
+            raise ValueError(
+                f"expected dist to be one of {', '.join(_DIST_KINDS)}, got {kind!r}"
+            )
+        try:
+            return _DIST_KINDS[kind].model_validate(value)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join(str(x) for x in err["loc"])
+            raise ValueError(f"in the {kind} distribution, {where}: {err['msg']}") from None
+    if isinstance(value, (Beta, Uniform, Triangular, Normal)):
+        return value
+    raise ValueError(f"expected a number or a distribution table, got {type(value).__name__} {value!r}")
+
+
+def _check_bounds(bounds: Bounds):
+    def check(value: Any) -> Any:
+        lo, hi = bounds.lo, bounds.hi
+        span = f"[{lo:g}, {hi:g}] {bounds.unit}"
+        if isinstance(value, float):
+            if not np.isfinite(value) or value < lo or value > hi:
+                raise ValueError(f"expected a value in {span}, got {value:g}")
+            if bounds.integer and value != int(value):
+                raise ValueError(f"expected a whole number in {span}, got {value:g}")
+            return value
+        if isinstance(value, Beta):
+            m, s = value.mean, value.sd
+            if not lo < m < hi:
+                raise ValueError(f"expected a beta mean strictly inside {span}, got {m:g}")
+            if s * s >= (m - lo) * (hi - m):
+                raise ValueError(
+                    f"expected a beta sd below {np.sqrt((m - lo) * (hi - m)):.4g} for mean {m:g} on {span}, got {s:g}"
+                )
+        elif isinstance(value, (Uniform, Triangular)):
+            mode = value.mode if isinstance(value, Triangular) else value.low
+            if not lo <= value.low <= mode <= value.high <= hi or value.low == value.high:
+                raise ValueError(f"expected low <= mode <= high inside {span} with low < high")
+        elif isinstance(value, Normal):
+            if not lo <= value.mean <= hi:
+                raise ValueError(f"expected a normal mean inside {span}, got {value.mean:g}")
+        return value
+
+    return check
+
+
+def _json_schema(bounds: Bounds, description: str) -> dict:
+    number = {"type": "number", "minimum": bounds.lo, "maximum": bounds.hi}
+    return {
+        "description": f"{description} Unit: {bounds.unit}. A number or a distribution table.",
+        "x-unit": bounds.unit,
+        "anyOf": [number, {"$ref": "#/$defs/Distribution"}],
+    }
+
+
+def num(lo: float, hi: float, unit: str, description: str, integer: bool = False):
+    """Declare a numeric field: bounds, unit and description, once."""
+    bounds = Bounds(float(lo), float(hi), unit, integer)
+    return Annotated[
+        Any,
+        BeforeValidator(_parse_number),
+        AfterValidator(_check_bounds(bounds)),
+        WithJsonSchema(_json_schema(bounds, description)),
+        Field(description=description),
+        bounds,
+    ]
+
+
+def field_bounds(model: type[BaseModel], name: str) -> Bounds | None:
+    """The Bounds declared for field `name` of `model`, or None for non-numeric fields."""
+    for meta in model.model_fields[name].metadata:
+        if isinstance(meta, Bounds):
+            return meta
+    return None
+
+
+def is_random(value: Any) -> bool:
+    """Whether a numeric field holds a distribution rather than a fixed number."""
+    return isinstance(value, (Beta, Uniform, Triangular, Normal))
+
+
+def mean_of(value: Any, bounds: Bounds) -> float:
+    """The mean of a number or distribution (before truncation for normals), for display."""
+    if isinstance(value, float):
+        return value
+    if isinstance(value, (Beta, Normal)):
+        return value.mean
+    if isinstance(value, Uniform):
+        return (value.low + value.high) / 2
+    return (value.low + value.mode + value.high) / 3
+
+
+def quantile(value: Any, bounds: Bounds, u: np.ndarray) -> np.ndarray:
+    """Transform uniforms `u` into draws of `value` by inversion (a number gives a constant)."""
+    lo, hi = bounds.lo, bounds.hi
+    if isinstance(value, float):
+        out = np.full(u.shape, value)
+    elif isinstance(value, Beta):
+        m = (value.mean - lo) / (hi - lo)
+        s = value.sd / (hi - lo)
+        k = m * (1 - m) / (s * s) - 1
+        out = lo + (hi - lo) * stats.beta.ppf(u, m * k, (1 - m) * k)
+    elif isinstance(value, Uniform):
+        out = value.low + (value.high - value.low) * u
+    elif isinstance(value, Triangular):
+        a, c, b = value.low, value.mode, value.high
+        f = (c - a) / (b - a)
+        out = np.where(
+            u < f,
+            a + np.sqrt(u * (b - a) * (c - a)),
+            b - np.sqrt((1 - u) * (b - a) * (b - c)),
+        )
+    else:
+        a = (lo - value.mean) / value.sd
+        b = (hi - value.mean) / value.sd
+        out = stats.truncnorm.ppf(u, a, b, loc=value.mean, scale=value.sd)
+    out = np.clip(out, lo, hi)
+    if bounds.integer:
+        out = np.round(out)
+    return out

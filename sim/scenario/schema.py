@@ -1,0 +1,265 @@
+"""The scenario format: pydantic models of every table of a scenario file.
+
+Every numeric field is declared once with `num(lo, hi, unit, description)`; unknown keys
+are errors (`extra="forbid"`). Cross-references (a statement's actor and issue, a stance on
+the issue's scale, a `sources` entry naming a field) are checked in the model validators
+so that errors carry the path of the offending field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from sim.scenario.params import StrictModel, num
+
+ACTOR_IDS = ("us", "russia", "ukraine", "europe", "turkey")
+BELLIGERENTS = ("russia", "ukraine")
+MEDIATORS = ("us", "turkey")
+
+Probability = num(0, 1, "probability", "A probability.")
+Unit = num(0, 1, "issue scale (0-1)", "A point on an issue's 0-1 scale.")
+
+
+class Issue(StrictModel):
+    """A negotiation dimension: a 0-1 scale with named anchor points."""
+
+    label: str
+    description: str = ""
+    anchors: dict[str, float] = Field(
+        description="Named points of the scale, e.g. {front_frozen = 0.5}; stances may name them."
+    )
+    status_quo: Unit = Field(0.5, description="Where the issue stands while no agreement settles it.")
+
+    @field_validator("anchors")
+    @classmethod
+    def _anchors_on_scale(cls, anchors: dict[str, float]) -> dict[str, float]:
+        if not anchors:
+            raise ValueError("expected at least one named anchor point")
+        for name, value in anchors.items():
+            if not 0.0 <= value <= 1.0:
+                raise PydanticCustomError("anchor", "expected anchor {name} in [0, 1], got {value}", {"name": name, "value": value})
+        return anchors
+
+
+class Statement(StrictModel):
+    """A public statement that places an actor on an issue, with its source."""
+
+    actor: str = Field(description="Actor id: us, russia, ukraine, europe or turkey.")
+    speaker: str
+    date: dt.date
+    source: str = Field(min_length=1)
+    quote: str = Field(min_length=1, description="The statement or a close paraphrase of it.")
+    issue: str
+    stance: float | str = Field(description="An anchor name of the issue or a value in [0, 1].")
+    strength: Literal["preference", "priority", "red_line"]
+    rejects: Literal["below", "above"] | None = Field(
+        None, description="For a red line: which side of the stance the actor will not accept."
+    )
+    reported: bool = Field(False, description="Known only second-hand (the original was not seen): widens the spread.")
+
+    @model_validator(mode="after")
+    def _red_line_has_side(self) -> "Statement":
+        if self.strength == "red_line" and self.rejects is None:
+            raise PydanticCustomError("red_line", "expected rejects = \"below\" or \"above\" for a red line")
+        if self.strength != "red_line" and self.rejects is not None:
+            raise PydanticCustomError("red_line", "rejects is only meaningful with strength = \"red_line\"")
+        return self
+
+
+class IssueOverride(StrictModel):
+    """Explicit numbers that override what the statements give for one actor on one issue."""
+
+    position: Unit | None = Field(None, description="The actor's ideal point on the issue.")
+    salience: num(0, 1, "weight", "How much the issue weighs for the actor before normalising.") | None = None
+    red_line_low: Unit | None = Field(None, description="Lowest acceptable value.")
+    red_line_high: Unit | None = Field(None, description="Highest acceptable value.")
+
+
+class Actor(StrictModel):
+    """What every actor has: a label, explicit overrides per issue, and citations for its numbers."""
+
+    label: str
+    overrides: dict[str, IssueOverride] = Field(default_factory=dict)
+    sources: dict[str, str] = Field(
+        default_factory=dict,
+        description="Where a number of this table comes from: field name -> citation or statement id.",
+    )
+
+    @model_validator(mode="after")
+    def _sources_name_fields(self):
+        for key in self.sources:
+            if key not in type(self).model_fields:
+                raise PydanticCustomError(
+                    "source_key", "expected sources to name a field of this actor, got {key!r}", {"key": key}
+                )
+        return self
+
+
+class Belligerent(Actor):
+    """Russia or Ukraine: fights, learns about the war, accepts or rejects proposals, concedes."""
+
+    troops: num(1_000, 5_000_000, "persons", "Troops committed to the war.")
+    firepower: num(0.1, 10, "multiplier", "Combat effectiveness per soldier relative to the other side.") = 1.0
+    domestic_materiel: num(0, 1, "share", "Share of materiel produced at home (the rest comes as foreign aid).") = 1.0
+    weekly_cost: num(0, 0.05, "issue-scale utility per week", "Cost of a week of war, as a share of the whole prize (Fearon 1995).")
+    pressure_sensitivity: num(0, 5, "multiplier", "How much supporters' pressure (aid cut, sanctions) raises the weekly cost.") = 0.0
+    optimism: num(-0.02, 0.02, "front units per week", "Bias of the prior belief about the weekly drift of the front, in its own favour.")
+    belief_sd: num(0.0001, 0.05, "front units per week", "Prior standard deviation of the belief about the weekly drift.")
+    rationality: num(0, 1000, "1/utility", "Logit (quantal response) precision lambda of acceptance.")
+    concession_rate: num(0, 1, "share per week", "Share of the distance to the last proposal conceded per week at pressure 1.")
+    resolve: num(0, 1, "share", "Resistance to pressure: 1 means it never concedes.")
+
+
+class Mediator(Actor):
+    """An actor that tables proposals."""
+
+    mediation_intensity: Probability = Field(0.0, description="Weekly probability of tabling a proposal.")
+    bias: num(0, 1, "share", "Pull of the mediator's proposals toward its own positions.") = 0.0
+
+
+class UnitedStates(Mediator):
+    """The United States: mediator and Ukraine's largest single supplier of aid."""
+
+    aid_policy: Literal["conditional", "full", "cut"] = Field(
+        "conditional",
+        description="conditional: suspended while Ukraine rejects US proposals, restored when it accepts; "
+        "full: always at aid_restored; cut: always zero.",
+    )
+    aid_start: num(0, 1, "share of the 2022-24 flow", "US military aid at the start.") = 0.0
+    aid_restored: num(0, 1, "share of the 2022-24 flow", "US military aid when restored.") = 1.0
+    aid_share: num(0, 1, "share", "US share of Ukraine's foreign military aid in 2022-24.")
+    patience_weeks: num(1, 520, "weeks", "Weeks of failed mediation after which the US stops tabling proposals.", integer=True) = 520
+    backstop: bool = Field(False, description="Whether the US backs a European reassurance force.")
+
+
+class Turkey(Mediator):
+    """Turkey: mediator with Black Sea access."""
+
+    truce_focus: num(0, 1, "probability", "Probability that a Turkish proposal is an air-and-sea (partial) truce while at war.") = 0.0
+
+
+class Member(StrictModel):
+    """A member of the European coalition deciding whether to commit troops to a reassurance force."""
+
+    label: str
+    pledge: num(0, 200_000, "troops", "Troops the member would commit to the reassurance force.")
+    threshold: num(0, 1, "share", "Share of the other members' pledged troops already committed before it joins (Granovetter 1978).")
+    needs_us_backstop: bool = False
+    sources: dict[str, str] = Field(default_factory=dict)
+
+
+class Europe(Actor):
+    """The European coalition: aid with a lag, sanctions, and a reassurance force built by its members."""
+
+    aid_share: num(0, 1, "share", "European share of Ukraine's foreign military aid in 2022-24.")
+    aid_start: num(0, 3, "share of the 2022-24 flow", "European military aid at the start.") = 1.0
+    aid_target: num(0, 3, "share of the 2022-24 flow", "European military aid once industry is on a war footing.") = 1.0
+    aid_ramp_weeks: num(1, 520, "weeks", "Time constant of the ramp from aid_start to aid_target.") = 52
+    sanctions: num(0, 1, "level", "Sanctions on Russia kept while no settlement lifts them (1 = the 2025 regime).") = 1.0
+    force_minimum: num(0, 500_000, "troops", "Committed troops at which a reassurance force exists.")
+    force_reference: num(1, 500_000, "troops", "Force size that gives full enforcement (hazard ratio of peacekeeping).")
+    members: dict[str, Member] = Field(default_factory=dict)
+
+
+class Actors(StrictModel):
+    us: UnitedStates
+    russia: Belligerent
+    ukraine: Belligerent
+    europe: Europe
+    turkey: Turkey
+
+
+class Battlefield(StrictModel):
+    """How the front moves and what the war costs."""
+
+    drift_scale: num(0, 0.05, "front units per week", "Weekly drift of the front at full strength imbalance.")
+    noise: num(0, 0.05, "front units per week", "Standard deviation of the weekly movement of the front.")
+    partial_truce_relief: num(0, 1, "share", "Share of weekly war costs removed by an air-sea-energy truce.")
+    lookahead_weeks: num(1, 520, "weeks", "Weeks ahead over which a side projects the war when valuing it.", integer=True) = 52
+    sanctions_cost: num(0, 5, "multiplier", "Rise of Russia's weekly cost per unit of sanctions, scaled by its pressure sensitivity.") = 1.0
+
+
+class Negotiation(StrictModel):
+    """How proposals are made and how positions move."""
+
+    escalate_after: num(1, 520, "weeks", "Weeks a truce must hold before mediators table the next, fuller agreement.", integer=True) = 4
+
+
+class Breakdown(StrictModel):
+    """Weekly hazard that a truce in force breaks down."""
+
+    base_hazard: num(0, 1, "probability per week", "Weekly hazard of a settlement breaking down without enforcement.")
+    partial_truce_factor: num(1, 100, "multiplier", "Hazard multiplier of a partial truce relative to a settlement.")
+    ceasefire_factor: num(1, 100, "multiplier", "Hazard multiplier of a general ceasefire relative to a settlement.")
+    peacekeeping_hazard_ratio: num(0.01, 1, "ratio", "Hazard ratio with a full reassurance force (Fortna 2004).")
+    backstop_bonus: num(0, 1, "share", "Extra enforcement from a US backstop, as a share of full enforcement.") = 0.0
+    gain_sensitivity: num(0, 100, "multiplier", "Rise of the hazard per unit of a side's expected gain from resuming the war.")
+
+
+class Scenario(StrictModel):
+    """A whole scenario: issues, actors, statements and the model's parameters."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="Short name, used for result folders.")
+    title: str
+    description: str = ""
+    extends: str | None = Field(None, description="A scenario file this one overrides (deep merge).")
+    start_date: dt.date
+    horizon_weeks: int = Field(ge=1, le=520, description="Weeks simulated. Unit: weeks.")
+    issues: dict[str, Issue]
+    actors: Actors
+    statements: dict[str, Statement] = Field(default_factory=dict)
+    battlefield: Battlefield
+    negotiation: Negotiation = Field(default_factory=Negotiation)
+    breakdown: Breakdown
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> "Scenario":
+        from sim.scenario.stance import stance_value  # local: keeps the module graph acyclic
+
+        issues = list(self.issues)
+        for sid, st in self.statements.items():
+            if st.actor not in ACTOR_IDS:
+                raise _ref_error(("statements", sid, "actor"), "an actor id", ACTOR_IDS, st.actor)
+            if st.issue not in self.issues:
+                raise _ref_error(("statements", sid, "issue"), "an issue", issues, st.issue)
+            stance_value(self.issues[st.issue], st.stance, ("statements", sid, "stance"))
+            if st.date > self.start_date:
+                raise _path_error(
+                    ("statements", sid, "date"),
+                    f"expected a date on or before the scenario's start_date {self.start_date}, got {st.date}",
+                )
+        for aid in ACTOR_IDS:
+            actor = getattr(self.actors, aid)
+            for issue in actor.overrides:
+                if issue not in self.issues:
+                    raise _ref_error(("actors", aid, "overrides", issue), "an issue", issues, issue)
+            for key, cite in actor.sources.items():
+                if cite in self.statements or "." in cite or " " in cite or "/" in cite:
+                    continue
+                raise _ref_error(("actors", aid, "sources", key), "a statement id or a citation", list(self.statements), cite)
+        return self
+
+
+class ScenarioPathError(ValueError):
+    """A cross-reference error carrying the path of the offending field."""
+
+    def __init__(self, path: tuple, message: str):
+        super().__init__(message)
+        self.path = path
+        self.message = message
+
+
+def _path_error(path: tuple, message: str) -> ScenarioPathError:
+    return ScenarioPathError(path, message)
+
+
+def _ref_error(path: tuple, what: str, choices, got: str) -> ScenarioPathError:
+    from difflib import get_close_matches
+
+    hint = get_close_matches(str(got), [str(c) for c in choices], n=1)
+    tail = f" (did you mean {hint[0]!r}?)" if hint else f" (one of: {', '.join(map(str, choices))})"
+    return ScenarioPathError(path, f"expected {what}, got {got!r}{tail}")
