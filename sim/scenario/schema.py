@@ -33,6 +33,11 @@ class Issue(StrictModel):
         description="Named points of the scale, e.g. {front_frozen = 0.5}; stances may name them."
     )
     status_quo: Unit = Field(0.5, description="Where the issue stands while no agreement settles it.")
+    role: Literal["territory", "guarantees", "sequencing"] | None = Field(
+        None,
+        description="What the model does with the issue: the front line lives on the territory issue, a "
+        "reassurance force on the guarantees issue, and a proposal's type on the sequencing issue.",
+    )
 
     @field_validator("anchors")
     @classmethod
@@ -187,6 +192,9 @@ class Negotiation(StrictModel):
     """How proposals are made and how positions move."""
 
     escalate_after: num(1, 520, "weeks", "Weeks a truce must hold before mediators table the next, fuller agreement.", integer=True) = 4
+    force_guarantee_level: Unit = Field(
+        0.75, description="Value on the guarantees issue of a truce backed by a reassurance force."
+    )
 
 
 class Breakdown(StrictModel):
@@ -221,6 +229,12 @@ class Scenario(StrictModel):
         from sim.scenario.stance import stance_value  # local: keeps the module graph acyclic
 
         issues = list(self.issues)
+        for role in ("territory", "sequencing", "guarantees"):
+            holders = [k for k, v in self.issues.items() if v.role == role]
+            if len(holders) > 1:
+                raise _path_error(("issues", holders[1], "role"), f"expected one issue with role {role!r}, got {', '.join(holders)}")
+            if not holders and role != "guarantees":
+                raise _path_error(("issues",), f"expected an issue with role = {role!r}")
         for sid, st in self.statements.items():
             if st.actor not in ACTOR_IDS:
                 raise _ref_error(("statements", sid, "actor"), "an actor id", ACTOR_IDS, st.actor)

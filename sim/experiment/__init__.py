@@ -1,0 +1,1 @@
+"""Experiments: plans of replications cut into chunks, executors, and result folders."""

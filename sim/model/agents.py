@@ -1,0 +1,183 @@
+"""The actors as ensemble Mesa agents: each holds its state as arrays with one entry per replication."""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from sim.model.parameters import ActorIssues
+from sim.rules.acceptance import logit_acceptance
+from sim.rules.battlefield import effective_strength
+from sim.rules.beliefs import normal_update
+from sim.rules.coalition import threshold_commitment
+from sim.rules.concession import pressure_concession
+from sim.rules.support import conditional_aid, ramped_aid
+from sim.rules.utility import breaks_red_line, expected_war_outcome, issue_utility, value_of_war
+
+
+class Actor(mesa.Agent):
+    """An actor with a profile on every issue (positions, saliences, red lines), arrays (R, K)."""
+
+    def __init__(self, model: "mesa.Model", actor_id: str, issues: ActorIssues):
+        super().__init__(model)
+        self.actor_id = actor_id
+        self.position = issues.position.copy()
+        self.salience = issues.salience
+        self.low = issues.low
+        self.high = issues.high
+
+    def utility(self, point: np.ndarray) -> np.ndarray:
+        """Utility of issue-space points (R, K)."""
+        return issue_utility(point, self.position, self.salience)
+
+
+class Belligerent(Actor):
+    """Russia or Ukraine: fights, learns about the war's drift, accepts or rejects, concedes."""
+
+    def __init__(self, model, actor_id: str, issues: ActorIssues, p: dict, sign: float):
+        super().__init__(model, actor_id, issues)
+        pre = f"actors.{actor_id}."
+        self.troops = p[pre + "troops"]
+        self.firepower = p[pre + "firepower"]
+        self.domestic_materiel = p[pre + "domestic_materiel"]
+        self.base_cost = p[pre + "weekly_cost"]
+        self.pressure_sensitivity = p[pre + "pressure_sensitivity"]
+        self.rationality = p[pre + "rationality"]
+        self.concession_rate = p[pre + "concession_rate"]
+        self.resolve = p[pre + "resolve"]
+        # War aims: the positions held when the war is valued (fixed; positions move, aims do not).
+        self.aims = issues.position.copy()
+        # Belief about the weekly drift of the front: optimistic in its own favour (sign -1 for Ukraine).
+        n = model.n
+        self.belief_mean = np.full(n, 0.0) + model.true_drift_start + sign * p[pre + "optimism"]
+        self.belief_precision = np.full(n, 1.0) / np.square(np.full(n, 0.0) + p[pre + "belief_sd"])
+        self.pressure = np.ones(n)
+        self.cost = np.zeros(n)  # cumulative cost paid
+
+    def strength(self, aid_index) -> np.ndarray:
+        return effective_strength(self.troops, self.firepower, self.domestic_materiel, aid_index)
+
+    def weekly_cost(self) -> np.ndarray:
+        return self.base_cost * self.pressure
+
+    def observe(self, delta: np.ndarray, fighting: np.ndarray, noise_precision: float) -> None:
+        """Bayes update of the drift belief from this week's movement of the front, where there was fighting."""
+        mean, precision = normal_update(self.belief_mean, self.belief_precision, delta, noise_precision)
+        self.belief_mean = np.where(fighting, mean, self.belief_mean)
+        self.belief_precision = np.where(fighting, precision, self.belief_precision)
+
+    def war_point(self, model) -> np.ndarray:
+        """The issue-space point this side expects the war to produce (its own sequencing preference kept)."""
+        point = expected_war_outcome(
+            model.front, self.belief_mean, model.lookahead, model.ukraine.aims, model.russia.aims, model.i_territory
+        )
+        point[:, model.i_sequencing] = self.position[:, model.i_sequencing]
+        return point
+
+    def war_value(self, model, war_point: np.ndarray) -> np.ndarray:
+        return value_of_war(self.utility(war_point), self.weekly_cost(), model.lookahead)
+
+    def decide(self, gain: np.ndarray, point: np.ndarray, fixed: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Accept (bool array) with the logit probability of `gain`, never past a red line on a fixed issue."""
+        prob = logit_acceptance(gain, self.rationality)
+        vetoed = breaks_red_line(point, self.low, self.high, fixed)
+        prob = np.where(vetoed, 0.0, prob)
+        return u < prob, prob
+
+    def concede(self, target: np.ndarray, active: np.ndarray) -> None:
+        """Move toward the last proposal where `active`, bounded by red lines."""
+        moved = pressure_concession(
+            self.position, target, self.concession_rate, self.pressure, self.resolve, self.low, self.high
+        )
+        self.position = np.where(active[:, None], moved, self.position)
+
+
+class Mediator(Actor):
+    """An actor that tables proposals with a weekly probability, its terms pulled toward its own positions."""
+
+    def __init__(self, model, actor_id: str, issues: ActorIssues, p: dict):
+        super().__init__(model, actor_id, issues)
+        self.intensity = p[f"actors.{actor_id}.mediation_intensity"]
+        self.bias = p[f"actors.{actor_id}.bias"]
+        self.active = np.ones(model.n, dtype=bool)
+
+
+class UnitedStates(Mediator):
+    """Mediator and supporter: aid conditional on Ukraine's answers to US proposals; patience may run out."""
+
+    def __init__(self, model, issues: ActorIssues, p: dict, policy: str, backstop: bool):
+        super().__init__(model, "us", issues, p)
+        self.policy = policy
+        self.restored = p["actors.us.aid_restored"]
+        start = {"conditional": p["actors.us.aid_start"], "full": self.restored, "cut": 0.0}[policy]
+        self.aid = np.zeros(model.n) + start
+        self.aid_share = p["actors.us.aid_share"]
+        self.patience = p["actors.us.patience_weeks"]
+        self.backstop = np.full(model.n, bool(backstop))
+        self.ukraine_accepted = np.zeros(model.n, dtype=bool)
+        self.ukraine_rejected = np.zeros(model.n, dtype=bool)
+        self.weeks_without_agreement = np.zeros(model.n)
+
+    def set_support(self, model) -> None:
+        """Phase 1: aid follows Ukraine's answers to last week's US proposals; patience runs down at war."""
+        if self.policy == "conditional":
+            self.aid = conditional_aid(self.aid, self.ukraine_accepted, self.ukraine_rejected, self.restored)
+        self.ukraine_accepted[:] = False
+        self.ukraine_rejected[:] = False
+        self.weeks_without_agreement = np.where(model.status == 0, self.weeks_without_agreement + 1, 0)
+        self.active = self.weeks_without_agreement <= self.patience
+
+
+class Turkey(Mediator):
+    """Mediator with Black Sea access."""
+
+
+class EuropeanMember(mesa.Agent):
+    """A coalition member deciding whether to commit troops to a reassurance force."""
+
+    def __init__(self, model, member_id: str, p: dict, needs_backstop: bool):
+        super().__init__(model)
+        pre = f"actors.europe.members.{member_id}."
+        self.member_id = member_id
+        self.pledge = np.zeros(model.n) + p[pre + "pledge"]
+        self.threshold = np.zeros(model.n) + p[pre + "threshold"]
+        self.needs_backstop = needs_backstop
+        self.committed = np.zeros(model.n, dtype=bool)
+
+
+class EuropeanCoalition(Actor):
+    """Aid with a lag, sanctions kept, and a reassurance force built by its members' threshold decisions."""
+
+    def __init__(self, model, issues: ActorIssues, p: dict, members: list[EuropeanMember]):
+        super().__init__(model, "europe", issues)
+        self.aid_share = p["actors.europe.aid_share"]
+        self.aid_start = p["actors.europe.aid_start"]
+        self.aid_target = p["actors.europe.aid_target"]
+        self.ramp = p["actors.europe.aid_ramp_weeks"]
+        self.aid = np.zeros(model.n) + self.aid_start
+        self.sanctions = np.zeros(model.n) + p["actors.europe.sanctions"]
+        self.force_minimum = p["actors.europe.force_minimum"]
+        self.force_reference = p["actors.europe.force_reference"]
+        self.members = members
+        self.force_size = np.zeros(model.n)
+
+    def set_support(self, model) -> None:
+        """Phase 1: aid ramps up; members commit by threshold; the force counts once it reaches its minimum."""
+        self.aid = np.zeros(model.n) + ramped_aid(model.week, self.aid_start, self.aid_target, self.ramp)
+        if self.members:
+            committed = np.stack([m.committed for m in self.members])
+            pledges = np.stack([m.pledge for m in self.members])
+            thresholds = np.stack([m.threshold for m in self.members])
+            needs = np.array([m.needs_backstop for m in self.members])
+            committed = threshold_commitment(committed, pledges, thresholds, needs, model.us.backstop)
+            for m, row in zip(self.members, committed):
+                m.committed = row
+            troops = np.where(committed, pledges, 0.0).sum(axis=0)
+        else:
+            troops = np.zeros(model.n)
+        self.force_size = np.where(troops >= self.force_minimum, troops, 0.0)
+
+    def enforcement(self, backstop: np.ndarray, backstop_bonus) -> np.ndarray:
+        """Enforcement in [0, 1]: the force relative to its reference size, plus a US backstop's share."""
+        own = np.minimum(self.force_size / self.force_reference, 1.0)
+        return np.minimum(own + np.where(backstop & (self.force_size > 0), backstop_bonus, 0.0), 1.0)

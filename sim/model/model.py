@@ -1,0 +1,315 @@
+"""The ensemble Mesa model: one model steps a whole batch of replications, week by week.
+
+Phases of a week, in this fixed order (docs/model.md, "A week"):
+
+1. support      the US sets aid (conditional on Ukraine's answers), Europe ramps aid up,
+                coalition members commit troops by threshold;
+2. battlefield  while no general ceasefire holds the front drifts by relative strength plus
+                noise, and both sides pay the week's costs (a partial truce removes part);
+3. beliefs      each belligerent updates its belief about the drift from the observed move;
+4. negotiation  the US, then Turkey, may table a partial truce, a general ceasefire or a
+                settlement; each belligerent accepts with the logit probability of its gain
+                over fighting on; both must accept;
+5. concession   positions move toward the last settlement proposal, within red lines;
+6. truce        a truce in force breaks down with a weekly hazard; otherwise it ages.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from sim.analysis.aggregate import CEASEFIRE, PARTIAL_TRUCE, SETTLEMENT, WAR, ChunkOutcome
+from sim.model.agents import Belligerent, EuropeanCoalition, EuropeanMember, Turkey, UnitedStates
+from sim.model.parameters import DrawnParameters, draw_parameters
+from sim.rng import Streams
+from sim.rules.battlefield import effective_strength, front_drift
+from sim.rules.breakdown import weekly_breakdown_hazard
+from sim.rules.proposal import compromise_terms
+from sim.scenario.derive import derive
+from sim.scenario.schema import Scenario
+
+AGREEMENT_TYPES = (PARTIAL_TRUCE, CEASEFIRE, SETTLEMENT)
+MEDIATOR_CODES = {"us": 0, "turkey": 1}
+
+
+class CeasefireModel(mesa.Model):
+    """Five actors bargaining while the war goes on, over `n` replications at once.
+
+    `CeasefireModel(scenario, seed, replications)` builds the agents from the scenario's
+    drawn parameters; `step()` runs one week; `run()` runs to the horizon; `outcome()`
+    returns the per-replication outcomes and weekly trajectories.
+    """
+
+    def __init__(self, scenario: Scenario, seed: int, replications, weeks: int | None = None, params: DrawnParameters | None = None):
+        super().__init__(seed=seed)
+        self.scenario = scenario
+        self.seed_value = int(seed)
+        self.replications = np.asarray(replications, dtype=np.int64)
+        self.n = len(self.replications)
+        self.horizon = int(weeks if weeks is not None else scenario.horizon_weeks)
+        self.streams = Streams(seed, self.replications)
+        self.params = params if params is not None else draw_parameters(scenario, self.streams, derive(scenario))
+        p = self.params.values
+        self.issue_ids = tuple(scenario.issues)
+        roles = {v.role: i for i, v in enumerate(scenario.issues.values()) if v.role}
+        self.i_territory = roles["territory"]
+        self.i_sequencing = roles["sequencing"]
+        self.i_guarantees = roles.get("guarantees")
+        self.status_quo = np.array([v.status_quo for v in scenario.issues.values()], dtype=float)
+        self.lookahead = p["battlefield.lookahead_weeks"]
+        self.week = 0
+
+        # War state, one entry per replication.
+        self.front = np.full(self.n, self.status_quo[self.i_territory])
+        self.status = np.zeros(self.n, dtype=np.int8)
+        self.truce_age = np.zeros(self.n, dtype=np.int32)
+        self.agreement_point = np.full((self.n, len(self.issue_ids)), np.nan)
+        self.last_terms = np.full((self.n, len(self.issue_ids)), np.nan)
+        self.first_type = np.zeros(self.n, dtype=np.int8)
+        self.first_week = np.full(self.n, -1, dtype=np.int32)
+        self.first_mediator = np.full(self.n, -1, dtype=np.int8)
+        self.breakdowns = np.zeros(self.n, dtype=np.int32)
+        self.agreements = np.zeros(self.n, dtype=np.int32)
+        self.us_aid_weeks = np.zeros(self.n, dtype=np.int32)
+        self.max_force = np.zeros(self.n)
+
+        a = scenario.actors
+        members = [
+            EuropeanMember(self, mid, p, m.needs_us_backstop) for mid, m in a.europe.members.items()
+        ]
+        self.us = UnitedStates(self, self.params.actors["us"], p, a.us.aid_policy, a.us.backstop)
+        self.europe = EuropeanCoalition(self, self.params.actors["europe"], p, members)
+        self.true_drift_start = self._start_drift(p)
+        self.russia = Belligerent(self, "russia", self.params.actors["russia"], p, sign=+1.0)
+        self.ukraine = Belligerent(self, "ukraine", self.params.actors["ukraine"], p, sign=-1.0)
+        self.turkey = Turkey(self, "turkey", self.params.actors["turkey"], p)
+        self.mediators = (self.us, self.turkey)
+
+        self.weekly_status = np.zeros((self.horizon + 1, self.n), dtype=np.int8)
+        self.weekly_front = np.zeros((self.horizon + 1, self.n))
+        self.weekly_front[0] = self.front
+        self.delta = np.zeros(self.n)
+        self.aid_index = self._aid_index()
+
+    # ------------------------------------------------------------------ helpers
+    def _aid_index(self) -> np.ndarray:
+        """Foreign military aid relative to the 2022-24 flow, weighted by each supplier's share."""
+        return self.us.aid_share * self.us.aid + self.europe.aid_share * self.europe.aid
+
+    def _start_drift(self, p) -> np.ndarray:
+        """The drift of the front at the start (aid as it stands): the belligerents' prior beliefs centre on it."""
+        aid = self._aid_index()
+        s_ru = effective_strength(p["actors.russia.troops"], p["actors.russia.firepower"], p["actors.russia.domestic_materiel"], 1.0)
+        s_ua = effective_strength(p["actors.ukraine.troops"], p["actors.ukraine.firepower"], p["actors.ukraine.domestic_materiel"], aid)
+        return np.zeros(self.n) + front_drift(s_ru, s_ua, p["battlefield.drift_scale"])
+
+    def fighting(self) -> np.ndarray:
+        """Replications where the ground war goes on (war or a partial truce)."""
+        return self.status < CEASEFIRE
+
+    # ------------------------------------------------------------------ phases
+    def phase_support(self) -> None:
+        self.us.set_support(self)
+        self.europe.set_support(self)
+        self.aid_index = self._aid_index()
+        ps = self.params.values
+        self.ukraine.pressure = np.maximum(1.0 + self.ukraine.pressure_sensitivity * (1.0 - self.aid_index), 0.0)
+        self.russia.pressure = 1.0 + self.russia.pressure_sensitivity * ps["battlefield.sanctions_cost"] * self.europe.sanctions
+        self.us_aid_weeks += (self.us.aid > 0).astype(np.int32)
+        self.max_force = np.maximum(self.max_force, self.europe.force_size)
+
+    def phase_battlefield(self) -> None:
+        p = self.params.values
+        fighting = self.fighting()
+        drift = front_drift(self.russia.strength(1.0), self.ukraine.strength(self.aid_index), p["battlefield.drift_scale"])
+        shock = p["battlefield.noise"] * self.streams.normal("battle.noise", self.week)
+        new_front = np.clip(self.front + drift + shock, 0.0, 1.0)
+        self.delta = np.where(fighting, new_front - self.front, 0.0)
+        self.front = np.where(fighting, new_front, self.front)
+        relief = np.where(self.status == PARTIAL_TRUCE, p["battlefield.partial_truce_relief"], 0.0)
+        share = np.where(fighting, 1.0 - relief, 0.0)
+        for side in (self.russia, self.ukraine):
+            side.cost = side.cost + share * side.weekly_cost()
+
+    def phase_beliefs(self) -> None:
+        noise = self.params.values["battlefield.noise"]
+        precision = 1.0 / np.square(np.maximum(noise, 1e-9))
+        fighting = self.fighting()
+        for side in (self.russia, self.ukraine):
+            side.observe(self.delta, fighting, precision)
+
+    def truce_point(self, kind: np.ndarray) -> np.ndarray:
+        """The issue-space point of a truce of type `kind` (R,): the status quo, the front frozen where
+        it is, the sequencing of its type, and a reassurance force on the guarantees issue for a general
+        ceasefire when the coalition's force exists."""
+        point = np.broadcast_to(self.status_quo, (self.n, len(self.issue_ids))).copy()
+        point[:, self.i_territory] = self.front
+        point[:, self.i_sequencing] = np.where(kind == PARTIAL_TRUCE, 0.5, np.where(kind == CEASEFIRE, 0.0, 1.0))
+        if self.i_guarantees is not None:
+            level = self.scenario.negotiation.force_guarantee_level
+            with_force = (kind == CEASEFIRE) & (self.europe.force_size > 0)
+            point[:, self.i_guarantees] = np.where(with_force, level, point[:, self.i_guarantees])
+        return point
+
+    def fixed_issues(self, kind: np.ndarray) -> np.ndarray:
+        """Which issues an agreement of type `kind` fixes (R, K): a settlement all; a truce its sequencing,
+        and a general ceasefire also the guarantees (its security arrangements)."""
+        fixed = np.zeros((self.n, len(self.issue_ids)), dtype=bool)
+        fixed[kind == SETTLEMENT] = True
+        fixed[:, self.i_sequencing] |= kind > WAR
+        if self.i_guarantees is not None:
+            fixed[:, self.i_guarantees] |= kind == CEASEFIRE
+        return fixed
+
+    def agreement_value(self, side: Belligerent, kind: np.ndarray, point: np.ndarray, war_point: np.ndarray) -> np.ndarray:
+        """Utility of living under an agreement of type `kind` with issue point `point`.
+
+        A partial truce leaves the ground war on: the expected war outcome stands (with the truce's
+        sequencing) and only the relieved share of costs is saved."""
+        p = self.params.values
+        partial_point = war_point.copy()
+        partial_point[:, self.i_sequencing] = 0.5
+        partial = side.utility(partial_point) - (1.0 - p["battlefield.partial_truce_relief"]) * side.weekly_cost() * self.lookahead
+        return np.where(kind == PARTIAL_TRUCE, partial, side.utility(point))
+
+    def choose_type(self, mediator, eligible: np.ndarray) -> np.ndarray:
+        """Type of proposal a mediator tables: weights by closeness of its sequencing position to each
+        type's place on the scale, over the types fuller than the truce in force (WAR where none)."""
+        q = mediator.position[:, self.i_sequencing]
+        anchors = np.array([0.5, 0.0, 1.0])  # partial truce, ceasefire, settlement on the sequencing scale
+        w = np.maximum(0.0, 1.0 - np.abs(q[:, None] - anchors[None, :]) / 0.5)
+        allowed = np.array(AGREEMENT_TYPES)[None, :] > self.status[:, None]
+        w = np.where(allowed, w, 0.0)
+        total = w.sum(axis=1)
+        # Nothing the mediator likes is allowed: table the next fuller type.
+        nxt = np.argmax(allowed, axis=1)
+        w[np.arange(self.n), nxt] += np.where(total > 0, 0.0, 1.0)
+        cum = np.cumsum(w / w.sum(axis=1, keepdims=True), axis=1)
+        u = self.streams.uniform(f"mediator.{mediator.actor_id}.type", self.week)
+        idx = np.minimum((u[:, None] > cum).sum(axis=1), 2)
+        return np.where(eligible, np.array(AGREEMENT_TYPES, dtype=np.int8)[idx], WAR).astype(np.int8)
+
+    def settlement_terms(self, mediator) -> np.ndarray:
+        s_ru, s_ua = self.russia.strength(1.0), self.ukraine.strength(self.aid_index)
+        cap = np.stack([s_ru, s_ua]) / (s_ru + s_ua)
+        positions = np.stack([self.russia.position, self.ukraine.position])
+        weights = cap[:, :, None] * np.stack([self.russia.salience, self.ukraine.salience])
+        joint_low = np.maximum(self.russia.low, self.ukraine.low)
+        joint_high = np.minimum(self.russia.high, self.ukraine.high)
+        terms = compromise_terms(positions, weights, mediator.position, mediator.bias, mediator.low, mediator.high, joint_low, joint_high)
+        terms[:, self.i_sequencing] = 1.0
+        return terms
+
+    def phase_negotiation(self) -> None:
+        escalate_after = self.params.values["negotiation.escalate_after"]
+        war_points = {s.actor_id: s.war_point(self) for s in (self.russia, self.ukraine)}
+        war_values = {s.actor_id: s.war_value(self, war_points[s.actor_id]) for s in (self.russia, self.ukraine)}
+        for mediator in self.mediators:
+            eligible = (self.status == WAR) | ((self.status < SETTLEMENT) & (self.truce_age >= escalate_after))
+            eligible &= mediator.active
+            tables = eligible & (self.streams.uniform(f"mediator.{mediator.actor_id}.table", self.week) < mediator.intensity)
+            if not tables.any():
+                continue
+            kind = self.choose_type(mediator, tables)
+            terms = self.settlement_terms(mediator)
+            point = np.where((kind == SETTLEMENT)[:, None], terms, self.truce_point(kind))
+            fixed = self.fixed_issues(kind)
+            accepted = tables.copy()
+            answers = {}
+            for side in (self.russia, self.ukraine):
+                gain = self.agreement_value(side, kind, point, war_points[side.actor_id]) - war_values[side.actor_id]
+                u = self.streams.uniform(f"accept.{side.actor_id}.{mediator.actor_id}", self.week)
+                says_yes, _ = side.decide(gain, point, fixed, u)
+                answers[side.actor_id] = says_yes
+                accepted &= says_yes
+            if mediator is self.us:
+                self.us.ukraine_accepted |= tables & answers["ukraine"]
+                self.us.ukraine_rejected |= tables & ~answers["ukraine"]
+            self.last_terms = np.where((tables & (kind == SETTLEMENT))[:, None], terms, self.last_terms)
+            self._agree(accepted, kind, point, MEDIATOR_CODES[mediator.actor_id])
+
+    def _agree(self, accepted: np.ndarray, kind: np.ndarray, point: np.ndarray, mediator_code: int) -> None:
+        first = accepted & (self.first_type == 0)
+        self.first_type = np.where(first, kind, self.first_type).astype(np.int8)
+        self.first_week = np.where(first, self.week, self.first_week).astype(np.int32)
+        self.first_mediator = np.where(first, mediator_code, self.first_mediator).astype(np.int8)
+        self.status = np.where(accepted, kind, self.status).astype(np.int8)
+        self.truce_age = np.where(accepted, 0, self.truce_age).astype(np.int32)
+        self.agreements += accepted.astype(np.int32)
+        self.agreement_point = np.where(accepted[:, None], point, self.agreement_point)
+
+    def phase_concession(self) -> None:
+        has_offer = ~np.isnan(self.last_terms[:, 0])
+        active = has_offer & (self.status != SETTLEMENT)
+        target = np.where(has_offer[:, None], self.last_terms, 0.0)
+        for side in (self.russia, self.ukraine):
+            side.concede(target, active)
+
+    def phase_truce(self) -> None:
+        b = self.params.values
+        in_truce = self.status > WAR
+        if in_truce.any():
+            factor = np.select(
+                [self.status == PARTIAL_TRUCE, self.status == CEASEFIRE],
+                [b["breakdown.partial_truce_factor"], b["breakdown.ceasefire_factor"]],
+                1.0,
+            )
+            gain = np.full(self.n, -np.inf)
+            point = np.where(np.isnan(self.agreement_point), 0.0, self.agreement_point)
+            for side in (self.russia, self.ukraine):
+                war_point = side.war_point(self)
+                stay = self.agreement_value(side, self.status, point, war_point)
+                gain = np.maximum(gain, side.war_value(self, war_point) - stay)
+            enforcement = np.where(
+                self.status >= CEASEFIRE, self.europe.enforcement(self.us.backstop, b["breakdown.backstop_bonus"]), 0.0
+            )
+            hazard = weekly_breakdown_hazard(
+                b["breakdown.base_hazard"], factor, enforcement, b["breakdown.peacekeeping_hazard_ratio"], gain, b["breakdown.gain_sensitivity"]
+            )
+            breaks = in_truce & (self.streams.uniform("truce.breakdown", self.week) < hazard)
+            self.status = np.where(breaks, WAR, self.status).astype(np.int8)
+            self.breakdowns += breaks.astype(np.int32)
+            self.truce_age = np.where(breaks, 0, self.truce_age).astype(np.int32)
+        self.truce_age = np.where(self.status > WAR, self.truce_age + 1, 0).astype(np.int32)
+
+    # ------------------------------------------------------------------ Mesa
+    def step(self) -> None:
+        """One week: support, battlefield, beliefs, negotiation, concession, truce (in this order)."""
+        self.week += 1
+        self.phase_support()
+        self.phase_battlefield()
+        self.phase_beliefs()
+        self.phase_negotiation()
+        self.phase_concession()
+        self.phase_truce()
+        self.weekly_status[self.week] = self.status
+        self.weekly_front[self.week] = self.front
+
+    def run(self) -> "CeasefireModel":
+        """Step to the horizon."""
+        while self.week < self.horizon:
+            self.step()
+        return self
+
+    def outcome(self) -> ChunkOutcome:
+        """Per-replication outcomes, drawn parameters and weekly trajectories of the batch."""
+        runs = {
+            "replication": self.replications,
+            "status": self.status,
+            "first_agreement": self.first_type,
+            "first_agreement_week": self.first_week,
+            "first_mediator": self.first_mediator,
+            "breakdowns": self.breakdowns,
+            "agreements": self.agreements,
+        }
+        for k, issue in enumerate(self.issue_ids):
+            runs[f"terms_{issue}"] = self.agreement_point[:, k].copy()
+        runs["front_final"] = self.front.copy()
+        runs["cost_ukraine"] = self.ukraine.cost.copy()
+        runs["cost_russia"] = self.russia.cost.copy()
+        runs["force_size"] = self.max_force.copy()
+        runs["us_aid_weeks"] = self.us_aid_weeks.copy()
+        for key, values in self.params.random_columns.items():
+            runs[f"param.{key}"] = np.asarray(values, dtype=np.float64)
+        return ChunkOutcome(runs, self.weekly_status, self.weekly_front, self.issue_ids, self.horizon)

@@ -1,0 +1,124 @@
+"""Draw a scenario's parameters for a batch of replications.
+
+Every numeric field of the scenario is drawn once per replication from its own named
+stream (`param.<dotted path>`), so that replication i gets the same values in any batch
+and two variants of a scenario share the draws of every field they have in common.
+Positions come from the derivation (`sim.scenario.derive`): a normal with the derived
+mean and spread, truncated to the actor's red lines; saliences are normalised per
+replication.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+import numpy as np
+from pydantic import BaseModel
+from scipy.special import ndtr, ndtri
+
+from sim.errors import dotted
+from sim.rng import Streams
+from sim.scenario.derive import IssueProfile, derive
+from sim.scenario.params import Bounds, Normal, field_bounds, is_random, quantile
+from sim.scenario.schema import ACTOR_IDS, Scenario
+
+UNIT = Bounds(0.0, 1.0, "issue scale (0-1)")
+
+
+def numeric_fields(model: BaseModel, path: tuple = ()) -> Iterator[tuple[tuple, Any, Bounds]]:
+    """Every declared numeric field below `model`: (path, value, bounds). Overrides are left to the derivation."""
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        bounds = field_bounds(type(model), name)
+        if bounds is not None:
+            if value is not None:
+                yield path + (name,), value, bounds
+        elif name == "overrides":
+            continue
+        elif isinstance(value, BaseModel):
+            yield from numeric_fields(value, path + (name,))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(item, BaseModel):
+                    yield from numeric_fields(item, path + (name, key))
+
+
+@dataclass
+class ActorIssues:
+    """One actor's drawn issue parameters, arrays of shape (R, K)."""
+
+    position: np.ndarray
+    salience: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+
+
+@dataclass
+class DrawnParameters:
+    """All parameters of a batch: scalars where fixed, arrays (R,) where drawn."""
+
+    values: dict[str, Any]           # dotted path -> float or (R,) array
+    actors: dict[str, ActorIssues]   # actor id -> issue arrays (R, K)
+    random_columns: dict[str, np.ndarray]  # the drawn (random) parameters, for runs.parquet
+
+    def __getitem__(self, path: str) -> Any:
+        return self.values[path]
+
+
+def draw_parameters(scenario: Scenario, streams: Streams, profiles: dict[str, dict[str, IssueProfile]] | None = None) -> DrawnParameters:
+    """Draw every parameter of `scenario` for the replications of `streams`."""
+    n = len(streams.replications)
+    values: dict[str, Any] = {}
+    random_columns: dict[str, np.ndarray] = {}
+    for path, value, bounds in numeric_fields(scenario):
+        key = dotted(path)
+        if is_random(value):
+            draw = quantile(value, bounds, streams.uniform("param." + key))
+            values[key] = draw
+            random_columns[key] = draw
+        else:
+            values[key] = float(value)
+    profiles = profiles if profiles is not None else derive(scenario)
+    actors = {}
+    for actor in ACTOR_IDS:
+        cols = [_draw_issue(actor, issue, profiles[actor][issue], streams, n, random_columns) for issue in scenario.issues]
+        position, salience, low, high = (np.stack(c, axis=1) for c in zip(*cols))
+        total = salience.sum(axis=1, keepdims=True)
+        salience = np.where(total > 0, salience / np.where(total > 0, total, 1.0), 1.0 / salience.shape[1])
+        actors[actor] = ActorIssues(position, salience, low, high)
+    return DrawnParameters(values, actors, random_columns)
+
+
+def _draw_one(value: Any, name: str, streams: Streams, n: int, random_columns: dict) -> np.ndarray:
+    if is_random(value):
+        draw = quantile(value, UNIT, streams.uniform(name))
+        random_columns[name.removeprefix("param.")] = draw
+        return draw
+    return np.full(n, float(value))
+
+
+def _draw_issue(actor: str, issue: str, profile: IssueProfile, streams: Streams, n: int, random_columns: dict):
+    base = f"param.actors.{actor}.{issue}"
+    low = _draw_one(profile.red_line_low.value, base + ".red_line_low", streams, n, random_columns)
+    high = _draw_one(profile.red_line_high.value, base + ".red_line_high", streams, n, random_columns)
+    high = np.maximum(high, low)
+    value = profile.position.value
+    u = streams.uniform(base + ".position")
+    if isinstance(value, Normal):
+        position = _truncated_normal(value.mean, value.sd, low, high, u)
+    elif is_random(value):
+        position = np.clip(quantile(value, UNIT, u), low, high)
+    else:
+        position = np.clip(np.full(n, float(value)), low, high)
+    if is_random(value):
+        random_columns[f"actors.{actor}.{issue}.position"] = position
+    salience = _draw_one(profile.salience.value, base + ".salience", streams, n, random_columns)
+    return position, salience, low, high
+
+
+def _truncated_normal(mean: float, sd: float, low: np.ndarray, high: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Inverse-CDF draw of a normal truncated to [low, high] (elementwise bounds)."""
+    a, b = ndtr((low - mean) / sd), ndtr((high - mean) / sd)
+    x = mean + sd * ndtri(np.clip(a + u * (b - a), 1e-300, 1 - 1e-16))
+    return np.clip(np.where(b - a > 1e-12, x, np.where(mean < low, low, np.where(mean > high, high, mean))), low, high)
