@@ -1,0 +1,61 @@
+"""`sim inspect FILE`: the derived parameters with the statements behind every number."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from sim.report.assumptions import capability_rows, position_rows, rule_parameter_rows
+from sim.scenario.load import load_scenario
+
+
+def inspect(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file.")],
+    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a field: dotted.path=value (repeatable).")] = None,
+    statements: Annotated[bool, typer.Option("--statements/--no-statements", help="List the statements with their quotes.")] = True,
+) -> None:
+    """Print the derived table (actor x issue), capabilities and rule parameters, with their sources."""
+    loaded = load_scenario(scenario, set_ or [])
+    s = loaded.scenario
+    console = Console()
+    console.print(f"[bold]{s.title}[/bold] ({s.name}), from {s.start_date}, {s.horizon_weeks} weeks")
+    if len(loaded.chain) > 1:
+        console.print("extends: " + " -> ".join(p.name for p in loaded.chain))
+
+    table = Table(title="Positions derived from statements (0-1 issue scales)")
+    for col, just in [("Actor", "left"), ("Issue", "left"), ("Position ± spread", "right"), ("Salience", "right"),
+                      ("Acceptable", "center"), ("How", "left"), ("Statements", "left")]:
+        table.add_column(col, justify=just)
+    last = None
+    for r in position_rows(s):
+        if last is not None and r.actor != last:
+            table.add_section()
+        last = r.actor
+        red = "any" if (r.red_line_low, r.red_line_high) == (0.0, 1.0) else f"[{r.red_line_low:.2f}, {r.red_line_high:.2f}]"
+        table.add_row(r.actor, r.issue, f"{r.position:.2f} ± {r.spread:.2f}", f"{r.salience:.2f}", red, r.rule, ", ".join(r.statements) or "—")
+    console.print(table)
+
+    for title, rows in (("Capabilities and policies", capability_rows(s)), ("Rule parameters", rule_parameter_rows(s))):
+        t = Table(title=title)
+        for col in ("Field", "Value", "Unit", "Source"):
+            t.add_column(col)
+        for r in rows:
+            t.add_row(r.path, r.value, r.unit, r.source or "[dim]assumption (docs/model.md)[/dim]")
+        console.print(t)
+
+    if statements and s.statements:
+        t = Table(title="Statements")
+        for col in ("Id", "Speaker, date", "Issue: stance", "Strength", "Quote", "Source"):
+            t.add_column(col, overflow="fold")
+        for sid, st in s.statements.items():
+            strength = st.strength + (f" (rejects {st.rejects})" if st.rejects else "") + (", reported" if st.reported else "")
+            t.add_row(sid, f"{st.speaker}, {st.date}", f"{st.issue}: {st.stance}", strength, st.quote, st.source)
+        console.print(t)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("inspect")(inspect)

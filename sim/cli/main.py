@@ -1,0 +1,61 @@
+"""The `sim` command: assembles the commands and turns every input error into one line, exit code 2."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
+
+from sim.errors import InputError
+
+# typer vendors click; its ClickException is the base of every usage error (BadParameter's ancestors).
+_ClickException = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+
+
+class OneLineErrors(TyperGroup):
+    """A command group whose usage and input errors print as one line on stderr with exit code 2."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra: Any) -> Any:
+        try:
+            rv = super().main(args=args, prog_name=prog_name, complete_var=complete_var, standalone_mode=False, **extra)
+        except InputError as exc:
+            _fail(exc.line(), 2)
+        except _ClickException as exc:
+            _fail(f"{prog_name or 'sim'}: {exc.format_message()}", exc.exit_code)
+        except (typer.Abort, KeyboardInterrupt):
+            _fail("interrupted", 130)
+        code = rv if isinstance(rv, int) else 0
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+def _fail(line: str, code: int) -> None:
+    print(" ".join(line.split()), file=sys.stderr)
+    sys.exit(code)
+
+
+app = typer.Typer(
+    cls=OneLineErrors,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    help="Scenario simulator of ceasefire negotiations: ensemble agent-based Monte Carlo on Mesa.",
+)
+
+
+def _register() -> None:
+    from sim.cli import inspect, run, schema, validate
+
+    for module in (run, validate, inspect, schema):
+        module.register(app)
+
+
+_register()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="sim")

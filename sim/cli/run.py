@@ -1,0 +1,74 @@
+"""`sim run SCENARIO_OR_FOLDER`: Monte Carlo runs, a terminal table, result folders."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from sim.analysis.tables import comparison_table, outcome_table
+from sim.errors import InputError
+from sim.experiment.run import DEFAULT_CHUNK, default_workers, run_scenario
+from sim.experiment.store import UnwritableOutput, check_writable
+from sim.scenario.load import load_scenario, scenario_files
+
+DEFAULT_SEED = 20250311
+DEFAULT_RUNS = 10_000
+
+
+def load_targets(target: Path, sets: list[str], weeks: int | None):
+    """Load and validate every scenario named by `target` (a file or a folder) before running any."""
+    overrides = list(sets) + ([f"horizon_weeks={weeks}"] if weeks is not None else [])
+    return [load_scenario(path, overrides) for path in scenario_files(target)]
+
+
+def writable_out(out: Path) -> Path:
+    """The output base, checked before any simulation; an unwritable one is an input error."""
+    try:
+        return check_writable(out)
+    except UnwritableOutput as exc:
+        raise InputError("--out", str(out), f"expected a writable folder: {exc}") from None
+
+
+def run(
+    target: Annotated[Path, typer.Argument(metavar="SCENARIO_OR_FOLDER", help="A scenario file, or a folder: every *.toml in it.")],
+    runs: Annotated[int, typer.Option("--runs", "-n", min=1, help="Replications per scenario.")] = DEFAULT_RUNS,
+    seed: Annotated[int, typer.Option("--seed", "-s", min=0, max=2**63 - 1, help="Seed; the same seed gives the same files.")] = DEFAULT_SEED,
+    weeks: Annotated[Optional[int], typer.Option("--weeks", "-w", min=1, max=520, help="Horizon in weeks (overrides the scenario).")] = None,
+    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a field: dotted.path=value (repeatable).")] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Base folder of the results.")] = Path("results"),
+    workers: Annotated[Optional[int], typer.Option("--workers", "-j", min=1, help="Worker processes (default: all cores).")] = None,
+    chunk_size: Annotated[int, typer.Option("--chunk-size", min=1, help="Replications per chunk (results do not depend on it).")] = DEFAULT_CHUNK,
+) -> None:
+    """Run scenarios: outcome shares with 95% intervals, results under OUT/<scenario>/<run id>/."""
+    loaded = load_targets(target, set_ or [], weeks)
+    base = writable_out(out)
+    workers = workers or default_workers()
+    console = Console()
+    err = Console(stderr=True)
+    summaries = {}
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
+        console=err, transient=True, disable=not err.is_terminal,
+    ) as progress:
+        for item in loaded:
+            name = item.scenario.name
+            task = progress.add_task(name, total=runs)
+            result = run_scenario(
+                item, runs, seed, base, workers=workers, chunk_size=chunk_size, command=["sim", *sys.argv[1:]],
+                progress=lambda k, task=task: progress.advance(task, k),
+            )
+            summaries[name] = result.summary
+            if len(loaded) == 1:
+                console.print(outcome_table(result.summary, f"{item.scenario.title}"))
+            console.print(f"[dim]{name}: {runs} replications in {result.seconds:.1f} s -> {result.path}[/dim]")
+    if len(loaded) > 1:
+        console.print(comparison_table(summaries, f"Scenario comparison (seed {seed}, {runs} replications each)"))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("run")(run)

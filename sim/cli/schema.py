@@ -1,0 +1,48 @@
+"""`sim schema`: the JSON Schema of the scenario format, for editors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from pydantic import TypeAdapter
+
+from sim.scenario.params import Distribution
+from sim.scenario.schema import Scenario
+
+
+def scenario_json_schema() -> dict:
+    """JSON Schema (draft 2020-12) of a scenario file, distributions included."""
+    schema = Scenario.model_json_schema()
+    dist = TypeAdapter(Distribution).json_schema(ref_template="#/$defs/{model}")
+    defs = schema.setdefault("$defs", {})
+    defs.update(dist.pop("$defs", {}))
+    defs["Distribution"] = dist
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Ceasefire simulator scenario"
+    return schema
+
+
+def schema(
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+) -> None:
+    """Write the JSON Schema of the scenario format (point your editor's TOML plugin at it)."""
+    text = json.dumps(scenario_json_schema(), indent=2, sort_keys=True) + "\n"
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    from sim.experiment.store import _atomic_write
+
+    try:
+        _atomic_write(output, lambda name: Path(name).write_text(text, encoding="utf-8"))
+    except OSError as exc:
+        from sim.errors import InputError
+
+        raise InputError("--output", str(output), f"expected a writable file: {exc.strerror or exc}") from None
+    typer.echo(f"wrote {output}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("schema")(schema)
