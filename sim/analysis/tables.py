@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich import box
 from rich.table import Table
 
 from sim.analysis.aggregate import AGREEMENT_TYPES, STATUSES
@@ -73,29 +74,39 @@ def outcome_table(summary: dict, title: str) -> Table:
     return table
 
 
+def _two_lines(entry: dict | None) -> str:
+    """A share over its interval on a second line, so that many scenarios fit a terminal."""
+    if not entry or entry.get("share") is None:
+        return "—"
+    text = f"{100 * entry['share']:.1f}%"
+    if entry.get("low") is not None and entry.get("high") is not None:
+        text += f"\n[dim]{100 * entry['low']:.1f}–{100 * entry['high']:.1f}[/dim]"
+    return text
+
+
 def comparison_table(summaries: dict[str, dict], title: str = "Scenario comparison") -> Table:
-    """Table with one row per scenario and its outcome shares (with intervals) as columns."""
+    """Table with one row per scenario and its outcome shares (with intervals below them) as columns."""
+    sizes = sorted({s["n"] for s in summaries.values()})
     table = Table(
         title=title,
-        caption="Status shares at the horizon, 95% Wilson intervals; weeks to first "
-        "agreement as median (IQR); truces broken down among runs with an agreement",
+        box=box.SIMPLE_HEAD,
+        caption=f"n = {', '.join(map(str, sizes))} per scenario. Status at the horizon; 95% Wilson intervals below "
+        "each share. Weeks: median (IQR) to the first agreement. Broken: truces that broke down, "
+        "among runs with an agreement.",
     )
-    # Narrow terminals wrap a share's interval onto a second line, never truncate it.
-    share_width = len("(23.5–27.3)")
-    table.add_column("Scenario", style="bold", overflow="fold")
-    table.add_column("n", justify="right", no_wrap=True)
+    table.add_column("Scenario", style="bold", no_wrap=True)
     for status in STATUSES:
-        table.add_column(label(status), justify="right", overflow="fold", min_width=share_width)
-    table.add_column("Any agreement", justify="right", overflow="fold", min_width=share_width)
-    table.add_column("Weeks", justify="right", overflow="fold", min_width=len("(14–39)"))
-    table.add_column("Broken down", justify="right", overflow="fold", min_width=share_width)
+        table.add_column(label(status).replace("Partial truce", "Partial"), justify="right", no_wrap=True)
+    table.add_column("Any agr.", justify="right", no_wrap=True)
+    table.add_column("Weeks", justify="right", no_wrap=True)
+    table.add_column("Broken", justify="right", no_wrap=True)
     for name, summary in summaries.items():
         table.add_row(
             name,
-            str(summary["n"]),
-            *(format_percent(summary["status_at_horizon"][s]) for s in STATUSES),
-            format_percent(summary.get("any_agreement")),
+            *(_two_lines(summary["status_at_horizon"][s]) for s in STATUSES),
+            _two_lines(summary.get("any_agreement")),
             format_weeks(summary["weeks_to_first_agreement"]),
-            format_percent(summary["truce_broken_down"]),
+            _two_lines(summary["truce_broken_down"]),
         )
+        table.add_section()
     return table

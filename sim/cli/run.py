@@ -48,7 +48,8 @@ def run(
     loaded = load_targets(target, set_ or [], weeks)
     base = writable_out(out)
     workers = workers or default_workers()
-    console = Console()
+    # Piped output (make run, CI logs) gets a wide page rather than rich's default of 80 columns.
+    console = Console(width=None if sys.stdout.isatty() else 150)
     err = Console(stderr=True)
     summaries = {}
     with Progress(
