@@ -30,6 +30,19 @@ from sim.scenario.derive import derive
 from sim.scenario.schema import Scenario
 
 AGREEMENT_TYPES = (PARTIAL_TRUCE, CEASEFIRE, SETTLEMENT)
+
+
+def side_vetoes(side, point: np.ndarray, fixed: np.ndarray, issue_ids: tuple[str, ...]) -> list[str]:
+    """Issues of the first replication on which `point` breaks the side's red lines (for traces)."""
+    from sim.rules.utility import breaks_red_line
+
+    issues = []
+    for k in range(point.shape[1]):
+        mask = np.zeros_like(fixed[:1])
+        mask[0, k] = fixed[0, k]
+        if breaks_red_line(point[:1], side.low[:1], side.high[:1], mask)[0]:
+            issues.append(issue_ids[k])
+    return issues
 MEDIATOR_CODES = {"us": 0, "turkey": 1}
 
 
@@ -41,8 +54,20 @@ class CeasefireModel(mesa.Model):
     returns the per-replication outcomes and weekly trajectories.
     """
 
-    def __init__(self, scenario: Scenario, seed: int, replications, weeks: int | None = None, params: DrawnParameters | None = None):
+    def __init__(
+        self,
+        scenario: Scenario,
+        seed: int,
+        replications,
+        weeks: int | None = None,
+        params: DrawnParameters | None = None,
+        trace: bool = False,
+    ):
         super().__init__(seed=seed)
+        # With trace=True every decision of the batch's first replication is recorded in `events`
+        # (for `sim story` and the browser app); off, the hot loop pays one branch per phase.
+        self.trace = trace
+        self.events: list[dict] = []
         self.scenario = scenario
         self.seed_value = int(seed)
         self.replications = np.asarray(replications, dtype=np.int64)
@@ -93,6 +118,19 @@ class CeasefireModel(mesa.Model):
         self.aid_index = self._aid_index()
 
     # ------------------------------------------------------------------ helpers
+    def _log(self, phase: str, event: str, **data) -> None:
+        """Record an event of the first replication (only when tracing)."""
+        record = {"week": self.week, "phase": phase, "event": event}
+        for key, value in data.items():
+            if isinstance(value, np.ndarray):
+                value = value[0] if value.ndim == 1 else value[0].tolist()
+            if isinstance(value, np.generic):
+                value = value.item()
+            if isinstance(value, list) and len(value) == len(self.issue_ids) and key in ("terms", "position", "point"):
+                value = dict(zip(self.issue_ids, value))
+            record[key] = value
+        self.events.append(record)
+
     def _aid_index(self) -> np.ndarray:
         """Foreign military aid relative to the 2022-24 flow, weighted by each supplier's share."""
         return self.us.aid_share * self.us.aid + self.europe.aid_share * self.europe.aid
@@ -110,6 +148,8 @@ class CeasefireModel(mesa.Model):
 
     # ------------------------------------------------------------------ phases
     def phase_support(self) -> None:
+        if self.trace:
+            before = (self.us.aid[0], self.europe.force_size[0], [m.committed[0] for m in self.europe.members])
         self.us.set_support(self)
         self.europe.set_support(self)
         self.aid_index = self._aid_index()
@@ -118,6 +158,14 @@ class CeasefireModel(mesa.Model):
         self.russia.pressure = 1.0 + self.russia.pressure_sensitivity * ps["battlefield.sanctions_cost"] * self.europe.sanctions
         self.us_aid_weeks += (self.us.aid > 0).astype(np.int32)
         self.max_force = np.maximum(self.max_force, self.europe.force_size)
+        if self.trace:
+            self._log("support", "aid", us_aid=self.us.aid, europe_aid=self.europe.aid, aid_index=self.aid_index,
+                      us_aid_before=before[0], us_mediating=self.us.active)
+            for m, was in zip(self.europe.members, before[2]):
+                if m.committed[0] and not was:
+                    self._log("support", "member_commits", member=m.member_id, troops=m.pledge)
+            if self.europe.force_size[0] != before[1]:
+                self._log("support", "force", size=self.europe.force_size, before=before[1])
 
     def phase_battlefield(self) -> None:
         p = self.params.values
@@ -131,6 +179,9 @@ class CeasefireModel(mesa.Model):
         share = np.where(fighting, 1.0 - relief, 0.0)
         for side in (self.russia, self.ukraine):
             side.cost = side.cost + share * side.weekly_cost()
+        if self.trace:
+            self._log("battlefield", "front", before=self.front - self.delta, after=self.front, drift=drift,
+                      fighting=fighting, cost_russia=share * self.russia.weekly_cost(), cost_ukraine=share * self.ukraine.weekly_cost())
 
     def phase_beliefs(self) -> None:
         noise = self.params.values["battlefield.noise"]
@@ -138,6 +189,9 @@ class CeasefireModel(mesa.Model):
         fighting = self.fighting()
         for side in (self.russia, self.ukraine):
             side.observe(self.delta, fighting, precision)
+        if self.trace:
+            self._log("beliefs", "beliefs", russia=self.russia.belief_mean, ukraine=self.ukraine.belief_mean,
+                      gap=np.abs(self.russia.belief_mean - self.ukraine.belief_mean))
 
     def truce_point(self, kind: np.ndarray) -> np.ndarray:
         """The issue-space point of a truce of type `kind` (R,): the status quo, the front frozen where
@@ -214,20 +268,28 @@ class CeasefireModel(mesa.Model):
             kind = self.choose_type(mediator, tables)
             terms = self.settlement_terms(mediator)
             point = np.where((kind == SETTLEMENT)[:, None], terms, self.truce_point(kind))
+            if self.trace and tables[0]:
+                self._log("negotiation", "proposal", mediator=mediator.actor_id, type=int(kind[0]), terms=point)
             fixed = self.fixed_issues(kind)
             accepted = tables.copy()
             answers = {}
             for side in (self.russia, self.ukraine):
                 gain = self.agreement_value(side, kind, point, war_points[side.actor_id]) - war_values[side.actor_id]
                 u = self.streams.uniform(f"accept.{side.actor_id}.{mediator.actor_id}", self.week)
-                says_yes, _ = side.decide(gain, point, fixed, u)
+                says_yes, prob = side.decide(gain, point, fixed, u)
                 answers[side.actor_id] = says_yes
                 accepted &= says_yes
+                if self.trace and tables[0]:
+                    self._log("negotiation", "decision", side=side.actor_id, mediator=mediator.actor_id, type=int(kind[0]),
+                              value_agreement=gain + war_values[side.actor_id], value_war=war_values[side.actor_id], gain=gain,
+                              probability=prob, red_line_veto=side_vetoes(side, point, fixed, self.issue_ids), accepted=says_yes)
             if mediator is self.us:
                 self.us.ukraine_accepted |= tables & answers["ukraine"]
                 self.us.ukraine_rejected |= tables & ~answers["ukraine"]
             self.last_terms = np.where((tables & (kind == SETTLEMENT))[:, None], terms, self.last_terms)
             self._agree(accepted, kind, point, MEDIATOR_CODES[mediator.actor_id])
+            if self.trace and tables[0]:
+                self._log("negotiation", "agreement" if accepted[0] else "rejected", mediator=mediator.actor_id, type=int(kind[0]))
 
     def _agree(self, accepted: np.ndarray, kind: np.ndarray, point: np.ndarray, mediator_code: int) -> None:
         first = accepted & (self.first_type == 0)
@@ -244,7 +306,12 @@ class CeasefireModel(mesa.Model):
         active = has_offer & (self.status != SETTLEMENT)
         target = np.where(has_offer[:, None], self.last_terms, 0.0)
         for side in (self.russia, self.ukraine):
+            before = side.position[0].copy() if self.trace else None
             side.concede(target, active)
+            if self.trace and active[0]:
+                moved = float(np.max(np.abs(side.position[0] - before)))
+                if moved > 1e-9:
+                    self._log("concession", "concession", side=side.actor_id, moved=moved, position=side.position)
 
     def phase_truce(self) -> None:
         b = self.params.values
@@ -268,6 +335,9 @@ class CeasefireModel(mesa.Model):
                 b["breakdown.base_hazard"], factor, enforcement, b["breakdown.peacekeeping_hazard_ratio"], gain, b["breakdown.gain_sensitivity"]
             )
             breaks = in_truce & (self.streams.uniform("truce.breakdown", self.week) < hazard)
+            if self.trace and in_truce[0]:
+                self._log("truce", "breakdown" if breaks[0] else "holds", type=int(self.status[0]), hazard=hazard,
+                          enforcement=enforcement, resume_gain=gain)
             self.status = np.where(breaks, WAR, self.status).astype(np.int8)
             self.breakdowns += breaks.astype(np.int32)
             self.truce_age = np.where(breaks, 0, self.truce_age).astype(np.int32)
