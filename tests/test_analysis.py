@@ -341,4 +341,9 @@ def test_outcome_and_comparison_tables_render():
                      "Weeks to first agreement", "Truces broken down", "Territory"):
         assert expected in text
     text = _render(comparison_table({"baseline": summary, "no-aid": summary}))
-    assert "baseline" in text and "no-aid" in text and text.count(war) == 2
+    entry = summary["status_at_horizon"]["war"]
+    share = f"{100 * entry['share']:.1f}%"
+    interval = f"{100 * entry['low']:.1f}–{100 * entry['high']:.1f}"
+    # Each scenario's row shows the share with its interval on the line below.
+    assert "baseline" in text and "no-aid" in text
+    assert text.count(share) == 2 and text.count(interval) == 2

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sim.report.assumptions import capability_rows, position_rows, rule_parameter_rows
-from sim.scenario.load import load_scenario
+from sim.experiment.load import load as load_scenario
 
 
 def inspect(

@@ -14,7 +14,8 @@ from sim.analysis.tables import comparison_table, outcome_table
 from sim.errors import InputError
 from sim.experiment.run import DEFAULT_CHUNK, default_workers, run_scenario
 from sim.experiment.store import UnwritableOutput, check_writable
-from sim.scenario.load import load_scenario, scenario_files
+from sim.experiment.load import load as load_scenario
+from sim.scenario.load import scenario_files
 
 DEFAULT_SEED = 20250311
 DEFAULT_RUNS = 10_000

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from sim.errors import InputError
-from sim.scenario.load import load_scenario
+from sim.experiment.load import load as load_scenario
 
 
 def validate(files: Annotated[list[Path], typer.Argument(help="Scenario files to check.")]) -> int:

@@ -6,11 +6,10 @@ import mesa
 import numpy as np
 
 from sim.model.parameters import ActorIssues
-from sim.rules.acceptance import logit_acceptance
+from sim.model.rulebook import guarded
 from sim.rules.battlefield import effective_strength
 from sim.rules.beliefs import normal_update
 from sim.rules.coalition import threshold_commitment
-from sim.rules.concession import pressure_concession
 from sim.rules.support import conditional_aid, ramped_aid
 from sim.rules.utility import breaks_red_line, expected_war_outcome, issue_utility, value_of_war
 
@@ -34,8 +33,12 @@ class Actor(mesa.Agent):
 class Belligerent(Actor):
     """Russia or Ukraine: fights, learns about the war's drift, accepts or rejects, concedes."""
 
-    def __init__(self, model, actor_id: str, issues: ActorIssues, p: dict, sign: float):
+    def __init__(self, model, actor_id: str, issues: ActorIssues, p: dict, sign: float, rules: dict):
         super().__init__(model, actor_id, issues)
+        # The scenario's chosen variants (sim.model.rulebook), checked for shape and NaN on every call.
+        self.acceptance = guarded(rules[("actors", actor_id, "rules", "acceptance")], f"{actor_id}'s acceptance")
+        self.concession = guarded(rules[("actors", actor_id, "rules", "concession")], f"{actor_id}'s concession")
+        self.costly_weeks = np.zeros(model.n)  # consecutive weeks in which it paid war costs
         pre = f"actors.{actor_id}."
         self.troops = p[pre + "troops"]
         self.firepower = p[pre + "firepower"]
@@ -79,15 +82,15 @@ class Belligerent(Actor):
 
     def decide(self, gain: np.ndarray, point: np.ndarray, fixed: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Accept (bool array) with the logit probability of `gain`, never past a red line on a fixed issue."""
-        prob = logit_acceptance(gain, self.rationality)
+        prob = np.clip(self.acceptance(gain, np.zeros_like(gain) + self.rationality), 0.0, 1.0)
         vetoed = breaks_red_line(point, self.low, self.high, fixed)
         prob = np.where(vetoed, 0.0, prob)
         return u < prob, prob
 
     def concede(self, target: np.ndarray, active: np.ndarray) -> None:
         """Move toward the last proposal where `active`, bounded by red lines."""
-        moved = pressure_concession(
-            self.position, target, self.concession_rate, self.pressure, self.resolve, self.low, self.high
+        moved = self.concession(
+            self.position, target, self.concession_rate, self.pressure, self.resolve, self.low, self.high, self.costly_weeks
         )
         self.position = np.where(active[:, None], moved, self.position)
 

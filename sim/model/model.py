@@ -22,9 +22,9 @@ import numpy as np
 from sim.analysis.aggregate import CEASEFIRE, PARTIAL_TRUCE, SETTLEMENT, WAR, ChunkOutcome
 from sim.model.agents import Belligerent, EuropeanCoalition, EuropeanMember, Turkey, UnitedStates
 from sim.model.parameters import DrawnParameters, draw_parameters
+from sim.model.rulebook import bind_rules, guarded
 from sim.rng import Streams
 from sim.rules.battlefield import effective_strength, front_drift
-from sim.rules.breakdown import weekly_breakdown_hazard
 from sim.rules.proposal import compromise_terms
 from sim.scenario.derive import derive
 from sim.scenario.schema import Scenario
@@ -106,8 +106,10 @@ class CeasefireModel(mesa.Model):
         self.us = UnitedStates(self, self.params.actors["us"], p, a.us.aid_policy, a.us.backstop)
         self.europe = EuropeanCoalition(self, self.params.actors["europe"], p, members)
         self.true_drift_start = self._start_drift(p)
-        self.russia = Belligerent(self, "russia", self.params.actors["russia"], p, sign=+1.0)
-        self.ukraine = Belligerent(self, "ukraine", self.params.actors["ukraine"], p, sign=-1.0)
+        self.rules = bind_rules(scenario, self.streams, self.params.random_columns)
+        self.breakdown_hazard = guarded(self.rules[("breakdown", "rule")], "the breakdown hazard")
+        self.russia = Belligerent(self, "russia", self.params.actors["russia"], p, +1.0, self.rules)
+        self.ukraine = Belligerent(self, "ukraine", self.params.actors["ukraine"], p, -1.0, self.rules)
         self.turkey = Turkey(self, "turkey", self.params.actors["turkey"], p)
         self.mediators = (self.us, self.turkey)
 
@@ -179,6 +181,7 @@ class CeasefireModel(mesa.Model):
         share = np.where(fighting, 1.0 - relief, 0.0)
         for side in (self.russia, self.ukraine):
             side.cost = side.cost + share * side.weekly_cost()
+            side.costly_weeks = np.where(share > 0, side.costly_weeks + 1, 0)
         if self.trace:
             self._log("battlefield", "front", before=self.front - self.delta, after=self.front, drift=drift,
                       fighting=fighting, cost_russia=share * self.russia.weekly_cost(), cost_ukraine=share * self.ukraine.weekly_cost())
@@ -331,9 +334,10 @@ class CeasefireModel(mesa.Model):
             enforcement = np.where(
                 self.status >= CEASEFIRE, self.europe.enforcement(self.us.backstop, b["breakdown.backstop_bonus"]), 0.0
             )
-            hazard = weekly_breakdown_hazard(
-                b["breakdown.base_hazard"], factor, enforcement, b["breakdown.peacekeeping_hazard_ratio"], gain, b["breakdown.gain_sensitivity"]
-            )
+            hazard = np.clip(self.breakdown_hazard(
+                np.zeros(self.n) + b["breakdown.base_hazard"], factor, enforcement, b["breakdown.peacekeeping_hazard_ratio"],
+                gain, b["breakdown.gain_sensitivity"], self.truce_age,
+            ), 0.0, 1.0)
             breaks = in_truce & (self.streams.uniform("truce.breakdown", self.week) < hazard)
             if self.trace and in_truce[0]:
                 self._log("truce", "breakdown" if breaks[0] else "holds", type=int(self.status[0]), hazard=hazard,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.rules.registry import rule
+from sim.rules.registry import RuleParam, rule
 
 
 @rule(
     kind="concession",
+    name="pressure",
     source="Pressure-driven concession toward the last offer (Zeuthen 1930; Cross 1969), bounded by red lines",
     traits=("never_crosses_red_line", "moves_toward_target", "deterministic"),
 )
@@ -20,6 +21,7 @@ def pressure_concession(
     resolve: np.ndarray,
     low: np.ndarray,
     high: np.ndarray,
+    costly_weeks: np.ndarray | None = None,
 ) -> np.ndarray:
     """New position: a step of rate * pressure * (1 - resolve) of the way to `target`, kept within [low, high].
 
@@ -28,3 +30,20 @@ def pressure_concession(
     step = np.clip(np.asarray(rate) * np.asarray(pressure) * (1.0 - np.asarray(resolve)), 0.0, 1.0)
     step = step[..., None] if np.ndim(step) else step
     return np.clip(position + step * (target - position), low, high)
+
+
+@rule(
+    kind="concession",
+    name="stubborn",
+    source="War of attrition: concede only after costs accumulate (Fearon 1995; Slantchev 2003), bounded by red lines",
+    traits=("never_crosses_red_line", "moves_toward_target", "deterministic"),
+    params={"patience_weeks": RuleParam(8.0, 0.0, 520.0, "weeks", "Consecutive costly weeks before the side moves at all.")},
+)
+def stubborn_concession(position, target, rate, pressure, resolve, low, high, costly_weeks=None, patience_weeks: float = 8.0):
+    """Like pressure concession, but only where the side has paid war costs `patience_weeks` weeks in a row."""
+    moved = pressure_concession(position, target, rate, pressure, resolve, low, high)
+    if costly_weeks is None:
+        return np.clip(position, low, high)
+    ready = np.asarray(costly_weeks) >= patience_weeks
+    ready = ready[..., None] if np.ndim(ready) else ready
+    return np.where(ready, moved, np.clip(position, low, high))

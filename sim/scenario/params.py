@@ -74,12 +74,15 @@ class Bounds:
 def _parse_number(value: Any) -> Any:
     """Accept a number or a distribution table; anything else is a type error."""
     if isinstance(value, bool):
-        raise ValueError("expected a number or a distribution table like {dist = \"beta\", mean = 0.5, sd = 0.1}")
+        raise ValueError(f"expected a number or a distribution table like {{dist = \"beta\", mean = 0.5, sd = 0.1}}, got {value!r}")
     if isinstance(value, (int, float)):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:
+            raise ValueError("expected a number, got an integer too large for a float") from None
     if isinstance(value, dict):
         kind = value.get("dist")
-        if kind not in _DIST_KINDS:
+        if not isinstance(kind, str) or kind not in _DIST_KINDS:
             raise ValueError(
                 f"expected dist to be one of {', '.join(_DIST_KINDS)}, got {kind!r}"
             )
@@ -198,3 +201,8 @@ def quantile(value: Any, bounds: Bounds, u: np.ndarray) -> np.ndarray:
     if bounds.integer:
         out = np.round(out)
     return out
+
+
+def validate_number(value: Any, bounds: Bounds) -> Any:
+    """A number or distribution table checked against `bounds` (ValueError naming what was expected)."""
+    return _check_bounds(bounds)(_parse_number(value))

@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from sim.scenario.params import StrictModel, num
@@ -104,6 +106,28 @@ class Actor(StrictModel):
         return self
 
 
+class RuleChoice(BaseModel):
+    """A rule variant chosen by name, with values for the parameters it declares (checked against the registry)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    name: str = Field(description="Name of a registered rule of the right kind (see `sim rules`).")
+
+
+def _rule_choice(value):
+    return {"name": value} if isinstance(value, str) else value
+
+
+RuleName = Annotated[RuleChoice, BeforeValidator(_rule_choice)]
+
+
+class BelligerentRules(StrictModel):
+    """Which rule variants a belligerent follows."""
+
+    acceptance: RuleName = Field(default_factory=lambda: RuleChoice(name="logit"), description="Acceptance rule.")
+    concession: RuleName = Field(default_factory=lambda: RuleChoice(name="pressure"), description="Concession rule.")
+
+
 class Belligerent(Actor):
     """Russia or Ukraine: fights, learns about the war, accepts or rejects proposals, concedes."""
 
@@ -117,6 +141,7 @@ class Belligerent(Actor):
     rationality: num(0, 1000, "1/utility", "Logit (quantal response) precision lambda of acceptance.")
     concession_rate: num(0, 1, "share per week", "Share of the distance to the last proposal conceded per week at pressure 1.")
     resolve: num(0, 1, "share", "Resistance to pressure: 1 means it never concedes.")
+    rules: BelligerentRules = Field(default_factory=BelligerentRules)
 
 
 class Mediator(Actor):
@@ -206,6 +231,7 @@ class Breakdown(StrictModel):
     peacekeeping_hazard_ratio: num(0.01, 1, "ratio", "Hazard ratio with a full reassurance force (Fortna 2004).")
     backstop_bonus: num(0, 1, "share", "Extra enforcement from a US backstop, as a share of full enforcement.") = 0.0
     gain_sensitivity: num(0, 100, "multiplier", "Rise of the hazard per unit of a side's expected gain from resuming the war.")
+    rule: RuleName = Field(default_factory=lambda: RuleChoice(name="constant"), description="Breakdown hazard rule.")
 
 
 class Scenario(StrictModel):
@@ -215,6 +241,10 @@ class Scenario(StrictModel):
     title: str
     description: str = ""
     extends: str | None = Field(None, description="A scenario file this one overrides (deep merge).")
+    rules: list[str] = Field(
+        default_factory=list,
+        description="Modules with user rules to register before the scenario is checked: importable names or .py paths (relative to the file).",
+    )
     start_date: dt.date
     horizon_weeks: int = Field(ge=1, le=520, description="Weeks simulated. Unit: weeks.")
     issues: dict[str, Issue]
