@@ -46,11 +46,22 @@ app = typer.Typer(
 )
 
 
-def _register() -> None:
-    from sim.cli import inspect, run, schema, validate
+# Commands are the modules of sim.cli that define `register(app)`; help lists them in this order first.
+COMMAND_ORDER = ("run", "sweep", "compare", "whatif", "story", "inspect", "validate", "report", "viz", "rules", "check", "schema")
 
-    for module in (run, validate, inspect, schema):
-        module.register(app)
+
+def _register() -> None:
+    import importlib
+    import pkgutil
+
+    import sim.cli
+
+    names = [m.name for m in pkgutil.iter_modules(sim.cli.__path__) if m.name not in ("main",)]
+    names.sort(key=lambda n: (COMMAND_ORDER.index(n) if n in COMMAND_ORDER else len(COMMAND_ORDER), n))
+    for name in names:
+        module = importlib.import_module(f"sim.cli.{name}")
+        if hasattr(module, "register"):
+            module.register(app)
 
 
 _register()
