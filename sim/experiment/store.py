@@ -15,7 +15,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pyarrow as pa
@@ -45,7 +45,7 @@ def _check_name(kind: str, name: str) -> str:
 
 def make_run_id(seed: int | None = None, now: datetime | None = None) -> str:
     """Run id `YYYYmmdd-HHMMSS-seed<seed>` (without the seed part when seed is None)."""
-    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%d-%H%M%S")
     return stamp if seed is None else f"{stamp}-seed{int(seed)}"
 
 
@@ -96,6 +96,10 @@ def new_run_dir(
             final = parent / f"{stem}-{suffix}"
             suffix += 1
     tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{final.name}-", dir=parent))
+    # mkdtemp makes the folder private (0700); a result folder gets the usual permissions.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)
     return final, tmp
 
 

@@ -13,7 +13,7 @@ from typing import Literal
 
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from sim.scenario.params import StrictModel, num
@@ -31,10 +31,11 @@ class Issue(StrictModel):
 
     label: str
     description: str = ""
-    anchors: dict[str, float] = Field(
+    anchors: dict[str, Annotated[float, Strict()]] = Field(
         description="Named points of the scale, e.g. {front_frozen = 0.5}; stances may name them."
     )
-    status_quo: Unit = Field(0.5, description="Where the issue stands while no agreement settles it.")
+    # Structural, not uncertain: a plain number (no distribution).
+    status_quo: float = Field(0.5, ge=0, le=1, description="Where the issue stands while no agreement settles it. Unit: issue scale (0-1).")
     role: Literal["territory", "guarantees", "sequencing"] | None = Field(
         None,
         description="What the model does with the issue: the front line lives on the territory issue, a "
@@ -52,6 +53,13 @@ class Issue(StrictModel):
         return anchors
 
 
+def _stance_type(value):
+    """A stance is an anchor name or a number (not a boolean, table or array)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError(f"expected an anchor name of the issue or a number in [0, 1], got {value!r}")
+    return value
+
+
 class Statement(StrictModel):
     """A public statement that places an actor on an issue, with its source."""
 
@@ -61,7 +69,9 @@ class Statement(StrictModel):
     source: str = Field(min_length=1)
     quote: str = Field(min_length=1, description="The statement or a close paraphrase of it.")
     issue: str
-    stance: float | str = Field(description="An anchor name of the issue or a value in [0, 1].")
+    stance: Annotated[float | str, BeforeValidator(_stance_type)] = Field(
+        description="An anchor name of the issue or a value in [0, 1]."
+    )
     strength: Literal["preference", "priority", "red_line"]
     rejects: Literal["below", "above"] | None = Field(
         None, description="For a red line: which side of the stance the actor will not accept."
@@ -96,14 +106,21 @@ class Actor(StrictModel):
         description="Where a number of this table comes from: field name -> citation or statement id.",
     )
 
-    @model_validator(mode="after")
-    def _sources_name_fields(self):
-        for key in self.sources:
-            if key not in type(self).model_fields:
-                raise PydanticCustomError(
-                    "source_key", "expected sources to name a field of this actor, got {key!r}", {"key": key}
+    @field_validator("sources")
+    @classmethod
+    def _sources_name_fields(cls, sources: dict[str, str]) -> dict[str, str]:
+        fields = list(cls.model_fields)
+        for key in sources:
+            if key not in fields:
+                from difflib import get_close_matches
+
+                hint = get_close_matches(key, fields, n=1)
+                raise PydanticCustomError(  # templates take plain {names}: the repr is made here
+                    "source_key",
+                    "expected each key of sources to name a field of this actor, got {key}{hint}",
+                    {"key": repr(key), "hint": f" (did you mean {hint[0]!r}?)" if hint else ""},
                 )
-        return self
+        return sources
 
 
 class RuleChoice(BaseModel):
@@ -169,8 +186,6 @@ class UnitedStates(Mediator):
 class Turkey(Mediator):
     """Turkey: mediator with Black Sea access."""
 
-    truce_focus: num(0, 1, "probability", "Probability that a Turkish proposal is an air-and-sea (partial) truce while at war.") = 0.0
-
 
 class Member(StrictModel):
     """A member of the European coalition deciding whether to commit troops to a reassurance force."""
@@ -217,8 +232,8 @@ class Negotiation(StrictModel):
     """How proposals are made and how positions move."""
 
     escalate_after: num(1, 520, "weeks", "Weeks a truce must hold before mediators table the next, fuller agreement.", integer=True) = 4
-    force_guarantee_level: Unit = Field(
-        0.75, description="Value on the guarantees issue of a truce backed by a reassurance force."
+    force_guarantee_level: float = Field(
+        0.75, ge=0, le=1, description="Value on the guarantees issue of a truce backed by a reassurance force. Unit: issue scale (0-1)."
     )
 
 
@@ -237,7 +252,10 @@ class Breakdown(StrictModel):
 class Scenario(StrictModel):
     """A whole scenario: issues, actors, statements and the model's parameters."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="Short name, used for result folders.")
+    name: str = Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        description="Short name, used for result folders: letters, digits, '_', '.' or '-', starting with a letter or digit.",
+    )
     title: str
     description: str = ""
     extends: str | None = Field(None, description="A scenario file this one overrides (deep merge).")
@@ -246,7 +264,7 @@ class Scenario(StrictModel):
         description="Modules with user rules to register before the scenario is checked: importable names or .py paths (relative to the file).",
     )
     start_date: dt.date
-    horizon_weeks: int = Field(ge=1, le=520, description="Weeks simulated. Unit: weeks.")
+    horizon_weeks: int = Field(ge=1, le=520, strict=True, description="Weeks simulated. Unit: weeks.")
     issues: dict[str, Issue]
     actors: Actors
     statements: dict[str, Statement] = Field(default_factory=dict)
