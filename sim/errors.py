@@ -14,7 +14,13 @@ class InputError(Exception):
 
     def line(self) -> str:
         where = ": ".join(p for p in (self.file, self.path) if p)
-        return f"{where}: {self.message}" if where else self.message
+        text = f"{where}: {self.message}" if where else self.message
+        # Keys and names from the file can hold line breaks; escape them so this stays one line.
+        return text.translate(_LINE_BREAKS)
+
+
+# Every character str.splitlines() breaks on, mapped to its escape.
+_LINE_BREAKS = {ord(c): repr(c)[1:-1] for c in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"}
 
 
 def dotted(path) -> str:

@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from sim.report.assumptions import capability_rows, position_rows, rule_parameter_rows
@@ -22,9 +23,10 @@ def inspect(
     loaded = load_scenario(scenario, set_ or [])
     s = loaded.scenario
     console = Console()
-    console.print(f"[bold]{s.title}[/bold] ({s.name}), from {s.start_date}, {s.horizon_weeks} weeks")
+    # Scenario text (titles, quotes, sources, ids) is printed as text, never read as rich markup: "[sic]" stays.
+    console.print(f"[bold]{escape(s.title)}[/bold] ({s.name}), from {s.start_date}, {s.horizon_weeks} weeks")
     if len(loaded.chain) > 1:
-        console.print("extends: " + " -> ".join(p.name for p in loaded.chain))
+        console.print(escape("extends: " + " -> ".join(p.name for p in loaded.chain)))
 
     table = Table(title="Positions derived from statements (0-1 issue scales)")
     for col, just in [("Actor", "left"), ("Issue", "left"), ("Position ± spread", "right"), ("Salience", "right"),
@@ -36,7 +38,8 @@ def inspect(
             table.add_section()
         last = r.actor
         red = "any" if (r.red_line_low, r.red_line_high) == (0.0, 1.0) else f"[{r.red_line_low:.2f}, {r.red_line_high:.2f}]"
-        table.add_row(r.actor, r.issue, f"{r.position:.2f} ± {r.spread:.2f}", f"{r.salience:.2f}", red, r.rule, ", ".join(r.statements) or "—")
+        table.add_row(r.actor, escape(r.issue), f"{r.position:.2f} ± {r.spread:.2f}", f"{r.salience:.2f}", red, escape(r.rule),
+                      escape(", ".join(r.statements)) or "—")
     console.print(table)
 
     for title, rows in (("Capabilities and policies", capability_rows(s)), ("Rule parameters", rule_parameter_rows(s))):
@@ -44,7 +47,7 @@ def inspect(
         for col in ("Field", "Value", "Unit", "Source"):
             t.add_column(col)
         for r in rows:
-            t.add_row(r.path, r.value, r.unit, r.source or "[dim]assumption (docs/model.md)[/dim]")
+            t.add_row(escape(r.path), escape(r.value), escape(r.unit), escape(r.source) or "[dim]assumption (docs/model.md)[/dim]")
         console.print(t)
 
     if statements and s.statements:
@@ -53,7 +56,8 @@ def inspect(
             t.add_column(col, overflow="fold")
         for sid, st in s.statements.items():
             strength = st.strength + (f" (rejects {st.rejects})" if st.rejects else "") + (", reported" if st.reported else "")
-            t.add_row(sid, f"{st.speaker}, {st.date}", f"{st.issue}: {st.stance}", strength, st.quote, st.source)
+            cells = (sid, f"{st.speaker}, {st.date}", f"{st.issue}: {st.stance}", strength, st.quote, st.source)
+            t.add_row(*map(escape, cells))
         console.print(t)
 
 

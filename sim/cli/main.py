@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import Annotated, Any, Optional
 
 import typer
 from typer.core import TyperGroup
@@ -18,6 +18,8 @@ class OneLineErrors(TyperGroup):
     """A command group whose usage and input errors print as one line on stderr with exit code 2."""
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra: Any) -> Any:
+        # The arguments as given (not sys.argv, which differs when called in-process), for run manifests.
+        extra.setdefault("obj", {"argv": list(args) if args is not None else sys.argv[1:]})
         try:
             rv = super().main(args=args, prog_name=prog_name, complete_var=complete_var, standalone_mode=False, **extra)
         except InputError as exc:
@@ -44,6 +46,23 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Scenario simulator of ceasefire negotiations: ensemble agent-based Monte Carlo on Mesa.",
 )
+
+
+@app.callback()
+def global_options(
+    rules: Annotated[
+        Optional[list[str]],
+        typer.Option("--rules", metavar="PATH_OR_MODULE", help="Register user rules from a .py file or an importable module before the command (repeatable)."),
+    ] = None,
+) -> None:
+    """Scenario simulator of ceasefire negotiations: ensemble agent-based Monte Carlo on Mesa."""
+    if rules:
+        from sim.rules.plugins import RuleModuleError, load_rule_modules
+
+        try:
+            load_rule_modules(rules)
+        except RuleModuleError as exc:
+            raise InputError("--rules", None, exc.message) from None
 
 
 # Commands are the modules of sim.cli that define `register(app)`; help lists them in this order first.

@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from sim.analysis.tables import comparison_table, outcome_table
@@ -36,6 +37,7 @@ def writable_out(out: Path) -> Path:
 
 
 def run(
+    ctx: typer.Context,
     target: Annotated[Path, typer.Argument(metavar="SCENARIO_OR_FOLDER", help="A scenario file, or a folder: every *.toml in it.")],
     runs: Annotated[int, typer.Option("--runs", "-n", min=1, help="Replications per scenario.")] = DEFAULT_RUNS,
     seed: Annotated[int, typer.Option("--seed", "-s", min=0, max=2**63 - 1, help="Seed; the same seed gives the same files.")] = DEFAULT_SEED,
@@ -46,6 +48,8 @@ def run(
     chunk_size: Annotated[int, typer.Option("--chunk-size", min=1, help="Replications per chunk (results do not depend on it).")] = DEFAULT_CHUNK,
 ) -> None:
     """Run scenarios: outcome shares with 95% intervals, results under OUT/<scenario>/<run id>/."""
+    argv = ctx.obj.get("argv") if isinstance(ctx.obj, dict) else None  # as given to the `sim` group
+    command = ["sim", *(argv if argv is not None else sys.argv[1:])]
     loaded = load_targets(target, set_ or [], weeks)
     base = writable_out(out)
     workers = workers or default_workers()
@@ -60,14 +64,17 @@ def run(
         for item in loaded:
             name = item.scenario.name
             task = progress.add_task(name, total=runs)
-            result = run_scenario(
-                item, runs, seed, base, workers=workers, chunk_size=chunk_size, command=["sim", *sys.argv[1:]],
-                progress=lambda k, task=task: progress.advance(task, k),
-            )
+            try:
+                result = run_scenario(
+                    item, runs, seed, base, workers=workers, chunk_size=chunk_size, command=command,
+                    progress=lambda k, task=task: progress.advance(task, k),
+                )
+            except UnwritableOutput as exc:  # e.g. OUT/<scenario> exists as a file
+                raise InputError("--out", str(out), f"expected a writable folder: {exc}") from None
             summaries[name] = result.summary
             if len(loaded) == 1:
-                console.print(outcome_table(result.summary, f"{item.scenario.title}"))
-            console.print(f"[dim]{name}: {runs} replications in {result.seconds:.1f} s -> {result.path}[/dim]")
+                console.print(outcome_table(result.summary, escape(item.scenario.title)))
+            console.print(f"[dim]{name}: {runs} replications in {result.seconds:.1f} s -> {escape(str(result.path))}[/dim]")
     if len(loaded) > 1:
         console.print(comparison_table(summaries, f"Scenario comparison (seed {seed}, {runs} replications each)"))
 

@@ -7,19 +7,13 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from pydantic import TypeAdapter
 
-from sim.scenario.params import Distribution
 from sim.scenario.schema import Scenario
 
 
 def scenario_json_schema() -> dict:
-    """JSON Schema (draft 2020-12) of a scenario file, distributions included."""
+    """JSON Schema (draft 2020-12) of a scenario file, distributions included (`$defs.Distribution`)."""
     schema = Scenario.model_json_schema()
-    dist = TypeAdapter(Distribution).json_schema(ref_template="#/$defs/{model}")
-    defs = schema.setdefault("$defs", {})
-    defs.update(dist.pop("$defs", {}))
-    defs["Distribution"] = dist
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "Ceasefire simulator scenario"
     return schema

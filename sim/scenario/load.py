@@ -52,6 +52,10 @@ def read_toml(path: Path) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(str(path), None, f"TOML syntax error: {exc}") from None
+    except ValueError as exc:  # e.g. an integer literal beyond Python's digit limit
+        raise InputError(str(path), None, f"expected a valid TOML value: {exc}") from None
+    except RecursionError:
+        raise InputError(str(path), None, "expected a TOML document of reasonable depth: arrays or tables nest too deeply") from None
 
 
 def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -76,12 +80,16 @@ def resolve_document(path: Path, _stack: tuple[Path, ...] = ()) -> tuple[dict[st
         return doc, chain
     if not isinstance(parent, str):
         raise InputError(str(path), "extends", f"expected a file name (string), got {parent!r}")
-    target = (path.parent / parent).resolve()
+    try:
+        target = (path.parent / parent).resolve()
+        found = target.is_file()
+    except (OSError, ValueError, RuntimeError):  # a NUL byte, a symlink loop, ...
+        found = False
+    if not found:
+        raise InputError(str(path), "extends", f"expected an existing scenario file, {parent!r} not found")
     if target in _stack + (path,):
         cycle = " -> ".join(p.name for p in (*_stack, path, target))
         raise InputError(str(path), "extends", f"expected no cycle of extends, got {cycle}")
-    if not target.is_file():
-        raise InputError(str(path), "extends", f"expected an existing scenario file, {parent!r} not found")
     base, base_chain = resolve_document(target, _stack + (path,))
     merged = deep_merge(base, doc)
     if "name" not in doc:
@@ -100,7 +108,7 @@ def parse_set(expr: str) -> tuple[list[str], Any]:
     raw = raw.strip()
     try:
         value = tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
+    except ValueError:  # TOMLDecodeError, or an integer beyond Python's digit limit
         value = raw
     return parts, value
 
@@ -140,7 +148,8 @@ def validate_document(doc: dict[str, Any], file: str, set_paths: list[tuple[str,
     try:
         return Scenario.model_validate(doc)
     except ValidationError as exc:
-        errors = exc.errors()
+        # Unknown keys first: a misspelt required key then reads "unknown key ... (did you mean ...)", not "missing".
+        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
         err = errors[0]
         loc = tuple(err["loc"])
         message = err["msg"]

@@ -11,10 +11,12 @@ hypothesis strategies from that one place.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Annotated, Any, Literal, Union
 
 import numpy as np
-from pydantic import AfterValidator, BaseModel, ValidationError, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, ValidationError, BeforeValidator, ConfigDict, Field, TypeAdapter
+from pydantic_core import core_schema
 from scipy import stats
 
 
@@ -127,13 +129,31 @@ def _check_bounds(bounds: Bounds):
     return check
 
 
-def _json_schema(bounds: Bounds, description: str) -> dict:
-    number = {"type": "number", "minimum": bounds.lo, "maximum": bounds.hi}
-    return {
-        "description": f"{description} Unit: {bounds.unit}. A number or a distribution table.",
-        "x-unit": bounds.unit,
-        "anyOf": [number, {"$ref": "#/$defs/Distribution"}],
-    }
+@cache
+def _distribution_core_schema() -> core_schema.CoreSchema:
+    """The Distribution union as a named definition, so JSON Schemas refer to it as `#/$defs/Distribution`."""
+    union = TypeAdapter(Distribution).core_schema
+    return core_schema.definitions_schema(
+        core_schema.definition_reference_schema("Distribution"), [{**union, "ref": "Distribution"}]
+    )
+
+
+@dataclass(frozen=True)
+class _NumberJsonSchema:
+    """JSON Schema of a numeric field: a number within its bounds, or a distribution table."""
+
+    bounds: Bounds
+    description: str
+
+    def __get_pydantic_json_schema__(self, _schema, handler) -> dict:
+        # The handler registers the Distribution definition (a bare "$ref" to an unknown
+        # definition makes pydantic's schema generation fail).
+        number = {"type": "number", "minimum": self.bounds.lo, "maximum": self.bounds.hi}
+        return {
+            "description": f"{self.description} Unit: {self.bounds.unit}. A number or a distribution table.",
+            "x-unit": self.bounds.unit,
+            "anyOf": [number, handler(_distribution_core_schema())],
+        }
 
 
 def num(lo: float, hi: float, unit: str, description: str, integer: bool = False):
@@ -143,7 +163,7 @@ def num(lo: float, hi: float, unit: str, description: str, integer: bool = False
         Any,
         BeforeValidator(_parse_number),
         AfterValidator(_check_bounds(bounds)),
-        WithJsonSchema(_json_schema(bounds, description)),
+        _NumberJsonSchema(bounds, description),
         Field(description=description),
         bounds,
     ]
