@@ -21,6 +21,7 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _WEEK = np.uint64(0xD1B54A32D192ED03)
 _S30, _S27, _S31, _S11 = (np.uint64(s) for s in (30, 27, 31, 11))
 _TO_UNIT = 1.0 / float(1 << 53)
+_BELOW_ONE = np.nextafter(1.0, 0.0)
 
 # Weeks below zero name draws made once per replication (parameter draws, set-up).
 SETUP_WEEK = -1
@@ -61,7 +62,9 @@ class Streams:
 
     def uniform(self, name: str, week: int = SETUP_WEEK) -> np.ndarray:
         """Uniforms on the open interval (0, 1), one per replication."""
-        return ((self.bits(name, week) >> _S11).astype(np.float64) + 0.5) * _TO_UNIT
+        u = ((self.bits(name, week) >> _S11).astype(np.float64) + 0.5) * _TO_UNIT
+        # (2**53 - 1) + 0.5 rounds up to 2**53 in float64: keep that one value below 1.
+        return np.minimum(u, _BELOW_ONE)
 
     def normal(self, name: str, week: int = SETUP_WEEK) -> np.ndarray:
         """Standard normals by inversion, one per replication."""
