@@ -118,6 +118,9 @@ class CeasefireModel(mesa.Model):
         self.weekly_front[0] = self.front
         self.delta = np.zeros(self.n)
         self.aid_index = self._aid_index()
+        # This week's answers, per mediator: {"tabled": mask, "russia": bool (R,), "ukraine": bool (R,)}
+        # (read by the textbook checks in tests/test_textbook.py: who rejected a proposal).
+        self.answers: dict[str, dict[str, np.ndarray]] = {}
 
     # ------------------------------------------------------------------ helpers
     def _log(self, phase: str, event: str, **data) -> None:
@@ -248,7 +251,8 @@ class CeasefireModel(mesa.Model):
         return np.where(eligible, np.array(AGREEMENT_TYPES, dtype=np.int8)[idx], WAR).astype(np.int8)
 
     def settlement_terms(self, mediator) -> np.ndarray:
-        s_ru, s_ua = self.russia.strength(1.0), self.ukraine.strength(self.aid_index)
+        # One strength per replication even where troops and firepower are fixed numbers (scalars).
+        s_ru, s_ua = np.broadcast_arrays(np.zeros(self.n) + self.russia.strength(1.0), self.ukraine.strength(self.aid_index))
         cap = np.stack([s_ru, s_ua]) / (s_ru + s_ua)
         positions = np.stack([self.russia.position, self.ukraine.position])
         weights = cap[:, :, None] * np.stack([self.russia.salience, self.ukraine.salience])
@@ -262,6 +266,7 @@ class CeasefireModel(mesa.Model):
         escalate_after = self.params.values["negotiation.escalate_after"]
         war_points = {s.actor_id: s.war_point(self) for s in (self.russia, self.ukraine)}
         war_values = {s.actor_id: s.war_value(self, war_points[s.actor_id]) for s in (self.russia, self.ukraine)}
+        self.answers = {}
         for mediator in self.mediators:
             eligible = (self.status == WAR) | ((self.status < SETTLEMENT) & (self.truce_age >= escalate_after))
             eligible &= mediator.active
@@ -286,6 +291,7 @@ class CeasefireModel(mesa.Model):
                     self._log("negotiation", "decision", side=side.actor_id, mediator=mediator.actor_id, type=int(kind[0]),
                               value_agreement=gain + war_values[side.actor_id], value_war=war_values[side.actor_id], gain=gain,
                               probability=prob, red_line_veto=side_vetoes(side, point, fixed, self.issue_ids), accepted=says_yes)
+            self.answers[mediator.actor_id] = {"tabled": tables, **answers}
             if mediator is self.us:
                 self.us.ukraine_accepted |= tables & answers["ukraine"]
                 self.us.ukraine_rejected |= tables & ~answers["ukraine"]

@@ -8,9 +8,6 @@ draws the parameters per replication like every other scenario number.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import sys
 from dataclasses import dataclass
 from difflib import get_close_matches
 from pathlib import Path
@@ -19,8 +16,10 @@ from typing import Any, Callable
 import numpy as np
 
 import sim.rules  # noqa: F401  (registers the built-in rules)
+from sim.errors import InputError
 from sim.rng import Streams
-from sim.rules.registry import REGISTRY, RuleInfo, rules_of_kind
+from sim.rules.plugins import RuleModuleError, load_all, load_rule_module
+from sim.rules.registry import RuleInfo, lookup
 from sim.scenario.params import Bounds, is_random, quantile, validate_number
 from sim.scenario.schema import BELLIGERENTS, RuleChoice, Scenario, ScenarioPathError
 
@@ -48,28 +47,17 @@ def choices(scenario: Scenario) -> dict[tuple, tuple[str, RuleChoice]]:
 
 
 def import_rule_modules(names: list[str], base: Path | None = None) -> None:
-    """Import user rule modules (importable names or .py files relative to `base`), registering their rules."""
+    """Import user rule modules (importable names or .py files relative to `base`), registering their rules;
+    also the modules of installed packages (`sim.rules` entry points) and those named in SIM_RULE_MODULES."""
+    try:
+        load_all()
+    except RuleModuleError as exc:
+        raise ScenarioPathError(("rules",), exc.message) from None
     for i, name in enumerate(names):
         try:
-            if name.endswith(".py"):
-                path = (Path(base or ".") / name).resolve()
-                if not path.is_file():
-                    raise ScenarioPathError(("rules", i), f"expected an existing rule module file, {name!r} not found")
-                mod_name = f"sim_user_rules_{path.stem}_{abs(hash(str(path))) % 10**8}"
-                if mod_name in sys.modules:
-                    continue
-                spec = importlib.util.spec_from_file_location(mod_name, path)
-                module = importlib.util.module_from_spec(spec)
-                sys.modules[mod_name] = module
-                spec.loader.exec_module(module)
-            else:
-                importlib.import_module(name)
-        except ScenarioPathError:
-            raise
-        except ImportError as exc:
-            raise ScenarioPathError(("rules", i), f"expected an importable rule module, got {name!r}: {exc}") from None
-        except Exception as exc:  # a user module that fails on import: name it, no traceback
-            raise ScenarioPathError(("rules", i), f"rule module {name!r} failed to import: {type(exc).__name__}: {exc}") from None
+            load_rule_module(name, base)
+        except RuleModuleError as exc:
+            raise ScenarioPathError(("rules", i), exc.message) from None
 
 
 def check_rules(scenario: Scenario, base: Path | None = None) -> None:
@@ -92,17 +80,21 @@ def check_rules(scenario: Scenario, base: Path | None = None) -> None:
 
 
 def _lookup(path: tuple, kind: str, name: str) -> RuleInfo:
-    info = REGISTRY.get(name)
-    if info is None or info.kind != kind:
-        names = [r.name for r in rules_of_kind(kind)]
-        hint = get_close_matches(name, names, n=1)
-        tail = f" (did you mean {hint[0]!r}?)" if hint else f" (one of: {', '.join(names)})"
-        raise ScenarioPathError(path + ("name",), f"expected a registered {kind} rule, got {name!r}{tail}")
-    return info
+    try:
+        return lookup(name, kind)
+    except KeyError as exc:
+        raise ScenarioPathError(path + ("name",), exc.args[0]) from None
 
 
 def bind_rules(scenario: Scenario, streams: Streams, random_columns: dict[str, np.ndarray] | None = None) -> dict[tuple, BoundRule]:
-    """The chosen rules with parameter values drawn for the replications of `streams`."""
+    """The chosen rules with parameter values drawn for the replications of `streams`.
+
+    User rules are registered first (the scenario's `rules`, importable names only here: the loader has
+    already imported its files and listed them in SIM_RULE_MODULES, which this process inherits)."""
+    load_all()
+    for name in scenario.rules:
+        if not name.endswith(".py"):
+            load_rule_module(name)
     bound = {}
     for path, (kind, choice) in choices(scenario).items():
         info = _lookup(path, kind, choice.name)
@@ -124,22 +116,39 @@ def bind_rules(scenario: Scenario, streams: Streams, random_columns: dict[str, n
 
 
 def guarded(rule: BoundRule, what: str) -> Callable:
-    """Call a rule and check its output has the shape of its first argument, without NaN; errors name the rule."""
+    """Call a rule and check its output has the shape of its first argument, without NaN or infinity; errors name the rule."""
+    info = rule.info
 
     def call(*args):
         try:
             out = np.asarray(rule(*args), dtype=float)
         except Exception as exc:
-            raise RuleError(f"rule {rule.info.name!r} ({rule.info.kind}, {rule.info.module}) raised {type(exc).__name__}: {exc}") from exc
+            raise RuleError(f"rule {info.name!r} ({info.kind}, for {what}) raised {type(exc).__name__}: {exc}", info.name, info.file) from exc
         expected = np.shape(args[0])
         if out.shape != expected:
-            raise RuleError(f"rule {rule.info.name!r} ({rule.info.kind}) returned shape {out.shape} for {what}, expected {expected}")
-        if np.isnan(out).any():
-            raise RuleError(f"rule {rule.info.name!r} ({rule.info.kind}) returned NaN for {what}")
+            raise RuleError(
+                f"rule {info.name!r} ({info.kind}, for {what}) returned shape {out.shape}, expected {expected} "
+                f"(the shape of its first argument, {info.arguments[0] if info.arguments else 'input'})",
+                info.name, info.file,
+            )
+        if not np.isfinite(out).all():
+            bad = "NaN" if np.isnan(out).any() else "an infinite value"
+            raise RuleError(f"rule {info.name!r} ({info.kind}, for {what}) returned {bad}", info.name, info.file)
         return out
 
     return call
 
 
-class RuleError(RuntimeError):
-    """A rule raised or returned something unusable; the message names the rule."""
+class RuleError(InputError):
+    """A rule raised or returned something unusable; the one-line message names the rule and its file.
+
+    An InputError, so that the command line prints it as one line (exit code 2) like any bad input;
+    picklable, so that it crosses from worker processes intact.
+    """
+
+    def __init__(self, message: str, rule: str | None = None, file: str | None = None):
+        self.rule = rule
+        super().__init__(file, None, message)
+
+    def __reduce__(self):
+        return (RuleError, (self.message, self.rule, self.file))

@@ -1,6 +1,8 @@
-"""Pure rule functions on arrays (one entry per replication), each registered with its source.
+"""Pure rule functions on arrays (one entry per replication), each registered with its declaration.
 
-Importing this package registers the built-in rules.
+Importing this package registers the built-in rules: the modules below, one per family of
+rules (the list is the one place that names them; the catalogue, `sim rules`, derives from
+what they register). User rules come in through `sim.rules.plugins`.
 """
 
 from sim.rules import (  # noqa: F401  (imported for registration)
@@ -14,4 +16,5 @@ from sim.rules import (  # noqa: F401  (imported for registration)
     support,
     utility,
 )
-from sim.rules.registry import REGISTRY, RuleInfo, rule, rules_of_kind  # noqa: F401
+from sim.rules.registry import KINDS, REGISTRY, RuleInfo, RuleParam, lookup, rule, rules_of_kind, rules_with_trait  # noqa: F401
+from sim.rules.traits import TRAITS  # noqa: F401

@@ -25,7 +25,7 @@ def logit_acceptance(gain: np.ndarray, rationality: np.ndarray) -> np.ndarray:
     kind="acceptance",
     name="satisficing",
     source="Satisficing with a reservation level (Simon 1955), with normal noise on the perceived gain",
-    traits=("bounded_probability", "increasing_in_gain", "deterministic"),
+    traits=("bounded_probability", "increasing_in_gain", "decreasing_in_reservation", "deterministic"),
     params={
         "reservation": RuleParam(0.0, -1.0, 1.0, "utility", "Gain over fighting on the side requires before it accepts."),
         "noise": RuleParam(0.02, 1e-6, 1.0, "utility", "Standard deviation of the noise on the perceived gain."),

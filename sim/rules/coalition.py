@@ -10,7 +10,7 @@ from sim.rules.registry import rule
 @rule(
     kind="coalition",
     source="Threshold models of collective action (Granovetter 1978); UK's 'US backstop' condition (Starmer, Feb 2025)",
-    traits=("monotone_commitment", "deterministic"),
+    traits=("monotone_commitment", "invariant_to_relabelling", "deterministic"),
 )
 def threshold_commitment(committed, pledges, thresholds, needs_backstop, backstop) -> np.ndarray:
     """Who is committed after one round: a member joins when the share of the other members' pledged

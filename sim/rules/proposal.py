@@ -11,7 +11,7 @@ from sim.rules.registry import rule
     kind="proposal",
     source="Capability-and-salience weighted mean of positions (Bueno de Mesquita 1985; Stokman & van Oosten 1994), "
     "pulled toward the mediator (biased mediation, Kydd 2003)",
-    traits=("bounded_unit", "within_joint_red_lines", "deterministic"),
+    traits=("bounded_unit", "within_joint_red_lines", "invariant_to_relabelling", "deterministic"),
 )
 def compromise_terms(
     positions: np.ndarray,

@@ -1,0 +1,85 @@
+"""`sim check`: property-test rules, the checks their declared traits call for plus the generic ones."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from sim.cli.rules import load_user_rules, selected_rules
+from sim.errors import InputError
+
+
+def check(
+    modules: Annotated[
+        Optional[list[str]],
+        typer.Option("--rules", metavar="PATH_OR_MODULE", help="Register user rules from a .py file or module; without --rule, check only its rules (repeatable)."),
+    ] = None,
+    names: Annotated[Optional[list[str]], typer.Option("--rule", metavar="NAME", help="Check this rule (repeatable); default: every registered rule.")] = None,
+    kind: Annotated[Optional[str], typer.Option("--kind", help="Only rules of this kind.")] = None,
+    examples: Annotated[
+        Optional[int], typer.Option("--examples", "-n", min=1, help="Examples per property (hypothesis max_examples; default: the active hypothesis profile's).")
+    ] = None,
+    seed: Annotated[Optional[int], typer.Option("--seed", min=0, help="Random seed of the search (default: derandomized, the same examples every run).")] = None,
+) -> int:
+    """Property-test rules: a table of rule x property, passed or failed with the shrunk counterexample (exit code 1 on a failure)."""
+    try:
+        from sim.testing.check import check_rules
+    except ImportError as exc:  # hypothesis is a test extra
+        raise InputError("sim check", None, f"needs hypothesis ({exc}); install the test extra: pip install 'ceasefire-sim[test]'") from None
+    from sim.rules.registry import lookup, rules_from_module
+
+    loaded = load_user_rules(modules)
+    if names:
+        infos = []
+        for name in names:
+            try:
+                infos.append(lookup(name))
+            except KeyError as exc:
+                raise InputError("--rule", None, exc.args[0]) from None
+    elif loaded:
+        infos = [r for m in loaded for r in rules_from_module(m)]
+        if not infos:
+            raise InputError("--rules", None, f"expected the module(s) {', '.join(modules)} to register rules with @rule, found none")
+    else:
+        infos = selected_rules()
+    if kind is not None:
+        kinds = {r.name for r in selected_rules(kind)}
+        infos = [r for r in infos if r.name in kinds]
+
+    console = Console(width=None if sys.stdout.isatty() else 160)
+    err = Console(stderr=True)
+    from sim.testing.properties import properties_for
+
+    total = sum(len(properties_for(r)) for r in infos)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True, disable=not err.is_terminal) as progress:
+        task = progress.add_task("checking", total=total)
+        results = check_rules(infos, examples=examples, seed=seed, progress=lambda r: progress.advance(task))
+
+    table = Table(title=f"Properties of {len(infos)} rule(s)" + (f", {examples} examples each" if examples else ""))
+    for col in ("Rule", "Property", "Result"):
+        table.add_column(col, overflow="fold")
+    last = None
+    for r in results:
+        if last is not None and r.rule != last:
+            table.add_section()
+        shown = escape(r.rule) if r.rule != last else ""
+        last = r.rule
+        if r.passed:
+            table.add_row(shown, escape(r.prop), "[green]passed[/green]")
+        else:
+            table.add_row(shown, escape(r.prop), f"[red]FAILED[/red]: {escape(r.message)}\n[bold]counterexample[/bold]: {escape(r.counterexample)}")
+    console.print(table)
+    failed = [r for r in results if not r.passed]
+    console.print(f"{len(results)} properties of {len(infos)} rule(s): {len(results) - len(failed)} passed, {len(failed)} failed")
+    return 1 if failed else 0
+
+
+def register(app: typer.Typer) -> None:
+    app.command("check")(check)
