@@ -1,0 +1,130 @@
+"""The browser app (Mesa's SolaraViz), thin over `EnsembleView`: controls, live charts and one replication's story.
+
+Started by `sim viz`, which runs `solara run sim.viz.app` on 127.0.0.1 with the scenario,
+the number of replications and the seed in the environment (SIM_VIZ_SCENARIO,
+SIM_VIZ_REPLICATIONS, SIM_VIZ_SEED). Nothing is built at import: each browser session
+builds its own model when its page first renders, so students on one server do not step
+each other's ensembles.
+
+Controls change the model only when "Reset" is pressed (SolaraViz re-creates the model with
+the new keyword arguments); "Step" advances every replication by one week, "▶" plays.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import solara
+from mesa.visualization import SolaraViz
+from mesa.visualization.utils import update_counter
+
+from sim.report.html import esc
+from sim.viz.charts import front_chart, headline, outcome_chart, status_chart
+from sim.viz.model import AID_POLICIES, DEFAULT_REPLICATIONS, DEFAULT_SCENARIO, DEFAULT_SEED, EnsembleView, load_base, scenario_mediation
+
+STORY_CHOICES = 1000  # the story pane can follow any of the first replications
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What `sim viz` fixed for this server: the scenario file, replications and seed."""
+
+    scenario_path: str
+    replications: int
+    seed: int
+
+
+def settings_from_env() -> Settings:
+    return Settings(
+        scenario_path=os.environ.get("SIM_VIZ_SCENARIO", str(DEFAULT_SCENARIO)),
+        replications=int(os.environ.get("SIM_VIZ_REPLICATIONS", DEFAULT_REPLICATIONS)),
+        seed=int(os.environ.get("SIM_VIZ_SEED", DEFAULT_SEED)),
+    )
+
+
+def model_params(settings: Settings) -> dict:
+    """SolaraViz's controls (dicts with a type) and fixed arguments of `EnsembleView`; defaults from the scenario."""
+    base = load_base(settings.scenario_path)
+    return {
+        "scenario_path": settings.scenario_path,
+        "replications": settings.replications,
+        "seed": settings.seed,
+        "us_aid": {"type": "Select", "value": base.actors.us.aid_policy, "values": list(AID_POLICIES), "label": "US aid policy"},
+        "reassurance_force": {"type": "Checkbox", "value": True, "label": "European reassurance force (members pledge troops)"},
+        "us_backstop": {"type": "Checkbox", "value": bool(base.actors.us.backstop), "label": "US backstop for the force"},
+        "turkey_mediation": {"type": "SliderFloat", "value": round(scenario_mediation(base), 2), "min": 0.0, "max": 0.5,
+                             "step": 0.01, "label": "Turkish mediation (/week)"},
+        "rationality": {"type": "SliderFloat", "value": 1.0, "min": 0.1, "max": 5.0, "step": 0.1, "label": "Rationality (× scenario)"},
+        "war_costs": {"type": "SliderFloat", "value": 1.0, "min": 0.25, "max": 4.0, "step": 0.25, "label": "War costs (× scenario)"},
+        "horizon": {"type": "SliderInt", "value": int(base.horizon_weeks), "min": 4, "max": 156, "step": 4, "label": "Horizon (weeks)"},
+        "story_replication": {"type": "SliderInt", "value": 0, "min": 0, "max": min(settings.replications, STORY_CHOICES) - 1,
+                              "step": 1, "label": "Story: replication"},
+    }
+
+
+def initial_model(settings: Settings, params: dict) -> EnsembleView:
+    """The model with every control at its default (what Reset builds before any control moves)."""
+    kwargs = {k: (v["value"] if isinstance(v, dict) and "type" in v else v) for k, v in params.items()}
+    return EnsembleView(**kwargs)
+
+
+# ---------------------------------------------------------------------- components
+@solara.component
+def Summary(model: EnsembleView):
+    update_counter.get()
+    with solara.Card("Scenario and controls in force", classes=["sim-summary"]):
+        # solara.HTML, not solara.Markdown: Markdown loads KaTeX from a CDN, and the app must work offline.
+        solara.HTML(tag="div", unsafe_innerHTML=f"<b>{esc(model.scenario.title)}</b> ({esc(model.base.name)})")
+        solara.HTML(tag="div", unsafe_innerHTML=esc(model.describe_controls()), classes=["sim-controls"])
+        solara.HTML(tag="div", unsafe_innerHTML=esc(headline(model)), classes=["sim-headline"])
+        solara.HTML(tag="div", unsafe_innerHTML="<i>Move a control, then press <b>Reset</b> to apply it; "
+                    "<b>Step</b> advances every replication a week.</i>")
+
+
+@solara.component
+def StatusChart(model: EnsembleView):
+    update_counter.get()
+    with solara.Card("Weekly status shares", classes=["sim-chart", "sim-status-chart"]):
+        solara.FigureMatplotlib(status_chart(model), format="png", dependencies=[id(model), model.week])
+
+
+@solara.component
+def FrontChart(model: EnsembleView):
+    update_counter.get()
+    with solara.Card("Front-line fan", classes=["sim-chart", "sim-front-chart"]):
+        solara.FigureMatplotlib(front_chart(model), format="png", dependencies=[id(model), model.week])
+
+
+@solara.component
+def OutcomeChart(model: EnsembleView):
+    update_counter.get()
+    with solara.Card("Outcome shares with 95% intervals", classes=["sim-chart", "sim-outcome-chart"]):
+        solara.FigureMatplotlib(outcome_chart(model), format="png", dependencies=[id(model), model.week])
+
+
+@solara.component
+def StoryPane(model: EnsembleView):
+    from sim.report.story import story_html
+
+    update_counter.get()
+    with solara.Card(f"The story of replication {model.story_replication} (newest week first)", classes=["sim-story"]):
+        solara.HTML(tag="div", unsafe_innerHTML=story_html(model.story(), newest_first=True),
+                    style={"max-height": "520px", "overflow-y": "auto", "font-size": "0.9rem"})
+
+
+COMPONENTS = [Summary, StatusChart, FrontChart, OutcomeChart, StoryPane]
+
+
+@solara.component
+def Page():
+    settings = solara.use_memo(settings_from_env, [])
+    params = solara.use_memo(lambda: model_params(settings), [settings])
+    model = solara.use_memo(lambda: initial_model(settings, params), [settings])
+    SolaraViz(
+        model,
+        components=COMPONENTS,
+        model_params=params,
+        name=f"Ceasefire negotiations: {model.base.title}",
+        play_interval=150,
+    )

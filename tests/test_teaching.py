@@ -1,0 +1,118 @@
+"""Every command of the lesson in docs/teaching.md runs, in order, and succeeds.
+
+The commands are the lines of the ```sh blocks. They run through bash (they use `$(...)`)
+in a fresh folder whose `scenarios` is this repository's, with this interpreter's `sim` on
+the PATH. `sim viz` is a server: it is started on a free port of 127.0.0.1, must answer,
+and is stopped. A command whose `sim` subcommand does not exist in this tree is skipped
+with its reason (and only that command).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LESSON = ROOT / "docs" / "teaching.md"
+
+
+def lesson_commands() -> list[str]:
+    """The lines of the ```sh blocks of the lesson, in order."""
+    commands, inside = [], False
+    for line in LESSON.read_text(encoding="utf-8").splitlines():
+        if line.startswith("```"):
+            inside = line.strip() == "```sh"
+            continue
+        if inside and line.strip() and not line.lstrip().startswith("#"):
+            commands.append(line.strip())
+    return commands
+
+
+def available_commands(env: dict) -> set[str]:
+    from sim.cli.main import app
+    import typer.main
+
+    group = typer.main.get_command(app)
+    return set(group.commands)
+
+
+def test_the_lesson_has_five_exercises_with_commands():
+    text = LESSON.read_text(encoding="utf-8")
+    exercises = re.findall(r"^## [1-5]\. ", text, flags=re.M)
+    assert len(exercises) == 5
+    assert text.count("**What students see.**") >= 5 and text.count("**Question.**") >= 5
+    assert len(lesson_commands()) >= 12
+
+
+@pytest.fixture(scope="module")
+def lesson_dir(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("lesson")
+    (folder / "scenarios").symlink_to(ROOT / "scenarios", target_is_directory=True)
+    return folder
+
+
+def _env() -> dict:
+    env = dict(os.environ)
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    env["COLUMNS"] = "120"
+    return env
+
+
+def _serve_and_stop(command: str, cwd: Path, env: dict) -> None:
+    from sim.cli.viz import free_port
+
+    port = free_port()
+    log = cwd / "viz.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(["bash", "-c", f"exec {command} --port {port}"], cwd=cwd, env=env,
+                                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            assert proc.poll() is None, f"{command} exited with {proc.returncode}: {log.read_text()[-2000:]}"
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            assert time.monotonic() < deadline, f"{command} did not answer within 90 s: {log.read_text()[-2000:]}"
+            time.sleep(0.3)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+    assert f"http://127.0.0.1:{port}/" in log.read_text()
+
+
+def test_every_command_of_the_lesson_runs(lesson_dir):
+    env = _env()
+    known = available_commands(env)
+    skipped = []
+    for command in lesson_commands():
+        words = command.split()
+        assert words[0] == "sim", f"the lesson should only use sim: {command}"
+        if words[1] not in known:
+            skipped.append(f"{command!r}: `sim {words[1]}` does not exist in this tree yet")
+            continue
+        if words[1] == "viz":
+            _serve_and_stop(command, lesson_dir, env)
+            continue
+        result = subprocess.run(["bash", "-c", command], cwd=lesson_dir, env=env, capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, f"{command}\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
+        assert "Traceback" not in result.stderr, result.stderr
+    assert (lesson_dir / "lesson" / "report.html").is_file()
+    assert (lesson_dir / "lesson" / "story.html").is_file()
+    if skipped:
+        pytest.skip("; ".join(skipped))
