@@ -25,4 +25,6 @@ def effective_strength(troops, firepower, domestic_materiel, aid_index) -> np.nd
 def front_drift(strength_russia: np.ndarray, strength_ukraine: np.ndarray, drift_scale) -> np.ndarray:
     """Expected weekly movement of the front toward Russia's claims (positive) or Ukraine's (negative)."""
     total = strength_russia + strength_ukraine
-    return drift_scale * (strength_russia - strength_ukraine) / np.where(total > 0, total, 1.0)
+    # The imbalance lies in [-1, 1]; the clip guards against rounding with subnormal strengths.
+    imbalance = np.clip((strength_russia - strength_ukraine) / np.where(total > 0, total, 1.0), -1.0, 1.0)
+    return drift_scale * imbalance
