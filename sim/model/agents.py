@@ -14,6 +14,13 @@ from sim.rules.support import conditional_aid, ramped_aid
 from sim.rules.utility import breaks_red_line, expected_war_outcome, issue_utility, value_of_war
 
 
+def rows(value, idx):
+    """The entries of a per-replication array at `idx` (None: all); fixed parameters (scalars) pass through."""
+    if idx is None or np.ndim(value) == 0:
+        return value
+    return value[idx]
+
+
 class Actor(mesa.Agent):
     """An actor with a profile on every issue (positions, saliences, red lines), arrays (R, K)."""
 
@@ -25,9 +32,9 @@ class Actor(mesa.Agent):
         self.low = issues.low
         self.high = issues.high
 
-    def utility(self, point: np.ndarray) -> np.ndarray:
-        """Utility of issue-space points (R, K)."""
-        return issue_utility(point, self.position, self.salience)
+    def utility(self, point: np.ndarray, idx=None) -> np.ndarray:
+        """Utility of issue-space points (R, K), or of the replications `idx` when given."""
+        return issue_utility(point, rows(self.position, idx), rows(self.salience, idx))
 
 
 class Belligerent(Actor):
@@ -36,7 +43,7 @@ class Belligerent(Actor):
     def __init__(self, model, actor_id: str, issues: ActorIssues, p: dict, sign: float, rules: dict):
         super().__init__(model, actor_id, issues)
         # The scenario's chosen variants (sim.model.rulebook), checked for shape and NaN on every call.
-        self.acceptance = guarded(rules[("actors", actor_id, "rules", "acceptance")], f"{actor_id}'s acceptance")
+        self.acceptance_rule = rules[("actors", actor_id, "rules", "acceptance")]
         self.concession = guarded(rules[("actors", actor_id, "rules", "concession")], f"{actor_id}'s concession")
         self.costly_weeks = np.zeros(model.n)  # consecutive weeks in which it paid war costs
         pre = f"actors.{actor_id}."
@@ -60,8 +67,8 @@ class Belligerent(Actor):
     def strength(self, aid_index) -> np.ndarray:
         return effective_strength(self.troops, self.firepower, self.domestic_materiel, aid_index)
 
-    def weekly_cost(self) -> np.ndarray:
-        return self.base_cost * self.pressure
+    def weekly_cost(self, idx=None) -> np.ndarray:
+        return rows(self.base_cost, idx) * rows(self.pressure, idx)
 
     def observe(self, delta: np.ndarray, fighting: np.ndarray, noise_precision: float) -> None:
         """Bayes update of the drift belief from this week's movement of the front, where there was fighting."""
@@ -69,21 +76,26 @@ class Belligerent(Actor):
         self.belief_mean = np.where(fighting, mean, self.belief_mean)
         self.belief_precision = np.where(fighting, precision, self.belief_precision)
 
-    def war_point(self, model) -> np.ndarray:
-        """The issue-space point this side expects the war to produce (its own sequencing preference kept)."""
+    def war_point(self, model, idx=None) -> np.ndarray:
+        """The issue-space point this side expects the war to produce (its own sequencing preference kept),
+        for all replications or those at `idx`."""
         point = expected_war_outcome(
-            model.front, self.belief_mean, model.lookahead, model.ukraine.aims, model.russia.aims, model.i_territory
+            rows(model.front, idx), rows(self.belief_mean, idx), rows(model.lookahead, idx),
+            rows(model.ukraine.aims, idx), rows(model.russia.aims, idx), model.i_territory,
         )
-        point[:, model.i_sequencing] = self.position[:, model.i_sequencing]
+        point[:, model.i_sequencing] = rows(self.position, idx)[:, model.i_sequencing]
         return point
 
-    def war_value(self, model, war_point: np.ndarray) -> np.ndarray:
-        return value_of_war(self.utility(war_point), self.weekly_cost(), model.lookahead)
+    def war_value(self, model, war_point: np.ndarray, idx=None) -> np.ndarray:
+        return value_of_war(self.utility(war_point, idx), self.weekly_cost(idx), rows(model.lookahead, idx))
 
-    def decide(self, gain: np.ndarray, point: np.ndarray, fixed: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Accept (bool array) with the logit probability of `gain`, never past a red line on a fixed issue."""
-        prob = np.clip(self.acceptance(gain, np.zeros_like(gain) + self.rationality), 0.0, 1.0)
-        vetoed = breaks_red_line(point, self.low, self.high, fixed)
+    def decide(self, gain: np.ndarray, point: np.ndarray, fixed: np.ndarray, u: np.ndarray, idx=None) -> tuple[np.ndarray, np.ndarray]:
+        """Accept (bool array) with the chosen rule's probability of `gain`, never past a red line on a fixed
+        issue; the arrays are those of the replications `idx` (None: all)."""
+        rule = self.acceptance_rule if idx is None else self.acceptance_rule.take(idx)
+        accept = guarded(rule, f"{self.actor_id}'s acceptance")
+        prob = np.clip(accept(gain, np.zeros_like(gain) + rows(self.rationality, idx)), 0.0, 1.0)
+        vetoed = breaks_red_line(point, rows(self.low, idx), rows(self.high, idx), fixed)
         prob = np.where(vetoed, 0.0, prob)
         return u < prob, prob
 
@@ -163,22 +175,26 @@ class EuropeanCoalition(Actor):
         self.force_reference = p["actors.europe.force_reference"]
         self.members = members
         self.force_size = np.zeros(model.n)
+        # Pledges, thresholds and backstop needs never change: stack them once. Once a round commits no
+        # one new, no later round can (its inputs are constant), so the cascade is then settled.
+        if members:
+            self.pledges = np.stack([m.pledge for m in members])
+            self.thresholds = np.stack([m.threshold for m in members])
+            self.needs_backstop = np.array([m.needs_backstop for m in members])
+        self.settled = not members
 
     def set_support(self, model) -> None:
         """Phase 1: aid ramps up; members commit by threshold; the force counts once it reaches its minimum."""
         self.aid = np.zeros(model.n) + ramped_aid(model.week, self.aid_start, self.aid_target, self.ramp)
-        if self.members:
-            committed = np.stack([m.committed for m in self.members])
-            pledges = np.stack([m.pledge for m in self.members])
-            thresholds = np.stack([m.threshold for m in self.members])
-            needs = np.array([m.needs_backstop for m in self.members])
-            committed = threshold_commitment(committed, pledges, thresholds, needs, model.us.backstop)
-            for m, row in zip(self.members, committed):
-                m.committed = row
-            troops = np.where(committed, pledges, 0.0).sum(axis=0)
-        else:
-            troops = np.zeros(model.n)
+        if self.settled:
+            return
+        before = np.stack([m.committed for m in self.members])
+        committed = threshold_commitment(before, self.pledges, self.thresholds, self.needs_backstop, model.us.backstop)
+        for m, row in zip(self.members, committed):
+            m.committed = row
+        troops = np.where(committed, self.pledges, 0.0).sum(axis=0)
         self.force_size = np.where(troops >= self.force_minimum, troops, 0.0)
+        self.settled = bool(np.array_equal(before, committed))
 
     def enforcement(self, backstop: np.ndarray, backstop_bonus) -> np.ndarray:
         """Enforcement in [0, 1]: the force relative to its reference size, plus a US backstop's share."""

@@ -20,7 +20,7 @@ import mesa
 import numpy as np
 
 from sim.analysis.aggregate import CEASEFIRE, PARTIAL_TRUCE, SETTLEMENT, WAR, ChunkOutcome
-from sim.model.agents import Belligerent, EuropeanCoalition, EuropeanMember, Turkey, UnitedStates
+from sim.model.agents import Belligerent, EuropeanCoalition, EuropeanMember, Turkey, UnitedStates, rows
 from sim.model.parameters import DrawnParameters, draw_parameters
 from sim.model.rulebook import bind_rules, guarded
 from sim.rng import Streams
@@ -107,7 +107,7 @@ class CeasefireModel(mesa.Model):
         self.europe = EuropeanCoalition(self, self.params.actors["europe"], p, members)
         self.true_drift_start = self._start_drift(p)
         self.rules = bind_rules(scenario, self.streams, self.params.random_columns)
-        self.breakdown_hazard = guarded(self.rules[("breakdown", "rule")], "the breakdown hazard")
+        self.breakdown_rule = self.rules[("breakdown", "rule")]
         self.russia = Belligerent(self, "russia", self.params.actors["russia"], p, +1.0, self.rules)
         self.ukraine = Belligerent(self, "ukraine", self.params.actors["ukraine"], p, -1.0, self.rules)
         self.turkey = Turkey(self, "turkey", self.params.actors["turkey"], p)
@@ -199,116 +199,130 @@ class CeasefireModel(mesa.Model):
             self._log("beliefs", "beliefs", russia=self.russia.belief_mean, ukraine=self.ukraine.belief_mean,
                       gap=np.abs(self.russia.belief_mean - self.ukraine.belief_mean))
 
-    def truce_point(self, kind: np.ndarray) -> np.ndarray:
-        """The issue-space point of a truce of type `kind` (R,): the status quo, the front frozen where
-        it is, the sequencing of its type, and a reassurance force on the guarantees issue for a general
-        ceasefire when the coalition's force exists."""
-        point = np.broadcast_to(self.status_quo, (self.n, len(self.issue_ids))).copy()
-        point[:, self.i_territory] = self.front
+    def truce_point(self, kind: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        """The issue-space point of a truce of type `kind` for the replications `idx`: the status quo,
+        the front frozen where it is, the sequencing of its type, and a reassurance force on the guarantees
+        issue for a general ceasefire when the coalition's force exists."""
+        point = np.broadcast_to(self.status_quo, (len(idx), len(self.issue_ids))).copy()
+        point[:, self.i_territory] = self.front[idx]
         point[:, self.i_sequencing] = np.where(kind == PARTIAL_TRUCE, 0.5, np.where(kind == CEASEFIRE, 0.0, 1.0))
         if self.i_guarantees is not None:
             level = self.scenario.negotiation.force_guarantee_level
-            with_force = (kind == CEASEFIRE) & (self.europe.force_size > 0)
+            with_force = (kind == CEASEFIRE) & (self.europe.force_size[idx] > 0)
             point[:, self.i_guarantees] = np.where(with_force, level, point[:, self.i_guarantees])
         return point
 
     def fixed_issues(self, kind: np.ndarray) -> np.ndarray:
-        """Which issues an agreement of type `kind` fixes (R, K): a settlement all; a truce its sequencing,
-        and a general ceasefire also the guarantees (its security arrangements)."""
-        fixed = np.zeros((self.n, len(self.issue_ids)), dtype=bool)
+        """Which issues an agreement of type `kind` fixes (len(kind), K): a settlement all; a truce its
+        sequencing, and a general ceasefire also the guarantees (its security arrangements)."""
+        fixed = np.zeros((len(kind), len(self.issue_ids)), dtype=bool)
         fixed[kind == SETTLEMENT] = True
         fixed[:, self.i_sequencing] |= kind > WAR
         if self.i_guarantees is not None:
             fixed[:, self.i_guarantees] |= kind == CEASEFIRE
         return fixed
 
-    def agreement_value(self, side: Belligerent, kind: np.ndarray, point: np.ndarray, war_point: np.ndarray) -> np.ndarray:
-        """Utility of living under an agreement of type `kind` with issue point `point`.
+    def agreement_value(self, side: Belligerent, kind: np.ndarray, point: np.ndarray, war_point: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        """Utility, for the replications `idx`, of living under an agreement of type `kind` with issue point `point`.
 
         A partial truce leaves the ground war on: the expected war outcome stands (with the truce's
         sequencing) and only the relieved share of costs is saved."""
         p = self.params.values
         partial_point = war_point.copy()
         partial_point[:, self.i_sequencing] = 0.5
-        partial = side.utility(partial_point) - (1.0 - p["battlefield.partial_truce_relief"]) * side.weekly_cost() * self.lookahead
-        return np.where(kind == PARTIAL_TRUCE, partial, side.utility(point))
+        relief = rows(p["battlefield.partial_truce_relief"], idx)
+        partial = side.utility(partial_point, idx) - (1.0 - relief) * side.weekly_cost(idx) * rows(self.lookahead, idx)
+        return np.where(kind == PARTIAL_TRUCE, partial, side.utility(point, idx))
 
-    def choose_type(self, mediator, eligible: np.ndarray) -> np.ndarray:
-        """Type of proposal a mediator tables: weights by closeness of its sequencing position to each
-        type's place on the scale, over the types fuller than the truce in force (WAR where none)."""
-        q = mediator.position[:, self.i_sequencing]
+    def choose_type(self, mediator, idx: np.ndarray) -> np.ndarray:
+        """Type of proposal a mediator tables in the replications `idx`: weights by closeness of its
+        sequencing position to each type's place on the scale, over the types fuller than the truce in force."""
+        q = mediator.position[idx, self.i_sequencing]
         anchors = np.array([0.5, 0.0, 1.0])  # partial truce, ceasefire, settlement on the sequencing scale
         w = np.maximum(0.0, 1.0 - np.abs(q[:, None] - anchors[None, :]) / 0.5)
-        allowed = np.array(AGREEMENT_TYPES)[None, :] > self.status[:, None]
+        allowed = np.array(AGREEMENT_TYPES)[None, :] > self.status[idx, None]
         w = np.where(allowed, w, 0.0)
         total = w.sum(axis=1)
         # Nothing the mediator likes is allowed: table the next fuller type.
         nxt = np.argmax(allowed, axis=1)
-        w[np.arange(self.n), nxt] += np.where(total > 0, 0.0, 1.0)
+        w[np.arange(len(idx)), nxt] += np.where(total > 0, 0.0, 1.0)
         cum = np.cumsum(w / w.sum(axis=1, keepdims=True), axis=1)
-        u = self.streams.uniform(f"mediator.{mediator.actor_id}.type", self.week)
-        idx = np.minimum((u[:, None] > cum).sum(axis=1), 2)
-        return np.where(eligible, np.array(AGREEMENT_TYPES, dtype=np.int8)[idx], WAR).astype(np.int8)
+        u = self.streams.uniform(f"mediator.{mediator.actor_id}.type", self.week)[idx]
+        choice = np.minimum((u[:, None] > cum).sum(axis=1), 2)
+        return np.array(AGREEMENT_TYPES, dtype=np.int8)[choice]
 
-    def settlement_terms(self, mediator) -> np.ndarray:
+    def settlement_terms(self, mediator, idx: np.ndarray) -> np.ndarray:
+        """Settlement terms the mediator would table in the replications `idx`."""
         # One strength per replication even where troops and firepower are fixed numbers (scalars).
-        s_ru, s_ua = np.broadcast_arrays(np.zeros(self.n) + self.russia.strength(1.0), self.ukraine.strength(self.aid_index))
+        s_ru = (np.zeros(self.n) + self.russia.strength(1.0))[idx]
+        s_ua = (np.zeros(self.n) + self.ukraine.strength(self.aid_index))[idx]
         cap = np.stack([s_ru, s_ua]) / (s_ru + s_ua)
-        positions = np.stack([self.russia.position, self.ukraine.position])
-        weights = cap[:, :, None] * np.stack([self.russia.salience, self.ukraine.salience])
-        joint_low = np.maximum(self.russia.low, self.ukraine.low)
-        joint_high = np.minimum(self.russia.high, self.ukraine.high)
-        terms = compromise_terms(positions, weights, mediator.position, mediator.bias, mediator.low, mediator.high, joint_low, joint_high)
+        r, u = self.russia, self.ukraine
+        positions = np.stack([r.position[idx], u.position[idx]])
+        weights = cap[:, :, None] * np.stack([r.salience[idx], u.salience[idx]])
+        joint_low = np.maximum(r.low[idx], u.low[idx])
+        joint_high = np.minimum(r.high[idx], u.high[idx])
+        terms = compromise_terms(
+            positions, weights, mediator.position[idx], rows(mediator.bias, idx), mediator.low[idx], mediator.high[idx],
+            joint_low, joint_high,
+        )
         terms[:, self.i_sequencing] = 1.0
         return terms
 
     def phase_negotiation(self) -> None:
+        """Mediators table proposals; only the replications where one is tabled are computed."""
         escalate_after = self.params.values["negotiation.escalate_after"]
-        war_points = {s.actor_id: s.war_point(self) for s in (self.russia, self.ukraine)}
-        war_values = {s.actor_id: s.war_value(self, war_points[s.actor_id]) for s in (self.russia, self.ukraine)}
         self.answers = {}
         for mediator in self.mediators:
             eligible = (self.status == WAR) | ((self.status < SETTLEMENT) & (self.truce_age >= escalate_after))
             eligible &= mediator.active
             tables = eligible & (self.streams.uniform(f"mediator.{mediator.actor_id}.table", self.week) < mediator.intensity)
-            if not tables.any():
+            idx = np.flatnonzero(tables)
+            if idx.size == 0:
                 continue
-            kind = self.choose_type(mediator, tables)
-            terms = self.settlement_terms(mediator)
-            point = np.where((kind == SETTLEMENT)[:, None], terms, self.truce_point(kind))
-            if self.trace and tables[0]:
+            traced = self.trace and idx[0] == 0
+            kind = self.choose_type(mediator, idx)
+            terms = self.settlement_terms(mediator, idx)
+            point = np.where((kind == SETTLEMENT)[:, None], terms, self.truce_point(kind, idx))
+            if traced:
                 self._log("negotiation", "proposal", mediator=mediator.actor_id, type=int(kind[0]), terms=point)
             fixed = self.fixed_issues(kind)
-            accepted = tables.copy()
+            accepted = np.ones(idx.size, dtype=bool)
             answers = {}
             for side in (self.russia, self.ukraine):
-                gain = self.agreement_value(side, kind, point, war_points[side.actor_id]) - war_values[side.actor_id]
-                u = self.streams.uniform(f"accept.{side.actor_id}.{mediator.actor_id}", self.week)
-                says_yes, prob = side.decide(gain, point, fixed, u)
-                answers[side.actor_id] = says_yes
+                war_point = side.war_point(self, idx)
+                war_value = side.war_value(self, war_point, idx)
+                gain = self.agreement_value(side, kind, point, war_point, idx) - war_value
+                u = self.streams.uniform(f"accept.{side.actor_id}.{mediator.actor_id}", self.week)[idx]
+                says_yes, prob = side.decide(gain, point, fixed, u, idx)
+                answer = np.zeros(self.n, dtype=bool)
+                answer[idx] = says_yes
+                answers[side.actor_id] = answer
                 accepted &= says_yes
-                if self.trace and tables[0]:
+                if traced:
                     self._log("negotiation", "decision", side=side.actor_id, mediator=mediator.actor_id, type=int(kind[0]),
-                              value_agreement=gain + war_values[side.actor_id], value_war=war_values[side.actor_id], gain=gain,
+                              value_agreement=gain + war_value, value_war=war_value, gain=gain,
                               probability=prob, red_line_veto=side_vetoes(side, point, fixed, self.issue_ids), accepted=says_yes)
             self.answers[mediator.actor_id] = {"tabled": tables, **answers}
             if mediator is self.us:
                 self.us.ukraine_accepted |= tables & answers["ukraine"]
                 self.us.ukraine_rejected |= tables & ~answers["ukraine"]
-            self.last_terms = np.where((tables & (kind == SETTLEMENT))[:, None], terms, self.last_terms)
-            self._agree(accepted, kind, point, MEDIATOR_CODES[mediator.actor_id])
-            if self.trace and tables[0]:
+            settle = kind == SETTLEMENT
+            self.last_terms[idx[settle]] = terms[settle]
+            self._agree(idx[accepted], kind[accepted], point[accepted], MEDIATOR_CODES[mediator.actor_id])
+            if traced:
                 self._log("negotiation", "agreement" if accepted[0] else "rejected", mediator=mediator.actor_id, type=int(kind[0]))
 
-    def _agree(self, accepted: np.ndarray, kind: np.ndarray, point: np.ndarray, mediator_code: int) -> None:
-        first = accepted & (self.first_type == 0)
-        self.first_type = np.where(first, kind, self.first_type).astype(np.int8)
-        self.first_week = np.where(first, self.week, self.first_week).astype(np.int32)
-        self.first_mediator = np.where(first, mediator_code, self.first_mediator).astype(np.int8)
-        self.status = np.where(accepted, kind, self.status).astype(np.int8)
-        self.truce_age = np.where(accepted, 0, self.truce_age).astype(np.int32)
-        self.agreements += accepted.astype(np.int32)
-        self.agreement_point = np.where(accepted[:, None], point, self.agreement_point)
+    def _agree(self, idx: np.ndarray, kind: np.ndarray, point: np.ndarray, mediator_code: int) -> None:
+        """Put the agreements reached in the replications `idx` into force (in place)."""
+        first = self.first_type[idx] == 0
+        self.first_type[idx[first]] = kind[first]
+        self.first_week[idx[first]] = self.week
+        self.first_mediator[idx[first]] = mediator_code
+        self.status[idx] = kind
+        self.truce_age[idx] = 0
+        self.agreements[idx] += 1
+        self.agreement_point[idx] = point
 
     def phase_concession(self) -> None:
         has_offer = ~np.isnan(self.last_terms[:, 0])
@@ -323,34 +337,39 @@ class CeasefireModel(mesa.Model):
                     self._log("concession", "concession", side=side.actor_id, moved=moved, position=side.position)
 
     def phase_truce(self) -> None:
+        """Truces in force break down with the weekly hazard (computed only where a truce is in force)."""
         b = self.params.values
-        in_truce = self.status > WAR
-        if in_truce.any():
+        idx = np.flatnonzero(self.status > WAR)
+        if idx.size:
+            status = self.status[idx]
             factor = np.select(
-                [self.status == PARTIAL_TRUCE, self.status == CEASEFIRE],
-                [b["breakdown.partial_truce_factor"], b["breakdown.ceasefire_factor"]],
+                [status == PARTIAL_TRUCE, status == CEASEFIRE],
+                [rows(b["breakdown.partial_truce_factor"], idx), rows(b["breakdown.ceasefire_factor"], idx)],
                 1.0,
             )
-            gain = np.full(self.n, -np.inf)
-            point = np.where(np.isnan(self.agreement_point), 0.0, self.agreement_point)
+            gain = np.full(idx.size, -np.inf)
+            point = np.nan_to_num(self.agreement_point[idx], nan=0.0)
             for side in (self.russia, self.ukraine):
-                war_point = side.war_point(self)
-                stay = self.agreement_value(side, self.status, point, war_point)
-                gain = np.maximum(gain, side.war_value(self, war_point) - stay)
+                war_point = side.war_point(self, idx)
+                stay = self.agreement_value(side, status, point, war_point, idx)
+                gain = np.maximum(gain, side.war_value(self, war_point, idx) - stay)
             enforcement = np.where(
-                self.status >= CEASEFIRE, self.europe.enforcement(self.us.backstop, b["breakdown.backstop_bonus"]), 0.0
+                status >= CEASEFIRE, self.europe.enforcement(self.us.backstop, b["breakdown.backstop_bonus"])[idx], 0.0
             )
-            hazard = np.clip(self.breakdown_hazard(
-                np.zeros(self.n) + b["breakdown.base_hazard"], factor, enforcement, b["breakdown.peacekeeping_hazard_ratio"],
-                gain, b["breakdown.gain_sensitivity"], self.truce_age,
+            hazard_rule = guarded(self.breakdown_rule.take(idx), "the breakdown hazard")
+            hazard = np.clip(hazard_rule(
+                np.zeros(idx.size) + rows(b["breakdown.base_hazard"], idx), factor, enforcement,
+                rows(b["breakdown.peacekeeping_hazard_ratio"], idx), gain, rows(b["breakdown.gain_sensitivity"], idx),
+                self.truce_age[idx],
             ), 0.0, 1.0)
-            breaks = in_truce & (self.streams.uniform("truce.breakdown", self.week) < hazard)
-            if self.trace and in_truce[0]:
-                self._log("truce", "breakdown" if breaks[0] else "holds", type=int(self.status[0]), hazard=hazard,
+            breaks = self.streams.uniform("truce.breakdown", self.week)[idx] < hazard
+            if self.trace and idx[0] == 0:
+                self._log("truce", "breakdown" if breaks[0] else "holds", type=int(status[0]), hazard=hazard,
                           enforcement=enforcement, resume_gain=gain)
-            self.status = np.where(breaks, WAR, self.status).astype(np.int8)
-            self.breakdowns += breaks.astype(np.int32)
-            self.truce_age = np.where(breaks, 0, self.truce_age).astype(np.int32)
+            broken = idx[breaks]
+            self.status[broken] = WAR
+            self.breakdowns[broken] += 1
+            self.truce_age[broken] = 0
         self.truce_age = np.where(self.status > WAR, self.truce_age + 1, 0).astype(np.int32)
 
     # ------------------------------------------------------------------ Mesa

@@ -34,6 +34,10 @@ class BoundRule:
     def __call__(self, *args):
         return self.info.func(*args, **self.params)
 
+    def take(self, idx) -> "BoundRule":
+        """The same rule with its per-replication parameters restricted to the replications `idx`."""
+        return BoundRule(self.info, {k: v if np.ndim(v) == 0 else v[idx] for k, v in self.params.items()})
+
 
 def choices(scenario: Scenario) -> dict[tuple, tuple[str, RuleChoice]]:
     """Every rule choice of a scenario: path -> (kind, choice)."""
