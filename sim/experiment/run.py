@@ -1,122 +1,58 @@
-"""Run a scenario's replications in fixed chunks, in-process or on local worker processes, and write the results.
+"""Run a scenario's replications in fixed chunks on an executor, and write the results.
 
 The model knows nothing of this layer: a chunk is a `CeasefireModel` over a contiguous
-range of replication indices. Chunks are fixed by the chunk size alone (not by the number
-of workers), results are consumed in chunk order, and every draw depends only on (seed,
-replication, week, name), so the files are identical for any number of workers.
+range of replication indices (`sim.experiment.chunks`). Chunks are fixed by the chunk size
+alone (not by the number of workers or the executor), each finished chunk is written to
+the run's `chunks/` folder as it arrives, and runs.parquet is assembled from the chunk
+files in chunk order, so the files are identical for any executor and number of workers.
+
+`run_in_memory` runs several scenarios on the same replications for comparisons (`sim
+compare`, `sim whatif`) and keeps only outcome codes and exact aggregates.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import platform
 import sys
 import time
-from collections import deque
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterator
-
-import numpy as np
-import pyarrow as pa
-import pyarrow.parquet as pq
+from typing import Callable
 
 import sim
-from sim.analysis.aggregate import AGREEMENT_TYPES, STATUSES, Aggregates
+from sim.analysis.aggregate import Aggregates
 from sim.analysis.summary import summarise, weekly_table
+from sim.experiment.chunks import (  # noqa: F401  (re-exported: the names this module always had)
+    DEFAULT_CHUNK,
+    MEDIATORS,
+    Chunk,
+    ChunkStore,
+    ChunkTask,
+    _forget_model,
+    assemble_runs,
+    plan_chunks,
+    read_chunk_meta,
+    runs_batch,
+    simulate_chunk,
+)
+from sim.experiment.execute import ChunksFailed, InMemoryResult, run_into_memory, run_into_store
+from sim.experiment.executors import ExecutorSpec, default_workers, make_executor  # noqa: F401
 from sim.experiment.store import new_run_dir, publish_run_dir, write_json_atomic, write_parquet_atomic
 from sim.scenario.load import LoadedScenario, scenario_hash
-from sim.scenario.schema import Scenario
-
-DEFAULT_CHUNK = 10_000
-MEDIATORS = ("us", "turkey")
 
 
-@dataclass(frozen=True)
-class Chunk:
-    """Replications [start, stop) of one run."""
-
-    index: int
-    start: int
-    stop: int
+def rules_base(loaded: LoadedScenario) -> str:
+    """The folder user rule modules of a scenario are found from (absolute, for worker processes)."""
+    return str(Path(loaded.path).resolve().parent)
 
 
-def plan_chunks(runs: int, chunk_size: int = DEFAULT_CHUNK, first: int = 0) -> list[Chunk]:
-    """Cut replications first .. first + runs - 1 into chunks of `chunk_size` (the last may be shorter)."""
-    if runs < 1:
-        raise ValueError("expected at least one replication")
-    bounds = range(first, first + runs, chunk_size)
-    return [Chunk(i, s, min(s + chunk_size, first + runs)) for i, s in enumerate(bounds)]
-
-
-def simulate_chunk(scenario: Scenario, seed: int, start: int, stop: int) -> tuple[pa.RecordBatch, Aggregates]:
-    """Run replications [start, stop): their rows for runs.parquet and their exact aggregates."""
-    from sim.model.model import CeasefireModel  # imported here so worker processes import it once
-
-    model = CeasefireModel(scenario, seed, np.arange(start, stop))
-    model.run()
-    outcome = model.outcome()
-    batch = runs_batch(outcome.runs)
-    agg = Aggregates.from_chunk(outcome)
-    _forget_model(model)
-    return batch, agg
-
-
-def _forget_model(model) -> None:
-    """Release a finished model: mesa 3.3 keeps every model as a key of `Agent._ids` (a leak when a
-    process builds many models), so drop that key along with the model's agents."""
-    import mesa
-
-    for agent in list(model.agents):
-        agent.remove()
-    mesa.Agent._ids.pop(model, None)
-
-
-def runs_batch(runs: dict[str, np.ndarray]) -> pa.RecordBatch:
-    """Per-replication outcomes as an Arrow batch: codes as readable strings, 'none' as null."""
-    cols: dict[str, pa.Array] = {}
-    for name, values in runs.items():
-        if name == "status":
-            cols[name] = pa.array(np.asarray(STATUSES, dtype=object)[values])
-        elif name == "first_agreement":
-            labels = np.asarray(AGREEMENT_TYPES, dtype=object)[values]
-            cols[name] = pa.array(labels, mask=values == 0)
-        elif name == "first_agreement_week":
-            cols[name] = pa.array(values, mask=values < 0, type=pa.int32())
-        elif name == "first_mediator":
-            labels = np.asarray(MEDIATORS + ("",), dtype=object)[values]
-            cols[name] = pa.array(labels, mask=values < 0)
-        else:
-            cols[name] = pa.array(values)
-    return pa.RecordBatch.from_pydict(cols)
-
-
-def _iter_chunks(
-    scenario: Scenario, seed: int, chunks: list[Chunk], workers: int
-) -> Iterator[tuple[Chunk, pa.RecordBatch, Aggregates]]:
-    """Results chunk by chunk, in chunk order; at most 2 x workers chunks in flight (bounded memory)."""
-    if workers <= 1 or len(chunks) == 1:
-        for c in chunks:
-            yield (c, *simulate_chunk(scenario, seed, c.start, c.stop))
-        return
-    context = multiprocessing.get_context("spawn")  # mesa sets spawn anyway; say so explicitly
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        pending: deque[tuple[Chunk, Future]] = deque()
-        todo = iter(chunks)
-        for c in todo:
-            pending.append((c, pool.submit(simulate_chunk, scenario, seed, c.start, c.stop)))
-            if len(pending) >= 2 * workers:
-                break
-        while pending:
-            c, future = pending.popleft()
-            batch, agg = future.result()
-            nxt = next(todo, None)
-            if nxt is not None:
-                pending.append((nxt, pool.submit(simulate_chunk, scenario, seed, nxt.start, nxt.stop)))
-            yield c, batch, agg
+def scenario_tasks(loaded: LoadedScenario, runs: int, seed: int, chunk_size: int, variant: int | None = None) -> list[ChunkTask]:
+    """The chunk tasks of `runs` replications of one scenario."""
+    scenario = loaded.scenario
+    digest = scenario_hash(scenario)
+    base = rules_base(loaded)
+    return [ChunkTask(variant, c, scenario, int(seed), digest, base) for c in plan_chunks(runs, chunk_size)]
 
 
 @dataclass
@@ -129,11 +65,6 @@ class RunResult:
     seconds: float
 
 
-def default_workers() -> int:
-    """All cores."""
-    return os.cpu_count() or 1
-
-
 def run_scenario(
     loaded: LoadedScenario,
     runs: int,
@@ -143,26 +74,35 @@ def run_scenario(
     chunk_size: int = DEFAULT_CHUNK,
     command: list[str] | None = None,
     progress: Callable[[int], None] | None = None,
+    executor: ExecutorSpec | None = None,
 ) -> RunResult:
-    """Run `runs` replications of a scenario and write `out/<scenario>/<run id>/` atomically."""
+    """Run `runs` replications of a scenario and write `out/<scenario>/<run id>/` atomically.
+
+    `executor` says where chunks run (default: local worker processes, `workers` of them,
+    all cores when None). Raises ChunksFailed, naming the chunks and their errors, when a
+    chunk raised; no result folder is left then.
+    """
     scenario = loaded.scenario
-    workers = workers or default_workers()
-    chunks = plan_chunks(runs, chunk_size)
+    spec = executor or ExecutorSpec("local", workers)
+    tasks = scenario_tasks(loaded, runs, seed, chunk_size)
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
     final, tmp = new_run_dir(Path(out), scenario.name, seed=seed)
     try:
+        store = ChunkStore(tmp / "chunks")
+        with make_executor(spec) as pool:
+            used_workers = pool.workers
+            failures = run_into_store(
+                pool, tasks, store, on_chunk=(lambda t, r: progress(t.chunk.size)) if progress else None
+            )
+        if failures:
+            raise ChunksFailed(failures)
+        paths = [store.path(t.name) for t in tasks]
+        assemble_runs(paths, tmp / "runs.parquet")
         agg = Aggregates.empty(tuple(scenario.issues), scenario.horizon_weeks)
-        writer = None
-        runs_tmp = tmp / "runs.parquet"
-        for chunk, batch, part in _iter_chunks(scenario, seed, chunks, workers):
-            if writer is None:
-                writer = pq.ParquetWriter(runs_tmp, batch.schema)
-            writer.write_batch(batch)
-            agg = agg.merge(part)
-            if progress:
-                progress(chunk.stop - chunk.start)
-        writer.close()
+        for path in paths:
+            agg = agg + read_chunk_meta(path).aggregates
+        store.remove()
         summary = summarise(agg)
         summary["scenario"] = scenario.name
         summary["seed"] = seed
@@ -185,8 +125,9 @@ def run_scenario(
             "runs": runs,
             "weeks": scenario.horizon_weeks,
             "chunk_size": chunk_size,
-            "chunks": len(chunks),
-            "workers": workers,
+            "chunks": len(tasks),
+            "workers": used_workers,
+            "executor": spec.kind,
             "package_version": sim.__version__,
             "python": platform.python_version(),
             "command": command if command is not None else sys.argv,
@@ -205,3 +146,22 @@ def run_scenario(
         raise
     publish_run_dir(tmp, final)
     return RunResult(final, summary, agg, seconds)
+
+
+def run_in_memory(
+    scenarios: list[LoadedScenario],
+    runs: int,
+    seed: int,
+    chunk_size: int = DEFAULT_CHUNK,
+    executor: ExecutorSpec | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[InMemoryResult]:
+    """Run every scenario on replications 0 .. runs - 1 with the same seed (common random numbers).
+
+    Returns, per scenario, outcome codes in replication order and exact aggregates; nothing
+    is written. Raises ChunksFailed when a chunk raised.
+    """
+    tasks = [t for i, loaded in enumerate(scenarios) for t in scenario_tasks(loaded, runs, seed, chunk_size, variant=i)]
+    with make_executor(executor or ExecutorSpec()) as pool:
+        results = run_into_memory(pool, tasks, on_chunk=(lambda t, r: progress(t.chunk.size)) if progress else None)
+    return [results[i] for i in range(len(scenarios))]

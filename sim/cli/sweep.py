@@ -1,0 +1,205 @@
+"""`sim sweep FILE`: scenario variants x replications on an executor, written chunk by chunk, resumable."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich import box
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from sim.errors import InputError
+from sim.experiment.executors import EXECUTORS, ExecutorSpec, ExecutorUnavailable
+
+# Options shared by the commands that run chunks (sweep, compare, whatif).
+WorkersOption = Annotated[Optional[int], typer.Option("--workers", "-j", min=1, help="Worker processes, or Dask workers of a LocalCluster (default: all cores).")]
+ExecutorOption = Annotated[str, typer.Option("--executor", "-x", help=f"Where chunks run: {', '.join(EXECUTORS)} (results are identical).")]
+SchedulerOption = Annotated[Optional[str], typer.Option("--scheduler", help="Join an existing Dask cluster at this address (tcp://host:8786); implies --executor dask.")]
+
+
+def executor_spec(kind: str, workers: int | None, scheduler: str | None) -> ExecutorSpec:
+    """The executor options as a spec; a bad name is an input error."""
+    kind = "dask" if scheduler else kind
+    if kind not in EXECUTORS:
+        raise InputError("--executor", None, f"expected one of {', '.join(EXECUTORS)}, got {kind!r}")
+    if kind == "dask":  # say so before any work (or result folder) is started
+        from sim.experiment.executors import import_distributed
+
+        try:
+            import_distributed()
+        except ExecutorUnavailable as exc:
+            raise InputError("--executor", "dask", str(exc)) from None
+    return ExecutorSpec(kind, workers, scheduler)
+
+
+def command_line(ctx: typer.Context) -> list[str]:
+    """The command as given to `sim` (for manifests)."""
+    argv = ctx.obj.get("argv") if isinstance(ctx.obj, dict) else None
+    return ["sim", *(argv if argv is not None else sys.argv[1:])]
+
+
+def progress_bar(console: Console) -> Progress:
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("left"), TimeRemainingColumn(), console=console, transient=True, disable=not console.is_terminal,
+    )
+
+
+def _percent(share, low, high) -> str:
+    if share is None or share != share:
+        return "—"
+    return f"{100 * share:.1f}% [dim]({100 * low:.1f}–{100 * high:.1f})[/dim]"
+
+
+def _share(share) -> str:
+    return "—" if share is None or share != share else f"{100 * share:.1f}%"
+
+
+def variants_view(plan, summary, limit: int = 40) -> Table:
+    """The per-variant outcome table printed at the end (the first `limit` variants)."""
+    from sim.analysis.paired import outcome
+    from sim.experiment.sweep import display_value
+
+    name = plan.spec.design.outcome
+    table = Table(title=f"{escape(plan.spec.title or plan.name)}: {len(plan.variants)} variants x {plan.runs} replications",
+                  box=box.SIMPLE_HEAD, caption=f"Status at week {plan.variants[0].scenario.horizon_weeks}; 95% Wilson interval in brackets "
+                  "(all intervals: summary.parquet). Weeks: median to the first agreement.")
+    table.add_column("#", justify="right")
+    for info in plan.parameters:
+        table.add_column(escape(info.label), justify="right")
+    shown = list(dict.fromkeys([name, "war", "partial_truce", "ceasefire", "settlement"]))
+    for o in shown:
+        table.add_column(outcome(o).label.replace(" at the horizon", ""), justify="right")
+    table.add_column("Weeks", justify="right")
+    rows = summary.to_pylist()
+    for row in rows[:limit]:
+        cells = [str(row["variant"])] + [display_value(row[i.path]) for i in plan.parameters]
+        cells.append(_percent(row[f"{name}_share"], row[f"{name}_low"], row[f"{name}_high"]))
+        cells += [_share(row[f"{o}_share"]) for o in shown[1:]]
+        cells.append("—" if row["weeks_median"] is None else str(row["weeks_median"]))
+        table.add_row(*cells)
+    if len(rows) > limit:
+        table.add_row("…", *[""] * (len(table.columns) - 1))
+    return table
+
+
+def sensitivity_view(plan, sensitivity) -> Table:
+    """Sobol indices or Morris effects of the analysed outcome."""
+    from sim.analysis.paired import outcome
+
+    name = plan.spec.design.outcome
+    labels = {p.path: p.label for p in plan.parameters}
+    rows = [r for r in sensitivity.to_pylist() if r["outcome"] == name]
+    kind = plan.spec.design.kind
+    table = Table(title=f"{kind.capitalize()} sensitivity of: {outcome(name).label}", box=box.SIMPLE_HEAD,
+                  caption="95% bootstrap intervals in brackets.")
+    table.add_column("Parameter")
+
+    def fmt(v, lo, hi, scale=1.0, digits=2):
+        if v is None or v != v:
+            return "—"
+        return f"{scale * v:.{digits}f} [dim]({scale * lo:.{digits}f} to {scale * hi:.{digits}f})[/dim]"
+
+    if kind == "sobol":
+        table.add_column("First order S1", justify="right")
+        table.add_column("Total ST", justify="right")
+        for r in sorted(rows, key=lambda r: -(r["ST"] if r["ST"] == r["ST"] else -1)):
+            table.add_row(escape(labels.get(r["parameter"], r["parameter"])), fmt(r["S1"], r["S1_low"], r["S1_high"]),
+                          fmt(r["ST"], r["ST_low"], r["ST_high"]))
+    else:
+        table.add_column("mu* (points)", justify="right")
+        table.add_column("mu (points)", justify="right")
+        table.add_column("sigma (points)", justify="right")
+        for r in sorted(rows, key=lambda r: -r["mu_star"]):
+            table.add_row(escape(labels.get(r["parameter"], r["parameter"])),
+                          fmt(r["mu_star"], r["mu_star_low"], r["mu_star_high"], 100, 1),
+                          f"{100 * r['mu']:.1f}", f"{100 * r['sigma']:.1f}")
+    return table
+
+
+def sweep(
+    ctx: typer.Context,
+    file: Annotated[Optional[Path], typer.Argument(metavar="FILE", help="A sweep file (TOML); see docs/sweeps.md. Optional with --resume.")] = None,
+    runs: Annotated[Optional[int], typer.Option("--runs", "-n", min=1, help="Replications per variant (default: the file's).")] = None,
+    seed: Annotated[Optional[int], typer.Option("--seed", "-s", min=0, max=2**63 - 1, help="Seed (default: the file's).")] = None,
+    weeks: Annotated[Optional[int], typer.Option("--weeks", "-w", min=1, max=520, help="Horizon in weeks for every variant.")] = None,
+    workers: WorkersOption = None,
+    executor: ExecutorOption = "local",
+    scheduler: SchedulerOption = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Base folder of the results.")] = Path("results"),
+    resume: Annotated[Optional[Path], typer.Option("--resume", help="Finish an interrupted sweep in this result folder.")] = None,
+    chunk_size: Annotated[Optional[int], typer.Option("--chunk-size", min=1, help="Replications per chunk (results do not depend on it).")] = None,
+    crn: Annotated[Optional[bool], typer.Option("--crn/--no-crn", help="Common random numbers across variants (default: the file's, normally on).")] = None,
+) -> None:
+    """Run a sweep: variants of a scenario x replications; results under OUT/<sweep>/<run id>/."""
+    from sim.experiment.store import UnwritableOutput, check_writable
+    from sim.experiment.sweep import SweepInterrupted, plan_sweep, resume_sweep, start_sweep
+
+    command = command_line(ctx)
+    spec = executor_spec(executor, workers, scheduler)
+    console = Console(width=None if sys.stdout.isatty() else 150)
+    err = Console(stderr=True)
+    if resume is None and file is None:
+        raise InputError("FILE", None, "expected a sweep file (or --resume RUN_DIR)")
+    if resume is None:
+        plan = plan_sweep(file, runs=runs, seed=seed, chunk_size=chunk_size, crn=crn, weeks=weeks)
+        try:
+            check_writable(out)
+        except UnwritableOutput as exc:
+            raise InputError("--out", str(out), f"expected a writable folder: {exc}") from None
+    else:
+        from sim.experiment.sweep import plan_for_resume
+
+        planned = plan_for_resume(resume, file, runs=runs, seed=seed, chunk_size=chunk_size, crn=crn, weeks=weeks)
+        plan = planned[0]
+
+    chunks_per_variant = len(plan.chunks)
+    with progress_bar(err) as progress:
+        bar = progress.add_task(f"{plan.name}: {len(plan.variants)} variants x {chunks_per_variant} chunks", total=None)
+
+        def on_start(total: int, done: int) -> None:
+            progress.update(bar, total=total, completed=done)
+
+        def on_chunk(task, result) -> None:
+            progress.advance(bar, 1)
+
+        try:
+            if resume is None:
+                result = start_sweep(plan, out, spec, command, on_chunk=on_chunk, on_start=on_start)
+            else:
+                result = resume_sweep(resume, file, spec, command, on_chunk=on_chunk, on_start=on_start, planned=planned)
+        except ExecutorUnavailable as exc:
+            raise InputError("--executor", spec.kind, str(exc)) from None
+        except SweepInterrupted as exc:
+            progress.stop()
+            print(f"sim sweep: interrupted: {exc.done} of {exc.total} chunks complete in {exc.path} (marked incomplete); "
+                  f"resume with: sim sweep {plan.file} --resume {exc.path}", file=sys.stderr)
+            raise typer.Exit(130) from None
+    if not result.complete:
+        from sim.experiment.sweep import describe_task
+
+        for task, error in result.failures[:10]:
+            print(f"sim sweep: {describe_task(plan, task)}: {' '.join(error.message.split())}", file=sys.stderr)
+        more = f" (and {len(result.failures) - 10} more)" if len(result.failures) > 10 else ""
+        print(f"sim sweep: {len(result.failures)} chunk(s) failed{more}; {result.chunks_done} of {result.chunks_total} chunks "
+              f"complete in {result.path} (marked incomplete); after the fix, resume with: "
+              f"sim sweep {plan.file} --resume {result.path}", file=sys.stderr)
+        raise typer.Exit(1)
+    if result.summary is not None:
+        if result.sensitivity is None:
+            console.print(variants_view(plan, result.summary, limit=40 if plan.spec.design.kind == "grid" else 20))
+        else:
+            console.print(sensitivity_view(plan, result.sensitivity))
+    else:
+        console.print(f"[dim]{escape(str(result.path))} is already complete; nothing to resume.[/dim]")
+    console.print(f"[dim]{plan.name}: {len(plan.variants)} variants x {plan.runs} replications in {result.seconds:.1f} s "
+                  f"({spec.describe()}) -> {escape(str(result.path))}[/dim]")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("sweep")(sweep)

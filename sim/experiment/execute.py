@@ -1,0 +1,106 @@
+"""Run chunk tasks on an executor: into a chunk folder on disk, or into memory for comparisons.
+
+Both `sim run` and `sim sweep` go through `run_into_store` (each finished chunk written
+atomically as it arrives, so memory stays bounded and an interruption loses at most the
+chunks in flight); `sim compare` and `sim whatif` use `run_into_memory`, which keeps only a
+few bytes of outcome codes per replication and the exact aggregates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sim.analysis.aggregate import Aggregates
+from sim.analysis.paired import CODE_COLUMNS, Codes
+from sim.experiment.chunks import (
+    META_AGGREGATES,
+    META_CHUNK,
+    ChunkError,
+    ChunkResult,
+    ChunkStore,
+    ChunkTask,
+    aggregates_from_bytes,
+    compute_chunk,
+)
+from sim.experiment.executors import Executor
+
+OnChunk = Callable[[ChunkTask, "ChunkResult | ChunkError"], None]
+
+
+class ChunksFailed(RuntimeError):
+    """Some chunks raised; the others finished. The message names each failed chunk and its error."""
+
+    def __init__(self, failures: list[tuple[ChunkTask, ChunkError]], describe: Callable[[ChunkTask], str] | None = None):
+        self.failures = failures
+        describe = describe or (lambda t: t.describe())
+        lines = [f"{describe(task)}: {error.message}" for task, error in failures]
+        more = f" (and {len(lines) - 3} more chunks)" if len(lines) > 3 else ""
+        super().__init__(f"{len(failures)} chunk(s) failed: " + "; ".join(lines[:3]) + more)
+
+
+def run_into_store(
+    executor: Executor, tasks: Iterable[ChunkTask], store: ChunkStore, on_chunk: OnChunk | None = None
+) -> list[tuple[ChunkTask, ChunkError]]:
+    """Compute every task, writing each finished chunk to `store` as it arrives; return the failures."""
+    failures: list[tuple[ChunkTask, ChunkError]] = []
+    store.create()
+    for task, result in executor.run(compute_chunk, tasks):
+        if isinstance(result, ChunkError):
+            failures.append((task, result))
+        else:
+            store.write(result)
+        if on_chunk is not None:
+            on_chunk(task, result)
+    failures.sort(key=lambda f: f[0].name)
+    return failures
+
+
+@dataclass
+class InMemoryResult:
+    """Outcome codes (in replication order) and exact aggregates of one scenario's replications."""
+
+    codes: Codes
+    aggregates: Aggregates
+
+
+def decode_result(data: bytes) -> tuple[dict, Codes, Aggregates]:
+    """Identity, outcome codes and aggregates of a chunk file held in memory."""
+    import json
+
+    reader = pa.BufferReader(data)
+    table = pq.read_table(reader, columns=list(CODE_COLUMNS))
+    meta = pq.read_schema(pa.BufferReader(data)).metadata
+    identity = json.loads(meta[META_CHUNK])
+    agg = aggregates_from_bytes(meta[META_AGGREGATES], tuple(identity["issues"]), identity["horizon"])
+    return identity, Codes.from_table(table), agg
+
+
+def run_into_memory(
+    executor: Executor, tasks: list[ChunkTask], on_chunk: OnChunk | None = None
+) -> dict[int, InMemoryResult]:
+    """Compute every task (variant = index of a scenario) and keep codes and aggregates per variant.
+
+    Raises ChunksFailed when any chunk raised (a comparison with missing chunks would be wrong).
+    """
+    codes: dict[str, Codes] = {}
+    totals: dict[int, Aggregates] = {}  # merged as chunks arrive: exact integer sums, in any order
+    failures: list[tuple[ChunkTask, ChunkError]] = []
+    for task, result in executor.run(compute_chunk, tasks):
+        if isinstance(result, ChunkError):
+            failures.append((task, result))
+        else:
+            _, codes[task.name], agg = decode_result(result.data)
+            totals[task.variant] = totals[task.variant] + agg if task.variant in totals else agg
+        if on_chunk is not None:
+            on_chunk(task, result)
+    if failures:
+        raise ChunksFailed(sorted(failures, key=lambda f: f[0].name))
+    out: dict[int, InMemoryResult] = {}
+    for variant in sorted({t.variant for t in tasks}):
+        mine = sorted((t for t in tasks if t.variant == variant), key=lambda t: t.chunk.index)
+        out[variant] = InMemoryResult(Codes.concat([codes.pop(t.name) for t in mine]), totals[variant])
+    return out

@@ -1,0 +1,298 @@
+"""Executors: where chunks run. In-process, local worker processes, or a Dask distributed cluster.
+
+Every executor takes the same function and tasks and yields `(task, result)` pairs as
+chunks finish, in whatever order they finish, with a bounded number of chunks in flight
+(so memory stays bounded however many there are). Results do not depend on the executor:
+each chunk's outcome is a pure function of its task, and consumers write chunk files by
+name and assemble them in chunk order.
+
+A worker that dies mid-chunk does not lose the chunk: the local pool is restarted and the
+chunks that were in flight are submitted again; Dask's scheduler reschedules them on its
+own. A chunk that keeps killing its worker ends as a `ChunkError`, like one that raises.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Iterator
+
+from sim.experiment.chunks import ChunkError, ChunkTask
+
+EXECUTORS = ("local", "inprocess", "dask")
+DASK_HINT = "pip install 'ceasefire-sim[dask]' (or: pip install 'dask[distributed]')"
+MAX_POOL_RESTARTS = 3
+
+
+class ExecutorUnavailable(RuntimeError):
+    """The executor asked for cannot be used here (say, Dask is not installed); the message says how to get it."""
+
+
+def default_workers() -> int:
+    """All cores."""
+    return os.cpu_count() or 1
+
+
+@dataclass(frozen=True)
+class ExecutorSpec:
+    """Which executor to use: `kind` in EXECUTORS, worker count, and a Dask scheduler address to join."""
+
+    kind: str = "local"
+    workers: int | None = None
+    scheduler: str | None = None
+
+    def describe(self) -> str:
+        if self.kind == "dask":
+            return f"dask ({self.scheduler})" if self.scheduler else f"dask LocalCluster, {self.workers or default_workers()} workers"
+        if self.kind == "inprocess":
+            return "in-process"
+        return f"local, {self.workers or default_workers()} worker processes"
+
+
+def make_executor(spec: ExecutorSpec | None = None) -> "Executor":
+    """Build the executor a spec names (a Dask one raises ExecutorUnavailable when Dask is missing)."""
+    spec = spec or ExecutorSpec()
+    if spec.scheduler and spec.kind != "dask":
+        spec = ExecutorSpec("dask", spec.workers, spec.scheduler)
+    if spec.kind == "inprocess":
+        return InProcessExecutor()
+    if spec.kind == "local":
+        workers = spec.workers or default_workers()
+        return InProcessExecutor() if workers <= 1 else LocalProcessExecutor(workers)
+    if spec.kind == "dask":
+        return DaskExecutor(spec.workers, spec.scheduler)
+    raise ValueError(f"expected an executor among {', '.join(EXECUTORS)}, got {spec.kind!r}")
+
+
+class Executor:
+    """Runs `fn(task)` for every task; `run` yields (task, result) as they finish."""
+
+    name = "executor"
+    workers = 1
+
+    def run(self, fn: Callable[[ChunkTask], Any], tasks: Iterable[ChunkTask]) -> Iterator[tuple[ChunkTask, Any]]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release workers (idempotent)."""
+
+    def __enter__(self) -> "Executor":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class InProcessExecutor(Executor):
+    """Chunks one after the other in this process."""
+
+    name = "inprocess"
+
+    def run(self, fn, tasks):
+        for task in tasks:
+            yield task, fn(task)
+
+
+# ---------------------------------------------------------------------- local processes
+def _worker_init(parent: int) -> None:
+    """Worker set-up: leave Ctrl-C to the parent (which shuts the pool down), and exit when the parent is gone."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(0)  # the parent was killed outright: nothing left to report to
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+class LocalProcessExecutor(Executor):
+    """A pool of local worker processes (spawn start method: mesa sets it anyway; say so explicitly)."""
+
+    name = "local"
+
+    def __init__(self, workers: int, max_restarts: int = MAX_POOL_RESTARTS):
+        self.workers = max(1, int(workers))
+        self.max_restarts = max_restarts
+        self.max_in_flight = 2 * self.workers
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        context = multiprocessing.get_context("spawn")
+        return ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=context, initializer=_worker_init, initargs=(os.getpid(),)
+        )
+
+    def run(self, fn, tasks):
+        todo: deque[ChunkTask] = deque(tasks)
+        pending: dict[Future, ChunkTask] = {}
+        restarts = 0
+        try:
+            self._pool = self._pool or self._new_pool()
+            while todo or pending:
+                while todo and len(pending) < self.max_in_flight:
+                    task = todo.popleft()
+                    pending[self._pool.submit(fn, task)] = task
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                broken = False
+                for future in sorted(done, key=lambda f: pending[f].name):
+                    task = pending.pop(future)
+                    try:
+                        result = future.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        todo.appendleft(task)
+                        continue
+                    yield task, result
+                if broken:
+                    # A worker died (killed, out of memory): every chunk in flight is lost with the pool.
+                    lost = sorted(pending.values(), key=lambda t: t.name)
+                    pending.clear()
+                    self._kill_pool()
+                    restarts += 1
+                    if restarts > self.max_restarts:
+                        for task in sorted([*todo, *lost], key=lambda t: t.name):
+                            yield task, ChunkError(task.name, f"worker process died {restarts} times; giving up")
+                        return
+                    todo.extendleft(reversed(lost))
+                    self._pool = self._new_pool()
+        finally:
+            if pending:  # interrupted (Ctrl-C) or the consumer stopped: do not wait for chunks in flight
+                self._kill_pool()
+
+    def _kill_pool(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            try:
+                process.terminate()
+            except (OSError, ValueError, AttributeError):
+                pass
+        for process in processes:
+            try:
+                process.join(timeout=5)
+            except (OSError, ValueError, AssertionError, AttributeError):
+                pass
+
+    def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+# ---------------------------------------------------------------------- Dask
+MALLOC_TRIM = "MALLOC_TRIM_THRESHOLD_"
+
+
+def local_cluster(workers: int | None = None):
+    """A Dask LocalCluster of single-threaded worker processes, without Dask's memory-trim setting.
+
+    Dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_=65536 (and sets it in this
+    process too) so that they hand memory back to the OS sooner. The engine allocates many
+    short-lived arrays of a chunk's size, and with that setting a chunk runs about 2.5 times
+    slower (measured: 2.1 s instead of 0.8 s for 10,000 replications x 52 weeks), so the
+    workers keep glibc's default. For `dask worker` processes started by hand, see
+    docs/sweeps.md.
+    """
+    import dask
+
+    distributed = import_distributed()
+    key = f"distributed.nanny.pre-spawn-environ.{MALLOC_TRIM}"
+    dask_default = dask.config.get(key, default=None)
+    if dask_default is not None and os.environ.get(MALLOC_TRIM) == str(dask_default):
+        del os.environ[MALLOC_TRIM]  # put there by an earlier cluster's nanny, not by the user
+    with dask.config.set({key: None}):
+        return distributed.LocalCluster(
+            n_workers=workers or default_workers(),
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        )
+
+
+def import_distributed():
+    try:
+        import distributed
+    except ImportError:
+        raise ExecutorUnavailable(f"--executor dask needs Dask distributed, which is not installed: {DASK_HINT}") from None
+    return distributed
+
+
+class DaskExecutor(Executor):
+    """Chunks as tasks on a Dask distributed cluster: a LocalCluster started here, or an existing one at `scheduler`.
+
+    A worker process that dies takes its tasks with it; the scheduler reruns them on another
+    worker (up to `distributed.scheduler.allowed-failures` times). Workers return the chunk
+    file's bytes and this process writes them, so workers need no shared file system.
+    """
+
+    name = "dask"
+
+    def __init__(self, workers: int | None = None, scheduler: str | None = None, timeout: float = 30.0):
+        distributed = import_distributed()
+        self.cluster = None
+        self.scheduler = scheduler
+        if scheduler:
+            try:
+                self.client = distributed.Client(scheduler, timeout=timeout)
+            except (OSError, TimeoutError) as exc:
+                raise ExecutorUnavailable(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+        else:
+            self.cluster = local_cluster(workers)
+            self.client = distributed.Client(self.cluster)
+        threads = sum(self.client.nthreads().values()) or (workers or 1)
+        self.workers = threads
+        self.max_in_flight = max(2, 2 * threads)
+
+    def run(self, fn, tasks):
+        distributed = import_distributed()
+        todo: deque[ChunkTask] = deque(tasks)
+        pending: dict[Any, ChunkTask] = {}
+        completed = distributed.as_completed()
+
+        def submit(task: ChunkTask) -> None:
+            future = self.client.submit(fn, task, pure=False, key=f"sim-chunk-{task.name}-{os.urandom(4).hex()}")
+            pending[future] = task
+            completed.add(future)
+
+        try:
+            while todo and len(pending) < self.max_in_flight:
+                submit(todo.popleft())
+            for future in completed:
+                task = pending.pop(future)
+                try:
+                    result = future.result()
+                except Exception as exc:  # KilledWorker: the chunk took down worker after worker
+                    result = ChunkError(task.name, f"lost on the Dask cluster: {type(exc).__name__}: {exc}")
+                future.release()
+                if todo:
+                    submit(todo.popleft())
+                yield task, result
+        finally:
+            for future in pending:
+                future.cancel()
+
+    def worker_pids(self) -> dict[str, int]:
+        """Process ids of the cluster's workers (for tests that kill one)."""
+        return self.client.run(os.getpid)
+
+    def close(self) -> None:
+        client, self.client = getattr(self, "client", None), None
+        if client is not None:
+            client.close()
+        cluster, self.cluster = self.cluster, None
+        if cluster is not None:
+            cluster.close()

@@ -1,0 +1,833 @@
+"""Scenario sweeps: a base scenario, parameters varied by dotted path, a design, replications per variant.
+
+A sweep file (TOML) is validated like a scenario: one-line errors naming the file, the
+field and what was expected. A variant is the base scenario with `--set`-style overrides
+(`sim.scenario.load.apply_sets`), validated with the same errors, so anything `--set` can
+change a sweep can vary, categorical fields (a rule variant, a yes/no) included.
+
+Designs: a full factorial grid over value lists or ranges; a Latin hypercube over ranges
+(scipy.stats.qmc); Sobol and Morris designs from SALib, analysed after the runs
+(`sim.analysis.sensitivity`).
+
+Common random numbers by default: every variant runs with the sweep's seed on replications
+0 .. runs - 1, so replication r of every variant uses the same random streams and
+differences between variants are effects, not noise. Without them each variant gets its
+own seed, derived from (seed, variant index).
+
+Results go to `<out>/<sweep>/<run id>/`, written as the sweep goes: `variants.parquet` and
+an incomplete `manifest.json` first, then one file per finished chunk in `chunks/` (each
+written atomically, listed in the manifest), and at the end `runs.parquet` (assembled from
+the chunks in chunk order), `summary.parquet`, `sensitivity.parquet` (SALib designs),
+plots, and the manifest marked complete. An interrupted sweep is resumed from its finished
+chunks (`resume_sweep`), and the final files are the same bytes as an uninterrupted run's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+import platform
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from difflib import get_close_matches
+from pathlib import Path
+from typing import Any, Callable, Literal
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+import sim
+from sim.analysis.aggregate import Aggregates
+from sim.analysis.paired import OUTCOME_NAMES, OUTCOMES
+from sim.analysis.intervals import wilson_interval
+from sim.analysis.survival import week_quantiles
+from sim.errors import InputError, dotted
+from sim.experiment.chunks import DEFAULT_CHUNK, ChunkError, ChunkStore, ChunkTask, assemble_runs, plan_chunks, read_chunk_meta
+from sim.experiment.execute import run_into_store
+from sim.experiment.executors import ExecutorSpec, make_executor
+from sim.experiment.store import make_run_id, write_json_atomic, write_parquet_atomic
+from sim.scenario.load import LoadedScenario, apply_sets, read_toml, resolve_document, scenario_hash, validate_document
+from sim.scenario.params import Bounds, field_bounds
+from sim.scenario.schema import Scenario, ScenarioPathError
+
+DESIGNS = ("grid", "latin_hypercube", "sobol", "morris")
+SALIB_DESIGNS = ("sobol", "morris")
+DEFAULT_SEED = 20250311
+DEFAULT_RUNS = 1000
+MANIFEST = "manifest.json"
+_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+_PATH = r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_-]+)*$"
+
+
+# ---------------------------------------------------------------------- the file format
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SweepParameter(_Strict):
+    """One varied parameter: a dotted path into the scenario and the values or range it takes."""
+
+    path: str = Field(pattern=_PATH, description="Dotted path of a scenario field, as for --set, e.g. actors.us.aid_restored.")
+    values: list[Any] | None = Field(None, min_length=1, description="Grid designs: the values it takes (numbers, strings, booleans).")
+    range: tuple[float, float] | None = Field(None, description="[low, high]: sampled by Latin hypercube, Sobol or Morris designs, or cut into `steps` grid values.")
+    steps: int | None = Field(None, ge=2, le=1000, description="Grid designs with a range: number of equally spaced values, ends included.")
+    label: str | None = Field(None, description="Name in tables and plots (default: the path).")
+
+
+class SweepDesign(_Strict):
+    """How variants are chosen."""
+
+    kind: Literal["grid", "latin_hypercube", "sobol", "morris"] = Field(description="grid, latin_hypercube, sobol or morris.")
+    samples: int | None = Field(
+        None, ge=1, le=100_000,
+        description="latin_hypercube: number of variants; sobol: base sample N (variants N x (D + 2), a power of 2); "
+        "morris: number of trajectories (variants N x (D + 1)).",
+    )
+    levels: int = Field(4, ge=2, le=100, description="morris: levels of the grid each parameter moves on.")
+    second_order: bool = Field(False, description="sobol: also second-order indices (variants N x (2D + 2)).")
+    outcome: str = Field("ceasefire_or_settlement", description=f"Outcome share analysed and plotted: one of {', '.join(OUTCOME_NAMES)}.")
+    seed: int | None = Field(None, ge=0, le=2**32 - 1, description="Seed of the design's sampling (default: from the sweep's seed).")
+
+
+class SweepSpec(_Strict):
+    """A sweep file."""
+
+    name: str | None = Field(None, pattern=_NAME, description="Short name for result folders (default: the file name).")
+    title: str = ""
+    description: str = ""
+    base: str = Field(description="The base scenario file, relative to the sweep file.")
+    set: list[str] = Field(default_factory=list, description="Overrides applied to every variant, as for --set: dotted.path=value.")
+    runs: int = Field(DEFAULT_RUNS, ge=1, le=100_000_000, description="Replications per variant.")
+    seed: int = Field(DEFAULT_SEED, ge=0, le=2**63 - 1)
+    chunk_size: int = Field(DEFAULT_CHUNK, ge=1, le=1_000_000, description="Replications per chunk (results do not depend on it).")
+    common_random_numbers: bool = Field(True, description="Replication r of every variant uses the same random streams.")
+    design: SweepDesign
+    parameters: list[SweepParameter] = Field(min_length=1)
+
+
+# ---------------------------------------------------------------------- errors
+def _validation_error(exc: ValidationError, file: str) -> InputError:
+    err = exc.errors()[0]
+    loc = tuple(err["loc"])
+    if err["type"] == "extra_forbid" or err["type"] == "extra_forbidden":
+        choices = _fields_at(loc[:-1])
+        hint = get_close_matches(str(loc[-1]), choices, n=1)
+        message = f"unknown key {loc[-1]!r}" + (f" (did you mean {hint[0]!r}?)" if hint else f" (expected one of: {', '.join(choices)})")
+    elif err["type"] == "missing":
+        message = "expected this field, which is missing"
+    else:
+        text = err["msg"].removeprefix("Value error, ")
+        got = err.get("input")
+        message = text if text.startswith("expected") else f"expected: {text[0].lower() + text[1:]}"
+        if not isinstance(got, (dict, list)) and not text.startswith("expected"):
+            message += f", got {got!r}"
+    more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
+    return InputError(file, dotted(loc) or None, message + more)
+
+
+def _fields_at(loc: tuple) -> list[str]:
+    model: type[BaseModel] = SweepSpec
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if part == "design":
+            model = SweepDesign
+        elif part == "parameters":
+            model = SweepParameter
+        else:
+            return []
+    return list(model.model_fields)
+
+
+def read_sweep_file(path: Path) -> SweepSpec:
+    """Read and validate a sweep file's format (not yet its scenario paths); one-line InputErrors."""
+    path = Path(path)
+    if path.is_dir():
+        raise InputError(str(path), None, "expected a sweep file, got a folder")
+    doc = read_toml(path)
+    try:
+        spec = SweepSpec.model_validate(doc)
+    except ValidationError as exc:
+        raise _validation_error(exc, str(path)) from None
+    kind = spec.design.kind
+    if spec.design.outcome not in OUTCOME_NAMES:
+        hint = get_close_matches(spec.design.outcome, OUTCOME_NAMES, n=1)
+        raise InputError(str(path), "design.outcome", f"expected one of {', '.join(OUTCOME_NAMES)}, got {spec.design.outcome!r}"
+                         + (f" (did you mean {hint[0]!r}?)" if hint else ""))
+    if kind != "grid" and spec.design.samples is None:
+        raise InputError(str(path), "design.samples", f"expected the number of samples of the {kind} design, which is missing")
+    seen: dict[str, int] = {}
+    for i, p in enumerate(spec.parameters):
+        where = f"parameters[{i}]"
+        if p.path in seen:
+            raise InputError(str(path), f"{where}.path", f"expected each path once, {p.path!r} is also parameters[{seen[p.path]}]")
+        seen[p.path] = i
+        if p.range is not None:
+            lo, hi = p.range
+            if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+                raise InputError(str(path), f"{where}.range", f"expected [low, high] with low < high, got [{lo:g}, {hi:g}]")
+        if kind == "grid":
+            if (p.values is None) == (p.range is None):
+                raise InputError(str(path), where, "expected either values = [...] or range = [low, high] with steps in a grid design")
+            if p.range is not None and p.steps is None:
+                raise InputError(str(path), f"{where}.steps", "expected the number of grid values on the range, which is missing")
+            if p.values is not None:
+                for j, value in enumerate(p.values):
+                    if isinstance(value, (list, dict)) and not (isinstance(value, dict) and "dist" in value):
+                        raise InputError(str(path), f"{where}.values[{j}]", f"expected a number, string, boolean or distribution table, got {value!r}")
+                    if isinstance(value, float) and not math.isfinite(value):
+                        raise InputError(str(path), f"{where}.values[{j}]", f"expected a finite number, got {value!r}")
+        else:
+            if p.values is not None or p.range is None:
+                raise InputError(str(path), where, f"expected range = [low, high] in a {kind} design (categorical values work in grid designs)")
+            if p.steps is not None:
+                raise InputError(str(path), f"{where}.steps", f"expected no steps in a {kind} design (steps cut a range into grid values)")
+    if kind in SALIB_DESIGNS and len(spec.parameters) < 2:
+        raise InputError(str(path), "parameters", f"expected at least two parameters for a {kind} sensitivity analysis")
+    return spec
+
+
+# ---------------------------------------------------------------------- values as --set text
+def toml_literal(value: Any) -> str:
+    """A value as the TOML text `--set` reads back to the same value."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        if not math.isfinite(value):
+            raise ValueError(f"expected a finite number, got {value!r}")
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(str(k))} = {toml_literal(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(toml_literal(v) for v in value) + "]"
+    raise ValueError(f"cannot write {type(value).__name__} {value!r} as a TOML value")
+
+
+def display_value(value: Any) -> str:
+    """A value for tables and file names."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):.4g}"
+    if isinstance(value, dict):
+        return toml_literal(value)
+    return str(value)
+
+
+# ---------------------------------------------------------------------- the plan
+@dataclass(frozen=True)
+class ParameterInfo:
+    """A varied parameter as the results show it."""
+
+    path: str
+    label: str
+    kind: str  # "number", "bool" or "string"
+    unit: str = ""
+    bounds: Bounds | None = None
+    integer: bool = False
+
+
+@dataclass
+class Variant:
+    """One variant: its index, the values of the varied parameters, its validated scenario and its seed."""
+
+    index: int
+    values: dict[str, Any]
+    sets: list[str]
+    scenario: Scenario
+    scenario_hash: str
+    seed: int
+
+
+@dataclass
+class SweepPlan:
+    """Everything needed to run (or resume) a sweep, derived deterministically from the file and the options."""
+
+    spec: SweepSpec
+    file: Path
+    name: str
+    base: LoadedScenario
+    parameters: list[ParameterInfo]
+    variants: list[Variant]
+    runs: int
+    seed: int
+    chunk_size: int
+    crn: bool
+    weeks: int | None
+    design_matrix: np.ndarray | None = None  # SALib designs: the sampled points, one row per variant
+    problem: dict | None = None  # SALib problem definition
+
+    @property
+    def chunks(self) -> list:
+        return plan_chunks(self.runs, self.chunk_size)
+
+    def tasks(self) -> list[ChunkTask]:
+        """Every chunk of every variant, in (variant, chunk) order."""
+        base = str(Path(self.base.path).resolve().parent)
+        return [
+            ChunkTask(v.index, c, v.scenario, v.seed, v.scenario_hash, base)
+            for v in self.variants
+            for c in self.chunks
+        ]
+
+    @property
+    def options(self) -> dict:
+        """The options a resume must repeat."""
+        return {"runs": self.runs, "seed": self.seed, "chunk_size": self.chunk_size, "crn": self.crn, "weeks": self.weeks}
+
+    @property
+    def hash(self) -> str:
+        """SHA-256 of what determines the results: variants' scenarios and seeds, replications, chunking."""
+        text = json.dumps(
+            {
+                "options": self.options,
+                "variants": [[v.scenario_hash, v.seed] for v in self.variants],
+                "parameters": [p.path for p in self.parameters],
+                "values": [[_jsonable(v.values[p.path]) for p in self.parameters] for v in self.variants],
+            },
+            sort_keys=True,
+            separators=(",", ":"),
+        )
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (np.floating, float)):
+        return float(value)
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    return value
+
+
+def variant_seed(seed: int, variant: int) -> int:
+    """A variant's own seed when common random numbers are off: a hash of (seed, variant index)."""
+    digest = hashlib.blake2b(f"sweep-variant:{int(seed)}:{int(variant)}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little") >> 1  # within 0 .. 2**63 - 1
+
+
+def design_seed(spec: SweepSpec, seed: int) -> int:
+    """The seed of the design's sampling: the design's own, else derived from the sweep's seed."""
+    if spec.design.seed is not None:
+        return spec.design.seed
+    digest = hashlib.blake2b(f"sweep-design:{int(seed)}".encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "little")
+
+
+def _field_bounds(scenario: Scenario, path: str) -> Bounds | None:
+    """The declared bounds of the numeric field at a dotted path (None when it has none)."""
+    node: Any = scenario
+    parts = path.split(".")
+    for part in parts[:-1]:
+        if isinstance(node, BaseModel):
+            node = getattr(node, part, None)
+        elif isinstance(node, dict):
+            node = node.get(part)
+        else:
+            return None
+    if isinstance(node, BaseModel) and parts[-1] in type(node).model_fields:
+        return field_bounds(type(node), parts[-1])
+    return None
+
+
+def _parameter_info(p: SweepParameter, scenario: Scenario) -> ParameterInfo:
+    bounds = _field_bounds(scenario, p.path)
+    if p.values is not None:
+        if all(isinstance(v, bool) for v in p.values):
+            kind = "bool"
+        elif all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in p.values):
+            kind = "number"
+        else:
+            kind = "string"
+    else:
+        kind = "number"
+    return ParameterInfo(p.path, p.label or p.path, kind, bounds.unit if bounds else "", bounds, bool(bounds and bounds.integer))
+
+
+def _column_value(info: ParameterInfo, value: Any) -> Any:
+    if info.kind == "number":
+        return float(value)
+    if info.kind == "bool":
+        return bool(value)
+    return value if isinstance(value, str) else toml_literal(value)
+
+
+def _design_points(spec: SweepSpec, params: list[ParameterInfo], seed: int) -> tuple[list[list[Any]], np.ndarray | None, dict | None]:
+    """The variants' parameter values, and for SALib designs the sample matrix and problem."""
+    kind = spec.design.kind
+    if kind == "grid":
+        axes = []
+        for p, info in zip(spec.parameters, params):
+            if p.values is not None:
+                axes.append(list(p.values))
+            else:
+                points = np.linspace(p.range[0], p.range[1], p.steps)
+                axes.append([_round(info, x) for x in points])
+        return [list(point) for point in itertools.product(*axes)], None, None
+    ranges = np.array([p.range for p in spec.parameters], dtype=float)
+    dseed = design_seed(spec, seed)
+    if kind == "latin_hypercube":
+        from scipy.stats import qmc
+
+        try:
+            sampler = qmc.LatinHypercube(d=len(params), rng=np.random.default_rng(dseed))
+        except TypeError:  # scipy < 1.15 names it `seed`
+            sampler = qmc.LatinHypercube(d=len(params), seed=np.random.default_rng(dseed))
+        unit = sampler.random(spec.design.samples)
+        matrix = qmc.scale(unit, ranges[:, 0], ranges[:, 1])
+        problem = None
+    else:
+        from sim.analysis.sensitivity import salib_problem, salib_sample
+
+        problem = salib_problem([i.path for i in params], ranges)
+        matrix = salib_sample(kind, problem, spec.design.samples, seed=dseed, levels=spec.design.levels,
+                              second_order=spec.design.second_order)
+    points = [[_round(info, x) for info, x in zip(params, row)] for row in matrix]
+    return points, (matrix if kind in SALIB_DESIGNS else None), problem
+
+
+def _round(info: ParameterInfo, x: float) -> float:
+    return float(round(float(x))) if info.integer else float(x)
+
+
+def _locate(error_path: str | None, spec: SweepSpec) -> int | None:
+    """Which varied parameter an error's field path belongs to."""
+    if not error_path:
+        return None
+    for i, p in enumerate(spec.parameters):
+        if error_path == p.path or error_path.startswith(p.path + ".") or error_path.startswith(p.path + "[") or p.path.startswith(error_path + "."):
+            return i
+    return None
+
+
+def _validate(doc: dict, sets: list[str], source: str, rules_base: Path) -> Scenario:
+    """A variant document with its overrides, validated like a scenario with `--set` (InputError on failure)."""
+    from sim.model.rulebook import check_rules
+    from sim.scenario.derive import derive
+
+    doc, set_paths = apply_sets(doc, sets)
+    scenario = validate_document(doc, source, set_paths)
+    try:
+        derive(scenario)
+        check_rules(scenario, rules_base)
+    except ScenarioPathError as exc:
+        raise InputError("--set", dotted(exc.path), exc.message) from None
+    return scenario
+
+
+def plan_sweep(
+    file: Path,
+    runs: int | None = None,
+    seed: int | None = None,
+    chunk_size: int | None = None,
+    crn: bool | None = None,
+    weeks: int | None = None,
+) -> SweepPlan:
+    """Read a sweep file and build its variants, validating each; options given here override the file's.
+
+    Errors are one-line InputErrors naming the sweep file and the field (`parameters[1].values[2]`),
+    or the base scenario file and its field.
+    """
+    file = Path(file)
+    spec = read_sweep_file(file)
+    source = str(file)
+    base_path = (file.parent / spec.base)
+    try:
+        found = base_path.is_file()
+    except (OSError, ValueError):
+        found = False
+    if not found:
+        raise InputError(source, "base", f"expected an existing scenario file, {spec.base!r} not found (relative to the sweep file)")
+    base_doc, chain = resolve_document(base_path)
+    if "name" not in base_doc:
+        base_doc["name"] = base_path.stem
+    fixed = list(spec.set) + ([f"horizon_weeks={int(weeks)}"] if weeks is not None else [])
+    rules_base = base_path.parent
+    # The base with the fixed overrides: its own errors name the base file, the overrides' name `set`.
+    try:
+        base_scenario = _validate(base_doc, fixed, str(base_path), rules_base)
+    except InputError as exc:
+        if exc.file == "--set":
+            where = "--weeks" if exc.path == "horizon_weeks" and weeks is not None else "set"
+            raise InputError(source if where == "set" else where, f"{where}: {exc.path}" if where == "set" else None, exc.message) from None
+        raise
+    base = LoadedScenario(base_scenario, base_path, base_doc, chain)
+    params = [_parameter_info(p, base_scenario) for p in spec.parameters]
+
+    # Check each parameter alone at each of its values (or range ends), so an error names the entry.
+    for i, p in enumerate(spec.parameters):
+        checks = [(f"values[{j}]", v) for j, v in enumerate(p.values)] if p.values is not None else [("range", p.range[0]), ("range", p.range[1])]
+        for where, value in checks:
+            try:
+                _validate(base_doc, fixed + [f"{p.path}={toml_literal(value)}"], str(base_path), rules_base)
+            except InputError as exc:
+                raise InputError(source, f"parameters[{i}].{where}", f"{p.path} = {display_value(value)}: "
+                                 + (exc.message if exc.file == "--set" else f"{exc.path}: {exc.message}")) from None
+
+    run_seed = spec.seed if seed is None else int(seed)
+    use_crn = spec.common_random_numbers if crn is None else bool(crn)
+    points, matrix, problem = _design_points(spec, params, run_seed)
+    variants = []
+    for index, point in enumerate(points):
+        values = {info.path: value for info, value in zip(params, point)}
+        sets = [f"{path}={toml_literal(value)}" for path, value in values.items()]
+        try:
+            scenario = _validate(base_doc, fixed + sets, str(base_path), rules_base)
+        except InputError as exc:
+            i = _locate(exc.path, spec)
+            where = f"parameters[{i}]" if i is not None else "parameters"
+            described = ", ".join(f"{k} = {display_value(v)}" for k, v in values.items())
+            raise InputError(source, where, f"variant {index} ({described}): {exc.path}: {exc.message}") from None
+        seed_v = run_seed if use_crn else variant_seed(run_seed, index)
+        variants.append(Variant(index, values, sets, scenario, scenario_hash(scenario), seed_v))
+    return SweepPlan(
+        spec=spec,
+        file=file.resolve(),
+        name=spec.name or file.stem,
+        base=base,
+        parameters=params,
+        variants=variants,
+        runs=spec.runs if runs is None else int(runs),
+        seed=run_seed,
+        chunk_size=spec.chunk_size if chunk_size is None else int(chunk_size),
+        crn=use_crn,
+        weeks=weeks,
+        design_matrix=matrix,
+        problem=problem,
+    )
+
+
+# ---------------------------------------------------------------------- tables
+def variants_table(plan: SweepPlan) -> pa.Table:
+    """One row per variant: its index, seed, scenario hash and parameter values (typed), and its --set lines."""
+    columns: dict[str, pa.Array] = {
+        "variant": pa.array([v.index for v in plan.variants], type=pa.int32()),
+        "seed": pa.array([v.seed for v in plan.variants], type=pa.int64()),
+    }
+    for info in plan.parameters:
+        columns[info.path] = _parameter_column(info, [v.values[info.path] for v in plan.variants])
+    columns["scenario_hash"] = pa.array([v.scenario_hash for v in plan.variants], type=pa.string())
+    columns["overrides"] = pa.array(["; ".join(v.sets) for v in plan.variants], type=pa.string())
+    return pa.table(columns)
+
+
+def _parameter_column(info: ParameterInfo, values: list[Any]) -> pa.Array:
+    kind = {"number": pa.float64(), "bool": pa.bool_(), "string": pa.string()}[info.kind]
+    return pa.array([_column_value(info, v) for v in values], type=kind)
+
+
+SHARE_OUTCOMES = OUTCOME_NAMES
+
+
+def summary_row(agg: Aggregates, confidence: float = 0.95) -> dict[str, Any]:
+    """A variant's outcome shares with Wilson intervals, weeks to first agreement and breakdown share."""
+    row: dict[str, Any] = {"n": agg.n}
+    for o in OUTCOMES:
+        count = o.count(agg)
+        low, high = wilson_interval(count, agg.n, confidence)
+        row[f"{o.name}_share"] = count / agg.n if agg.n else float("nan")
+        row[f"{o.name}_low"] = float(low)
+        row[f"{o.name}_high"] = float(high)
+    q25, median, q75 = week_quantiles(agg.first_agreement_week_hist, (0.25, 0.5, 0.75))
+    row["weeks_reached"] = int(agg.first_agreement_week_hist.sum())
+    row["weeks_median"] = median
+    row["weeks_q25"] = q25
+    row["weeks_q75"] = q75
+    low, high = wilson_interval(agg.agreement_and_breakdown, agg.with_agreement, confidence)
+    row["breakdown_share"] = agg.agreement_and_breakdown / agg.with_agreement if agg.with_agreement else float("nan")
+    row["breakdown_low"] = float(low)
+    row["breakdown_high"] = float(high)
+    row["mean_breakdowns"] = agg.total_breakdowns / agg.n if agg.n else float("nan")
+    return row
+
+
+def summary_table(plan: SweepPlan, rows: list[dict[str, Any]]) -> pa.Table:
+    """summary.parquet: one row per variant, its parameter values then its outcomes."""
+    columns: dict[str, pa.Array] = {"variant": pa.array([v.index for v in plan.variants], type=pa.int32())}
+    for info in plan.parameters:
+        columns[info.path] = _parameter_column(info, [v.values[info.path] for v in plan.variants])
+    keys = list(rows[0])
+    for key in keys:
+        values = [r[key] for r in rows]
+        if key in ("n", "weeks_reached"):
+            columns[key] = pa.array(values, type=pa.int64())
+        elif key.startswith("weeks_"):
+            columns[key] = pa.array(values, type=pa.int32())  # None (no agreement) is null
+        else:
+            columns[key] = pa.array(values, type=pa.float64())
+    return pa.table(columns)
+
+
+# ---------------------------------------------------------------------- running
+@dataclass
+class SweepOutcome:
+    """What a sweep (or a resumed one) ended with."""
+
+    path: Path
+    complete: bool
+    failures: list[tuple[ChunkTask, ChunkError]] = field(default_factory=list)
+    chunks_done: int = 0
+    chunks_total: int = 0
+    seconds: float = 0.0
+    summary: pa.Table | None = None
+    sensitivity: pa.Table | None = None
+
+
+class SweepInterrupted(Exception):
+    """The sweep was interrupted (Ctrl-C); finished chunks are on disk and the manifest says incomplete."""
+
+    def __init__(self, path: Path, done: int, total: int):
+        self.path, self.done, self.total = path, done, total
+        super().__init__(f"interrupted: {done} of {total} chunks complete in {path}")
+
+
+def new_sweep_dir(out: Path, name: str, seed: int) -> Path:
+    """Create `<out>/<name>/<run id>/` (suffixed -2, -3, ... when taken); results are written into it as they come."""
+    parent = Path(out) / name
+    parent.mkdir(parents=True, exist_ok=True)
+    stem = make_run_id(seed)
+    suffix = 1
+    while True:
+        path = parent / (stem if suffix == 1 else f"{stem}-{suffix}")
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            suffix += 1
+
+
+def describe_task(plan: SweepPlan, task: ChunkTask) -> str:
+    values = ", ".join(f"{k} = {display_value(v)}" for k, v in plan.variants[task.variant].values.items())
+    return f"variant {task.variant} ({values}), chunk {task.chunk.index} (replications {task.chunk.start}-{task.chunk.stop - 1})"
+
+
+class _Manifest:
+    """The manifest of a sweep in progress, rewritten atomically whenever a chunk completes."""
+
+    def __init__(self, path: Path, data: dict):
+        self.path = path
+        self.data = data
+
+    def save(self) -> None:
+        write_json_atomic(self.path / MANIFEST, self.data)
+
+
+def _manifest_data(plan: SweepPlan, run_dir: Path, spec: ExecutorSpec, command: list[str] | None) -> dict:
+    return {
+        "kind": "sweep",
+        "status": "incomplete",
+        "sweep": plan.name,
+        "title": plan.spec.title,
+        "sweep_file": str(plan.file),
+        "sweep_hash": plan.hash,
+        "sweep_spec": plan.spec.model_dump(mode="json"),
+        "base_scenario": {
+            "file": str(Path(plan.base.path).resolve()),
+            "name": plan.base.scenario.name,
+            "hash": scenario_hash(plan.base.scenario),
+        },
+        "design": plan.spec.design.kind,
+        "parameters": [p.path for p in plan.parameters],
+        "variants": len(plan.variants),
+        "options": plan.options,
+        "runs": plan.runs,
+        "seed": plan.seed,
+        "common_random_numbers": plan.crn,
+        "weeks": plan.variants[0].scenario.horizon_weeks,
+        "chunk_size": plan.chunk_size,
+        "chunks": {"planned": len(plan.variants) * len(plan.chunks), "complete": []},
+        "failed": [],
+        "executor": spec.describe(),
+        "package_version": sim.__version__,
+        "python": platform.python_version(),
+        "command": command if command is not None else sys.argv,
+        "run_id": run_dir.name,
+        "resume": f"sim sweep {plan.file} --resume {run_dir}",
+        "times": {"started": datetime.now(timezone.utc).isoformat(), "finished": None, "seconds": 0.0, "sessions": []},
+    }
+
+
+def start_sweep(plan: SweepPlan, out: Path, executor: ExecutorSpec | None = None, command: list[str] | None = None,
+                on_chunk: Callable | None = None, on_start: Callable | None = None) -> SweepOutcome:
+    """Run a sweep from scratch into a new `<out>/<sweep>/<run id>/`."""
+    spec = executor or ExecutorSpec()
+    run_dir = new_sweep_dir(out, plan.name, plan.seed)
+    manifest = _Manifest(run_dir, _manifest_data(plan, run_dir, spec, command))
+    manifest.save()
+    write_parquet_atomic(run_dir / "variants.parquet", variants_table(plan))
+    return _execute(plan, manifest, spec, command, on_chunk, on_start)
+
+
+def read_manifest(run_dir: Path) -> dict:
+    """A sweep result folder's manifest; InputError when the folder is not one."""
+    run_dir = Path(run_dir)
+    try:
+        data = json.loads((run_dir / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError("--resume", str(run_dir), "expected a sweep result folder holding manifest.json") from None
+    except (OSError, ValueError) as exc:
+        raise InputError("--resume", str(run_dir), f"expected a readable manifest.json: {exc}") from None
+    if not isinstance(data, dict) or data.get("kind") != "sweep":
+        raise InputError("--resume", str(run_dir), "expected a sweep result folder (its manifest is not a sweep's)")
+    return data
+
+
+def plan_for_resume(run_dir: Path, file: Path | None = None, **given) -> tuple[SweepPlan, dict]:
+    """Rebuild the plan of an interrupted sweep from its manifest's options (and check the sweep file is unchanged).
+
+    Options in `given` that are not None must equal the ones the sweep was started with.
+    """
+    data = read_manifest(run_dir)
+    options = dict(data["options"])
+    for key, value in given.items():
+        if value is not None and value != options.get(key):
+            flag = {"crn": "--crn/--no-crn", "chunk_size": "--chunk-size"}.get(key, f"--{key}")
+            raise InputError(flag, None, f"expected {options.get(key)!r} as when the sweep started (or leave it out to resume), got {value!r}")
+    file = Path(file) if file is not None else Path(data["sweep_file"])
+    plan = plan_sweep(file, runs=options["runs"], seed=options["seed"], chunk_size=options["chunk_size"],
+                      crn=options["crn"], weeks=options["weeks"])
+    if plan.hash != data["sweep_hash"]:
+        raise InputError(str(file), None, f"expected the sweep that {run_dir} was started with: the sweep file or its base "
+                         "scenario has changed since (the variants differ); restore it, or start a new sweep")
+    return plan, data
+
+
+def resume_sweep(run_dir: Path, file: Path | None = None, executor: ExecutorSpec | None = None, command: list[str] | None = None,
+                 on_chunk: Callable | None = None, on_start: Callable | None = None,
+                 planned: tuple[SweepPlan, dict] | None = None, **given) -> SweepOutcome:
+    """Finish an interrupted (or partly failed) sweep in `run_dir`: only the chunks not on disk are computed.
+
+    `planned` is what `plan_for_resume` returned, when the caller already has it.
+    """
+    run_dir = Path(run_dir)
+    plan, data = planned if planned is not None else plan_for_resume(run_dir, file, **given)
+    spec = executor or ExecutorSpec()
+    manifest = _Manifest(run_dir, data)
+    if data.get("status") == "complete":
+        return SweepOutcome(run_dir, True, chunks_done=data["chunks"]["planned"], chunks_total=data["chunks"]["planned"])
+    data["executor"] = spec.describe()
+    if not (run_dir / "variants.parquet").exists():
+        write_parquet_atomic(run_dir / "variants.parquet", variants_table(plan))
+    return _execute(plan, manifest, spec, command, on_chunk, on_start)
+
+
+def _finished_chunks(store: ChunkStore, tasks: list[ChunkTask]) -> set[str]:
+    """Chunk files on disk that are what the plan asks for (identity checked from each file's footer)."""
+    by_name = {t.name: t for t in tasks}
+    done = set()
+    for name in store.finished():
+        task = by_name.get(name)
+        if task is None:
+            continue
+        try:
+            identity = read_chunk_meta(store.path(name)).identity
+        except Exception:  # unreadable: it will be computed again and replaced
+            continue
+        if (identity.get("seed"), identity.get("scenario_hash"), identity.get("start"), identity.get("stop")) == (
+            task.seed, task.scenario_hash, task.chunk.start, task.chunk.stop
+        ):
+            done.add(name)
+    return done
+
+
+def _execute(plan: SweepPlan, manifest: _Manifest, spec: ExecutorSpec, command, on_chunk, on_start) -> SweepOutcome:
+    run_dir = manifest.path
+    data = manifest.data
+    t0 = time.perf_counter()
+    session = {"started": datetime.now(timezone.utc).isoformat(), "command": command if command is not None else sys.argv,
+               "executor": spec.describe()}
+    data["times"]["sessions"].append(session)
+    store = ChunkStore(run_dir / "chunks").create()
+    store.clean_partial()
+    tasks = plan.tasks()
+    done = _finished_chunks(store, tasks)
+    data["chunks"]["complete"] = sorted(done)
+    data["failed"] = []
+    manifest.save()
+    todo = [t for t in tasks if t.name not in done]
+    if on_start is not None:
+        on_start(len(tasks), len(done))
+
+    def record(task: ChunkTask, result) -> None:
+        if isinstance(result, ChunkError):
+            data["failed"].append({"chunk": task.name, "variant": task.variant, "chunk_index": task.chunk.index,
+                                   "error": result.message})
+            data["failed"].sort(key=lambda f: f["chunk"])  # chunk order, whatever order they failed in
+        else:
+            done.add(task.name)
+            data["chunks"]["complete"] = sorted(done)
+        manifest.save()
+        if on_chunk is not None:
+            on_chunk(task, result)
+
+    try:
+        if todo:
+            with make_executor(spec) as pool:
+                failures = run_into_store(pool, todo, store, on_chunk=record)
+        else:
+            failures = []
+    except KeyboardInterrupt:
+        store.clean_partial()
+        _close_session(data, session, t0, "interrupted")
+        manifest.save()
+        raise SweepInterrupted(run_dir, len(done), len(tasks)) from None
+    if failures:
+        _close_session(data, session, t0, "failed chunks")
+        manifest.save()
+        return SweepOutcome(run_dir, False, failures, len(done), len(tasks), time.perf_counter() - t0)
+    summary, sensitivity = finish_sweep(plan, run_dir, store, tasks)
+    _close_session(data, session, t0, "complete")
+    data["status"] = "complete"
+    data["times"]["finished"] = datetime.now(timezone.utc).isoformat()
+    data["chunks"]["complete"] = sorted(done)
+    manifest.save()
+    store.remove()
+    return SweepOutcome(run_dir, True, [], len(done), len(tasks), time.perf_counter() - t0, summary, sensitivity)
+
+
+def _close_session(data: dict, session: dict, t0: float, status: str) -> None:
+    seconds = time.perf_counter() - t0
+    session["finished"] = datetime.now(timezone.utc).isoformat()
+    session["seconds"] = round(seconds, 3)
+    session["status"] = status
+    data["times"]["seconds"] = round(sum(s.get("seconds", 0.0) for s in data["times"]["sessions"]), 3)
+
+
+def finish_sweep(plan: SweepPlan, run_dir: Path, store: ChunkStore, tasks: list[ChunkTask]) -> tuple[pa.Table, pa.Table | None]:
+    """Assemble runs.parquet from the chunks in order, then summary, sensitivity and plots (one variant in memory at a time)."""
+    paths = [store.path(t.name) for t in tasks]
+    assemble_runs(paths, run_dir / "runs.parquet")
+    rows = []
+    per_variant = len(plan.chunks)
+    for v, variant in enumerate(plan.variants):
+        agg = None
+        for path in paths[v * per_variant:(v + 1) * per_variant]:
+            part = read_chunk_meta(path).aggregates
+            agg = part if agg is None else agg + part
+        rows.append(summary_row(agg))
+    summary = summary_table(plan, rows)
+    write_parquet_atomic(run_dir / "summary.parquet", summary)
+    sensitivity = None
+    if plan.spec.design.kind in SALIB_DESIGNS:
+        from sim.analysis.sensitivity import analyse
+
+        sensitivity = analyse(plan.spec.design.kind, plan.problem, plan.design_matrix, summary,
+                              seed=design_seed(plan.spec, plan.seed), levels=plan.spec.design.levels,
+                              second_order=plan.spec.design.second_order)
+        write_parquet_atomic(run_dir / "sensitivity.parquet", sensitivity)
+    from sim.report.sweep_plots import write_sweep_plots
+
+    plots = run_dir / "plots"
+    plots.mkdir(exist_ok=True)
+    write_sweep_plots(plan, summary, sensitivity, plots)
+    return summary, sensitivity
