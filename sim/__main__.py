@@ -2,4 +2,6 @@
 
 from sim.cli.main import main
 
-main()
+# Guarded: worker processes are spawned and re-import the main module; they must not run the command again.
+if __name__ == "__main__":
+    main()

@@ -9,6 +9,7 @@ import typer
 from typer.core import TyperGroup
 
 from sim.errors import InputError
+from sim.experiment.execute import ChunksFailed
 
 # typer vendors click; its ClickException is the base of every usage error (BadParameter's ancestors).
 _ClickException = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
@@ -24,6 +25,9 @@ class OneLineErrors(TyperGroup):
             rv = super().main(args=args, prog_name=prog_name, complete_var=complete_var, standalone_mode=False, **extra)
         except InputError as exc:
             _fail(exc.line(), 2)
+        except ChunksFailed as exc:
+            # A chunk raised (e.g. a user rule with a bug): the others finished; name the failures in one line.
+            _fail(f"{prog_name or 'sim'}: {exc}", 1)
         except _ClickException as exc:
             _fail(f"{prog_name or 'sim'}: {exc.format_message()}", exc.exit_code)
         except (typer.Abort, KeyboardInterrupt):

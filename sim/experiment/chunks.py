@@ -138,6 +138,9 @@ def _forget_model(model) -> None:
     ids = getattr(mesa.Agent, "_ids", None)
     if isinstance(ids, dict):
         ids.pop(model, None)
+    # Mesa's Model keeps bound methods of itself (a reference cycle): without this, a worker's memory grows
+    # chunk after chunk until the cyclic collector happens to run.
+    vars(model).clear()
 
 
 def runs_batch(runs: dict[str, np.ndarray]) -> pa.RecordBatch:

@@ -138,7 +138,8 @@ def run_scenario(
                 "seconds": round(seconds, 3),
             },
         }
-        write_json_atomic(tmp / "manifest.json", manifest)
+        # Unsorted: the resolved scenario keeps the order of its issues (the model's issue index).
+        write_json_atomic(tmp / "manifest.json", manifest, sort_keys=False)
     except BaseException:
         import shutil
 

@@ -97,9 +97,7 @@ def new_run_dir(
             suffix += 1
     tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{final.name}-", dir=parent))
     # mkdtemp makes the folder private (0700); a result folder gets the usual permissions.
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o777 & ~umask)
+    os.chmod(tmp, 0o777 & ~_umask())
     return final, tmp
 
 
@@ -142,6 +140,13 @@ def atomic_run_dir(
     publish_run_dir(tmp, final)
 
 
+def _umask() -> int:
+    """The process's umask (read by setting and restoring it)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _atomic_write(path: Path, write) -> Path:
     """Write `path` via a temporary file in the same folder and os.replace."""
     path = Path(path)
@@ -149,6 +154,8 @@ def _atomic_write(path: Path, write) -> Path:
     os.close(fd)
     try:
         write(tmp_name)
+        # mkstemp makes the file private (0600); a result file gets the usual permissions.
+        os.chmod(tmp_name, 0o666 & ~_umask())
         os.replace(tmp_name, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -157,9 +164,9 @@ def _atomic_write(path: Path, write) -> Path:
     return path
 
 
-def write_json_atomic(path: Path, obj) -> Path:
-    """Write `obj` as strict JSON (sorted keys, indent 2, no NaN) atomically to `path`."""
-    text = json.dumps(obj, sort_keys=True, indent=2, allow_nan=False, ensure_ascii=False) + "\n"
+def write_json_atomic(path: Path, obj, sort_keys: bool = True) -> Path:
+    """Write `obj` as strict JSON (indent 2, no NaN; keys sorted unless their order means something) atomically to `path`."""
+    text = json.dumps(obj, sort_keys=sort_keys, indent=2, allow_nan=False, ensure_ascii=False) + "\n"
 
     def write(name: str) -> None:
         with open(name, "w", encoding="utf-8") as handle:
