@@ -13,13 +13,15 @@ def label(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
-def format_percent(entry: dict | None) -> str:
-    """Share with its interval, e.g. '18.3% (16.1–20.6)'; an em dash when undefined."""
+def format_percent(entry: dict | None, two_lines: bool = False) -> str:
+    """Share with its interval, e.g. '18.3% (16.1–20.6)'; with `two_lines`, the interval dimmed on a
+    second line (so that many columns fit a terminal); an em dash when undefined."""
     if not entry or entry.get("share") is None:
         return "—"
     text = f"{100 * entry['share']:.1f}%"
     if entry.get("low") is not None and entry.get("high") is not None:
-        text += f" ({100 * entry['low']:.1f}–{100 * entry['high']:.1f})"
+        interval = f"{100 * entry['low']:.1f}–{100 * entry['high']:.1f}"
+        text += f"\n[dim]{interval}[/dim]" if two_lines else f" ({interval})"
     return text
 
 
@@ -75,13 +77,7 @@ def outcome_table(summary: dict, title: str) -> Table:
 
 
 def _two_lines(entry: dict | None) -> str:
-    """A share over its interval on a second line, so that many scenarios fit a terminal."""
-    if not entry or entry.get("share") is None:
-        return "—"
-    text = f"{100 * entry['share']:.1f}%"
-    if entry.get("low") is not None and entry.get("high") is not None:
-        text += f"\n[dim]{100 * entry['low']:.1f}–{100 * entry['high']:.1f}[/dim]"
-    return text
+    return format_percent(entry, two_lines=True)
 
 
 def comparison_table(summaries: dict[str, dict], title: str = "Scenario comparison") -> Table:

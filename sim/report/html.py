@@ -20,6 +20,8 @@ from typing import Any, Iterable
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.analysis.tables import format_percent
+
 CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 2rem auto; max-width: 72rem;
        padding: 0 1rem; color: #1a1a1a; line-height: 1.45; }
@@ -97,14 +99,7 @@ class Group:
 
 
 # ---------------------------------------------------------------------- formatting
-def percent(entry: dict | None) -> str:
-    """'18.3% (16.1–20.6)' from a proportion dict of summary.json; an em dash when undefined."""
-    if not entry or entry.get("share") is None:
-        return "—"
-    text = f"{100 * entry['share']:.1f}%"
-    if entry.get("low") is not None and entry.get("high") is not None:
-        text += f" ({100 * entry['low']:.1f}–{100 * entry['high']:.1f})"
-    return text
+percent = format_percent  # '18.3% (16.1–20.6)' from a proportion dict of summary.json
 
 
 def _cell(value: Any) -> str:

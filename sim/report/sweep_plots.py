@@ -70,23 +70,32 @@ def plot_outcomes_by_parameter(info, summary: pa.Table, path: Path) -> Path:
     for name in STATUS_OUTCOMES:
         share, low, high = (100 * _column(summary, f"{name}_{k}").astype(float)[order] for k in ("share", "low", "high"))
         xs = x[order]
-        colour = COLOURS[name]
-        if ticks is None:
-            ax.fill_between(xs, low, high, color=colour, alpha=0.25, linewidth=0)
-            ax.plot(xs, share, color=colour, marker="o", markersize=3, label=outcome(name).label)
-        else:
-            ax.errorbar(xs, share, yerr=[share - low, high - share], color=colour, marker="o", capsize=4,
-                        linestyle="none", label=outcome(name).label)
+        _share_series(ax, xs, share, low, high, COLOURS[name], outcome(name).label, ticks is not None, alpha=0.25)
+    _finish_share_axes(ax, ticks, _axis_label(info), f"Status at the horizon against {info.label} (95% Wilson bands)")
+    figure.tight_layout()
+    return _save(figure, path)
+
+
+def _share_series(ax, xs, share, low, high, colour, label: str, categorical: bool, alpha: float, offset: float = 0.0) -> None:
+    """One share series with its 95% interval: a band over a numeric parameter, whiskers over categories."""
+    if not categorical:
+        ax.fill_between(xs, low, high, color=colour, alpha=alpha, linewidth=0)
+        ax.plot(xs, share, color=colour, marker="o", markersize=3, label=label)
+    else:
+        ax.errorbar(xs + offset, share, yerr=[share - low, high - share], color=colour, marker="o", capsize=4,
+                    linestyle="none", label=label)
+
+
+def _finish_share_axes(ax, ticks, xlabel: str, title: str) -> None:
+    """Category ticks, the 0-100% axis, labels, grid and legend of a share plot."""
     if ticks is not None:
         ax.set_xticks(range(len(ticks)), ticks)
     ax.set_ylim(0, 100)
-    ax.set_xlabel(_axis_label(info))
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("Share of replications (%)")
-    ax.set_title(f"Status at the horizon against {info.label} (95% Wilson bands)", fontsize="medium")
+    ax.set_title(title, fontsize="medium")
     ax.grid(alpha=0.3)
     ax.legend(loc="best", fontsize="small")
-    figure.tight_layout()
-    return _save(figure, path)
 
 
 def plot_outcome_by_two(first, second, name: str, summary: pa.Table, path: Path) -> Path:
@@ -104,20 +113,8 @@ def plot_outcome_by_two(first, second, name: str, summary: pa.Table, path: Path)
         share, low, high = (100 * _column(summary, f"{name}_{q}").astype(float)[mask][order] for q in ("share", "low", "high"))
         colour = SERIES_COLOURS[k % len(SERIES_COLOURS)]
         text = f"{second.label} = {display_value(value)}"
-        if ticks is None:
-            ax.fill_between(xs, low, high, color=colour, alpha=0.2, linewidth=0)
-            ax.plot(xs, share, color=colour, marker="o", markersize=3, label=text)
-        else:
-            ax.errorbar(xs + 0.08 * k, share, yerr=[share - low, high - share], color=colour, marker="o", capsize=4,
-                        linestyle="none", label=text)
-    if ticks is not None:
-        ax.set_xticks(range(len(ticks)), ticks)
-    ax.set_ylim(0, 100)
-    ax.set_xlabel(_axis_label(first))
-    ax.set_ylabel("Share of replications (%)")
-    ax.set_title(f"{outcome(name).label} (95% Wilson bands)", fontsize="medium")
-    ax.grid(alpha=0.3)
-    ax.legend(loc="best", fontsize="small")
+        _share_series(ax, xs, share, low, high, colour, text, ticks is not None, alpha=0.2, offset=0.08 * k)
+    _finish_share_axes(ax, ticks, _axis_label(first), f"{outcome(name).label} (95% Wilson bands)")
     figure.tight_layout()
     return _save(figure, path)
 
