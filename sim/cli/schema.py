@@ -27,10 +27,10 @@ def schema(
     if output is None:
         typer.echo(text, nl=False)
         return
-    from sim.experiment.store import _atomic_write
+    from sim.experiment.store import atomic_write
 
     try:
-        _atomic_write(output, lambda name: Path(name).write_text(text, encoding="utf-8"))
+        atomic_write(output, lambda name: Path(name).write_text(text, encoding="utf-8"))
     except OSError as exc:
         from sim.errors import InputError
 

@@ -16,7 +16,6 @@ import contextlib
 import io
 import json
 import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +25,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.experiment.store import atomic_write
 from sim.analysis.aggregate import AGREEMENT_TYPES, STATUSES, Aggregates
 from sim.scenario.schema import Scenario
 
@@ -273,18 +273,14 @@ class ChunkStore:
         """Write a finished chunk: to `.partial/`, flushed to disk, then renamed into place."""
         self.partial.mkdir(parents=True, exist_ok=True)
         final = self.path(result.name)
-        fd, tmp = tempfile.mkstemp(prefix=f"{result.name}.", suffix=".tmp", dir=self.partial)
-        try:
-            with os.fdopen(fd, "wb") as handle:
+
+        def write(name: str) -> None:
+            with open(name, "wb") as handle:
                 handle.write(result.data)
                 handle.flush()
                 os.fsync(handle.fileno())
-            os.replace(tmp, final)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
-        return final
+
+        return atomic_write(final, write, tmp_dir=self.partial)
 
     def finished(self) -> set[str]:
         """Names of the chunk files present (each is complete: they only appear by rename)."""
@@ -334,18 +330,13 @@ def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
 def assemble_runs(paths: list[Path], out: Path) -> Path:
     """Stream chunk files, in the order given, into one Parquet file (one chunk in memory at a time)."""
     schema = unified_schema([pq.read_schema(p).remove_metadata() for p in paths])
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    os.close(fd)
-    try:
-        with pq.ParquetWriter(tmp, schema) as writer:
+
+    def write(name: str) -> None:
+        with pq.ParquetWriter(name, schema) as writer:
             for path in paths:
                 writer.write_table(conform(read_chunk_rows(path), schema))
-        os.replace(tmp, out)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    return out
+
+    return atomic_write(out, write)
 
 
 def iter_chunk_rows(paths: list[Path], columns: list[str] | None = None) -> Iterator[pa.Table]:

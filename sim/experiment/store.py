@@ -147,10 +147,11 @@ def _umask() -> int:
     return mask
 
 
-def _atomic_write(path: Path, write) -> Path:
-    """Write `path` via a temporary file in the same folder and os.replace."""
+def atomic_write(path: Path, write, tmp_dir: Path | None = None) -> Path:
+    """Write `path` atomically: `write(name)` fills a temporary file (in `tmp_dir`, default the same
+    folder; it must be on the same file system), which is then renamed into place."""
     path = Path(path)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=tmp_dir or path.parent)
     os.close(fd)
     try:
         write(tmp_name)
@@ -174,11 +175,11 @@ def write_json_atomic(path: Path, obj, sort_keys: bool = True) -> Path:
             handle.flush()
             os.fsync(handle.fileno())
 
-    return _atomic_write(path, write)
+    return atomic_write(path, write)
 
 
 def write_parquet_atomic(path: Path, table: pa.Table) -> Path:
     """Write a pyarrow table as Parquet atomically to `path`."""
     if not isinstance(table, pa.Table):
         raise TypeError(f"expected a pyarrow.Table, got {type(table).__name__}")
-    return _atomic_write(path, lambda name: pq.write_table(table, name))
+    return atomic_write(path, lambda name: pq.write_table(table, name))
