@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-RUNS ?= 2000
+RUNS ?= 10000
 SEED ?= 20250311
 
 .PHONY: run test bench clean sweep bench-sweep

@@ -13,14 +13,19 @@ def label(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
+def _pct(value: float) -> str:
+    """A share in percent to one decimal; a positive share that would round to 0.0 shows as <0.1."""
+    return "<0.1" if 0 < value < 0.0005 else f"{100 * value:.1f}"
+
+
 def format_percent(entry: dict | None, two_lines: bool = False) -> str:
     """Share with its interval, e.g. '18.3% (16.1–20.6)'; with `two_lines`, the interval dimmed on a
     second line (so that many columns fit a terminal); an em dash when undefined."""
     if not entry or entry.get("share") is None:
         return "—"
-    text = f"{100 * entry['share']:.1f}%"
+    text = f"{_pct(entry['share'])}%"
     if entry.get("low") is not None and entry.get("high") is not None:
-        interval = f"{100 * entry['low']:.1f}–{100 * entry['high']:.1f}"
+        interval = f"{_pct(entry['low'])}–{_pct(entry['high'])}"
         text += f"\n[dim]{interval}[/dim]" if two_lines else f" ({interval})"
     return text
 
