@@ -21,7 +21,6 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
 from sim.cli.main import app as sim_app
 from sim.errors import InputError

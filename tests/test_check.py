@@ -11,10 +11,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
 import sim.rules  # noqa: F401
-from sim.cli.main import app
+from clitools import invoke
 from sim.rules.registry import KINDS, REGISTRY, rule
 from sim.scenario.params import Bounds, validate_number
 from sim.scenario.schema import Belligerent, Breakdown
@@ -31,13 +30,7 @@ from sim.testing import (
     trait_check,
 )
 
-WIDE = {"COLUMNS": "250"}
 
-
-def invoke(*args):
-    result = CliRunner().invoke(app, [str(a) for a in args], env=WIDE)
-    assert "Traceback" not in result.output, result.output
-    return result
 
 
 # ---------------------------------------------------------------- sim check

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
+from clitools import invoke
 from sim.analysis.intervals import newcombe_difference_interval
 from sim.analysis.paired import (
     compare_codes,
@@ -20,7 +20,6 @@ from sim.analysis.paired import (
     paired_difference,
     unpaired_difference,
 )
-from sim.cli.main import app as sim_app
 from sim.experiment.executors import ExecutorSpec
 from sim.experiment.load import load
 from sim.experiment.run import run_in_memory
@@ -29,11 +28,6 @@ ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.toml"
 SOFTENED = ROOT / "scenarios" / "russia_red_lines_softened.toml"
 
-
-def invoke(*args):
-    result = CliRunner().invoke(sim_app, [str(a) for a in args], env={"COLUMNS": "250"})
-    assert "Traceback" not in result.output, result.output
-    return result
 
 
 # ---------------------------------------------------------------------- the interval

@@ -7,22 +7,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
 import sim.rules  # noqa: F401
-from sim.cli.main import app
+from clitools import invoke
 from sim.rules.registry import KINDS, REGISTRY, RuleDeclarationError, RuleParam, rule, rules_of_kind, rules_with_trait
 from sim.rules.traits import GENERIC_PROPERTIES, TRAITS, resolve_trait
 from sim.testing import GENERIC, TRAIT_CHECKS, isolated_rules
 from sim.testing.strategies import DOMAINS, kinds_without_domains
 
-WIDE = {"COLUMNS": "250"}
 
-
-def invoke(*args):
-    result = CliRunner().invoke(app, [str(a) for a in args], env=WIDE)
-    assert "Traceback" not in result.output, result.output
-    return result
 
 
 # ---------------------------------------------------------------- declarations

@@ -11,9 +11,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from typer.testing import CliRunner
 
-from sim.cli.main import app as sim_app
+from clitools import invoke
 from sim.experiment.load import load
 from sim.report.assumptions import position_rows
 from sim.viz.browser import chromium_path
@@ -22,11 +21,6 @@ ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.toml"
 SWEEP = ROOT / "scenarios" / "sweeps" / "us_aid_x_reassurance_force.toml"
 
-
-def invoke(*args):
-    result = CliRunner().invoke(sim_app, [str(a) for a in args])
-    assert "Traceback" not in result.output, result.output
-    return result
 
 
 @pytest.fixture(scope="module")

@@ -17,9 +17,8 @@ import time
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from sim.cli.main import app as sim_app
+from clitools import invoke, only_run
 from sim.experiment.chunks import read_chunk_meta
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,16 +49,6 @@ def write_sweep(folder: Path, body: str = SWEEP, base: Path | None = None, name:
     return path
 
 
-def invoke(*args):
-    result = CliRunner().invoke(sim_app, [str(a) for a in args], env={"COLUMNS": "250"})
-    assert "Traceback" not in result.output, result.output
-    return result
-
-
-def only_run(out: Path, name: str) -> Path:
-    runs = [p for p in (out / name).iterdir() if p.is_dir()]
-    assert len(runs) == 1, runs
-    return runs[0]
 
 
 def start(args: list, cwd: Path) -> subprocess.Popen:

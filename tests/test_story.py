@@ -18,9 +18,8 @@ import pyarrow.parquet as pq
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
-from sim.cli.main import app as sim_app
+from clitools import invoke
 from sim.cli.story import load_result
 from sim.experiment.load import load
 from sim.report.story import NEWS, ConditionError, matching_replications, parse_condition, render_markdown, render_text, tell
@@ -32,11 +31,6 @@ SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))
 RUNS = 200
 SEED = 7
 
-
-def invoke(*args):
-    result = CliRunner().invoke(sim_app, [str(a) for a in args])
-    assert "Traceback" not in result.output, result.output
-    return result
 
 
 @pytest.fixture(scope="module")

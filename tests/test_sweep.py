@@ -13,10 +13,9 @@ import numpy as np
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
-from typer.testing import CliRunner
 
+from clitools import invoke, only_run
 from sim.analysis.aggregate import STATUSES
-from sim.cli.main import app as sim_app
 from sim.errors import InputError
 from sim.experiment.sweep import plan_sweep, toml_literal, variant_seed
 
@@ -52,16 +51,6 @@ values = ["conditional", "cut"]
 """
 
 
-def invoke(*args):
-    result = CliRunner().invoke(sim_app, [str(a) for a in args], env={"COLUMNS": "250"})
-    assert "Traceback" not in result.output, result.output
-    return result
-
-
-def only_run(out: Path, name: str) -> Path:
-    runs = [p for p in (out / name).iterdir() if p.is_dir()]
-    assert len(runs) == 1, runs
-    return runs[0]
 
 
 # ---------------------------------------------------------------------- sweep files

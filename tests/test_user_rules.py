@@ -9,17 +9,15 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from typer.testing import CliRunner
 
 import sim.rules  # noqa: F401
-from sim.cli.main import app
+from clitools import invoke
 from sim.rules.plugins import ENV_VAR, load_entry_points
 from sim.rules.registry import REGISTRY
 from sim.testing import isolated_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_RULES = ROOT / "examples" / "grudging_acceptance.py"
-WIDE = {"COLUMNS": "250"}
 
 # A user acceptance rule that never accepts: a run that uses it ends every replication at war.
 NEVER = '''
@@ -39,11 +37,6 @@ def isolated():
     with isolated_rules():
         yield
 
-
-def invoke(*args):
-    result = CliRunner().invoke(app, [str(a) for a in args], env=WIDE)
-    assert "Traceback" not in result.output, result.output
-    return result
 
 
 def write(path: Path, text: str) -> Path:

@@ -6,10 +6,9 @@ import re
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
+from clitools import invoke
 from sim.analysis.paired import Difference
-from sim.cli.main import app as sim_app
 from sim.cli.whatif import largest_changes, sentence
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,11 +19,6 @@ SENTENCE = re.compile(
     r"95% interval [+-]\d+(\.\d)? to [+-]\d+(\.\d)?\)(\.|; the interval includes no change\.)$"
 )
 
-
-def invoke(*args):
-    result = CliRunner().invoke(sim_app, [str(a) for a in args], env={"COLUMNS": "250"})
-    assert "Traceback" not in result.output, result.output
-    return result
 
 
 def test_the_sentence_of_the_issue():
