@@ -25,11 +25,9 @@ from rich.table import Table
 
 from sim.analysis.paired import CODE_COLUMNS, OUTCOMES, Codes, Difference, compare_codes, share_with_interval
 from sim.analysis.survival import week_quantiles
+from sim.cli.run import DEFAULT_RUNS, DEFAULT_SEED  # one default for every command
 from sim.cli.sweep import ExecutorOption, SchedulerOption, WorkersOption, executor_spec, progress_bar
 from sim.errors import InputError
-
-DEFAULT_SEED = 20250311
-DEFAULT_RUNS = 10_000
 
 
 @dataclass

@@ -44,8 +44,10 @@ def run(
     weeks: Annotated[Optional[int], typer.Option("--weeks", "-w", min=1, max=520, help="Horizon in weeks (overrides the scenario).")] = None,
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a field: dotted.path=value (repeatable).")] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Base folder of the results.")] = Path("results"),
-    workers: Annotated[Optional[int], typer.Option("--workers", "-j", min=1, help="Worker processes (default: all cores).")] = None,
+    workers: Annotated[Optional[int], typer.Option("--workers", "-j", min=1, help="Worker processes, or Dask workers to start (default: all cores).")] = None,
     chunk_size: Annotated[int, typer.Option("--chunk-size", min=1, help="Replications per chunk (results do not depend on it).")] = DEFAULT_CHUNK,
+    executor: Annotated[str, typer.Option("--executor", "-x", help="Where chunks run: local, inprocess or dask (results are identical).")] = "local",
+    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Join an existing Dask cluster at this address (tcp://host:8786); implies --executor dask.")] = None,
 ) -> None:
     """Run scenarios: outcome shares with 95% intervals, results under OUT/<scenario>/<run id>/."""
     argv = ctx.obj.get("argv") if isinstance(ctx.obj, dict) else None  # as given to the `sim` group
@@ -53,6 +55,10 @@ def run(
     loaded = load_targets(target, set_ or [], weeks)
     base = writable_out(out)
     workers = workers or default_workers()
+    from sim.cli.sweep import executor_spec  # shared with sweep, compare and whatif
+    from sim.experiment.executors import ExecutorUnavailable
+
+    spec = executor_spec(executor, workers, scheduler)
     # Piped output (make run, CI logs) gets a wide page rather than rich's default of 80 columns.
     console = Console(width=None if sys.stdout.isatty() else 150)
     err = Console(stderr=True)
@@ -67,10 +73,12 @@ def run(
             try:
                 result = run_scenario(
                     item, runs, seed, base, workers=workers, chunk_size=chunk_size, command=command,
-                    progress=lambda k, task=task: progress.advance(task, k),
+                    progress=lambda k, task=task: progress.advance(task, k), executor=spec,
                 )
             except UnwritableOutput as exc:  # e.g. OUT/<scenario> exists as a file
                 raise InputError("--out", str(out), f"expected a writable folder: {exc}") from None
+            except ExecutorUnavailable as exc:
+                raise InputError("--executor", spec.kind, str(exc)) from None
             summaries[name] = result.summary
             if len(loaded) == 1:
                 console.print(outcome_table(result.summary, escape(item.scenario.title)))
