@@ -58,7 +58,8 @@ def runs(tmp_path_factory):
     first = run_ok(runner, base / "out", *common, "--workers", 1, target=BASELINE)
     again = run_ok(runner, base / "out", *common, "--workers", 1, target=BASELINE)
     two = run_ok(runner, base / "out_j2", *common, "--workers", 2, target=BASELINE)
-    return {"first": first, "again": again, "two_workers": two, "out": base / "out"}
+    inprocess = run_ok(runner, base / "out_inprocess", *common, "--executor", "inprocess", target=BASELINE)
+    return {"first": first, "again": again, "two_workers": two, "inprocess": inprocess, "out": base / "out"}
 
 
 # ---------------------------------------------------------------- run
@@ -119,6 +120,18 @@ def test_same_seed_gives_identical_files(runs, name):
 def test_workers_do_not_change_the_files(runs, name):
     assert json.loads((runs["two_workers"] / "manifest.json").read_text())["workers"] == 2
     assert (runs["first"] / name).read_bytes() == (runs["two_workers"] / name).read_bytes()
+
+
+@pytest.mark.parametrize("name", DETERMINISTIC_FILES)
+def test_executor_does_not_change_the_files(runs, name):
+    assert (runs["first"] / name).read_bytes() == (runs["inprocess"] / name).read_bytes()
+
+
+def test_unknown_executor_is_one_line(runner, tmp_path, baseline_path):
+    result = invoke(runner, "run", baseline_path, "--runs", 10, "--out", tmp_path, "--executor", "bogus")
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == ["--executor: expected one of local, inprocess, dask, got 'bogus'"]
+    assert not any(tmp_path.iterdir())
 
 
 def test_run_never_overwrites(runs):
