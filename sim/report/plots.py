@@ -108,19 +108,52 @@ def plot_time_to_agreement(agg: Aggregates, path: Path) -> Path:
     return _save(figure, path)
 
 
-def plot_weekly_status(weekly: pa.Table, path: Path) -> Path:
-    """Stacked area of the weekly share of replications in each status."""
-    weeks = weekly.column("week").to_numpy()
-    shares = [np.asarray(weekly.column(f"share_{s}").to_numpy(), dtype=float) for s in STATUSES]
-    figure = _new_figure()
-    ax = figure.subplots()
-    ax.stackplot(weeks, *shares, labels=[label(s) for s in STATUSES],
-                 colors=[STATUS_COLOURS[s] for s in STATUSES], alpha=0.9)
-    ax.set_xlim(weeks.min(), weeks.max())
+def draw_weekly_status(ax, weeks: np.ndarray, shares: np.ndarray, horizon: int | None = None, title: str = "Status by week") -> None:
+    """Stacked area of the weekly share of replications in each status; `shares` has one column per status.
+
+    Shared by the result plots and the browser app (which draws the weeks stepped so far)."""
+    weeks = np.asarray(weeks)
+    if len(weeks) > 1:
+        ax.stackplot(weeks, *np.asarray(shares, dtype=float).T, labels=[label(s) for s in STATUSES],
+                     colors=[STATUS_COLOURS[s] for s in STATUSES], alpha=0.9)
+    else:  # one week (the start): a stack of one point would draw nothing
+        ax.bar([0], [1.0], color=STATUS_COLOURS["war"], width=0.8, label=label("war"))
+    ax.set_xlim(0, horizon if horizon is not None else max(int(weeks.max()), 1))
     ax.set_ylim(0, 1)
     ax.set_xlabel("Week")
     ax.set_ylabel("Share of replications")
-    ax.set_title("Status by week")
+    ax.set_title(title)
+
+
+def draw_front_fan(ax, weeks: np.ndarray, quantiles: np.ndarray, start: float, horizon: int | None = None,
+                   title: str = "Front line by week") -> None:
+    """Fan of the front line by week: 5-95% and 25-75% bands and the median (`quantiles` columns
+    q05, q25, q50, q75, q95), with the line the front started from."""
+    weeks = np.asarray(weeks)
+    q = np.asarray(quantiles, dtype=float)
+    ax.fill_between(weeks, q[:, 0], q[:, 4], color="#8c6d31", alpha=0.25, label="5–95%")
+    ax.fill_between(weeks, q[:, 1], q[:, 3], color="#8c6d31", alpha=0.45, label="25–75%")
+    ax.plot(weeks, q[:, 2], color="#543005", label="median", marker="o" if len(weeks) == 1 else None)
+    ax.axhline(start, color="black", linestyle="--", linewidth=0.8, label="line at the start (11 Mar 2025 = 0.5)")
+    ax.set_xlim(0, horizon if horizon is not None else max(int(weeks.max()), 1))
+    finite = np.concatenate([q[:, 0], q[:, 4], [start]])
+    finite = finite[np.isfinite(finite)]
+    low, high = finite.min(), finite.max()
+    pad = max(0.02, 0.1 * (high - low))
+    ax.set_ylim(max(0.0, low - pad), min(1.0, high + pad))
+    ax.set_xlabel("Week")
+    ax.set_ylabel(FRONT_AXIS_LABEL, fontsize="small")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+
+
+def plot_weekly_status(weekly: pa.Table, path: Path) -> Path:
+    """Stacked area of the weekly share of replications in each status."""
+    weeks = weekly.column("week").to_numpy()
+    shares = np.stack([np.asarray(weekly.column(f"share_{s}").to_numpy(), dtype=float) for s in STATUSES], axis=1)
+    figure = _new_figure()
+    ax = figure.subplots()
+    draw_weekly_status(ax, weeks, shares)
     ax.legend(loc="upper left", fontsize="small")
     figure.tight_layout()
     return _save(figure, path)
@@ -129,25 +162,11 @@ def plot_weekly_status(weekly: pa.Table, path: Path) -> Path:
 def plot_front_fan(weekly: pa.Table, path: Path) -> Path:
     """Fan chart of the front line by week: 5-95% and 25-75% bands and the median."""
     weeks = weekly.column("week").to_numpy()
-    q = {name: np.asarray(weekly.column(f"front_{name}").to_numpy(), dtype=float)
-         for name in ("q05", "q25", "q50", "q75", "q95")}
+    q = np.stack([np.asarray(weekly.column(f"front_{name}").to_numpy(), dtype=float)
+                  for name in ("q05", "q25", "q50", "q75", "q95")], axis=1)
     figure = _new_figure(7.5, 5.0)
     ax = figure.subplots()
-    ax.fill_between(weeks, q["q05"], q["q95"], color="#8c6d31", alpha=0.25, label="5–95%")
-    ax.fill_between(weeks, q["q25"], q["q75"], color="#8c6d31", alpha=0.45, label="25–75%")
-    ax.plot(weeks, q["q50"], color="#543005", label="median")
-    ax.axhline(0.5, color="black", linestyle="--", linewidth=0.8,
-               label="front frozen at 11 Mar 2025 line")
-    ax.set_xlim(weeks.min(), weeks.max())
-    finite = np.concatenate([q["q05"], q["q95"], [0.5]])
-    finite = finite[np.isfinite(finite)]
-    low, high = finite.min(), finite.max()
-    pad = max(0.02, 0.1 * (high - low))
-    ax.set_ylim(max(0.0, low - pad), min(1.0, high + pad))
-    ax.set_xlabel("Week")
-    ax.set_ylabel(FRONT_AXIS_LABEL, fontsize="small")
-    ax.set_title("Front line by week")
-    ax.grid(alpha=0.3)
+    draw_front_fan(ax, weeks, q, start=0.5)
     ax.legend(loc="best", fontsize="small")
     figure.tight_layout()
     return _save(figure, path)

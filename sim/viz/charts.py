@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 
 from sim.analysis.aggregate import AGREEMENT_TYPES, STATUSES
 from sim.analysis.tables import label
-from sim.report.plots import AGREEMENT_COLOURS, STATUS_COLOURS
+from sim.report.plots import AGREEMENT_COLOURS, STATUS_COLOURS, draw_front_fan, draw_weekly_status
 
 
 def _figure(width: float = 6.0, height: float = 3.6) -> Figure:
@@ -25,18 +25,9 @@ def _figure(width: float = 6.0, height: float = 3.6) -> Figure:
 def status_chart(view) -> Figure:
     """Stacked shares of replications in each status, week 0 to the current week."""
     shares = view.status_shares()
-    weeks = np.arange(shares.shape[0])
     figure = _figure()
     ax = figure.subplots()
-    if len(weeks) > 1:
-        ax.stackplot(weeks, *shares.T, labels=[label(s) for s in STATUSES], colors=[STATUS_COLOURS[s] for s in STATUSES], alpha=0.9)
-    else:
-        ax.bar([0], [1.0], color=STATUS_COLOURS["war"], width=0.8, label=label("war"))
-    ax.set_xlim(0, view.horizon)
-    ax.set_ylim(0, 1)
-    ax.set_xlabel("Week")
-    ax.set_ylabel("Share of replications")
-    ax.set_title(f"Status by week (week {view.week} of {view.horizon})")
+    draw_weekly_status(ax, np.arange(shares.shape[0]), shares, view.horizon, f"Status by week (week {view.week} of {view.horizon})")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
     figure.tight_layout()
     return figure
@@ -45,22 +36,10 @@ def status_chart(view) -> Figure:
 def front_chart(view) -> Figure:
     """Fan of the front line: 5–95% and 25–75% bands and the median, by week."""
     q = view.front_quantiles()
-    weeks = np.arange(q.shape[0])
     figure = _figure()
     ax = figure.subplots()
-    ax.fill_between(weeks, q[:, 0], q[:, 4], color="#8c6d31", alpha=0.25, label="5–95%")
-    ax.fill_between(weeks, q[:, 1], q[:, 3], color="#8c6d31", alpha=0.45, label="25–75%")
-    ax.plot(weeks, q[:, 2], color="#543005", label="median", marker="o" if len(weeks) == 1 else None)
-    ax.axhline(view.ensemble.status_quo[view.ensemble.i_territory], color="black", linestyle="--", linewidth=0.8,
-               label="line at the start")
-    ax.set_xlim(0, view.horizon)
-    low, high = float(np.min(q[:, 0])), float(np.max(q[:, 4]))
-    pad = max(0.02, 0.1 * (high - low))
-    ax.set_ylim(max(0.0, min(low, 0.5) - pad), min(1.0, max(high, 0.5) + pad))
-    ax.set_xlabel("Week")
-    ax.set_ylabel("Front (territory scale)\n0.5 = line at the start; up = Russian gains", fontsize="small")
-    ax.set_title("Front line")
-    ax.grid(alpha=0.3)
+    start = view.ensemble.status_quo[view.ensemble.i_territory]
+    draw_front_fan(ax, np.arange(q.shape[0]), q, start, view.horizon, "Front line")
     ax.legend(loc="upper left", fontsize="small")
     figure.tight_layout()
     return figure
