@@ -82,25 +82,21 @@ def Summary(model: EnsembleView):
                     "<b>Step</b> advances every replication a week.</i>")
 
 
-@solara.component
-def StatusChart(model: EnsembleView):
-    update_counter.get()
-    with solara.Card("Weekly status shares", classes=["sim-chart", "sim-status-chart"]):
-        solara.FigureMatplotlib(status_chart(model), format="png", dependencies=[id(model), model.week])
+def _chart_card(title: str, css: str, draw):
+    """A card holding one chart of the ensemble, redrawn when the model steps."""
+
+    def Chart(model: EnsembleView):
+        update_counter.get()
+        with solara.Card(title, classes=["sim-chart", css]):
+            solara.FigureMatplotlib(draw(model), format="png", dependencies=[id(model), model.week])
+
+    Chart.__name__ = Chart.__qualname__ = css.title().replace("-", "")
+    return solara.component(Chart)
 
 
-@solara.component
-def FrontChart(model: EnsembleView):
-    update_counter.get()
-    with solara.Card("Front-line fan", classes=["sim-chart", "sim-front-chart"]):
-        solara.FigureMatplotlib(front_chart(model), format="png", dependencies=[id(model), model.week])
-
-
-@solara.component
-def OutcomeChart(model: EnsembleView):
-    update_counter.get()
-    with solara.Card("Outcome shares with 95% intervals", classes=["sim-chart", "sim-outcome-chart"]):
-        solara.FigureMatplotlib(outcome_chart(model), format="png", dependencies=[id(model), model.week])
+StatusChart = _chart_card("Weekly status shares", "sim-status-chart", status_chart)
+FrontChart = _chart_card("Front-line fan", "sim-front-chart", front_chart)
+OutcomeChart = _chart_card("Outcome shares with 95% intervals", "sim-outcome-chart", outcome_chart)
 
 
 @solara.component
