@@ -13,12 +13,10 @@ import os
 import re
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
+from clitools import serving
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSON = ROOT / "docs" / "teaching.md"
@@ -71,28 +69,8 @@ def _serve_and_stop(command: str, cwd: Path, env: dict) -> None:
 
     port = free_port()
     log = cwd / "viz.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(["bash", "-c", f"exec {command} --port {port}"], cwd=cwd, env=env,
-                                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            assert proc.poll() is None, f"{command} exited with {proc.returncode}: {log.read_text()[-2000:]}"
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            assert time.monotonic() < deadline, f"{command} did not answer within 90 s: {log.read_text()[-2000:]}"
-            time.sleep(0.3)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+    with serving(["bash", "-c", f"exec {command} --port {port}"], port, log, cwd, env):
+        pass
     assert f"http://127.0.0.1:{port}/" in log.read_text()
 
 

@@ -13,14 +13,11 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
+from clitools import serving
 
 from sim.viz.browser import chromium_path
 
@@ -47,37 +44,11 @@ def server(tmp_path):
     from sim.cli.viz import free_port
 
     port = free_port()
-    log = (tmp_path / "server.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sim", "viz", str(SCENARIO), "--runs", str(RUNS), "--seed", str(SEED), "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=tmp_path,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"sim viz exited with {proc.returncode}:\n{(tmp_path / 'server.log').read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"sim viz did not answer on {url} within 90 s:\n{(tmp_path / 'server.log').read_text()[-3000:]}")
-            time.sleep(0.3)
+    argv = [sys.executable, "-m", "sim", "viz", str(SCENARIO), "--runs", str(RUNS), "--seed", str(SEED), "--port", str(port)]
+    with serving(argv, port, tmp_path / "server.log", tmp_path) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-        log.close()
-        text = (tmp_path / "server.log").read_text()
-        assert "Could not load URL" not in text, "the app reached for the network:\n" + text[-2000:]
+    text = (tmp_path / "server.log").read_text()
+    assert "Could not load URL" not in text, "the app reached for the network:\n" + text[-2000:]
 
 
 def expected_headline(**controls) -> str:
