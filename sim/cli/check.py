@@ -26,8 +26,18 @@ def check(
         Optional[int], typer.Option("--examples", "-n", min=1, help="Examples per property (hypothesis max_examples; default: the active hypothesis profile's).")
     ] = None,
     seed: Annotated[Optional[int], typer.Option("--seed", min=0, help="Random seed of the search (default: derandomized, the same examples every run).")] = None,
+    model: Annotated[
+        Optional[str],
+        typer.Option("--model", metavar="SCENARIO", help="Check the model-level properties on this scenario instead (paired runs, common random numbers)."),
+    ] = None,
+    runs: Annotated[int, typer.Option("--runs", min=100, max=1_000_000, help="Replications per run for --model.")] = 2000,
 ) -> int:
-    """Property-test rules: a table of rule x property, passed or failed with the shrunk counterexample (exit code 1 on a failure)."""
+    """Property-test rules: a table of rule x property, passed or failed with the shrunk counterexample (exit code 1 on a failure).
+
+    With --model SCENARIO, check the model-level properties instead: each relation's paired effect with its 95%
+    interval, failed when the interval lies wholly on the wrong side of zero."""
+    if model is not None:
+        return check_model(model, runs, seed if seed is not None else 20250311)
     try:
         from sim.testing.check import check_rules
     except ImportError as exc:  # hypothesis is a test extra
@@ -78,6 +88,32 @@ def check(
     console.print(table)
     failed = [r for r in results if not r.passed]
     console.print(f"{len(results)} properties of {len(infos)} rule(s): {len(results) - len(failed)} passed, {len(failed)} failed")
+    return 1 if failed else 0
+
+
+def check_model(scenario: str, runs: int, seed: int) -> int:
+    """The model-level properties of `scenario` as a table; exit code 1 when any is violated."""
+    from pathlib import Path
+
+    from sim.experiment.levers import check_relations
+    from sim.experiment.load import load
+
+    load(scenario)  # one-line errors for a bad file before any work
+    err = Console(stderr=True)
+    with err.status("checking the model") as status:
+        results = check_relations(Path(scenario), runs, seed, progress=lambda what: status.update(f"checking: {what}"))
+    console = Console(width=None if sys.stdout.isatty() else 160)
+    table = Table(title=f"Model-level properties of {escape(scenario)}, {runs} paired replications, seed {seed}")
+    for col in ("Relation", "Effect (95% interval)", "Result"):
+        table.add_column(col, overflow="fold")
+    for r in results:
+        scale, unit = (100.0, " pts") if r.kind == "share" else (1.0, "")
+        effect = f"{scale * r.estimate:+.4g}{unit} ({scale * r.low:+.4g} to {scale * r.high:+.4g})"
+        verdict = "[green]holds[/green]" if not r.violated else f"[red]VIOLATED[/red] by {scale * r.by:.4g}{unit}"
+        table.add_row(escape(r.relation.name), effect, verdict)
+    console.print(table)
+    failed = [r for r in results if r.violated]
+    console.print(f"{len(results)} relations: {len(results) - len(failed)} hold, {len(failed)} violated")
     return 1 if failed else 0
 
 

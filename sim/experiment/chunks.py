@@ -143,6 +143,10 @@ def _forget_model(model) -> None:
     vars(model).clear()
 
 
+FIRST_ENDS = ("in_force", "breakdown", "lapse", "escalated")
+"""How a replication's first truce ended (runs.parquet `first_end`; codes END_* of sim.model.model)."""
+
+
 def runs_batch(runs: dict[str, np.ndarray]) -> pa.RecordBatch:
     """Per-replication outcomes as an Arrow batch: codes as readable strings, 'none' as null.
 
@@ -153,9 +157,14 @@ def runs_batch(runs: dict[str, np.ndarray]) -> pa.RecordBatch:
     for name, values in runs.items():
         if name == "status":
             cols[name] = pa.array(np.asarray(STATUSES, dtype=object)[values], type=pa.string())
-        elif name == "first_agreement":
+        elif name in ("first_agreement", "highest_agreement"):
             labels = np.asarray(AGREEMENT_TYPES, dtype=object)[values]
             cols[name] = pa.array(labels, mask=values == 0, type=pa.string())
+        elif name == "first_end":
+            labels = np.asarray(FIRST_ENDS, dtype=object)[values]
+            cols[name] = pa.array(labels, mask=runs["first_agreement"] == 0, type=pa.string())
+        elif name == "first_end_week":
+            cols[name] = pa.array(values, mask=values < 0, type=pa.int32())
         elif name == "first_agreement_week":
             cols[name] = pa.array(values, mask=values < 0, type=pa.int32())
         elif name == "first_mediator":

@@ -11,7 +11,7 @@ from sim.rules.battlefield import effective_strength
 from sim.rules.beliefs import normal_update
 from sim.rules.coalition import threshold_commitment
 from sim.rules.support import conditional_aid, ramped_aid
-from sim.rules.utility import breaks_red_line, expected_war_outcome, issue_utility, value_of_war
+from sim.rules.utility import VETO, expected_war_outcome, felt_weekly_cost, issue_utility, risk_adjusted_gain, value_of_war
 
 
 def rows(value, idx):
@@ -31,6 +31,8 @@ class Actor(mesa.Agent):
         self.salience = issues.salience
         self.low = issues.low
         self.high = issues.high
+        self.cost_low = issues.cost_low
+        self.cost_high = issues.cost_high
 
     def utility(self, point: np.ndarray, idx=None) -> np.ndarray:
         """Utility of issue-space points (R, K), or of the replications `idx` when given."""
@@ -45,6 +47,7 @@ class Belligerent(Actor):
         # The scenario's chosen variants (sim.model.rulebook), checked for shape and NaN on every call.
         self.acceptance_rule = rules[("actors", actor_id, "rules", "acceptance")]
         self.concession = guarded(rules[("actors", actor_id, "rules", "concession")], f"{actor_id}'s concession")
+        self.red_line_rule = rules[("actors", actor_id, "rules", "red_lines")]
         self.costly_weeks = np.zeros(model.n)  # consecutive weeks in which it paid war costs
         pre = f"actors.{actor_id}."
         self.troops = p[pre + "troops"]
@@ -55,6 +58,8 @@ class Belligerent(Actor):
         self.rationality = p[pre + "rationality"]
         self.concession_rate = p[pre + "concession_rate"]
         self.resolve = p[pre + "resolve"]
+        self.weariness = p[pre + "war_weariness"]
+        self.exploitation_cost = p[pre + "exploitation_cost"]
         # War aims: the positions held when the war is valued (fixed; positions move, aims do not).
         self.aims = issues.position.copy()
         # Belief about the weekly drift of the front: optimistic in its own favour (sign -1 for Ukraine).
@@ -68,7 +73,8 @@ class Belligerent(Actor):
         return effective_strength(self.troops, self.firepower, self.domestic_materiel, aid_index)
 
     def weekly_cost(self, idx=None) -> np.ndarray:
-        return rows(self.base_cost, idx) * rows(self.pressure, idx)
+        """The weekly cost of war the side feels: its base cost under pressure, grown by war weariness."""
+        return felt_weekly_cost(rows(self.base_cost, idx), rows(self.pressure, idx), rows(self.cost, idx), rows(self.weariness, idx))
 
     def observe(self, delta: np.ndarray, fighting: np.ndarray, noise_precision: float) -> None:
         """Bayes update of the drift belief from this week's movement of the front, where there was fighting."""
@@ -89,14 +95,21 @@ class Belligerent(Actor):
     def war_value(self, model, war_point: np.ndarray, idx=None) -> np.ndarray:
         return value_of_war(self.utility(war_point, idx), self.weekly_cost(idx), rows(model.lookahead, idx))
 
-    def decide(self, gain: np.ndarray, point: np.ndarray, fixed: np.ndarray, u: np.ndarray, idx=None) -> tuple[np.ndarray, np.ndarray]:
-        """Accept (bool array) with the chosen rule's probability of `gain`, never past a red line on a fixed
-        issue; the arrays are those of the replications `idx` (None: all)."""
+    def net_gain(self, gain: np.ndarray, breakdown_risk: np.ndarray, point: np.ndarray, fixed: np.ndarray, idx=None) -> np.ndarray:
+        """The gain of an agreement over fighting on, net of its breakdown risk and of the red lines it crosses."""
+        gain = risk_adjusted_gain(gain, breakdown_risk, rows(self.exploitation_cost, idx))
+        rule = self.red_line_rule if idx is None else self.red_line_rule.take(idx)
+        return guarded(rule, f"{self.actor_id}'s red lines")(
+            gain, point, rows(self.low, idx), rows(self.high, idx), fixed, rows(self.cost_low, idx), rows(self.cost_high, idx)
+        )
+
+    def decide(self, gain: np.ndarray, u: np.ndarray, idx=None) -> tuple[np.ndarray, np.ndarray]:
+        """Accept (bool array) with the chosen rule's probability of the net `gain`; a vetoed proposal (gain -VETO)
+        is refused whatever the rule; the arrays are those of the replications `idx` (None: all)."""
         rule = self.acceptance_rule if idx is None else self.acceptance_rule.take(idx)
         accept = guarded(rule, f"{self.actor_id}'s acceptance")
         prob = np.clip(accept(gain, np.zeros_like(gain) + rows(self.rationality, idx)), 0.0, 1.0)
-        vetoed = breaks_red_line(point, rows(self.low, idx), rows(self.high, idx), fixed)
-        prob = np.where(vetoed, 0.0, prob)
+        prob = np.where(gain <= -VETO / 2, 0.0, prob)
         return u < prob, prob
 
     def concede(self, target: np.ndarray, active: np.ndarray) -> None:

@@ -8,10 +8,12 @@ Phases of a week, in this fixed order (docs/model.md, "A week"):
                 noise, and both sides pay the week's costs (a partial truce removes part);
 3. beliefs      each belligerent updates its belief about the drift from the observed move;
 4. negotiation  the US, then Turkey, may table a partial truce, a general ceasefire or a
-                settlement; each belligerent accepts with the logit probability of its gain
-                over fighting on; both must accept;
-5. concession   positions move toward the last settlement proposal, within red lines;
-6. truce        a truce in force breaks down with a weekly hazard; otherwise it ages.
+                settlement; each belligerent values it against fighting on (net of its
+                breakdown risk and of the audience costs of the red lines it crosses) and
+                accepts with the acceptance rule's probability of that gain; both must accept;
+5. concession   positions move toward the last proposal, on the issues it fixed, within red lines;
+6. truce        a truce in force breaks down with a weekly hazard (lowered by enforcement and
+                monitoring); one with a term lapses at its end unless both sides renew it.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from sim.model.parameters import DrawnParameters, draw_parameters
 from sim.model.rulebook import bind_rules, guarded
 from sim.rng import Streams
 from sim.rules.battlefield import effective_strength, front_drift
+from sim.rules.utility import breaks_red_line
 from sim.rules.proposal import compromise_terms
 from sim.scenario.derive import derive
 from sim.scenario.schema import Scenario
@@ -32,10 +35,12 @@ from sim.scenario.schema import Scenario
 AGREEMENT_TYPES = (PARTIAL_TRUCE, CEASEFIRE, SETTLEMENT)
 
 
-def side_vetoes(side, point: np.ndarray, fixed: np.ndarray, issue_ids: tuple[str, ...]) -> list[str]:
-    """Issues of the first replication on which `point` breaks the side's red lines (for traces)."""
-    from sim.rules.utility import breaks_red_line
+# How the first truce of a replication ended (runs.parquet `first_end`).
+END_IN_FORCE, END_BREAKDOWN, END_LAPSE, END_ESCALATED = 0, 1, 2, 3
 
+
+def side_vetoes(side, point: np.ndarray, fixed: np.ndarray, issue_ids: tuple[str, ...]) -> list[str]:
+    """Issues of the first replication on which `point` crosses the side's red lines (for traces)."""
     issues = []
     for k in range(point.shape[1]):
         mask = np.zeros_like(fixed[:1])
@@ -90,7 +95,15 @@ class CeasefireModel(mesa.Model):
         self.status = np.zeros(self.n, dtype=np.int8)
         self.truce_age = np.zeros(self.n, dtype=np.int32)
         self.agreement_point = np.full((self.n, len(self.issue_ids)), np.nan)
-        self.last_terms = np.full((self.n, len(self.issue_ids)), np.nan)
+        self.last_terms = np.full((self.n, len(self.issue_ids)), np.nan)   # last settlement terms tabled
+        self.last_offer = np.full((self.n, len(self.issue_ids)), np.nan)   # last proposal tabled, of any type
+        self.last_fixed = np.zeros((self.n, len(self.issue_ids)), dtype=bool)  # the issues it fixed
+        self.term_left = np.zeros(self.n, dtype=np.int32)   # weeks left in a truce's term (0: open-ended)
+        self.lapses = np.zeros(self.n, dtype=np.int32)
+        self.renewals = np.zeros(self.n, dtype=np.int32)
+        self.first_end_week = np.full(self.n, -1, dtype=np.int32)
+        self.first_end = np.zeros(self.n, dtype=np.int8)
+        self.highest = np.zeros(self.n, dtype=np.int8)   # the fullest agreement type reached
         self.first_type = np.zeros(self.n, dtype=np.int8)
         self.first_week = np.full(self.n, -1, dtype=np.int32)
         self.first_mediator = np.full(self.n, -1, dtype=np.int8)
@@ -223,16 +236,72 @@ class CeasefireModel(mesa.Model):
         return fixed
 
     def agreement_value(self, side: Belligerent, kind: np.ndarray, point: np.ndarray, war_point: np.ndarray, idx: np.ndarray) -> np.ndarray:
-        """Utility, for the replications `idx`, of living under an agreement of type `kind` with issue point `point`.
+        """Utility, for the replications `idx`, of living under an agreement of type `kind` with issue point `point`
+        over the look-ahead, before its breakdown risk (docs/model.md, "Valuing an agreement").
 
-        A partial truce leaves the ground war on: the expected war outcome stands (with the truce's
-        sequencing) and only the relieved share of costs is saved."""
+        A general ceasefire or a settlement ends the fighting and its costs: its value is the utility of its point.
+        A partial truce leaves the ground war on: the expected war outcome stands (with the truce's sequencing),
+        the relieved share of costs is saved over its term, and with probability `partial_truce_freeze` it leads
+        to a general ceasefire at the current line (a freeze), which a side expecting to gain on the ground fears."""
         p = self.params.values
+        lookahead = rows(self.lookahead, idx)
+        cost = side.weekly_cost(idx) * lookahead
+        # A truce with a term is valued as renewed while it stays worth it (renewal is decided at the term's end).
+        relieved = rows(p["battlefield.partial_truce_relief"], idx)
         partial_point = war_point.copy()
         partial_point[:, self.i_sequencing] = 0.5
-        relief = rows(p["battlefield.partial_truce_relief"], idx)
-        partial = side.utility(partial_point, idx) - (1.0 - relief) * side.weekly_cost(idx) * rows(self.lookahead, idx)
+        fight_on = side.utility(partial_point, idx) - (1.0 - relieved) * cost
+        freeze = side.utility(self.truce_point(np.full(idx.size, CEASEFIRE, dtype=np.int8), idx), idx)
+        e = rows(p["negotiation.partial_truce_freeze"], idx)
+        partial = (1.0 - e) * fight_on + e * freeze
         return np.where(kind == PARTIAL_TRUCE, partial, side.utility(point, idx))
+
+    def monitoring_factor(self, kind: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        """Hazard multiplier of a truce's monitoring: the monitoring hazard ratio to the power of its monitoring level."""
+        b = self.params.values
+        level = np.select(
+            [kind == PARTIAL_TRUCE, kind == CEASEFIRE],
+            [rows(b["breakdown.partial_truce_monitoring"], idx), rows(b["breakdown.ceasefire_monitoring"], idx)],
+            0.0,
+        )
+        return np.power(rows(b["breakdown.monitoring_hazard_ratio"], idx), level)
+
+    def type_factor(self, kind: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        b = self.params.values
+        return np.select(
+            [kind == PARTIAL_TRUCE, kind == CEASEFIRE],
+            [rows(b["breakdown.partial_truce_factor"], idx), rows(b["breakdown.ceasefire_factor"], idx)],
+            1.0,
+        )
+
+    def enforcement_of(self, kind: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        """Enforcement of an agreement of type `kind`: the reassurance force (and a US backstop) for a general
+        ceasefire or a settlement, none for a partial truce."""
+        b = self.params.values
+        return np.where(kind >= CEASEFIRE, self.europe.enforcement(self.us.backstop, b["breakdown.backstop_bonus"])[idx], 0.0)
+
+    def term_of(self, kind: np.ndarray) -> np.ndarray:
+        """Term in weeks of an agreement of type `kind` (0: open-ended)."""
+        p = self.params.values
+        return np.select(
+            [kind == PARTIAL_TRUCE, kind == CEASEFIRE],
+            [int(p["negotiation.partial_truce_weeks"]), int(p["negotiation.ceasefire_weeks"])],
+            0,
+        ).astype(np.int32)
+
+    def breakdown_risk(self, kind: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        """Probability that an agreement of type `kind` made now breaks down within the look-ahead, at the hazard
+        the breakdown rule gives a new truce with today's enforcement and monitoring and no gain from resuming:
+        what a side can foresee when it decides (a truce with a term is valued as renewed while worth it)."""
+        b = self.params.values
+        hazard_rule = guarded(self.breakdown_rule.take(idx), "the breakdown hazard")
+        zeros = np.zeros(idx.size)
+        hazard = np.clip(hazard_rule(
+            zeros + rows(b["breakdown.base_hazard"], idx) * self.monitoring_factor(kind, idx), self.type_factor(kind, idx),
+            self.enforcement_of(kind, idx), rows(b["breakdown.peacekeeping_hazard_ratio"], idx), zeros,
+            rows(b["breakdown.gain_sensitivity"], idx), np.zeros(idx.size, dtype=np.int32),
+        ), 0.0, 1.0)
+        return 1.0 - np.power(1.0 - hazard, rows(self.lookahead, idx))
 
     def choose_type(self, mediator, idx: np.ndarray) -> np.ndarray:
         """Type of proposal a mediator tables in the replications `idx`: weights by closeness of its
@@ -287,28 +356,32 @@ class CeasefireModel(mesa.Model):
             if traced:
                 self._log("negotiation", "proposal", mediator=mediator.actor_id, type=int(kind[0]), terms=point)
             fixed = self.fixed_issues(kind)
+            risk = self.breakdown_risk(kind, idx)
             accepted = np.ones(idx.size, dtype=bool)
             answers = {}
             for side in (self.russia, self.ukraine):
                 war_point = side.war_point(self, idx)
                 war_value = side.war_value(self, war_point, idx)
-                gain = self.agreement_value(side, kind, point, war_point, idx) - war_value
+                value = self.agreement_value(side, kind, point, war_point, idx)
+                gain = side.net_gain(value - war_value, risk, point, fixed, idx)
                 u = self.streams.uniform(f"accept.{side.actor_id}.{mediator.actor_id}", self.week)[idx]
-                says_yes, prob = side.decide(gain, point, fixed, u, idx)
+                says_yes, prob = side.decide(gain, u, idx)
                 answer = np.zeros(self.n, dtype=bool)
                 answer[idx] = says_yes
                 answers[side.actor_id] = answer
                 accepted &= says_yes
                 if traced:
                     self._log("negotiation", "decision", side=side.actor_id, mediator=mediator.actor_id, type=int(kind[0]),
-                              value_agreement=gain + war_value, value_war=war_value, gain=gain,
-                              probability=prob, red_line_veto=side_vetoes(side, point, fixed, self.issue_ids), accepted=says_yes)
+                              value_agreement=value, value_war=war_value, gain=gain, breakdown_risk=risk,
+                              probability=prob, red_lines_crossed=side_vetoes(side, point, fixed, self.issue_ids), accepted=says_yes)
             self.answers[mediator.actor_id] = {"tabled": tables, **answers}
             if mediator is self.us:
                 self.us.ukraine_accepted |= tables & answers["ukraine"]
                 self.us.ukraine_rejected |= tables & ~answers["ukraine"]
             settle = kind == SETTLEMENT
             self.last_terms[idx[settle]] = terms[settle]
+            self.last_offer[idx] = point
+            self.last_fixed[idx] = fixed
             self._agree(idx[accepted], kind[accepted], point[accepted], MEDIATOR_CODES[mediator.actor_id])
             if traced:
                 self._log("negotiation", "agreement" if accepted[0] else "rejected", mediator=mediator.actor_id, type=int(kind[0]))
@@ -319,17 +392,29 @@ class CeasefireModel(mesa.Model):
         self.first_type[idx[first]] = kind[first]
         self.first_week[idx[first]] = self.week
         self.first_mediator[idx[first]] = mediator_code
+        self._end_first(idx[(~first) & (self.status[idx] > WAR)], END_ESCALATED)
         self.status[idx] = kind
+        self.highest[idx] = np.maximum(self.highest[idx], kind)
         self.truce_age[idx] = 0
+        self.term_left[idx] = self.term_of(kind)
         self.agreements[idx] += 1
         self.agreement_point[idx] = point
 
+    def _end_first(self, idx: np.ndarray, how: int) -> None:
+        """Record how the first truce ended, in the replications `idx` where it is the one ending now."""
+        if idx.size == 0:
+            return
+        idx = idx[(self.first_end_week[idx] < 0) & (self.first_week[idx] >= 0)]
+        self.first_end_week[idx] = self.week
+        self.first_end[idx] = how
+
     def phase_concession(self) -> None:
-        has_offer = ~np.isnan(self.last_terms[:, 0])
+        """Each side moves toward the last proposal it was offered, on the issues that proposal fixed."""
+        has_offer = ~np.isnan(self.last_offer[:, 0])
         active = has_offer & (self.status != SETTLEMENT)
-        target = np.where(has_offer[:, None], self.last_terms, 0.0)
         for side in (self.russia, self.ukraine):
             before = side.position[0].copy() if self.trace else None
+            target = np.where(has_offer[:, None] & self.last_fixed, self.last_offer, side.position)
             side.concede(target, active)
             if self.trace and active[0]:
                 moved = float(np.max(np.abs(side.position[0] - before)))
@@ -337,28 +422,26 @@ class CeasefireModel(mesa.Model):
                     self._log("concession", "concession", side=side.actor_id, moved=moved, position=side.position)
 
     def phase_truce(self) -> None:
-        """Truces in force break down with the weekly hazard (computed only where a truce is in force)."""
+        """Truces in force break down with the weekly hazard (computed only where a truce is in force); a truce whose
+        term ends lapses unless both sides renew it."""
         b = self.params.values
         idx = np.flatnonzero(self.status > WAR)
         if idx.size:
             status = self.status[idx]
-            factor = np.select(
-                [status == PARTIAL_TRUCE, status == CEASEFIRE],
-                [rows(b["breakdown.partial_truce_factor"], idx), rows(b["breakdown.ceasefire_factor"], idx)],
-                1.0,
-            )
             gain = np.full(idx.size, -np.inf)
             point = np.nan_to_num(self.agreement_point[idx], nan=0.0)
+            stay_gain = {}
             for side in (self.russia, self.ukraine):
                 war_point = side.war_point(self, idx)
                 stay = self.agreement_value(side, status, point, war_point, idx)
-                gain = np.maximum(gain, side.war_value(self, war_point, idx) - stay)
-            enforcement = np.where(
-                status >= CEASEFIRE, self.europe.enforcement(self.us.backstop, b["breakdown.backstop_bonus"])[idx], 0.0
-            )
+                resume = side.war_value(self, war_point, idx) - stay
+                stay_gain[side.actor_id] = -resume
+                gain = np.maximum(gain, resume)
+            enforcement = self.enforcement_of(status, idx)
             hazard_rule = guarded(self.breakdown_rule.take(idx), "the breakdown hazard")
             hazard = np.clip(hazard_rule(
-                np.zeros(idx.size) + rows(b["breakdown.base_hazard"], idx), factor, enforcement,
+                np.zeros(idx.size) + rows(b["breakdown.base_hazard"], idx) * self.monitoring_factor(status, idx),
+                self.type_factor(status, idx), enforcement,
                 rows(b["breakdown.peacekeeping_hazard_ratio"], idx), gain, rows(b["breakdown.gain_sensitivity"], idx),
                 self.truce_age[idx],
             ), 0.0, 1.0)
@@ -367,9 +450,33 @@ class CeasefireModel(mesa.Model):
                 self._log("truce", "breakdown" if breaks[0] else "holds", type=int(status[0]), hazard=hazard,
                           enforcement=enforcement, resume_gain=gain)
             broken = idx[breaks]
+            self._end_first(broken, END_BREAKDOWN)
             self.status[broken] = WAR
             self.breakdowns[broken] += 1
             self.truce_age[broken] = 0
+            self.term_left[broken] = 0
+            # Terms: a truce whose term ends now is renewed only if both sides accept it again.
+            ending = ~breaks & (self.term_left[idx] == 1)
+            if ending.any():
+                sub = np.flatnonzero(ending)
+                at = idx[sub]
+                kind, fixed = status[sub], self.fixed_issues(status[sub])
+                risk = self.breakdown_risk(kind, at)
+                renewed = np.ones(at.size, dtype=bool)
+                for side in (self.russia, self.ukraine):
+                    net = side.net_gain(stay_gain[side.actor_id][sub], risk, point[sub], fixed, at)
+                    says_yes, _ = side.decide(net, self.streams.uniform(f"renew.{side.actor_id}", self.week)[at], at)
+                    renewed &= says_yes
+                if self.trace and at[0] == 0:
+                    self._log("truce", "renewed" if renewed[0] else "lapsed", type=int(kind[0]))
+                lapsed = at[~renewed]
+                self._end_first(lapsed, END_LAPSE)
+                self.status[lapsed] = WAR
+                self.lapses[lapsed] += 1
+                self.truce_age[lapsed] = 0
+                self.term_left[at[renewed]] = self.term_of(kind[renewed]) + 1
+                self.renewals[at[renewed]] += 1
+        self.term_left = np.where((self.status > WAR) & (self.term_left > 0), self.term_left - 1, self.term_left).astype(np.int32)
         self.truce_age = np.where(self.status > WAR, self.truce_age + 1, 0).astype(np.int32)
 
     # ------------------------------------------------------------------ Mesa
@@ -401,6 +508,11 @@ class CeasefireModel(mesa.Model):
             "first_mediator": self.first_mediator,
             "breakdowns": self.breakdowns,
             "agreements": self.agreements,
+            "lapses": self.lapses,
+            "renewals": self.renewals,
+            "first_end_week": self.first_end_week,
+            "first_end": self.first_end,
+            "highest_agreement": self.highest,
         }
         for k, issue in enumerate(self.issue_ids):
             runs[f"terms_{issue}"] = self.agreement_point[:, k].copy()

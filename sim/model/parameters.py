@@ -5,7 +5,11 @@ stream (`param.<dotted path>`), so that replication i gets the same values in an
 and two variants of a scenario share the draws of every field they have in common.
 Positions come from the derivation (`sim.scenario.derive`): a normal with the derived
 mean and spread, truncated to the actor's red lines; saliences are normalised per
-replication.
+replication. A red line's audience cost comes from the commitment of the statement behind it
+(`negotiation.audience_costs.<kind>`, itself drawn when uncertain) or an explicit override.
+A statement with alternative codings (`readings`) has its reading drawn per replication from
+its own stream (`reading.<statement id>`); the profiles are derived under each combination
+of readings that occurs and every replication takes the one it drew.
 """
 
 from __future__ import annotations
@@ -19,11 +23,12 @@ from scipy.special import ndtr, ndtri
 
 from sim.errors import dotted
 from sim.rng import Streams
-from sim.scenario.derive import IssueProfile, derive
+from sim.scenario.derive import IssueProfile, derive, readings_of
 from sim.scenario.params import Bounds, Normal, field_bounds, is_random, quantile
 from sim.scenario.schema import ACTOR_IDS, Scenario
 
 UNIT = Bounds(0.0, 1.0, "issue scale (0-1)")
+COST = Bounds(0.0, 2.0, "utility")
 
 
 def numeric_fields(model: BaseModel, path: tuple = ()) -> Iterator[tuple[tuple, Any, Bounds]]:
@@ -52,6 +57,8 @@ class ActorIssues:
     salience: np.ndarray
     low: np.ndarray
     high: np.ndarray
+    cost_low: np.ndarray   # audience cost of crossing the low red line (0 where there is none)
+    cost_high: np.ndarray
 
 
 @dataclass
@@ -79,20 +86,68 @@ def draw_parameters(scenario: Scenario, streams: Streams, profiles: dict[str, di
             random_columns[key] = draw
         else:
             values[key] = float(value)
-    profiles = profiles if profiles is not None else derive(scenario)
+    alternatives = readings_of(scenario)
+    if not alternatives:
+        profiles = profiles if profiles is not None else derive(scenario)
+        actors = _draw_actors(scenario, profiles, streams, n, values, random_columns)
+        return DrawnParameters(values, actors, random_columns)
+    # Readings: draw each ambiguous statement's reading, then derive and draw under every combination that occurs.
+    drawn = {}
+    for sid, options in alternatives.items():
+        cum = np.cumsum([w for _, w in options])
+        u = streams.uniform("reading." + sid)
+        drawn[sid] = np.minimum(np.searchsorted(cum / cum[-1], u, side="right"), len(options) - 1)
+        random_columns["reading." + sid] = drawn[sid].astype(np.float64)
+    combos = np.stack(list(drawn.values()), axis=1)
+    unique, which = np.unique(combos, axis=0, return_inverse=True)
+    which = which.reshape(-1)
+    actors = None
+    for c, combo in enumerate(unique):
+        profiles_c = derive(scenario, dict(zip(drawn, (int(i) for i in combo))))
+        columns: dict = {}
+        drawn_c = _draw_actors(scenario, profiles_c, streams, n, values, columns)
+        mask = which == c
+        if actors is None:
+            actors = drawn_c
+            random_columns.update(columns)
+            continue
+        for actor, issues in drawn_c.items():
+            for field in ("position", "salience", "low", "high", "cost_low", "cost_high"):
+                mine = getattr(actors[actor], field)
+                mine[mask] = getattr(issues, field)[mask]
+        for key, col in columns.items():
+            if key in random_columns:
+                random_columns[key][mask] = col[mask]
+            else:  # drawn only under this reading: the others take its central value
+                random_columns[key] = np.where(mask, col, np.nan)
+    return DrawnParameters(values, actors, random_columns)
+
+
+def _draw_actors(scenario: Scenario, profiles, streams: Streams, n: int, values: dict, random_columns: dict) -> dict[str, ActorIssues]:
     actors = {}
     for actor in ACTOR_IDS:
         cols = [_draw_issue(actor, issue, profiles[actor][issue], streams, n, random_columns) for issue in scenario.issues]
         position, salience, low, high = (np.stack(c, axis=1) for c in zip(*cols))
         total = salience.sum(axis=1, keepdims=True)
         salience = np.where(total > 0, salience / np.where(total > 0, total, 1.0), 1.0 / salience.shape[1])
-        actors[actor] = ActorIssues(position, salience, low, high)
-    return DrawnParameters(values, actors, random_columns)
+        cost_low = np.stack([_red_line_cost(p, p.red_line_low_kind, streams, n, values, random_columns, actor) for p in profiles[actor].values()], axis=1)
+        cost_high = np.stack([_red_line_cost(p, p.red_line_high_kind, streams, n, values, random_columns, actor) for p in profiles[actor].values()], axis=1)
+        actors[actor] = ActorIssues(position, salience, low, high, cost_low, cost_high)
+    return actors
 
 
-def _draw_one(value: Any, name: str, streams: Streams, n: int, random_columns: dict) -> np.ndarray:
+def _red_line_cost(profile: IssueProfile, kind: str | None, streams: Streams, n: int, values: dict, random_columns: dict, actor: str) -> np.ndarray:
+    """Audience cost of crossing one red line: the explicit override, else the cost of its statement's commitment."""
+    if profile.red_line_cost is not None:
+        return _draw_one(profile.red_line_cost.value, f"param.actors.{actor}.{profile.issue}.red_line_cost", streams, n, random_columns, COST)
+    if kind is None:
+        kind = "official"  # an explicit red line without a statement
+    return np.zeros(n) + values[f"negotiation.audience_costs.{kind}"]
+
+
+def _draw_one(value: Any, name: str, streams: Streams, n: int, random_columns: dict, bounds: Bounds = UNIT) -> np.ndarray:
     if is_random(value):
-        draw = quantile(value, UNIT, streams.uniform(name))
+        draw = quantile(value, bounds, streams.uniform(name))
         random_columns[name.removeprefix("param.")] = draw
         return draw
     return np.full(n, float(value))

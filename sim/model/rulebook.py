@@ -46,6 +46,7 @@ def choices(scenario: Scenario) -> dict[tuple, tuple[str, RuleChoice]]:
         rules = getattr(scenario.actors, actor).rules
         out[("actors", actor, "rules", "acceptance")] = ("acceptance", rules.acceptance)
         out[("actors", actor, "rules", "concession")] = ("concession", rules.concession)
+        out[("actors", actor, "rules", "red_lines")] = ("red_lines", rules.red_lines)
     out[("breakdown", "rule")] = ("breakdown_hazard", scenario.breakdown.rule)
     return out
 

@@ -129,6 +129,23 @@ KINDS: dict[str, KindSpec] = {
     "red_line": KindSpec(
         "Whether an agreement point breaks an actor's red lines.", {"point": RK, "low": RK, "high": RK, "fixed": RK}, R
     ),
+    "red_lines": KindSpec(
+        "A belligerent's gain from a proposal after its red lines: net of audience costs, or a veto.",
+        {"gain": R, "point": RK, "low": RK, "high": RK, "fixed": RK, "cost_low": RK, "cost_high": RK},
+        R,
+        path="actors.<belligerent>.rules.red_lines",
+        default="costly",
+    ),
+    "agreement_value": KindSpec(
+        "A side's gain from an agreement over fighting on, net of the agreement's risk of breaking down.",
+        {"gain": R, "breakdown_risk": R, "exploitation_cost": RQ},
+        R,
+    ),
+    "war_cost": KindSpec(
+        "The weekly cost of war a side feels, after pressure and war weariness.",
+        {"weekly_cost": RQ, "pressure": R, "cost_paid": R, "weariness": RQ},
+        R,
+    ),
     "war_outcome": KindSpec(
         "The issue-space point a side expects the war to produce.",
         {"front": R, "drift_belief": R, "lookahead": RQ, "aims_ukraine": RK, "aims_russia": RK, "territory": ()},

@@ -72,3 +72,72 @@ def expected_war_outcome(
 def value_of_war(outcome_utility: np.ndarray, weekly_cost: np.ndarray, lookahead: float | np.ndarray) -> np.ndarray:
     """Utility of fighting on: the utility of the expected outcome minus the costs over the look-ahead."""
     return outcome_utility - weekly_cost * lookahead
+
+
+VETO = 1e6
+"""The gain a vetoed proposal is given by the `veto` red-line rule; a belligerent refuses any proposal whose gain is this low."""
+
+
+def _sum_over_issues(terms: np.ndarray) -> np.ndarray:
+    total = terms[..., 0].copy()
+    for k in range(1, terms.shape[-1]):
+        total += terms[..., k]
+    return total
+
+
+@rule(
+    kind="red_lines",
+    name="costly",
+    source="Audience costs: backing down from a public commitment costs the leader who made it (Fearon 1994; Tomz 2007)",
+    traits=("increasing_in_gain", "decreasing_in_cost_low", "decreasing_in_cost_high", "deterministic"),
+)
+def costly_red_lines(gain, point, low, high, fixed, cost_low, cost_high) -> np.ndarray:
+    """The gain net of the audience costs of every red line the point crosses on the issues the agreement fixes.
+
+    Crossing the low (high) red line on an issue costs `cost_low` (`cost_high`) on that issue, a
+    fixed cost however far the line is crossed (the cost of backing down, Fearon 1994); the
+    costs of several crossed lines add up. Shapes: gain (R,); the rest (R, K).
+    """
+    below = (point < low - 1e-12) & fixed
+    above = (point > high + 1e-12) & fixed
+    return gain - _sum_over_issues(np.where(below, cost_low, 0.0) + np.where(above, cost_high, 0.0))
+
+
+@rule(
+    kind="red_lines",
+    name="veto",
+    source="Red lines as absolute vetoes (the first edition's rule, kept for comparison)",
+    traits=("increasing_in_gain", "deterministic"),
+)
+def veto_red_lines(gain, point, low, high, fixed, cost_low, cost_high) -> np.ndarray:
+    """The gain, or minus VETO where the point crosses a red line on an issue the agreement fixes (a refusal)."""
+    return np.where(breaks_red_line(point, low, high, fixed), -VETO, gain)
+
+
+@rule(
+    kind="agreement_value",
+    source="Credible commitment: a side weighs the risk that an agreement breaks down and what being caught standing "
+    "down would cost (Walter 1997, 2002; Fortna 2004)",
+    traits=("increasing_in_gain", "decreasing_in_breakdown_risk", "decreasing_in_exploitation_cost", "deterministic"),
+)
+def risk_adjusted_gain(gain: np.ndarray, breakdown_risk: np.ndarray, exploitation_cost) -> np.ndarray:
+    """Gain of an agreement over fighting on, net of its breakdown risk: gain - risk x (exploitation cost + max(gain, 0)).
+
+    If the agreement breaks down (probability `breakdown_risk` within the look-ahead) the side loses
+    what it gained over the war and pays the cost of having stood down; it does not count on a
+    breakdown to rescue it from an agreement worse than war (it would answer for the breakdown).
+    So enforcement, by lowering the risk, never makes an agreement less attractive.
+    """
+    return gain - breakdown_risk * (exploitation_cost + np.maximum(gain, 0.0))
+
+
+@rule(
+    kind="war_cost",
+    source="War weariness: support for a war falls with the log of its cumulative costs (Mueller 1973; Gartner & Segura 1998)",
+    traits=("non_negative", "increasing_in_weekly_cost", "increasing_in_cost_paid", "increasing_in_pressure", "deterministic"),
+)
+def felt_weekly_cost(weekly_cost, pressure, cost_paid, weariness) -> np.ndarray:
+    """The weekly cost a side feels: base x pressure x (1 + weariness x log(1 + years of base costs already paid))."""
+    base = np.maximum(np.asarray(weekly_cost, dtype=float), 1e-12)
+    years = np.maximum(cost_paid, 0.0) / (base * 52.0)
+    return np.asarray(weekly_cost) * pressure * (1.0 + np.asarray(weariness) * np.log1p(years))

@@ -12,7 +12,12 @@ parameters"):
   red line 1.0), normalised over the issues per replication;
 - red lines: a red-line statement that rejects values below (above) its stance sets the
   lowest (highest) acceptable value; several combine to the tightest;
-- no statement: the actor is uninformed on the issue, position 0.5 with spread 0.25.
+- no statement: the actor is uninformed on the issue, position 0.5 with spread 0.25;
+- red-line costs: each red line keeps the commitment of the statement that set it (law,
+  leader, official, reported), which names the audience cost of crossing it
+  (`negotiation.audience_costs`); `overrides.<issue>.red_line_cost` replaces it;
+- readings: a statement with alternative codings (`readings`) is derived under the coding
+  given in `readings` (statement id -> 0 for its own coding, i for its i-th reading).
 
 Explicit numbers in `actors.<id>.overrides.<issue>` replace the derived ones. Every
 derived number keeps the statement ids it came from.
@@ -25,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sim.scenario.params import Bounds, Normal, mean_of
-from sim.scenario.schema import ACTOR_IDS, Scenario, ScenarioPathError
+from sim.scenario.schema import ACTOR_IDS, COMMITMENTS, Scenario, ScenarioPathError
 from sim.scenario.stance import stance_value
 
 STRENGTH_WEIGHT = {"preference": 1.0, "priority": 2.0, "red_line": 3.0}
@@ -62,18 +67,30 @@ class IssueProfile:
     salience: Derived
     red_line_low: Derived
     red_line_high: Derived
+    red_line_low_kind: str | None = None   # commitment of the statement behind the low red line
+    red_line_high_kind: str | None = None
+    red_line_cost: Derived | None = None    # explicit audience cost (override) for both red lines
 
 
-def derive(scenario: Scenario) -> dict[str, dict[str, IssueProfile]]:
-    """Profiles of every actor on every issue, from the statements and explicit overrides."""
+def readings_of(scenario: Scenario) -> dict[str, list[tuple[str, float]]]:
+    """The statements with alternative codings: id -> [(label, weight)] with the own coding first."""
+    return {
+        sid: [("as coded", st.own_weight)] + [(r.label, r.weight) for r in st.readings]
+        for sid, st in scenario.statements.items()
+        if st.readings
+    }
+
+
+def derive(scenario: Scenario, readings: dict[str, int] | None = None) -> dict[str, dict[str, IssueProfile]]:
+    """Profiles of every actor on every issue, from the statements (under `readings`) and explicit overrides."""
+    readings = readings or {}
+    coded = {sid: st.coded(readings.get(sid, 0)) for sid, st in scenario.statements.items()}
     out: dict[str, dict[str, IssueProfile]] = {}
     for actor in ACTOR_IDS:
         overrides = getattr(scenario.actors, actor).overrides
         out[actor] = {}
         for issue_id, issue in scenario.issues.items():
-            stmts = [
-                (sid, st) for sid, st in scenario.statements.items() if st.actor == actor and st.issue == issue_id
-            ]
+            stmts = [(sid, st) for sid, st in coded.items() if st.actor == actor and st.issue == issue_id]
             profile = _derive_one(actor, issue_id, issue, stmts)
             ov = overrides.get(issue_id)
             if ov is not None:
@@ -107,15 +124,21 @@ def _derive_one(actor: str, issue_id: str, issue, stmts) -> IssueProfile:
         strongest = max((st.strength for _, st in stmts), key=_STRENGTH_ORDER.get)
         salience = Derived(SALIENCE_BY_STRENGTH[strongest], f"strongest statement: {strongest}", ids)
     low, high = Derived(0.0, "no red line"), Derived(1.0, "no red line")
+    low_kind = high_kind = None
     for sid, st in stmts:
         if st.strength != "red_line":
             continue
         value = stance_value(issue, st.stance)
-        if st.rejects == "below" and value >= low.value:
-            low = Derived(value, "red line: rejects below", (sid,))
-        if st.rejects == "above" and value <= high.value:
-            high = Derived(value, "red line: rejects above", (sid,))
-    return IssueProfile(actor, issue_id, position, spread, salience, low, high)
+        # The tightest line holds; of two at the same value, the more binding commitment.
+        if st.rejects == "below" and (value > low.value or (value == low.value and _binds_more(st.commitment_kind, low_kind))):
+            low, low_kind = Derived(value, f"red line ({st.commitment_kind}): rejects below", (sid,)), st.commitment_kind
+        if st.rejects == "above" and (value < high.value or (value == high.value and _binds_more(st.commitment_kind, high_kind))):
+            high, high_kind = Derived(value, f"red line ({st.commitment_kind}): rejects above", (sid,)), st.commitment_kind
+    return IssueProfile(actor, issue_id, position, spread, salience, low, high, low_kind, high_kind)
+
+
+def _binds_more(kind: str, than: str | None) -> bool:
+    return than is None or COMMITMENTS.index(kind) < COMMITMENTS.index(than)
 
 
 def _apply_override(profile: IssueProfile, ov) -> IssueProfile:
@@ -129,6 +152,8 @@ def _apply_override(profile: IssueProfile, ov) -> IssueProfile:
         fields["red_line_low"] = Derived(ov.red_line_low, "explicit")
     if ov.red_line_high is not None:
         fields["red_line_high"] = Derived(ov.red_line_high, "explicit")
+    if ov.red_line_cost is not None:
+        fields["red_line_cost"] = Derived(ov.red_line_cost, "explicit")
     return IssueProfile(**{**profile.__dict__, **fields})
 
 

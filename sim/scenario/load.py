@@ -156,7 +156,7 @@ def validate_document(doc: dict[str, Any], file: str, set_paths: list[tuple[str,
         ctx = err.get("ctx") or {}
         cause = ctx.get("error")
         if isinstance(cause, ScenarioPathError):
-            loc, message = tuple(cause.path), cause.message
+            loc, message = (loc + tuple(cause.path) if cause.relative else tuple(cause.path)), cause.message
         elif err["type"] == "extra_forbidden":
             choices = _fields_at(Scenario, loc[:-1])
             hint = get_close_matches(str(loc[-1]), choices, n=1)

@@ -60,6 +60,23 @@ def _stance_type(value):
     return value
 
 
+COMMITMENTS = ("law", "leader", "official", "reported")
+"""How binding a public red line is, from the most to the least costly to cross (docs/model.md, "Red lines")."""
+
+
+class Reading(StrictModel):
+    """An alternative coding of an ambiguous or paraphrased statement, drawn per replication with its weight.
+
+    Fields left out keep the statement's own coding."""
+
+    label: str = Field(min_length=1, description="What this reading takes the quote to mean.")
+    weight: float = Field(gt=0, le=1, description="Probability of this reading; the statement's own coding has 1 minus the sum of its readings' weights.")
+    stance: Annotated[float | str, BeforeValidator(_stance_type)] | None = Field(None, description="The stance under this reading.")
+    strength: Literal["preference", "priority", "red_line"] | None = None
+    rejects: Literal["below", "above"] | None = None
+    commitment: Literal["law", "leader", "official", "reported"] | None = None
+
+
 class Statement(StrictModel):
     """A public statement that places an actor on an issue, with its source."""
 
@@ -77,14 +94,52 @@ class Statement(StrictModel):
         None, description="For a red line: which side of the stance the actor will not accept."
     )
     reported: bool = Field(False, description="Known only second-hand (the original was not seen): widens the spread.")
+    paraphrase: bool = Field(False, description="The quote is a paraphrase, not the speaker's words.")
+    commitment: Literal["law", "leader", "official", "reported"] | None = Field(
+        None,
+        description="For a red line: how binding the commitment is (law: a constitutional or statutory bar; leader: "
+        "the head of state or government on the record; official: a minister, spokesperson or delegation; reported: "
+        "known second-hand). Sets the audience cost of crossing it. Default: reported if reported, else official.",
+    )
+    readings: list[Reading] = Field(
+        default_factory=list,
+        description="Alternative codings of an ambiguous or paraphrased quote, each drawn per replication with its weight.",
+    )
 
     @model_validator(mode="after")
     def _red_line_has_side(self) -> "Statement":
-        if self.strength == "red_line" and self.rejects is None:
-            raise PydanticCustomError("red_line", "expected rejects = \"below\" or \"above\" for a red line")
-        if self.strength != "red_line" and self.rejects is not None:
-            raise PydanticCustomError("red_line", "rejects is only meaningful with strength = \"red_line\"")
+        for where, coding in [((), self), *((("readings", i), self.coded(i + 1)) for i in range(len(self.readings)))]:
+            if coding.strength == "red_line" and coding.rejects is None:
+                raise _relative_error(where + ("rejects",), "expected rejects = \"below\" or \"above\" for a red line")
+            if coding.strength != "red_line" and coding.rejects is not None:
+                raise _relative_error(where + ("rejects",), "rejects is only meaningful with strength = \"red_line\"")
+            if coding.strength != "red_line" and coding.commitment is not None:
+                raise _relative_error(where + ("commitment",), "commitment is only meaningful with strength = \"red_line\"")
+        total = sum(r.weight for r in self.readings)
+        if total > 1.0 + 1e-9:
+            raise _relative_error(("readings",), f"expected the readings' weights to sum to at most 1, got {total:g}")
         return self
+
+    @property
+    def own_weight(self) -> float:
+        """Probability of the statement's own coding (1 minus its readings' weights)."""
+        return max(0.0, 1.0 - sum(r.weight for r in self.readings))
+
+    def coded(self, reading: int) -> "Statement":
+        """The statement under reading `reading` (0: its own coding; i: its i-th alternative reading)."""
+        if reading == 0:
+            return self
+        r = self.readings[reading - 1]
+        changes = {k: getattr(r, k) for k in ("stance", "strength", "rejects", "commitment") if getattr(r, k) is not None}
+        if "strength" in changes and changes["strength"] != "red_line":
+            changes.setdefault("rejects", None)
+            changes.setdefault("commitment", None)
+        return self.model_copy(update={**changes, "readings": []})
+
+    @property
+    def commitment_kind(self) -> str:
+        """The commitment of a red line, with the default for statements that do not say."""
+        return self.commitment or ("reported" if self.reported else "official")
 
 
 class IssueOverride(StrictModel):
@@ -94,6 +149,7 @@ class IssueOverride(StrictModel):
     salience: num(0, 1, "weight", "How much the issue weighs for the actor before normalising.") | None = None
     red_line_low: Unit | None = Field(None, description="Lowest acceptable value.")
     red_line_high: Unit | None = Field(None, description="Highest acceptable value.")
+    red_line_cost: num(0, 2, "utility", "Audience cost of crossing the actor's red lines on this issue (replaces the cost derived from the statement's commitment).") | None = None
 
 
 class Actor(StrictModel):
@@ -143,6 +199,10 @@ class BelligerentRules(StrictModel):
 
     acceptance: RuleName = Field(default_factory=lambda: RuleChoice(name="logit"), description="Acceptance rule.")
     concession: RuleName = Field(default_factory=lambda: RuleChoice(name="pressure"), description="Concession rule.")
+    red_lines: RuleName = Field(
+        default_factory=lambda: RuleChoice(name="costly"),
+        description="Red-line rule: costly (crossing a red line costs its audience cost) or veto (never crossed).",
+    )
 
 
 class Belligerent(Actor):
@@ -158,6 +218,8 @@ class Belligerent(Actor):
     rationality: num(0, 1000, "1/utility", "Logit (quantal response) precision lambda of acceptance.")
     concession_rate: num(0, 1, "share per week", "Share of the distance to the last proposal conceded per week at pressure 1.")
     resolve: num(0, 1, "share", "Resistance to pressure: 1 means it never concedes.")
+    war_weariness: num(0, 5, "multiplier", "Rise of the felt weekly cost per unit of log(1 + years of war costs paid) (Mueller 1973; Gartner & Segura 1998).") = 1.0
+    exploitation_cost: num(0, 1, "utility", "Loss from having stood down when a truce breaks down (Walter 1997): weighed against an agreement's breakdown risk.") = 0.05
     rules: BelligerentRules = Field(default_factory=BelligerentRules)
 
 
@@ -228,6 +290,17 @@ class Battlefield(StrictModel):
     sanctions_cost: num(0, 5, "multiplier", "Rise of Russia's weekly cost per unit of sanctions, scaled by its pressure sensitivity.") = 1.0
 
 
+class AudienceCosts(StrictModel):
+    """Utility cost of crossing a stated red line, by how binding the commitment is (Fearon 1994; Tomz 2007).
+
+    Utilities lie in [-1, 0] (the whole prize is 1); a week of war costs about 0.003."""
+
+    law: num(0, 2, "utility", "Crossing a constitutional or statutory bar.") = 0.4
+    leader: num(0, 2, "utility", "Crossing a red line the head of state or government stated on the record.") = 0.15
+    official: num(0, 2, "utility", "Crossing a red line a minister, spokesperson or delegation stated.") = 0.08
+    reported: num(0, 2, "utility", "Crossing a red line known only second-hand.") = 0.04
+
+
 class Negotiation(StrictModel):
     """How proposals are made and how positions move."""
 
@@ -235,6 +308,10 @@ class Negotiation(StrictModel):
     force_guarantee_level: float = Field(
         0.75, ge=0, le=1, description="Value on the guarantees issue of a truce backed by a reassurance force. Unit: issue scale (0-1)."
     )
+    audience_costs: AudienceCosts = Field(default_factory=AudienceCosts)
+    partial_truce_freeze: num(0, 1, "probability", "Chance a side sees of a partial truce leading to a general ceasefire at the current line within its look-ahead.") = 0.3
+    partial_truce_weeks: num(0, 520, "weeks", "Term of a partial truce; it lapses unless both sides renew it (0: open-ended).", integer=True) = 0
+    ceasefire_weeks: num(0, 520, "weeks", "Term of a general ceasefire; it lapses unless both sides renew it (0: open-ended).", integer=True) = 0
 
 
 class Breakdown(StrictModel):
@@ -246,6 +323,9 @@ class Breakdown(StrictModel):
     peacekeeping_hazard_ratio: num(0.01, 1, "ratio", "Hazard ratio with a full reassurance force (Fortna 2004).")
     backstop_bonus: num(0, 1, "share", "Extra enforcement from a US backstop, as a share of full enforcement.") = 0.0
     gain_sensitivity: num(0, 100, "multiplier", "Rise of the hazard per unit of a side's expected gain from resuming the war.")
+    partial_truce_monitoring: num(0, 1, "share", "Monitoring of a partial truce, from none (0) to full third-party verification (1).") = 0.0
+    ceasefire_monitoring: num(0, 1, "share", "Monitoring of a general ceasefire, from none (0) to full third-party verification (1).") = 0.0
+    monitoring_hazard_ratio: num(0.01, 1, "ratio", "Hazard ratio of a fully monitored truce against an unmonitored one (Fortna 2004).") = 1.0
     rule: RuleName = Field(default_factory=lambda: RuleChoice(name="constant"), description="Breakdown hazard rule.")
 
 
@@ -289,6 +369,9 @@ class Scenario(StrictModel):
             if st.issue not in self.issues:
                 raise _ref_error(("statements", sid, "issue"), "an issue", issues, st.issue)
             stance_value(self.issues[st.issue], st.stance, ("statements", sid, "stance"))
+            for i, reading in enumerate(st.readings):
+                if reading.stance is not None:
+                    stance_value(self.issues[st.issue], reading.stance, ("statements", sid, "readings", i, "stance"))
             if st.date > self.start_date:
                 raise _path_error(
                     ("statements", sid, "date"),
@@ -309,14 +392,19 @@ class Scenario(StrictModel):
 class ScenarioPathError(ValueError):
     """A cross-reference error carrying the path of the offending field."""
 
-    def __init__(self, path: tuple, message: str):
+    def __init__(self, path: tuple, message: str, relative: bool = False):
         super().__init__(message)
         self.path = path
         self.message = message
+        self.relative = relative  # the path continues the location of the table whose validator raised it
 
 
 def _path_error(path: tuple, message: str) -> ScenarioPathError:
     return ScenarioPathError(path, message)
+
+
+def _relative_error(path: tuple, message: str) -> ScenarioPathError:
+    return ScenarioPathError(path, message, relative=True)
 
 
 def _ref_error(path: tuple, what: str, choices, got: str) -> ScenarioPathError:

@@ -294,6 +294,22 @@ DOMAINS: dict[str, dict[str, Domain]] = {
     },
     "utility": {"point": _unit, "position": _unit, "salience": Domain(0.01, 1.0, why="IssueOverride.salience, normalised per replication")},
     "red_line": {"point": _unit, "low": _unit, "high": _unit, "fixed": _flag},
+    "red_lines": {
+        "gain": _gain, "point": _unit, "low": _unit, "high": _unit, "fixed": _flag,
+        "cost_low": _field(IssueOverride, "red_line_cost"), "cost_high": _field(IssueOverride, "red_line_cost"),
+    },
+    "agreement_value": {
+        "gain": _gain,
+        "breakdown_risk": Domain(0.0, 1.0, why="probability of breaking down within the look-ahead"),
+        "exploitation_cost": _field(Belligerent, "exploitation_cost"),
+    },
+    "war_cost": {
+        "weekly_cost": _field(Belligerent, "weekly_cost"),
+        "pressure": Domain(0.0, 1.0 + _hi(Belligerent, "pressure_sensitivity") * _hi(Battlefield, "sanctions_cost") * _hi(Europe, "sanctions"),
+                           why="1 + pressure_sensitivity x sanctions_cost x sanctions, at most"),
+        "cost_paid": Domain(0.0, 30.0, why="cumulative cost over up to ten years at the highest weekly cost"),
+        "weariness": _field(Belligerent, "war_weariness"),
+    },
     "war_outcome": {
         "front": _unit,
         "drift_belief": Domain(-_drift, _drift, why="drift_scale + optimism bounds"),
