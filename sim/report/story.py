@@ -245,6 +245,18 @@ def _build(model, start: dict, source: str) -> Story:
         ),
     ]
 
+    from sim.scenario.derive import readings_of
+
+    for sid, options in readings_of(scenario).items():
+        drawn = model.params.random_columns.get("reading." + sid)
+        if drawn is not None:
+            label, weight = options[int(drawn[0])]
+            st = scenario.statements[sid]
+            intro.append(Line(
+                f"Reading drawn for {st.speaker}'s \u201c{st.quote}\u201d ({sid}): {label} (probability {weight:.2f}).",
+                kind="detail",
+            ))
+
     start_lines: list[Line] = []
     for side in ("russia", "ukraine"):
         s = start[side]
@@ -259,11 +271,12 @@ def _build(model, start: dict, source: str) -> Story:
     if empty:
         start_lines.append(Line(
             "No bargaining range on " + ", ".join(_issue_label(scenario, k) for k in empty)
-            + ": what one side requires, the other's red lines forbid, so no settlement can be agreed while these red lines stand."
+            + ": what one side requires, the other's red lines rule out, so any settlement makes at least one side "
+            "cross a public red line and pay its audience cost (unless its red lines are vetoes)."
         ))
     else:
         start_lines.append(Line(
-            "Their red lines leave room on every issue (outside it no deal is possible): "
+            "Their red lines leave room on every issue (outside it a deal costs a side its audience cost): "
             + "; ".join(f"{_issue_label(scenario, k)} {lo:.2f}–{hi:.2f}" for k, lo, hi in joint) + "."
         ))
     start_lines.append(Line(
@@ -480,17 +493,20 @@ def _tell_week(model, events: list[dict], state: dict, lookahead: float, full: b
                 state["last_settlement"] = e["terms"]
         elif ev == "decision":
             side = SIDE_NAMES[e["side"]]
-            if e["red_line_veto"]:
-                why = "it breaks its red line on " + ", ".join(_issue_label(scenario, k) for k in e["red_line_veto"])
+            crossed = e.get("red_lines_crossed") or []
+            where = (" It would cross its red line on " + ", ".join(_issue_label(scenario, k) for k in crossed)
+                     + " (an audience cost, counted in the gain).") if crossed else ""
+            risk = f", breakdown risk within its look-ahead {_pct(e['breakdown_risk'])}" if "breakdown_risk" in e else ""
+            if e["probability"] <= 0.0 and crossed:
                 lines.append(Line(
-                    f"{side}: accepting is worth {e['value_agreement']:+.3f} against {e['value_war']:+.3f} for fighting on "
-                    f"(gain {e['gain']:+.3f}), but {why}: rejects.", depth=1,
+                    f"{side}: accepting is worth {e['value_agreement']:+.3f} against {e['value_war']:+.3f} for fighting on"
+                    f"{risk}, but its red line on " + ", ".join(_issue_label(scenario, k) for k in crossed) + " is a veto: rejects.", depth=1,
                 ))
             else:
                 answer = "accepts" if e["accepted"] else "rejects"
                 lines.append(Line(
-                    f"{side}: accepting is worth {e['value_agreement']:+.3f} against {e['value_war']:+.3f} for fighting on "
-                    f"(gain {e['gain']:+.3f}); chance of accepting {_pct(e['probability'])}: it {answer}.", depth=1,
+                    f"{side}: accepting is worth {e['value_agreement']:+.3f} against {e['value_war']:+.3f} for fighting on"
+                    f"{risk}; net gain {e['gain']:+.3f}, chance of accepting {_pct(e['probability'])}: it {answer}.{where}", depth=1,
                 ))
         elif ev == "agreement":
             before = state["status"]
@@ -501,8 +517,14 @@ def _tell_week(model, events: list[dict], state: dict, lookahead: float, full: b
             lines.append(Line(f"No agreement: the {STATUS_NAMES[e['type']]} is rejected.", depth=1, kind="detail"))
         elif ev == "concession":
             lines.append(Line(
-                f"{SIDE_NAMES[e['side']]} concedes {e['moved']:.3f} toward the last settlement proposal.", kind="detail"
+                f"{SIDE_NAMES[e['side']]} concedes {e['moved']:.3f} toward the last proposal, on the issues it fixed.", kind="detail"
             ))
+        elif ev == "renewed":
+            lines.append(Line(f"The {STATUS_NAMES[e['type']]} reaches the end of its term and both sides renew it."))
+        elif ev == "lapsed":
+            state["status"] = WAR
+            lines.append(Line(f"The {STATUS_NAMES[e['type']]} reaches the end of its term and is not renewed: it lapses, "
+                              "and the war resumes.", kind="outcome"))
         elif ev == "holds":
             lines.append(Line(
                 f"The {STATUS_NAMES[e['type']]} holds (breakdown hazard this week {_pct(e['hazard'])}, "
