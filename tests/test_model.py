@@ -95,6 +95,9 @@ FEARON = (
     "actors.us.overrides.sequencing.position=1",
 )
 
+# The first edition's absolute red lines, kept as the `veto` variant of the red-line rule.
+VETO = ('actors.russia.rules.red_lines="veto"', 'actors.ukraine.rules.red_lines="veto"')
+
 
 @st.composite
 def variants(draw):
@@ -187,9 +190,10 @@ def random_red_lines(draw):
     weeks=st.integers(1, 26),
 )
 def test_agreements_respect_both_sides_red_lines(lines, sets, seed, settle, n, weeks):
-    """A settlement respects every red line of both belligerents, and is reached only where the red
-    lines are compatible; every agreement respects them on its sequencing (the issue every type fixes)."""
-    sets = [s for s in sets if "overrides" not in s] + lines + (list(FEARON[-3:]) if settle else [])
+    """With red lines as vetoes, a settlement respects every red line of both belligerents, and is reached
+    only where the red lines are compatible; every agreement respects them on its sequencing (the issue
+    every type fixes)."""
+    sets = [s for s in sets if "overrides" not in s] + lines + (list(FEARON[-3:]) if settle else []) + list(VETO)
     model = CeasefireModel(scenario(*sets), seed, np.arange(n), weeks=weeks)
     can_settle = compatible(model)
     seq = model.i_sequencing
@@ -251,11 +255,11 @@ def test_a_settlement_inside_the_range_is_accepted_the_week_it_is_first_tabled(i
     n=st.integers(1, 60),
 )
 def test_incompatible_red_lines_never_settle(issue, lines, russia_holds_the_low_line, seed, n):
-    """One side rejects everything below a value above the other's highest acceptable one: however
-    costly the war and however often settlements are tabled, none is ever agreed."""
+    """With red lines as vetoes, one side rejects everything below a value above the other's highest
+    acceptable one: however costly the war and however often settlements are tabled, none is ever agreed."""
     high, low = lines  # low > high: no common value
     lower, upper = ("russia", "ukraine") if russia_holds_the_low_line else ("ukraine", "russia")
-    sets = FEARON + COMPATIBLE + (
+    sets = FEARON + COMPATIBLE + VETO + (
         f"actors.{lower}.overrides.{issue}.red_line_low={num(low)}",
         f"actors.{lower}.overrides.{issue}.red_line_high=1",
         f"actors.{upper}.overrides.{issue}.red_line_low=0",
@@ -268,15 +272,29 @@ def test_incompatible_red_lines_never_settle(issue, lines, russia_holds_the_low_
     assert not np.any(model.outcome().runs["first_agreement"] == SETTLEMENT)
 
 
-def test_baseline_red_lines_rule_out_a_settlement():
-    """As stated by 11 March 2025, Putin's four oblasts and Zelensky's no-recognition red lines exclude
+def test_baseline_red_lines_as_vetoes_rule_out_a_settlement():
+    """Read as vetoes (the first edition), Putin's four oblasts and Zelensky's no-recognition red lines exclude
     each other: no replication of the baseline ever reaches a settlement."""
-    outcome = CeasefireModel(scenario(), 20250311, np.arange(2000)).run().outcome()
+    outcome = CeasefireModel(scenario(*VETO), 20250311, np.arange(2000)).run().outcome()
     assert not np.any(outcome.weekly_status == SETTLEMENT)
     assert not np.any(outcome.runs["first_agreement"] == SETTLEMENT)
     # ... while the same sides with compatible red lines do settle (the test can fail).
-    relaxed = CeasefireModel(scenario(*COMPATIBLE), 20250311, np.arange(2000)).run().outcome()
+    relaxed = CeasefireModel(scenario(*COMPATIBLE, *VETO), 20250311, np.arange(2000)).run().outcome()
     assert np.any(relaxed.weekly_status == SETTLEMENT)
+
+
+def test_with_costly_red_lines_no_outcome_of_the_baseline_is_impossible():
+    """Red lines as costly commitments (the second edition): every status, and every type of first agreement,
+    occurs in the baseline, and some settlement crosses a stated red line (its audience cost paid)."""
+    model = CeasefireModel(scenario(), 20250311, np.arange(4000)).run()
+    outcome = model.outcome()
+    for code in range(len(STATUSES)):
+        assert np.any(outcome.weekly_status == code), f"status {STATUSES[code]} never occurs"
+    for code in (1, 2, 3):
+        assert np.any(outcome.runs["first_agreement"] == code)
+    settled = outcome.runs["highest_agreement"] == SETTLEMENT
+    assert settled.any()
+    assert not np.all(within_red_lines(model, model.agreement_point)[model.status == SETTLEMENT])
 
 
 def _gaps(model: CeasefireModel) -> tuple[np.ndarray, np.ndarray]:

@@ -55,9 +55,25 @@ def inspect(
         for col in ("Id", "Speaker, date", "Issue: stance", "Strength", "Quote", "Source"):
             t.add_column(col, overflow="fold")
         for sid, st in s.statements.items():
-            strength = st.strength + (f" (rejects {st.rejects})" if st.rejects else "") + (", reported" if st.reported else "")
-            cells = (sid, f"{st.speaker}, {st.date}", f"{st.issue}: {st.stance}", strength, st.quote, st.source)
+            strength = (st.strength + (f" (rejects {st.rejects}; {st.commitment_kind})" if st.rejects else "")
+                        + (", reported" if st.reported else ""))
+            quote = st.quote + (" [paraphrase]" if st.paraphrase else "")
+            cells = (sid, f"{st.speaker}, {st.date}", f"{st.issue}: {st.stance}", strength, quote, st.source)
             t.add_row(*map(escape, cells))
+        console.print(t)
+    if s.statements and any(st.readings for st in s.statements.values()):
+        t = Table(title="Readings: statements with alternative codings, one drawn per replication (param.reading.<id>)")
+        for col in ("Id", "Reading", "Weight", "Coding"):
+            t.add_column(col, overflow="fold")
+        for sid, st in s.statements.items():
+            if not st.readings:
+                continue
+            for i in range(len(st.readings) + 1):
+                c = st.coded(i)
+                label = "as coded" if i == 0 else st.readings[i - 1].label
+                weight = st.own_weight if i == 0 else st.readings[i - 1].weight
+                coding = f"{c.issue}: {c.stance}, {c.strength}" + (f" (rejects {c.rejects}; {c.commitment_kind})" if c.rejects else "")
+                t.add_row(escape(sid if i == 0 else ""), escape(label), f"{weight:.2f}", escape(coding))
         console.print(t)
 
 

@@ -46,8 +46,12 @@ def position_rows(scenario: Scenario) -> list[PositionRow]:
         for issue, p in profiles[actor].items():
             ids = tuple(dict.fromkeys(p.position.statements + p.salience.statements + p.red_line_low.statements + p.red_line_high.statements))
             rule = p.position.rule
-            if p.red_line_low.rule.startswith("red line") or p.red_line_high.rule.startswith("red line"):
-                rule += "; red line from statement"
+            kinds = [k for k in (p.red_line_low_kind, p.red_line_high_kind) if k]
+            if kinds:
+                rule += f"; red line from statement ({', '.join(dict.fromkeys(kinds))}: audience cost "
+                rule += ", ".join(f"negotiation.audience_costs.{k}" for k in dict.fromkeys(kinds)) + ")"
+            if p.red_line_cost is not None:
+                rule += "; explicit red-line cost"
             if "explicit" in (p.salience.rule, p.red_line_low.rule, p.red_line_high.rule):
                 rule += "; explicit override"
             rows.append(
