@@ -161,7 +161,8 @@ def test_json_has_what_the_model_reads(hazards):
         for week in rc.HAZARD_WEEKS:
             h = fit["weekly_hazard"][str(week)]
             assert 0.0 <= h["ci"][0] <= h["estimate"] <= h["ci"][1] <= 1.0
-            assert h["estimate"] == pytest.approx(float(rc.weekly_hazard(hazards, truce_type, week)), rel=1e-5)
+            # The JSON rounds to 6 significant digits, so the recomputed hazard agrees to about 1e-5.
+            assert h["estimate"] == pytest.approx(float(rc.weekly_hazard(hazards, truce_type, week)), rel=1e-4)
         assert len(fit["weekly_hazard_curve"]) == rc.HAZARD_CURVE_WEEKS
         km = fit["kaplan_meier"]
         assert all(lo <= s <= hi for s, lo, hi in zip(km["survival"], km["low"], km["high"]))
