@@ -169,6 +169,12 @@ def test_json_has_what_the_model_reads(hazards):
         assert km["survival"] == sorted(km["survival"], reverse=True)
 
 
+def test_constant_weekly_hazard_is_the_exponential_rate_per_week(hazards):
+    for truce_type in rc.TRUCE_TYPES:
+        rate = hazards["types"][truce_type]["exponential"]["rate_per_day"]
+        assert rc.constant_weekly_hazard(hazards, truce_type) == pytest.approx(-math.expm1(-7.0 * rate), rel=1e-5)
+
+
 def test_scipy_fit_agrees_with_the_profile_likelihood(truces):
     for truce_type in rc.TRUCE_TYPES:
         days, event, _ = rc.durations_of(truces, truce_type)
@@ -215,8 +221,10 @@ def test_exponential_durations_recover_their_rate(rate, horizon_means, seed):
     seed=st.integers(min_value=0, max_value=2**32 - 1),
 )
 def test_weibull_durations_recover_their_parameters(shape, scale, seed):
+    # n = 20,000 keeps a 10% tolerance at four or more standard errors even for shape 0.5,
+    # whose scale is the least precisely estimated (seen failing at n = 3,000).
     rng = np.random.default_rng(seed)
-    draw = scale * rng.weibull(shape, 3000)
+    draw = scale * rng.weibull(shape, 20_000)
     horizon = 2.0 * scale
     k, s = rc.weibull_mle(np.minimum(draw, horizon), draw <= horizon)
     assert k == pytest.approx(shape, rel=0.1)

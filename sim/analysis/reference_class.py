@@ -483,6 +483,11 @@ def weekly_hazard(hazards: dict, truce_type: str, weeks) -> np.ndarray:
     return weibull_weekly_hazard(weeks, fit["shape"], fit["scale_days"])
 
 
+def constant_weekly_hazard(hazards: dict, truce_type: str) -> float:
+    """Fitted exponential (constant) weekly breakdown hazard of a truce of `truce_type`: 1 - exp(-7 * rate)."""
+    return float(_type_fit(hazards, truce_type)["exponential"]["weekly_hazard"])
+
+
 # --- the check of simulated durations -----------------------------------------------------
 
 
