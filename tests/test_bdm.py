@@ -278,7 +278,17 @@ def test_forecast_capability_override(tmp_path):
     assert caps["us"] == 0 and caps["europe"] == 0 and caps["russia"] > 0.5
 
 
+def test_forecast_rule_parameters(tmp_path):
+    result = invoke("forecast", BASELINE, "-i", "territory", "-r", "2", "-p", "capitulation=0", "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "rule bdm_scholz with capitulation=0" in result.output
+    summary = json.loads((only_run(tmp_path, "baseline") / "forecast.json").read_text())
+    assert summary["rule_parameters"]["capitulation"] == 0.0 and summary["rule_parameters"]["all_pairs_probability"] == 1.0
+
+
 @pytest.mark.parametrize("args, message", [
+    (["--param", "capitulation=3"], "--param: capitulation=3: expected a value in [0, 1] flag"),
+    (["--param", "risk=1"], "--param: risk=1: expected NAME=VALUE with NAME one of risk_exponent"),
     (["--issue", "borders"], "--issue: borders: expected an issue of"),
     (["--capability", "nato=3"], "--capability: nato=3: expected ACTOR=VALUE with ACTOR one of"),
     (["--capability", "us=-1"], "--capability: us=-1: expected a finite number >= 0"),
@@ -290,3 +300,24 @@ def test_forecast_bad_input_is_one_line_exit_2(tmp_path, args, message):
     assert message in result.output
     assert len(result.output.strip().splitlines()) == 1
     assert not (tmp_path / "baseline").exists() or not any((tmp_path / "baseline").iterdir())
+
+
+# ---------------------------------------------------------------- the new traits' checks can fail
+
+
+@pytest.mark.parametrize("trait, kind, args, body", [
+    ("within_initial_range", "bdm_round", "positions, salience, capability, span", "return positions + 0.5"),
+    ("within_own_red_lines", "position_dynamics", "positions, salience, capability, low, high", "return high + 0.5"),
+])
+def test_the_new_trait_checks_catch_a_rule_broken_on_purpose(trait, kind, args, body):
+    """(The lead may move these into tests/test_check.py's BROKEN_RULES, which asks for one per trait.)"""
+    from sim.rules.registry import rule
+    from sim.testing import check_property, isolated_rules, trait_check
+
+    namespace = {"np": np}
+    exec(f"def broken({args}):\n    \"\"\"Broken on purpose.\"\"\"\n    {body}\n", namespace)
+    with isolated_rules():
+        info = rule(kind=kind, name=f"broken_{trait}", source="a test", traits=(trait,))(namespace["broken"]).rule_info
+        result = check_property(info, trait, trait_check(info, trait), examples=50)
+    assert not result.passed
+    assert "outside" in result.message

@@ -73,6 +73,25 @@ def capability_table(overrides: list[str]) -> tuple[dict[str, float], str]:
     return {a: raw[a] / total for a in ACTOR_IDS}, source
 
 
+def rule_parameters(items: list[str]) -> dict[str, float]:
+    """The rule's declared parameters (`sim rules bdm_scholz`), defaults replaced by `NAME=VALUE` items."""
+    values = {name: p.default for name, p in PARAMS.items()}
+    for item in items:
+        name, sep, value = item.partition("=")
+        name = name.strip()
+        if not sep or name not in PARAMS:
+            raise InputError("--param", item, f"expected NAME=VALUE with NAME one of {', '.join(PARAMS)}")
+        p = PARAMS[name]
+        try:
+            number = float(value)
+        except ValueError:
+            number = float("nan")
+        if not p.lo <= number <= p.hi:
+            raise InputError("--param", item, f"expected a value in [{p.lo:g}, {p.hi:g}] {p.unit}")
+        values[name] = number
+    return values
+
+
 def forecast_inputs(scenario, issues: list[str], replications: int, seed: int):
     """Positions (R, A, K), raw saliences (A, K), red lines (A, K) x 2 for `issues`: central values, or drawn
     positions per replication (the simulation's draws) when replications > 1."""
@@ -92,8 +111,8 @@ def forecast_inputs(scenario, issues: list[str], replications: int, seed: int):
     return position, salience, low, high
 
 
-def run_forecast(position: np.ndarray, salience: np.ndarray, capability: np.ndarray, rounds: int) -> np.ndarray:
-    """Positions (rounds + 1, R, A, K): the inputs, then after every round of the rule `bdm_scholz` (defaults)."""
+def run_forecast(position: np.ndarray, salience: np.ndarray, capability: np.ndarray, rounds: int, **params) -> np.ndarray:
+    """Positions (rounds + 1, R, A, K): the inputs, then after every round of the rule `bdm_scholz` with `params`."""
     r, a, k = position.shape
     out = np.empty((rounds + 1, r, a, k))
     out[0] = position
@@ -101,7 +120,7 @@ def run_forecast(position: np.ndarray, salience: np.ndarray, capability: np.ndar
     c = np.broadcast_to(capability, (r, a))
     for t in range(rounds):
         for j in range(k):
-            out[t + 1, :, :, j] = bdm_round(out[t, :, :, j], s[:, :, j], c, SPAN)
+            out[t + 1, :, :, j] = bdm_round(out[t, :, :, j], s[:, :, j], c, SPAN, **params)
     return out
 
 
@@ -163,6 +182,7 @@ def forecast(
     replications: Annotated[int, typer.Option("--replications", "-n", min=1, max=100_000, help="Replications: 1 uses the central values; more draw the positions as the simulation does.")] = 1,
     seed: Annotated[int, typer.Option("--seed", "-s", min=0, max=2**63 - 1, help="Seed of the position draws (used with --replications > 1).")] = DEFAULT_SEED,
     capability: Annotated[Optional[list[str]], typer.Option("--capability", "-c", metavar="ACTOR=VALUE", help="Replace an actor's capability (before normalising to shares; repeatable).")] = None,
+    param: Annotated[Optional[list[str]], typer.Option("--param", "-p", metavar="NAME=VALUE", help="Set a parameter of the rule bdm_scholz, e.g. capitulation=0 (repeatable; `sim rules bdm_scholz`).")] = None,
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a field: dotted.path=value (repeatable).")] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Base folder of the results.")] = Path("results"),
 ) -> None:
@@ -177,6 +197,7 @@ def forecast(
         raise InputError("--issue", unknown[0], f"expected an issue of {scenario}: one of {', '.join(s.issues)}")
     issues = list(dict.fromkeys(issues))
     caps, cap_source = capability_table(capability or [])
+    params = rule_parameters(param or [])
     try:
         base = check_writable(out)
     except UnwritableOutput as exc:
@@ -185,7 +206,7 @@ def forecast(
     started = datetime.now(timezone.utc)
     position, salience, low, high = forecast_inputs(s, issues, replications, seed)
     cap = np.array([caps[a] for a in ACTOR_IDS])
-    path = run_forecast(position, salience, cap, rounds)
+    path = run_forecast(position, salience, cap, rounds, **params)
     med, mean = outcomes(path, salience, cap)
     labels = [getattr(s.actors, a).label for a in ACTOR_IDS]
 
@@ -206,7 +227,11 @@ def forecast(
         console.print(table)
         caps_line = ", ".join(f"{lab} {caps[a]:.3f}" for lab, a in zip(labels, ACTOR_IDS))
         sal_line = ", ".join(f"{lab} {salience[n, j]:.2f}" for n, lab in enumerate(labels))
-        console.print(f"[dim]capability: {escape(caps_line)}; salience: {escape(sal_line)}[/dim]")
+        console.print(f"[dim]capability (share): {escape(caps_line)}[/dim]")
+        console.print(f"[dim]salience: {escape(sal_line)}[/dim]")
+    changed = {k: v for k, v in params.items() if v != PARAMS[k].default}
+    if changed:
+        console.print(f"[dim]rule bdm_scholz with {escape(', '.join(f'{k}={v:g}' for k, v in changed.items()))}[/dim]")
 
     try:
         final, tmp = _reserve(base, s.name, seed)
@@ -223,7 +248,7 @@ def forecast(
             "scenario_file": str(loaded.path),
             "scenario_hash": scenario_hash(s),
             "model": "Bueno de Mesquita 1994 expected-utility model, as in Scholz, Calbert & Smith 2011 (rule bdm_scholz)",
-            "rule_parameters": {name: p.default for name, p in PARAMS.items()},
+            "rule_parameters": params,
             "span": SPAN,
             "rounds": rounds,
             "replications": replications,
