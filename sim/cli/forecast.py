@@ -156,7 +156,7 @@ def plot_forecast(issue_label: str, labels: list[str], path: np.ndarray, med: np
     """Positions of every actor by round (the mean over replications), with the median and mean forecasts."""
     from sim.report.plots import _new_figure, _save
 
-    figure = _new_figure()
+    figure = _new_figure(9.0, 4.5)
     ax = figure.subplots()
     rounds = np.arange(path.shape[0])
     for n, name in enumerate(labels):
@@ -169,7 +169,7 @@ def plot_forecast(issue_label: str, labels: list[str], path: np.ndarray, med: np
     reps = path.shape[1]
     ax.set_title(f"{issue_label}: expected-utility forecast" + (f" (mean of {reps} replications)" if reps > 1 else ""))
     ax.grid(alpha=0.3)
-    ax.legend(loc="best", fontsize=8)
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8)
     figure.tight_layout()
     return _save(figure, file)
 

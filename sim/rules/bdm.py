@@ -80,18 +80,18 @@ PARAMS = {
         1.0, 0.0, 1.0, "flag",
         "1 (above 0.5): P_ij = votes for x_i over x_j / the absolute votes over every pair of positions (Scholz "
         "et al.'s code, as ported by J. McKibben); 0: / the absolute votes on this pair only, so P_ij + P_ji = 1 "
-        "(BdM's text).",
+        "(BdM's intent, as McKibben reads it).",
     ),
     "lowest_compromise": RuleParam(
         0.0, 0.0, 1.0, "flag",
         "1 (above 0.5): among compromises take the lowest EU-weighted point (|E_ij| x_i + |E_ji| x_j) / "
         "(|E_ij| + |E_ji|) (Scholz et al.'s code, as ported by J. McKibben); 0: the compromise that moves the "
-        "actor least (the text of BdM and of Scholz et al.).",
+        "actor least (what BdM's and Scholz et al.'s texts state, as McKibben quotes them).",
     ),
     "capitulation": RuleParam(
         1.0, 0.0, 1.0, "flag",
         "1 (above 0.5): an actor that expects to lose more than the challenger gains capitulates to the "
-        "challenger's position (BdM's text, Scholz et al.); 0: it stays (J. McKibben's port, whose condition "
+        "challenger's position (the model's third kind of offer); 0: it stays (J. McKibben's port, whose condition "
         "for capitulation can never hold).",
     ),
 }
