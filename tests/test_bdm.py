@@ -271,6 +271,28 @@ def test_forecast_every_issue_and_replications(tmp_path):
     assert "mean of 3 replications" in result.output
 
 
+def test_forecast_replications_draw_positions_as_the_simulation_does():
+    from sim.cli.forecast import forecast_inputs
+    from sim.model.parameters import draw_parameters
+    from sim.rng import Streams
+    from sim.scenario.load import load_scenario
+    from sim.scenario.schema import ACTOR_IDS
+
+    scenario = load_scenario(BASELINE).scenario
+    x, _, _, _ = forecast_inputs(scenario, ["guarantees", "territory"], 4, 11)
+    drawn = draw_parameters(scenario, Streams(11, np.arange(4)))
+    k = [list(scenario.issues).index(i) for i in ("guarantees", "territory")]
+    for n, actor in enumerate(ACTOR_IDS):
+        np.testing.assert_array_equal(x[:, n, :], drawn.actors[actor].position[:, k])
+
+
+def test_forecast_results_do_not_depend_on_the_run(tmp_path):
+    for out in ("a", "b"):
+        assert invoke("forecast", BASELINE, "-r", "3", "-n", "2", "--out", tmp_path / out).exit_code == 0
+    a, b = (pq.read_table(only_run(tmp_path / o, "baseline") / "forecast.parquet") for o in ("a", "b"))
+    assert a.equals(b)
+
+
 def test_forecast_capability_override(tmp_path):
     result = invoke("forecast", BASELINE, "-i", "territory", "-r", "1", "-c", "us=0", "-c", "europe=0", "--out", tmp_path)
     assert result.exit_code == 0, result.output
