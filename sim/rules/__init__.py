@@ -8,6 +8,7 @@ what they register). User rules come in through `sim.rules.plugins`.
 from sim.rules import (  # noqa: F401  (imported for registration)
     acceptance,
     battlefield,
+    bdm,
     beliefs,
     breakdown,
     coalition,

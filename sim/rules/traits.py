@@ -71,6 +71,17 @@ TRAITS: dict[str, Trait] = {
             "or leaves it unchanged when the output has no actor axis.",
             (),
         ),
+        Trait(
+            "within_initial_range",
+            "Every output lies within the range of the positions given (from the lowest to the highest actor's, per "
+            "replication and issue): the model never leaves the span of the debate.",
+            ("positions",),
+        ),
+        Trait(
+            "within_own_red_lines",
+            "Each actor's new positions lie within its own [low, high] wherever its positions given did.",
+            ("positions", "low", "high"),
+        ),
     )
 }
 

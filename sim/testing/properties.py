@@ -18,7 +18,7 @@ from hypothesis.extra import numpy as hnp
 
 from sim.rules.registry import RuleInfo
 from sim.rules.traits import GENERIC_PROPERTIES, TRAITS, Trait
-from sim.testing.strategies import RuleCase, fmt
+from sim.testing.strategies import DOMAINS, Domain, RuleCase, fmt
 
 Check = Callable[[RuleCase, Any], None]
 
@@ -384,6 +384,39 @@ def check_invariant_to_relabelling(case: RuleCase, data) -> None:
             )
 
 
+def check_within_initial_range(case: RuleCase, data) -> None:
+    """Every output lies within [min, max] of the positions given over the actor axis (per replication and issue)."""
+    positions = np.asarray(case.args["positions"], dtype=float)
+    axis = case.info.spec.arguments["positions"].index("A")
+    lo, hi = positions.min(axis=axis), positions.max(axis=axis)
+    for dims, o in zip(case.info.spec.outputs, _outputs(case, case.call())):
+        o = o.astype(float)
+        lo_, hi_ = (np.expand_dims(lo, dims.index("A")), np.expand_dims(hi, dims.index("A"))) if "A" in dims else (lo, hi)
+        tol = 1e-12 * (1 + np.abs(hi_))
+        bad = (o < lo_ - tol) | (o > hi_ + tol)
+        if bad.any():
+            idx = _where(bad)
+            raise PropertyFailure(
+                f"output {fmt(o[idx])} at index {idx} outside the range of the positions given "
+                f"[{_at(np.broadcast_to(lo_, o.shape), idx)}, {_at(np.broadcast_to(hi_, o.shape), idx)}]"
+            )
+
+
+def check_within_own_red_lines(case: RuleCase, data) -> None:
+    """Each actor's new positions lie within its [low, high] wherever the positions given did."""
+    new = _first_output(case, case.call()).astype(float)
+    old = np.asarray(case.args["positions"], dtype=float)
+    low, high = np.asarray(case.args["low"], dtype=float), np.asarray(case.args["high"], dtype=float)
+    inside = (old >= low) & (old <= high)
+    bad = inside & ((new < low - 1e-12) | (new > high + 1e-12))
+    if bad.any():
+        idx = _where(bad)
+        raise PropertyFailure(
+            f"new position {fmt(new[idx])} outside the red lines [{fmt(low[idx])}, {fmt(high[idx])}] at index {idx} "
+            f"(position was {fmt(old[idx])})"
+        )
+
+
 TRAIT_CHECKS: dict[str, Check] = {
     "deterministic": check_deterministic,
     "bounded_probability": _within(0.0, 1.0, "a probability in [0, 1]"),
@@ -402,10 +435,27 @@ TRAIT_CHECKS: dict[str, Check] = {
     "within_joint_red_lines": check_within_joint_red_lines,
     "monotone_in_time": check_monotone_in_time,
     "invariant_to_relabelling": check_invariant_to_relabelling,
+    "within_initial_range": check_within_initial_range,
+    "within_own_red_lines": check_within_own_red_lines,
 }
 for _name, _trait in TRAITS.items():
     if _trait.argument is not None:
         TRAIT_CHECKS[_name] = monotone_check(_trait)
+
+
+# The argument domains of the kinds that sim.rules.bdm adds to the registry (Bueno de Mesquita's model): kept with
+# its trait checks so that the kinds, their rules and their checks arrive together (the lead may move them into
+# sim.testing.strategies.DOMAINS). Salience and capability from a small positive floor: BdM's weights are shares.
+_BDM_UNIT = DOMAINS["utility"]["point"]
+_BDM_WEIGHT = Domain(0.01, 1.0, why="BdM salience and capability are in (0, 1]")
+DOMAINS.setdefault("bdm_round", {
+    "positions": _BDM_UNIT, "salience": _BDM_WEIGHT, "capability": _BDM_WEIGHT,
+    "span": Domain(1.0, 2.0, why="the scale's length: at least the range of positions on the 0-1 scale"),
+})
+DOMAINS.setdefault("bdm_outcome", {"positions": _BDM_UNIT, "salience": _BDM_WEIGHT, "capability": _BDM_WEIGHT})
+DOMAINS.setdefault("position_dynamics", {
+    "positions": _BDM_UNIT, "salience": _BDM_WEIGHT, "capability": _BDM_WEIGHT, "low": _BDM_UNIT, "high": _BDM_UNIT,
+})
 
 
 def trait_check(info: RuleInfo, trait: str) -> Check:
