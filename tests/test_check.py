@@ -120,6 +120,8 @@ BROKEN_RULES = {
     "decreasing_in_cost": ("war_value", "return outcome_utility + weekly_cost * lookahead"),
     "monotone_commitment": ("coalition", "return ~committed"),
     "monotone_in_time": ("aid_policy", "return target + (start - target) * np.cos(week)"),
+    "within_initial_range": ("bdm_round", "return positions + 0.5"),
+    "within_own_red_lines": ("position_dynamics", "return high + 0.5"),
 }
 ARGUMENTS = {
     "battlefield": {

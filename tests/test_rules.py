@@ -229,6 +229,23 @@ def value_of_war_args(draw):
     }
 
 
+@st.composite
+def bdm_actor_args(draw, issues: bool = False, span: bool = False, red_lines: bool = False):
+    """Bueno de Mesquita's model: positions, salience (R, A[, K]) and capability (R, A) for five actors."""
+    n, a = draw(replications), 5
+    k = (draw(issue_counts),) if issues else ()
+    out = {
+        "positions": draw(array((n, a) + k, 0.0, 1.0)),
+        "salience": draw(array((n, a) + k, 0.01, 1.0)),
+        "capability": draw(array((n, a), 0.01, 1.0)),
+    }
+    if span:
+        out["span"] = draw(per_replication(n, 1.0, 2.0))
+    if red_lines:
+        out["low"], out["high"] = draw(red_line_box((n, a) + k))
+    return n, out
+
+
 # Selectable kinds share a calling convention (sim.rules.registry.SELECTABLE): one strategy per kind.
 KIND_ARGS = {"acceptance": acceptance_args, "concession": concession_args, "breakdown_hazard": hazard_args}
 # Other rules each have their own signature: one strategy per rule.
@@ -244,6 +261,11 @@ RULE_ARGS = {
     "breaks_red_line": breaks_red_line_args,
     "expected_war_outcome": expected_war_outcome_args,
     "value_of_war": value_of_war_args,
+    "bdm_scholz": lambda: bdm_actor_args(span=True),
+    "median_voter": bdm_actor_args,
+    "weighted_mean": bdm_actor_args,
+    "bdm": lambda: bdm_actor_args(issues=True, red_lines=True),
+    "none": lambda: bdm_actor_args(issues=True, red_lines=True),
 }
 
 
@@ -725,6 +747,54 @@ def test_terms_do_not_depend_on_the_order_of_the_sides(info, data):
     order = np.array(data.draw(st.permutations(range(args["positions"].shape[0])), label="order"))
     swapped = dict(args, positions=args["positions"][order], weights=args["weights"][order])
     np.testing.assert_allclose(call(info, swapped, params), call(info, args, params), rtol=0, atol=1e-12)
+
+
+@checks("bdm_round", "invariant_to_relabelling")
+@given(data=st.data())
+def test_bdm_round_does_not_depend_on_the_order_of_the_actors(info, data):
+    n, args, params = draw_call(data, info)
+    order = np.array(data.draw(st.permutations(range(5)), label="order"))
+    swapped = dict(args, **{k: args[k][:, order] for k in ("positions", "salience", "capability")})
+    np.testing.assert_allclose(call(info, swapped, params), call(info, args, params)[:, order], rtol=0, atol=1e-12)
+
+
+@checks("bdm_outcome", "invariant_to_relabelling")
+@given(data=st.data())
+def test_bdm_outcome_does_not_depend_on_the_order_of_the_actors(info, data):
+    n, args, params = draw_call(data, info)
+    order = np.array(data.draw(st.permutations(range(5)), label="order"))
+    swapped = dict(args, **{k: args[k][:, order] for k in ("positions", "salience", "capability")})
+    np.testing.assert_allclose(call(info, swapped, params), call(info, args, params), rtol=0, atol=1e-12)
+
+
+@checks("position_dynamics", "invariant_to_relabelling")
+@given(data=st.data())
+def test_position_dynamics_do_not_depend_on_the_order_of_the_actors(info, data):
+    n, args, params = draw_call(data, info)
+    order = np.array(data.draw(st.permutations(range(5)), label="order"))
+    swapped = dict(args, **{k: args[k][:, order] for k in ("positions", "salience", "capability", "low", "high")})
+    np.testing.assert_allclose(call(info, swapped, params), call(info, args, params)[:, order], rtol=0, atol=1e-12)
+
+
+@checks("*", "within_initial_range")
+@given(data=st.data())
+def test_bdm_stays_within_the_range_of_the_positions(info, data):
+    n, args, params = draw_call(data, info)
+    out = np.asarray(call(info, args, params))
+    x = args["positions"]
+    lo, hi = x.min(axis=1), x.max(axis=1)
+    if out.ndim == 2:
+        lo, hi = lo[:, None], hi[:, None]
+    assert (out >= lo - 1e-12).all() and (out <= hi + 1e-12).all()
+
+
+@checks("position_dynamics", "within_own_red_lines")
+@given(data=st.data())
+def test_position_dynamics_keep_actors_within_their_red_lines(info, data):
+    n, args, params = draw_call(data, info)
+    out = call(info, args, params)
+    inside = (args["positions"] >= args["low"]) & (args["positions"] <= args["high"])
+    assert ((out >= args["low"]) & (out <= args["high"]))[inside].all()
 
 
 @checks("coalition", "invariant_to_relabelling")
