@@ -85,3 +85,26 @@ def test_rationality_does_not_raise_war_at_both_ends():
         agreed.append(float((runs["first_agreement"] > 0).mean()))
     assert agreed[0] >= agreed[1] >= agreed[2], agreed
     assert not (war[0] > war[1] and war[2] > war[1]), war
+
+
+def test_simulated_truce_durations_fall_within_the_reference_class_fit():
+    """The baseline's first truces (no enforcing force, like the reference class) survive as the truces between
+    Russia and Ukraine of 2014-2024 did: the simulated survival overlaps the fitted Weibull band (docs/truces.md)."""
+    from sim.experiment.durability import check_durations
+
+    checks = check_durations(BASELINE, 3000, SEED)
+    assert set(checks) == {"partial", "ceasefire"}
+    for name, check in checks.items():
+        assert check.consistent, check.table()
+
+
+def test_the_duration_check_can_fail():
+    """Truces that never break down (no breakdown hazard) are refuted by the reference class."""
+    from sim.analysis.reference_class import load_hazards
+    from sim.experiment.durability import first_truce_durations
+
+    runs = simulate(load(BASELINE, ["breakdown.base_hazard=0.0"]), 3000, SEED)
+    from sim.analysis.reference_class import durations_within_fit
+
+    days, censored = first_truce_durations(runs, 52)["ceasefire"]
+    assert not durations_within_fit(days, censored, "ceasefire", load_hazards()).consistent

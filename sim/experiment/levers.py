@@ -197,13 +197,13 @@ def probe_ceasefire(loaded: LoadedScenario, runs: int, seed: int, week: int = PR
     kind = np.full(runs, CF, dtype=np.int8)
     point = model.truce_point(kind, idx)
     fixed = model.fixed_issues(kind)
-    risk = model.breakdown_risk(kind, idx)
+    lost, risk = model.breakdown_risk(kind, idx)
     out = {"ceasefire_hazard": risk}
     probs = []
     for side in (model.russia, model.ukraine):
         war_point = side.war_point(model, idx)
         gain = side.net_gain(model.agreement_value(side, kind, point, war_point, idx) - side.war_value(model, war_point, idx),
-                             risk, point, fixed, idx)
+                             lost, risk, point, fixed, idx)
         _, prob = side.decide(gain, np.zeros(runs), idx)
         out[f"{side.actor_id}_accepts_ceasefire"] = prob
         probs.append(prob)

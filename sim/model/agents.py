@@ -95,9 +95,10 @@ class Belligerent(Actor):
     def war_value(self, model, war_point: np.ndarray, idx=None) -> np.ndarray:
         return value_of_war(self.utility(war_point, idx), self.weekly_cost(idx), rows(model.lookahead, idx))
 
-    def net_gain(self, gain: np.ndarray, breakdown_risk: np.ndarray, point: np.ndarray, fixed: np.ndarray, idx=None) -> np.ndarray:
-        """The gain of an agreement over fighting on, net of its breakdown risk and of the red lines it crosses."""
-        gain = risk_adjusted_gain(gain, breakdown_risk, rows(self.exploitation_cost, idx))
+    def net_gain(self, gain: np.ndarray, lost: np.ndarray, breakdown_risk: np.ndarray, point: np.ndarray, fixed: np.ndarray, idx=None) -> np.ndarray:
+        """The gain of an agreement over fighting on, net of its breakdown risk (`lost`: the expected share of the
+        look-ahead lost to a breakdown; `breakdown_risk`: its probability) and of the red lines it crosses."""
+        gain = risk_adjusted_gain(gain, lost, breakdown_risk, rows(self.exploitation_cost, idx))
         rule = self.red_line_rule if idx is None else self.red_line_rule.take(idx)
         return guarded(rule, f"{self.actor_id}'s red lines")(
             gain, point, rows(self.low, idx), rows(self.high, idx), fixed, rows(self.cost_low, idx), rows(self.cost_high, idx)

@@ -289,10 +289,11 @@ class CeasefireModel(mesa.Model):
             0,
         ).astype(np.int32)
 
-    def breakdown_risk(self, kind: np.ndarray, idx: np.ndarray) -> np.ndarray:
-        """Probability that an agreement of type `kind` made now breaks down within the look-ahead, at the hazard
-        the breakdown rule gives a new truce with today's enforcement and monitoring and no gain from resuming:
-        what a side can foresee when it decides (a truce with a term is valued as renewed while worth it)."""
+    def breakdown_risk(self, kind: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """What a side can foresee of an agreement of type `kind` made now breaking down: (the expected share of
+        the look-ahead lost to a breakdown, the probability of a breakdown within the look-ahead), at the weekly
+        hazard the breakdown rule gives a new truce with today's enforcement and monitoring and no gain from
+        resuming (a truce with a term is valued as renewed while worth it)."""
         b = self.params.values
         hazard_rule = guarded(self.breakdown_rule.take(idx), "the breakdown hazard")
         zeros = np.zeros(idx.size)
@@ -301,7 +302,11 @@ class CeasefireModel(mesa.Model):
             self.enforcement_of(kind, idx), rows(b["breakdown.peacekeeping_hazard_ratio"], idx), zeros,
             rows(b["breakdown.gain_sensitivity"], idx), np.zeros(idx.size, dtype=np.int32),
         ), 0.0, 1.0)
-        return 1.0 - np.power(1.0 - hazard, rows(self.lookahead, idx))
+        weeks = zeros + rows(self.lookahead, idx)
+        survive = np.power(1.0 - hazard, weeks)
+        # Expected weeks in force within the look-ahead, sum_{t<L} (1 - h)^t, as a share of L.
+        kept = np.where(hazard > 1e-12, (1.0 - survive) / np.maximum(hazard, 1e-12) / weeks, 1.0)
+        return np.clip(1.0 - kept, 0.0, 1.0), 1.0 - survive
 
     def choose_type(self, mediator, idx: np.ndarray) -> np.ndarray:
         """Type of proposal a mediator tables in the replications `idx`: weights by closeness of its
@@ -356,14 +361,14 @@ class CeasefireModel(mesa.Model):
             if traced:
                 self._log("negotiation", "proposal", mediator=mediator.actor_id, type=int(kind[0]), terms=point)
             fixed = self.fixed_issues(kind)
-            risk = self.breakdown_risk(kind, idx)
+            lost, risk = self.breakdown_risk(kind, idx)
             accepted = np.ones(idx.size, dtype=bool)
             answers = {}
             for side in (self.russia, self.ukraine):
                 war_point = side.war_point(self, idx)
                 war_value = side.war_value(self, war_point, idx)
                 value = self.agreement_value(side, kind, point, war_point, idx)
-                gain = side.net_gain(value - war_value, risk, point, fixed, idx)
+                gain = side.net_gain(value - war_value, lost, risk, point, fixed, idx)
                 u = self.streams.uniform(f"accept.{side.actor_id}.{mediator.actor_id}", self.week)[idx]
                 says_yes, prob = side.decide(gain, u, idx)
                 answer = np.zeros(self.n, dtype=bool)
@@ -461,10 +466,10 @@ class CeasefireModel(mesa.Model):
                 sub = np.flatnonzero(ending)
                 at = idx[sub]
                 kind, fixed = status[sub], self.fixed_issues(status[sub])
-                risk = self.breakdown_risk(kind, at)
+                lost, risk = self.breakdown_risk(kind, at)
                 renewed = np.ones(at.size, dtype=bool)
                 for side in (self.russia, self.ukraine):
-                    net = side.net_gain(stay_gain[side.actor_id][sub], risk, point[sub], fixed, at)
+                    net = side.net_gain(stay_gain[side.actor_id][sub], lost, risk, point[sub], fixed, at)
                     says_yes, _ = side.decide(net, self.streams.uniform(f"renew.{side.actor_id}", self.week)[at], at)
                     renewed &= says_yes
                 if self.trace and at[0] == 0:

@@ -138,7 +138,7 @@ KINDS: dict[str, KindSpec] = {
     ),
     "agreement_value": KindSpec(
         "A side's gain from an agreement over fighting on, net of the agreement's risk of breaking down.",
-        {"gain": R, "breakdown_risk": R, "exploitation_cost": RQ},
+        {"gain": R, "lost_share": R, "breakdown_risk": R, "exploitation_cost": RQ},
         R,
     ),
     "war_cost": KindSpec(

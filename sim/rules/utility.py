@@ -118,17 +118,18 @@ def veto_red_lines(gain, point, low, high, fixed, cost_low, cost_high) -> np.nda
     kind="agreement_value",
     source="Credible commitment: a side weighs the risk that an agreement breaks down and what being caught standing "
     "down would cost (Walter 1997, 2002; Fortna 2004)",
-    traits=("increasing_in_gain", "decreasing_in_breakdown_risk", "decreasing_in_exploitation_cost", "deterministic"),
+    traits=("increasing_in_gain", "decreasing_in_lost_share", "decreasing_in_breakdown_risk", "decreasing_in_exploitation_cost", "deterministic"),
 )
-def risk_adjusted_gain(gain: np.ndarray, breakdown_risk: np.ndarray, exploitation_cost) -> np.ndarray:
-    """Gain of an agreement over fighting on, net of its breakdown risk: gain - risk x (exploitation cost + max(gain, 0)).
+def risk_adjusted_gain(gain: np.ndarray, lost_share: np.ndarray, breakdown_risk: np.ndarray, exploitation_cost) -> np.ndarray:
+    """Gain of an agreement over fighting on, net of its breakdown risk: gain - lost x max(gain, 0) - risk x exploitation cost.
 
-    If the agreement breaks down (probability `breakdown_risk` within the look-ahead) the side loses
-    what it gained over the war and pays the cost of having stood down; it does not count on a
-    breakdown to rescue it from an agreement worse than war (it would answer for the breakdown).
-    So enforcement, by lowering the risk, never makes an agreement less attractive.
+    A breakdown within the look-ahead (probability `breakdown_risk`) costs the side what the agreement gained it
+    over war for the rest of the look-ahead (`lost_share`, the expected share of it lost) and the cost of having
+    stood down (Walter 1997); the side does not count on a breakdown to rescue it from an agreement worse than
+    war (it would answer for the breakdown). So enforcement, by lowering the risk, never makes an agreement less
+    attractive.
     """
-    return gain - breakdown_risk * (exploitation_cost + np.maximum(gain, 0.0))
+    return gain - lost_share * np.maximum(gain, 0.0) - breakdown_risk * exploitation_cost
 
 
 @rule(

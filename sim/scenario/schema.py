@@ -318,8 +318,8 @@ class Breakdown(StrictModel):
     """Weekly hazard that a truce in force breaks down."""
 
     base_hazard: num(0, 1, "probability per week", "Weekly hazard of a settlement breaking down without enforcement.")
-    partial_truce_factor: num(1, 100, "multiplier", "Hazard multiplier of a partial truce relative to a settlement.")
-    ceasefire_factor: num(1, 100, "multiplier", "Hazard multiplier of a general ceasefire relative to a settlement.")
+    partial_truce_factor: num(1, 1000, "multiplier", "Hazard multiplier of a partial truce relative to a settlement.")
+    ceasefire_factor: num(1, 1000, "multiplier", "Hazard multiplier of a general ceasefire relative to a settlement.")
     peacekeeping_hazard_ratio: num(0.01, 1, "ratio", "Hazard ratio with a full reassurance force (Fortna 2004).")
     backstop_bonus: num(0, 1, "share", "Extra enforcement from a US backstop, as a share of full enforcement.") = 0.0
     gain_sensitivity: num(0, 100, "multiplier", "Rise of the hazard per unit of a side's expected gain from resuming the war.")

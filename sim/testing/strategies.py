@@ -300,6 +300,7 @@ DOMAINS: dict[str, dict[str, Domain]] = {
     },
     "agreement_value": {
         "gain": _gain,
+        "lost_share": Domain(0.0, 1.0, why="expected share of the look-ahead lost to a breakdown"),
         "breakdown_risk": Domain(0.0, 1.0, why="probability of breaking down within the look-ahead"),
         "exploitation_cost": _field(Belligerent, "exploitation_cost"),
     },
