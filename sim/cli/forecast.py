@@ -50,10 +50,18 @@ CAPABILITY_SOURCE = (
 )
 
 
-def capability_table(overrides: list[str]) -> tuple[dict[str, float], str]:
-    """Capabilities (shares summing to one) and their source, after `ACTOR=VALUE` overrides (then renormalised)."""
+def capability_table(overrides: list[str], scenario=None) -> tuple[dict[str, float], str]:
+    """Capabilities (shares summing to one) and their source: the scenario's `actors.<id>.capability` when every actor
+    has one, else the SIPRI table here; then `ACTOR=VALUE` overrides (renormalised)."""
     raw = dict(CAPABILITY_SPENDING)
     source = CAPABILITY_SOURCE
+    if scenario is not None:
+        from sim.scenario.params import Bounds, mean_of
+
+        given = {a: getattr(scenario.actors, a).capability for a in ACTOR_IDS}
+        if all(v is not None for v in given.values()):
+            raw = {a: mean_of(v, Bounds(0.0, 1.0, "share")) for a, v in given.items()}
+            source = "the scenario's actors.<id>.capability"
     for item in overrides:
         actor, sep, value = item.partition("=")
         actor = actor.strip()
@@ -196,7 +204,7 @@ def forecast(
     if unknown:
         raise InputError("--issue", unknown[0], f"expected an issue of {scenario}: one of {', '.join(s.issues)}")
     issues = list(dict.fromkeys(issues))
-    caps, cap_source = capability_table(capability or [])
+    caps, cap_source = capability_table(capability or [], s)
     params = rule_parameters(param or [])
     try:
         base = check_writable(out)

@@ -10,6 +10,7 @@ from sim.model.rulebook import guarded
 from sim.rules.battlefield import effective_strength
 from sim.rules.beliefs import normal_update
 from sim.rules.coalition import threshold_commitment
+from sim.rules.proposal import conditional_sanctions
 from sim.rules.support import conditional_aid, ramped_aid
 from sim.rules.utility import VETO, expected_war_outcome, felt_weekly_cost, issue_utility, risk_adjusted_gain, value_of_war
 
@@ -104,13 +105,17 @@ class Belligerent(Actor):
             gain, point, rows(self.low, idx), rows(self.high, idx), fixed, rows(self.cost_low, idx), rows(self.cost_high, idx)
         )
 
-    def decide(self, gain: np.ndarray, u: np.ndarray, idx=None) -> tuple[np.ndarray, np.ndarray]:
-        """Accept (bool array) with the chosen rule's probability of the net `gain`; a vetoed proposal (gain -VETO)
+    def acceptance(self, gain: np.ndarray, idx=None) -> np.ndarray:
+        """The chosen acceptance rule's probability of accepting at the net `gain`; a vetoed proposal (gain -VETO)
         is refused whatever the rule; the arrays are those of the replications `idx` (None: all)."""
         rule = self.acceptance_rule if idx is None else self.acceptance_rule.take(idx)
         accept = guarded(rule, f"{self.actor_id}'s acceptance")
         prob = np.clip(accept(gain, np.zeros_like(gain) + rows(self.rationality, idx)), 0.0, 1.0)
-        prob = np.where(gain <= -VETO / 2, 0.0, prob)
+        return np.where(gain <= -VETO / 2, 0.0, prob)
+
+    def decide(self, gain: np.ndarray, u: np.ndarray, idx=None) -> tuple[np.ndarray, np.ndarray]:
+        """Accept (bool array) when the uniform draw `u` is below the acceptance probability; also that probability."""
+        prob = self.acceptance(gain, idx)
         return u < prob, prob
 
     def concede(self, target: np.ndarray, active: np.ndarray) -> None:
@@ -128,7 +133,9 @@ class Mediator(Actor):
         super().__init__(model, actor_id, issues)
         self.intensity = p[f"actors.{actor_id}.mediation_intensity"]
         self.bias = p[f"actors.{actor_id}.bias"]
+        self.stake = p[f"actors.{actor_id}.stake"]
         self.active = np.ones(model.n, dtype=bool)
+        self.type_rule = model.rules[("actors", actor_id, "rules", "proposal_type")]
 
 
 class UnitedStates(Mediator):
@@ -145,14 +152,29 @@ class UnitedStates(Mediator):
         self.backstop = np.full(model.n, bool(backstop))
         self.ukraine_accepted = np.zeros(model.n, dtype=bool)
         self.ukraine_rejected = np.zeros(model.n, dtype=bool)
+        self.russia_accepted = np.zeros(model.n, dtype=bool)
+        self.russia_rejected = np.zeros(model.n, dtype=bool)
         self.weeks_without_agreement = np.zeros(model.n)
+        # Sanctions on Russia: the agreed level (changed by settlements and their breakdown) and the level in force.
+        self.sanctions_policy = model.scenario.actors.us.sanctions_policy
+        self.sanctions_agreed = np.zeros(model.n) + p["actors.us.sanctions"]
+        self.sanctions = self.sanctions_agreed.copy()
+        self.sanctions_pressure = p["actors.us.sanctions_pressure"]
 
     def set_support(self, model) -> None:
-        """Phase 1: aid follows Ukraine's answers to last week's US proposals; patience runs down at war."""
+        """Phase 1: aid follows Ukraine's answers to last week's US proposals, sanctions Russia's (under the
+        conditional policies); patience runs down at war."""
         if self.policy == "conditional":
             self.aid = conditional_aid(self.aid, self.ukraine_accepted, self.ukraine_rejected, self.restored)
+        if self.sanctions_policy == "conditional":
+            self.sanctions = conditional_sanctions(self.sanctions, self.russia_accepted, self.russia_rejected,
+                                                   self.sanctions_agreed, self.sanctions_pressure)
+        else:
+            self.sanctions = self.sanctions_agreed.copy()
         self.ukraine_accepted[:] = False
         self.ukraine_rejected[:] = False
+        self.russia_accepted[:] = False
+        self.russia_rejected[:] = False
         self.weeks_without_agreement = np.where(model.status == 0, self.weeks_without_agreement + 1, 0)
         self.active = self.weeks_without_agreement <= self.patience
 
@@ -184,7 +206,9 @@ class EuropeanCoalition(Actor):
         self.aid_target = p["actors.europe.aid_target"]
         self.ramp = p["actors.europe.aid_ramp_weeks"]
         self.aid = np.zeros(model.n) + self.aid_start
-        self.sanctions = np.zeros(model.n) + p["actors.europe.sanctions"]
+        self.sanctions = np.zeros(model.n) + p["actors.europe.sanctions"]   # EU sanctions on Russia: a state
+        self.sanctions_weight = p["actors.europe.sanctions_weight"]
+        self.stake = p["actors.europe.stake"]
         self.force_minimum = p["actors.europe.force_minimum"]
         self.force_reference = p["actors.europe.force_reference"]
         self.members = members

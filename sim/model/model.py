@@ -27,7 +27,9 @@ from sim.model.parameters import DrawnParameters, draw_parameters
 from sim.model.rulebook import bind_rules, guarded
 from sim.rng import Streams
 from sim.rules.battlefield import effective_strength, front_drift
-from sim.rules.utility import breaks_red_line
+from sim.model.rulebook import RuleError
+from sim.rules.proposal import consents
+from sim.rules.utility import breaks_red_line, costly_red_lines
 from sim.rules.proposal import compromise_terms
 from sim.scenario.derive import derive
 from sim.scenario.schema import Scenario
@@ -86,6 +88,7 @@ class CeasefireModel(mesa.Model):
         self.i_territory = roles["territory"]
         self.i_sequencing = roles["sequencing"]
         self.i_guarantees = roles.get("guarantees")
+        self.i_sanctions = roles.get("sanctions")
         self.status_quo = np.array([v.status_quo for v in scenario.issues.values()], dtype=float)
         self.lookahead = p["battlefield.lookahead_weeks"]
         self.week = 0
@@ -104,6 +107,10 @@ class CeasefireModel(mesa.Model):
         self.first_end_week = np.full(self.n, -1, dtype=np.int32)
         self.first_end = np.zeros(self.n, dtype=np.int8)
         self.highest = np.zeros(self.n, dtype=np.int8)   # the fullest agreement type reached
+        self.sanctions_before = np.zeros((self.n, 2))    # EU and US sanctions before the settlement in force
+        self.last_refusal = np.zeros(self.n, dtype=np.int8)   # who refused the last failed proposal: 1 Russia, 2 Ukraine (bits)
+        self.last_consent = np.zeros(self.n, dtype=np.int8)   # who withheld a term of the last settlement tabled: 1 Europe, 2 US
+        self.last_relief = np.zeros(self.n)                   # sanctions relief of the last settlement tabled, as tabled
         self.first_type = np.zeros(self.n, dtype=np.int8)
         self.first_week = np.full(self.n, -1, dtype=np.int32)
         self.first_mediator = np.full(self.n, -1, dtype=np.int8)
@@ -116,10 +123,12 @@ class CeasefireModel(mesa.Model):
         members = [
             EuropeanMember(self, mid, p, m.needs_us_backstop) for mid, m in a.europe.members.items()
         ]
+        self.rules = bind_rules(scenario, self.streams, self.params.random_columns)
         self.us = UnitedStates(self, self.params.actors["us"], p, a.us.aid_policy, a.us.backstop)
         self.europe = EuropeanCoalition(self, self.params.actors["europe"], p, members)
         self.true_drift_start = self._start_drift(p)
-        self.rules = bind_rules(scenario, self.streams, self.params.random_columns)
+        self.dynamics_rule = self.rules[("negotiation", "position_dynamics")]
+        self.capability = self._capabilities(scenario)
         self.breakdown_rule = self.rules[("breakdown", "rule")]
         self.russia = Belligerent(self, "russia", self.params.actors["russia"], p, +1.0, self.rules)
         self.ukraine = Belligerent(self, "ukraine", self.params.actors["ukraine"], p, -1.0, self.rules)
@@ -149,6 +158,19 @@ class CeasefireModel(mesa.Model):
             record[key] = value
         self.events.append(record)
 
+    def sanctions_index(self, idx=None) -> np.ndarray:
+        """The bite of sanctions on Russia: EU and US sanctions weighted by the EU's share (1 = the 2025 regime)."""
+        w = rows(self.europe.sanctions_weight, idx)
+        return w * rows(self.europe.sanctions, idx) + (1.0 - w) * rows(self.us.sanctions, idx)
+
+    def _capabilities(self, scenario: Scenario) -> np.ndarray:
+        """(R, A) capability shares of the five actors for the position dynamics (scenario `capability`, else equal)."""
+        p = self.params.values
+        cols = [np.zeros(self.n) + p.get(f"actors.{a}.capability", 1.0) for a in ("us", "russia", "ukraine", "europe", "turkey")]
+        values = np.stack(cols, axis=1)
+        total = values.sum(axis=1, keepdims=True)
+        return np.where(total > 0, values / np.where(total > 0, total, 1.0), 0.2)
+
     def _aid_index(self) -> np.ndarray:
         """Foreign military aid relative to the 2022-24 flow, weighted by each supplier's share."""
         return self.us.aid_share * self.us.aid + self.europe.aid_share * self.europe.aid
@@ -173,7 +195,7 @@ class CeasefireModel(mesa.Model):
         self.aid_index = self._aid_index()
         ps = self.params.values
         self.ukraine.pressure = np.maximum(1.0 + self.ukraine.pressure_sensitivity * (1.0 - self.aid_index), 0.0)
-        self.russia.pressure = 1.0 + self.russia.pressure_sensitivity * ps["battlefield.sanctions_cost"] * self.europe.sanctions
+        self.russia.pressure = 1.0 + self.russia.pressure_sensitivity * ps["battlefield.sanctions_cost"] * self.sanctions_index()
         self.us_aid_weeks += (self.us.aid > 0).astype(np.int32)
         self.max_force = np.maximum(self.max_force, self.europe.force_size)
         if self.trace:
@@ -308,22 +330,65 @@ class CeasefireModel(mesa.Model):
         kept = np.where(hazard > 1e-12, (1.0 - survive) / np.maximum(hazard, 1e-12) / weeks, 1.0)
         return np.clip(1.0 - kept, 0.0, 1.0), 1.0 - survive
 
-    def choose_type(self, mediator, idx: np.ndarray) -> np.ndarray:
-        """Type of proposal a mediator tables in the replications `idx`: weights by closeness of its
-        sequencing position to each type's place on the scale, over the types fuller than the truce in force."""
-        q = mediator.position[idx, self.i_sequencing]
-        anchors = np.array([0.5, 0.0, 1.0])  # partial truce, ceasefire, settlement on the sequencing scale
-        w = np.maximum(0.0, 1.0 - np.abs(q[:, None] - anchors[None, :]) / 0.5)
-        allowed = np.array(AGREEMENT_TYPES)[None, :] > self.status[idx, None]
-        w = np.where(allowed, w, 0.0)
-        total = w.sum(axis=1)
-        # Nothing the mediator likes is allowed: table the next fuller type.
+    def no_deal_point(self, actor, idx: np.ndarray) -> np.ndarray:
+        """What a third party expects without an agreement: every issue at its status quo, the front where it is,
+        its own sequencing (no agreement, no sequencing to weigh)."""
+        point = np.broadcast_to(self.status_quo, (len(idx), len(self.issue_ids))).copy()
+        point[:, self.i_territory] = self.front[idx]
+        point[:, self.i_sequencing] = actor.position[idx, self.i_sequencing]
+        return point
+
+    def third_party_gain(self, actor, kind: np.ndarray, point: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        """A mediator's or Europe's gain from an agreement of type `kind` at `point` over the war going on: its utility
+        of the point against no deal, plus the share of the war it stops times its weekly stake over the look-ahead,
+        net of the audience costs of its own red lines that the point crosses (on every issue the agreement fixes)."""
+        p = self.params.values
+        saved = np.where(kind == PARTIAL_TRUCE, rows(p["battlefield.partial_truce_relief"], idx), 1.0)
+        gain = actor.utility(point, idx) - actor.utility(self.no_deal_point(actor, idx), idx)
+        gain = gain + saved * rows(actor.stake, idx) * rows(self.lookahead, idx)
+        return costly_red_lines(gain, point, actor.low[idx], actor.high[idx], self.fixed_issues(kind),
+                                actor.cost_low[idx], actor.cost_high[idx])
+
+    def choose_type(self, mediator, idx: np.ndarray, points: np.ndarray, chance: np.ndarray) -> np.ndarray:
+        """Type of proposal a mediator tables in the replications `idx`, by its proposal-type rule over the three
+        types (`points` (T, n, K), `chance` (n, T) that both sides accept), among the types fuller than the truce in force."""
+        types = np.array(AGREEMENT_TYPES, dtype=np.int8)
+        allowed = types[None, :] > self.status[idx, None]
+        m = idx.size
+        gain = self.third_party_gain(mediator, np.repeat(types, m), points.reshape(3 * m, -1), np.tile(idx, 3)).reshape(3, m).T
+        rule = mediator.type_rule.take(idx)
+        w = np.asarray(rule(gain, chance, allowed, mediator.position[idx, self.i_sequencing]), dtype=float)
+        if w.shape != allowed.shape or not np.isfinite(w).all():
+            raise RuleError(f"rule {rule.info.name!r} (proposal_type, for {mediator.actor_id}) returned unusable weights "
+                            f"(shape {w.shape}, expected {allowed.shape}, all finite)", rule.info.name, rule.info.file)
+        w = np.where(allowed, np.maximum(w, 0.0), 0.0)
+        total = w.sum(axis=1, keepdims=True)
         nxt = np.argmax(allowed, axis=1)
-        w[np.arange(len(idx)), nxt] += np.where(total > 0, 0.0, 1.0)
+        w[np.arange(idx.size), nxt] += np.where(total[:, 0] > 0, 0.0, 1.0)
         cum = np.cumsum(w / w.sum(axis=1, keepdims=True), axis=1)
         u = self.streams.uniform(f"mediator.{mediator.actor_id}.type", self.week)[idx]
         choice = np.minimum((u[:, None] > cum).sum(axis=1), 2)
-        return np.array(AGREEMENT_TYPES, dtype=np.int8)[choice]
+        return types[choice]
+
+    def delivered_terms(self, terms: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Settlement terms as the third parties who control them will deliver them, and who withheld (bits: 1 Europe,
+        2 US). EU sanctions relief needs Europe's consent, US relief the US's; guarantees above Western arms without
+        troops rest on a European force, which needs enough members committed and Europe's consent."""
+        p = self.params.values
+        kind = np.full(idx.size, SETTLEMENT, dtype=np.int8)
+        europe = consents(self.third_party_gain(self.europe, kind, terms, idx)) > 0
+        us = consents(self.third_party_gain(self.us, kind, terms, idx)) > 0
+        out = terms.copy()
+        i_sanctions = self.i_sanctions
+        if i_sanctions is not None:
+            w = rows(self.europe.sanctions_weight, idx)
+            out[:, i_sanctions] = terms[:, i_sanctions] * (w * europe + (1.0 - w) * us)
+        if self.i_guarantees is not None:
+            cap = self.scenario.issues[self.issue_ids[self.i_guarantees]].anchors.get("western_arms_no_troops", 0.5)
+            force = (self.europe.force_size[idx] > 0) & europe
+            out[:, self.i_guarantees] = np.where(force, terms[:, self.i_guarantees], np.minimum(terms[:, self.i_guarantees], cap))
+        withheld = (~europe).astype(np.int8) * 1 + (~us).astype(np.int8) * 2
+        return out, withheld
 
     def settlement_terms(self, mediator, idx: np.ndarray) -> np.ndarray:
         """Settlement terms the mediator would table in the replications `idx`."""
@@ -344,8 +409,11 @@ class CeasefireModel(mesa.Model):
         return terms
 
     def phase_negotiation(self) -> None:
-        """Mediators table proposals; only the replications where one is tabled are computed."""
+        """Mediators table proposals; only the replications where one is tabled are computed. Each side values every
+        type of proposal the mediator could table; the mediator picks one by its proposal-type rule, knowing the
+        chance that both accept (Kydd 2003); each side then answers."""
         escalate_after = self.params.values["negotiation.escalate_after"]
+        types = np.array(AGREEMENT_TYPES, dtype=np.int8)
         self.answers = {}
         for mediator in self.mediators:
             eligible = (self.status == WAR) | ((self.status < SETTLEMENT) & (self.truce_age >= escalate_after))
@@ -355,38 +423,67 @@ class CeasefireModel(mesa.Model):
             if idx.size == 0:
                 continue
             traced = self.trace and idx[0] == 0
-            kind = self.choose_type(mediator, idx)
-            terms = self.settlement_terms(mediator, idx)
-            point = np.where((kind == SETTLEMENT)[:, None], terms, self.truce_point(kind, idx))
-            if traced:
-                self._log("negotiation", "proposal", mediator=mediator.actor_id, type=int(kind[0]), terms=point)
-            fixed = self.fixed_issues(kind)
-            lost, risk = self.breakdown_risk(kind, idx)
-            accepted = np.ones(idx.size, dtype=bool)
-            answers = {}
+            tabled = self.settlement_terms(mediator, idx)
+            terms, withheld = self.delivered_terms(tabled, idx)
+            # The three types stacked along the rows (type-major): one vectorised pass values them all.
+            m = idx.size
+            idx3 = np.tile(idx, 3)
+            kind3 = np.repeat(types, m)
+            points3 = np.concatenate([terms if t == SETTLEMENT else self.truce_point(np.full(m, t, dtype=np.int8), idx) for t in types])
+            fixed3 = self.fixed_issues(kind3)
+            lost3, risk3 = self.breakdown_risk(kind3, idx3)
+            gains, probs, values, wars = {}, {}, {}, {}
             for side in (self.russia, self.ukraine):
                 war_point = side.war_point(self, idx)
                 war_value = side.war_value(self, war_point, idx)
-                value = self.agreement_value(side, kind, point, war_point, idx)
-                gain = side.net_gain(value - war_value, lost, risk, point, fixed, idx)
+                wars[side.actor_id] = war_value
+                value3 = self.agreement_value(side, kind3, points3, np.tile(war_point, (3, 1)), idx3)
+                net3 = side.net_gain(value3 - np.tile(war_value, 3), lost3, risk3, points3, fixed3, idx3)
+                gains[side.actor_id] = net3.reshape(3, m).T
+                values[side.actor_id] = value3.reshape(3, m).T
+                probs[side.actor_id] = side.acceptance(net3, idx3).reshape(3, m).T
+            points = points3.reshape(3, m, -1)
+            fixed = fixed3.reshape(3, m, -1)
+            risks = [(None, risk3.reshape(3, m)[j]) for j in range(3)]
+            kind = self.choose_type(mediator, idx, points, probs["russia"] * probs["ukraine"])
+            j = (kind - 1).astype(np.intp)
+            rows_ = np.arange(idx.size)
+            point = points[j, rows_]
+            fixed_k = fixed[j, rows_]
+            if traced:
+                self._log("negotiation", "proposal", mediator=mediator.actor_id, type=int(kind[0]), terms=point,
+                          withheld=int(withheld[0]) if kind[0] == SETTLEMENT else 0)
+            accepted = np.ones(idx.size, dtype=bool)
+            answers = {}
+            refused = np.zeros(idx.size, dtype=np.int8)
+            for bit, side in ((1, self.russia), (2, self.ukraine)):
+                prob = probs[side.actor_id][rows_, j]
                 u = self.streams.uniform(f"accept.{side.actor_id}.{mediator.actor_id}", self.week)[idx]
-                says_yes, prob = side.decide(gain, u, idx)
+                says_yes = u < prob
                 answer = np.zeros(self.n, dtype=bool)
                 answer[idx] = says_yes
                 answers[side.actor_id] = answer
                 accepted &= says_yes
+                refused |= np.where(says_yes, 0, bit).astype(np.int8)
                 if traced:
                     self._log("negotiation", "decision", side=side.actor_id, mediator=mediator.actor_id, type=int(kind[0]),
-                              value_agreement=value, value_war=war_value, gain=gain, breakdown_risk=risk,
-                              probability=prob, red_lines_crossed=side_vetoes(side, point, fixed, self.issue_ids), accepted=says_yes)
+                              value_agreement=values[side.actor_id][rows_, j], value_war=wars[side.actor_id],
+                              gain=gains[side.actor_id][rows_, j], breakdown_risk=np.stack([r[1] for r in risks])[j, rows_],
+                              probability=prob, red_lines_crossed=side_vetoes(side, point, fixed_k, self.issue_ids), accepted=says_yes)
             self.answers[mediator.actor_id] = {"tabled": tables, **answers}
             if mediator is self.us:
                 self.us.ukraine_accepted |= tables & answers["ukraine"]
                 self.us.ukraine_rejected |= tables & ~answers["ukraine"]
+                self.us.russia_accepted |= tables & answers["russia"]
+                self.us.russia_rejected |= tables & ~answers["russia"]
             settle = kind == SETTLEMENT
-            self.last_terms[idx[settle]] = terms[settle]
+            self.last_terms[idx[settle]] = point[settle]
+            self.last_consent[idx[settle]] = withheld[settle]
+            if self.i_sanctions is not None:
+                self.last_relief[idx[settle]] = tabled[settle, self.i_sanctions]
             self.last_offer[idx] = point
-            self.last_fixed[idx] = fixed
+            self.last_fixed[idx] = fixed_k
+            self.last_refusal[idx[~accepted]] = refused[~accepted]
             self._agree(idx[accepted], kind[accepted], point[accepted], MEDIATOR_CODES[mediator.actor_id])
             if traced:
                 self._log("negotiation", "agreement" if accepted[0] else "rejected", mediator=mediator.actor_id, type=int(kind[0]))
@@ -398,6 +495,16 @@ class CeasefireModel(mesa.Model):
         self.first_week[idx[first]] = self.week
         self.first_mediator[idx[first]] = mediator_code
         self._end_first(idx[(~first) & (self.status[idx] > WAR)], END_ESCALATED)
+        settle = idx[kind == SETTLEMENT]
+        if settle.size and self.i_sanctions is not None:
+            # Relief as agreed, from each party that consented to deliver it (the last settlement tabled is this one).
+            relief = self.last_relief[settle]
+            eu_relief = np.where(self.last_consent[settle] & 1, 0.0, relief)
+            us_relief = np.where(self.last_consent[settle] & 2, 0.0, relief)
+            self.sanctions_before[settle, 0] = self.europe.sanctions[settle]
+            self.sanctions_before[settle, 1] = self.us.sanctions_agreed[settle]
+            self.europe.sanctions[settle] = self.europe.sanctions[settle] * (1.0 - np.clip(eu_relief, 0.0, 1.0))
+            self.us.sanctions_agreed[settle] = self.us.sanctions_agreed[settle] * (1.0 - np.clip(us_relief, 0.0, 1.0))
         self.status[idx] = kind
         self.highest[idx] = np.maximum(self.highest[idx], kind)
         self.truce_age[idx] = 0
@@ -425,6 +532,24 @@ class CeasefireModel(mesa.Model):
                 moved = float(np.max(np.abs(side.position[0] - before)))
                 if moved > 1e-9:
                     self._log("concession", "concession", side=side.actor_id, moved=moved, position=side.position)
+        self.position_dynamics(active | ((self.status != SETTLEMENT) & ~has_offer))
+
+    def position_dynamics(self, active: np.ndarray) -> None:
+        """Between proposals, all five actors' positions move by the scenario's position-dynamics rule (none, or
+        Bueno de Mesquita's challenges and offers), each within its own red lines, where no settlement holds."""
+        if self.dynamics_rule.info.name == "none" or not active.any():
+            return
+        actors = (self.us, self.russia, self.ukraine, self.europe, self.turkey)
+        idx = np.flatnonzero(active)
+        positions = np.stack([a.position[idx] for a in actors], axis=1)
+        # The rule takes raw saliences in [0, 1]: each actor's normalised saliences rescaled so its top issue is 1.
+        salience = np.stack([a.salience[idx] / np.max(a.salience[idx], axis=1, keepdims=True) for a in actors], axis=1)
+        low = np.stack([a.low[idx] for a in actors], axis=1)
+        high = np.stack([a.high[idx] for a in actors], axis=1)
+        rule = guarded(self.dynamics_rule.take(idx), "the position dynamics")
+        moved = rule(positions, salience, self.capability[idx], low, high)
+        for j, a in enumerate(actors):
+            a.position[idx] = moved[:, j]
 
     def phase_truce(self) -> None:
         """Truces in force break down with the weekly hazard (computed only where a truce is in force); a truce whose
@@ -455,6 +580,10 @@ class CeasefireModel(mesa.Model):
                 self._log("truce", "breakdown" if breaks[0] else "holds", type=int(status[0]), hazard=hazard,
                           enforcement=enforcement, resume_gain=gain)
             broken = idx[breaks]
+            if self.scenario.negotiation.snapback:
+                snap = broken[self.status[broken] == SETTLEMENT]
+                self.europe.sanctions[snap] = np.maximum(self.europe.sanctions[snap], self.sanctions_before[snap, 0])
+                self.us.sanctions_agreed[snap] = np.maximum(self.us.sanctions_agreed[snap], self.sanctions_before[snap, 1])
             self._end_first(broken, END_BREAKDOWN)
             self.status[broken] = WAR
             self.breakdowns[broken] += 1
@@ -525,6 +654,10 @@ class CeasefireModel(mesa.Model):
         runs["cost_ukraine"] = self.ukraine.cost.copy()
         runs["cost_russia"] = self.russia.cost.copy()
         runs["force_size"] = self.max_force.copy()
+        runs["sanctions_eu"] = (np.zeros(self.n) + self.europe.sanctions).copy()
+        runs["sanctions_us"] = (np.zeros(self.n) + self.us.sanctions).copy()
+        runs["last_refusal"] = self.last_refusal.copy()
+        runs["last_consent_withheld"] = self.last_consent.copy()
         runs["us_aid_weeks"] = self.us_aid_weeks.copy()
         for key, values in self.params.random_columns.items():
             runs[f"param.{key}"] = np.asarray(values, dtype=np.float64)

@@ -21,7 +21,7 @@ from sim.rng import Streams
 from sim.rules.plugins import RuleModuleError, load_all, load_rule_module
 from sim.rules.registry import RuleInfo, lookup
 from sim.scenario.params import Bounds, is_random, quantile, validate_number
-from sim.scenario.schema import BELLIGERENTS, RuleChoice, Scenario, ScenarioPathError
+from sim.scenario.schema import BELLIGERENTS, MEDIATORS, RuleChoice, Scenario, ScenarioPathError
 
 
 @dataclass
@@ -47,7 +47,10 @@ def choices(scenario: Scenario) -> dict[tuple, tuple[str, RuleChoice]]:
         out[("actors", actor, "rules", "acceptance")] = ("acceptance", rules.acceptance)
         out[("actors", actor, "rules", "concession")] = ("concession", rules.concession)
         out[("actors", actor, "rules", "red_lines")] = ("red_lines", rules.red_lines)
+    for mediator in MEDIATORS:
+        out[("actors", mediator, "rules", "proposal_type")] = ("proposal_type", getattr(scenario.actors, mediator).rules.proposal_type)
     out[("breakdown", "rule")] = ("breakdown_hazard", scenario.breakdown.rule)
+    out[("negotiation", "position_dynamics")] = ("position_dynamics", scenario.negotiation.position_dynamics)
     return out
 
 

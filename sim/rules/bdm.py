@@ -52,6 +52,8 @@ KINDS.update({
         "Every actor's positions after one round of bargaining among all actors, per issue, within its red lines.",
         {"positions": _RAK, "salience": _RAK, "capability": _RA, "low": _RAK, "high": _RAK},
         _RAK,
+        path="negotiation.position_dynamics",
+        default="none",
     ),
 })
 

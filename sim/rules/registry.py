@@ -40,7 +40,7 @@ class KindSpec:
     """A kind of rule: what it computes, its arguments with their shapes, its output's shape.
 
     Shapes are written with R (replications), K (issues), A (bargaining sides), M (coalition
-    members); "R?" is one number for all replications or an array (R,); () a plain scalar.
+    members), T (the three proposal types); "R?" is one number for all replications or an array (R,); () a plain scalar.
     For a selectable kind, `arguments` is the calling convention in order and `path` the
     scenario field that picks a variant; other kinds list every argument their rules may take.
     """
@@ -103,6 +103,23 @@ KINDS: dict[str, KindSpec] = {
         {"positions": ("A", "R", "K"), "weights": ("A", "R", "K"), "mediator_position": RK, "bias": RQ,
          "mediator_low": RK, "mediator_high": RK, "joint_low": RK, "joint_high": RK},
         RK,
+    ),
+    "proposal_type": KindSpec(
+        "Weights of the proposal types a mediator may table (partial truce, general ceasefire, settlement).",
+        {"mediator_gain": ("R", "T"), "chance": ("R", "T"), "allowed": ("R", "T"), "sequencing": R},
+        ("R", "T"),
+        path="actors.<mediator>.rules.proposal_type",
+        default="expected_utility",
+    ),
+    "consent": KindSpec(
+        "Whether a third party delivers a term it controls (EU or US sanctions relief, a European force).",
+        {"gain": R},
+        R,
+    ),
+    "sanctions_policy": KindSpec(
+        "A supporter's sanctions on Russia for the week.",
+        {"current": R, "accepted": R, "rejected": R, "base": R, "pressure": RQ},
+        R,
     ),
     "belief_update": KindSpec(
         "A belligerent's belief about the war's weekly drift after an observation: (mean, precision).",

@@ -36,10 +36,11 @@ class Issue(StrictModel):
     )
     # Structural, not uncertain: a plain number (no distribution).
     status_quo: float = Field(0.5, ge=0, le=1, description="Where the issue stands while no agreement settles it. Unit: issue scale (0-1).")
-    role: Literal["territory", "guarantees", "sequencing"] | None = Field(
+    role: Literal["territory", "guarantees", "sequencing", "sanctions"] | None = Field(
         None,
         description="What the model does with the issue: the front line lives on the territory issue, a "
-        "reassurance force on the guarantees issue, and a proposal's type on the sequencing issue.",
+        "reassurance force on the guarantees issue, a proposal's type on the sequencing issue, and the relief "
+        "that lowers EU and US sanctions (with their consent) on the sanctions issue.",
     )
 
     @field_validator("anchors")
@@ -156,6 +157,7 @@ class Actor(StrictModel):
     """What every actor has: a label, explicit overrides per issue, and citations for its numbers."""
 
     label: str
+    capability: num(0, 1, "share", "Share of the five actors' military capability (for Bueno de Mesquita's model).") | None = None
     overrides: dict[str, IssueOverride] = Field(default_factory=dict)
     sources: dict[str, str] = Field(
         default_factory=dict,
@@ -223,11 +225,23 @@ class Belligerent(Actor):
     rules: BelligerentRules = Field(default_factory=BelligerentRules)
 
 
+class MediatorRules(StrictModel):
+    """Which rule variants a mediator follows."""
+
+    proposal_type: RuleName = Field(
+        default_factory=lambda: RuleChoice(name="expected_utility"),
+        description="How the mediator picks the type of its proposal: expected_utility (its own gain times the chance "
+        "both sides accept) or sequencing (the first edition: closeness of its sequencing position to each type).",
+    )
+
+
 class Mediator(Actor):
     """An actor that tables proposals."""
 
     mediation_intensity: Probability = Field(0.0, description="Weekly probability of tabling a proposal.")
     bias: num(0, 1, "share", "Pull of the mediator's proposals toward its own positions.") = 0.0
+    stake: num(0, 0.05, "utility per week", "What the war going on costs the mediator each week (its interest in an agreement, Beardsley 2011).") = 0.001
+    rules: MediatorRules = Field(default_factory=MediatorRules)
 
 
 class UnitedStates(Mediator):
@@ -243,6 +257,13 @@ class UnitedStates(Mediator):
     aid_share: num(0, 1, "share", "US share of Ukraine's foreign military aid in 2022-24.")
     patience_weeks: num(1, 520, "weeks", "Weeks of failed mediation after which the US stops tabling proposals.", integer=True) = 520
     backstop: bool = Field(False, description="Whether the US backs a European reassurance force.")
+    sanctions: num(0, 2, "level", "US sanctions on Russia at the start (1 = the 2025 regime).") = 1.0
+    sanctions_policy: Literal["fixed", "conditional"] = Field(
+        "fixed",
+        description="fixed: US sanctions change only by agreement; conditional: raised to sanctions_pressure while Russia "
+        "rejects US proposals, back to their level when it accepts one (coercion of Russia, like aid_policy for Ukraine).",
+    )
+    sanctions_pressure: num(0, 2, "level", "US sanctions (and tariffs) on Russia while it rejects US proposals, under the conditional policy.") = 1.5
 
 
 class Turkey(Mediator):
@@ -266,7 +287,9 @@ class Europe(Actor):
     aid_start: num(0, 3, "share of the 2022-24 flow", "European military aid at the start.") = 1.0
     aid_target: num(0, 3, "share of the 2022-24 flow", "European military aid once industry is on a war footing.") = 1.0
     aid_ramp_weeks: num(1, 520, "weeks", "Time constant of the ramp from aid_start to aid_target.") = 52
-    sanctions: num(0, 1, "level", "Sanctions on Russia kept while no settlement lifts them (1 = the 2025 regime).") = 1.0
+    sanctions: num(0, 2, "level", "EU sanctions on Russia at the start, kept while no settlement lifts them (1 = the 2025 regime).") = 1.0
+    sanctions_weight: num(0, 1, "share", "Share of the sanctions' bite on Russia that is the EU's (the rest is the US's).") = 0.5
+    stake: num(0, 0.05, "utility per week", "What the war going on costs the coalition each week (weighed when it decides whether to deliver the terms it controls).") = 0.001
     force_minimum: num(0, 500_000, "troops", "Committed troops at which a reassurance force exists.")
     force_reference: num(1, 500_000, "troops", "Force size that gives full enforcement (hazard ratio of peacekeeping).")
     members: dict[str, Member] = Field(default_factory=dict)
@@ -312,6 +335,11 @@ class Negotiation(StrictModel):
     partial_truce_freeze: num(0, 1, "probability", "Chance a side sees of a partial truce leading to a general ceasefire at the current line within its look-ahead.") = 0.3
     partial_truce_weeks: num(0, 520, "weeks", "Term of a partial truce; it lapses unless both sides renew it (0: open-ended).", integer=True) = 0
     ceasefire_weeks: num(0, 520, "weeks", "Term of a general ceasefire; it lapses unless both sides renew it (0: open-ended).", integer=True) = 0
+    snapback: bool = Field(True, description="Whether sanctions relieved by a settlement return when it breaks down.")
+    position_dynamics: RuleName = Field(
+        default_factory=lambda: RuleChoice(name="none"),
+        description="How all five actors' positions move between proposals: none, or bdm (Bueno de Mesquita's challenges and offers).",
+    )
 
 
 class Breakdown(StrictModel):
@@ -327,6 +355,15 @@ class Breakdown(StrictModel):
     ceasefire_monitoring: num(0, 1, "share", "Monitoring of a general ceasefire, from none (0) to full third-party verification (1).") = 0.0
     monitoring_hazard_ratio: num(0.01, 1, "ratio", "Hazard ratio of a fully monitored truce against an unmonitored one (Fortna 2004).") = 1.0
     rule: RuleName = Field(default_factory=lambda: RuleChoice(name="constant"), description="Breakdown hazard rule.")
+
+
+class Event(StrictModel):
+    """A dated change to the scenario: at the start of `week`, with `probability`, the assignments of `set` take effect."""
+
+    week: int = Field(ge=1, le=520, strict=True, description="Week at whose start the change takes effect. Unit: weeks.")
+    set: list[str] = Field(min_length=1, description="Assignments in the form of --set: dotted.path=value (TOML value).")
+    probability: float = Field(1.0, ge=0, le=1, description="Chance the event happens in a replication (drawn per replication).")
+    label: str = Field("", description="What happens, in words (for stories and tables).")
 
 
 class Scenario(StrictModel):
@@ -351,17 +388,18 @@ class Scenario(StrictModel):
     battlefield: Battlefield
     negotiation: Negotiation = Field(default_factory=Negotiation)
     breakdown: Breakdown
+    events: list[Event] = Field(default_factory=list, description="Dated changes: [[events]] with week, set, probability, label.")
 
     @model_validator(mode="after")
     def _cross_references(self) -> "Scenario":
         from sim.scenario.stance import stance_value  # local: keeps the module graph acyclic
 
         issues = list(self.issues)
-        for role in ("territory", "sequencing", "guarantees"):
+        for role in ("territory", "sequencing", "guarantees", "sanctions"):
             holders = [k for k, v in self.issues.items() if v.role == role]
             if len(holders) > 1:
                 raise _path_error(("issues", holders[1], "role"), f"expected one issue with role {role!r}, got {', '.join(holders)}")
-            if not holders and role != "guarantees":
+            if not holders and role in ("territory", "sequencing"):
                 raise _path_error(("issues",), f"expected an issue with role = {role!r}")
         for sid, st in self.statements.items():
             if st.actor not in ACTOR_IDS:

@@ -298,6 +298,20 @@ DOMAINS: dict[str, dict[str, Domain]] = {
         "gain": _gain, "point": _unit, "low": _unit, "high": _unit, "fixed": _flag,
         "cost_low": _field(IssueOverride, "red_line_cost"), "cost_high": _field(IssueOverride, "red_line_cost"),
     },
+    "proposal_type": {
+        "mediator_gain": _gain,
+        "chance": Domain(0.0, 1.0, why="probability that both sides accept"),
+        "allowed": _flag,
+        "sequencing": _unit,
+    },
+    "consent": {"gain": _gain},
+    "sanctions_policy": {
+        "current": _field(UnitedStates, "sanctions_pressure"),
+        "accepted": _flag,
+        "rejected": _flag,
+        "base": _field(UnitedStates, "sanctions"),
+        "pressure": _field(UnitedStates, "sanctions_pressure"),
+    },
     "agreement_value": {
         "gain": _gain,
         "lost_share": Domain(0.0, 1.0, why="expected share of the look-ahead lost to a breakdown"),
@@ -452,6 +466,8 @@ def rule_cases(
         sizes["K"] = draw(issues, label="issues")
     if "M" in used:
         sizes["M"] = draw(members, label="members")
+    if "T" in used:
+        sizes["T"] = 3
     args = {}
     for name in info.arguments:
         domain = argument_domain(info.kind, name)
