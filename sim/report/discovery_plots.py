@@ -1,0 +1,146 @@
+"""PNG plots of a scenario discovery: PRIM's peeling trajectory, a box's limits, pairwise scatter of its dimensions.
+
+Drawn with matplotlib on the project's own canvases (`sim.report.plots`), not with the
+EMA Workbench's seaborn figures, so the files look like the project's other plots and the
+same discovery gives the same bytes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from sim.analysis.discovery import Box, Cases, Discovery
+from sim.report.plots import _new_figure, _save
+
+INTEREST = "#b2182b"
+OTHER = "#9e9e9e"
+BOX = "#2166ac"
+MAX_SCATTER = 4000
+
+
+def trajectory_plot(result: Discovery, path: Path) -> Path:
+    """Coverage against density for every box of the trajectory, coloured by restricted dimensions; the selected box marked."""
+    fig = _new_figure(7.0, 4.8)
+    ax = fig.add_subplot(1, 1, 1)
+    cov = np.array([b.coverage for b in result.boxes])
+    den = np.array([b.density for b in result.boxes])
+    dims = np.array([b.res_dim for b in result.boxes])
+    points = ax.scatter(cov, den, c=dims, cmap="viridis", s=22, edgecolor="black", linewidth=0.3)
+    if result.method == "prim":
+        ax.plot(cov, den, color="#bbbbbb", linewidth=0.8, zorder=0)
+    box = result.box
+    if box is not None:
+        ax.scatter([box.coverage], [box.density], s=140, facecolor="none", edgecolor=INTEREST, linewidth=1.6,
+                   label=f"box {box.index}: coverage {box.coverage:.2f}, density {box.density:.2f}")
+        ax.legend(loc="lower left", fontsize=8)
+    bar = fig.colorbar(points, ax=ax)
+    bar.set_label("restricted dimensions")
+    ax.axhline(result.base_rate, color=OTHER, linestyle=":", linewidth=1)
+    ax.set_xlabel("coverage (share of the cases of interest inside the box)")
+    ax.set_ylabel("density (share of the box's cases of interest)")
+    ax.set_xlim(0, 1.02)
+    ax.set_ylim(0, 1.02)
+    title = "PRIM peeling trajectory" if result.method == "prim" else "CART leaves"
+    ax.set_title(f"{title}: {result.outcome}", fontsize=10)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def limits_plot(result: Discovery, path: Path) -> Path:
+    """The selected box's limits on each restricted dimension, as a share of the dimension's range, with quasi-p-values."""
+    box = result.box
+    lims = [lim for lim in box.restricted] or box.limits[:1]
+    fig = _new_figure(7.0, 1.2 + 0.5 * len(lims))
+    ax = fig.add_subplot(1, 1, 1)
+    for i, lim in enumerate(lims):
+        y = len(lims) - 1 - i
+        ax.plot([0, 1], [y, y], color="#dddddd", linewidth=6, solid_capstyle="butt")
+        if lim.categories is not None:
+            ax.text(0.5, y, "in {" + ", ".join(lim.categories) + "}", ha="center", va="center", fontsize=8)
+            continue
+        span = (lim.range_high - lim.range_low) or 1.0
+        a, b = (lim.low - lim.range_low) / span, (lim.high - lim.range_low) / span
+        ax.plot([a, b], [y, y], color=BOX, linewidth=6, solid_capstyle="butt")
+        ax.text(a, y + 0.28, f"{lim.low:.3g}", ha="center", fontsize=7)
+        ax.text(b, y + 0.28, f"{lim.high:.3g}", ha="center", fontsize=7)
+        qps = [q for q in (lim.qp_low, lim.qp_high) if q is not None]
+        if qps:
+            ax.text(1.02, y, f"qp {max(qps):.1e}", va="center", fontsize=7)
+    ax.set_yticks(range(len(lims)))
+    ax.set_yticklabels([lim.dimension for lim in reversed(lims)], fontsize=8)
+    ax.set_xlim(-0.02, 1.2)
+    ax.set_ylim(-0.7, len(lims) - 0.3)
+    ax.set_xticks([0, 0.5, 1])
+    ax.set_xticklabels(["range low", "", "range high"], fontsize=8)
+    ax.set_title(f"Box {box.index}: coverage {box.coverage:.2f}, density {box.density:.2f}, {box.res_dim} restricted", fontsize=10)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def pairs_plot(result: Discovery, cases: Cases, y: np.ndarray, path: Path, dimensions: int = 4) -> Path | None:
+    """Pairwise scatter of the box's (numeric) restricted dimensions, cases of interest in colour, the box drawn."""
+    box = result.box
+    dims = [lim for lim in box.restricted if lim.categories is None][:dimensions]
+    if len(dims) < 2:
+        return None
+    n = len(y)
+    rows = np.arange(n)
+    if n > MAX_SCATTER:  # a fixed subsample keeps the file small and the plot readable
+        rows = np.sort(np.random.default_rng(0).choice(n, MAX_SCATTER, replace=False))
+    k = len(dims)
+    fig = _new_figure(max(5.0, 2.4 * (k - 1) + 1.0), max(4.0, 2.4 * (k - 1) + 0.6))
+    for i in range(1, k):
+        for j in range(k - 1):
+            if j >= i:
+                continue
+            ax = fig.add_subplot(k - 1, k - 1, (i - 1) * (k - 1) + j + 1)
+            xs = cases.x[dims[j].dimension].to_numpy()[rows]
+            ys = cases.x[dims[i].dimension].to_numpy()[rows]
+            yy = y[rows]
+            ax.scatter(xs[~yy], ys[~yy], s=3, color=OTHER, alpha=0.5, linewidth=0)
+            ax.scatter(xs[yy], ys[yy], s=3, color=INTEREST, alpha=0.6, linewidth=0)
+            lx, ly = dims[j], dims[i]
+            ax.plot([lx.low, lx.high, lx.high, lx.low, lx.low], [ly.low, ly.low, ly.high, ly.high, ly.low], color=BOX, linewidth=1.4)
+            ax.tick_params(labelsize=6)
+            if i == k - 1:
+                ax.set_xlabel(_short(lx.dimension), fontsize=7)
+            if j == 0:
+                ax.set_ylabel(_short(ly.dimension), fontsize=7)
+    fig.suptitle(f"Box {box.index} on its restricted dimensions\n(red: {result.outcome})", fontsize=9)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def scores_plot(result: Discovery, path: Path, top: int = 20) -> Path:
+    scores = result.scores[:top]
+    fig = _new_figure(7.0, 1.0 + 0.32 * len(scores))
+    ax = fig.add_subplot(1, 1, 1)
+    ax.barh(range(len(scores))[::-1], [s for _, s in scores], color=BOX)
+    ax.set_yticks(range(len(scores))[::-1])
+    ax.set_yticklabels([_short(d) for d, _ in scores], fontsize=8)
+    ax.set_xlabel("extra-trees feature score (impurity importance)")
+    ax.set_title(f"Feature scores: {result.outcome}", fontsize=10)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def _short(name: str) -> str:
+    return name.removeprefix("param.").removeprefix("actors.")
+
+
+def write_discovery_plots(result: Discovery, cases: Cases, y: np.ndarray, folder: Path) -> list[Path]:
+    """Write the plots of `result` into `folder` (created); return the files written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    if result.method == "scores":
+        written.append(scores_plot(result, folder / "feature_scores.png"))
+        return written
+    prefix = result.method
+    written.append(trajectory_plot(result, folder / f"{prefix}_trajectory.png"))
+    written.append(limits_plot(result, folder / f"{prefix}_box_limits.png"))
+    pairs = pairs_plot(result, cases, y, folder / f"{prefix}_box_pairs.png")
+    if pairs is not None:
+        written.append(pairs)
+    return written
