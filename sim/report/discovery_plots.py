@@ -144,3 +144,36 @@ def write_discovery_plots(result: Discovery, cases: Cases, y: np.ndarray, folder
     if pairs is not None:
         written.append(pairs)
     return written
+
+
+def drivers_plot(table, path: Path, outcomes: tuple[str, ...], labels: dict[str, str], top: int = 15) -> Path:
+    """`sim drivers`: first-order (S1) and total (ST) Sobol indices with 95% intervals, one panel per outcome, top inputs by rank."""
+    rows = table.to_pylist()
+    ranked = []
+    for r in sorted(rows, key=lambda r: r["rank"]):
+        if r["input"] not in ranked:
+            ranked.append(r["input"])
+    ranked = ranked[:top]
+    names = {r["input"]: r["label"] for r in rows}
+    fig = _new_figure(4.2 * len(outcomes) + 2.5, 1.2 + 0.34 * len(ranked))
+    for j, name in enumerate(outcomes):
+        ax = fig.add_subplot(1, len(outcomes), j + 1)
+        by_input = {r["input"]: r for r in rows if r["outcome"] == name}
+        y = np.arange(len(ranked))[::-1]
+        for offset, key, colour in ((0.18, "ST", BOX), (-0.18, "S1", "#92c5de")):
+            vals = np.array([by_input[i][key] if i in by_input else np.nan for i in ranked], dtype=float)
+            lo = np.array([by_input[i][f"{key}_low"] if i in by_input else np.nan for i in ranked], dtype=float)
+            hi = np.array([by_input[i][f"{key}_high"] if i in by_input else np.nan for i in ranked], dtype=float)
+            err = np.vstack([np.clip(vals - lo, 0, None), np.clip(hi - vals, 0, None)])
+            ax.barh(y + offset, np.nan_to_num(vals), height=0.34, color=colour, label=key, xerr=np.nan_to_num(err),
+                    error_kw={"linewidth": 0.7, "capsize": 1.5})
+        ax.axvline(0, color="black", linewidth=0.6)
+        ax.set_yticks(np.arange(len(ranked))[::-1])
+        ax.set_yticklabels([names[i] for i in ranked] if j == 0 else [], fontsize=7)
+        ax.set_title(labels.get(name, name), fontsize=9)
+        ax.tick_params(axis="x", labelsize=7)
+        if j == 0:
+            ax.legend(fontsize=7, loc="lower right")
+    fig.suptitle("Sobol indices (bars: estimate; whiskers: 95% bootstrap interval)", fontsize=9)
+    fig.tight_layout()
+    return _save(fig, path)
