@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+from pydantic import BaseModel
 
 from sim.scenario.derive import derive
 from sim.scenario.params import Beta, Bounds, Normal, Triangular, Uniform, field_bounds, is_random, quantile
@@ -98,11 +99,11 @@ def _numeric_random_fields(model, path: tuple = ()):
                 yield path + (name,), value, bounds
         elif name == "overrides":
             continue
-        elif hasattr(value, "model_fields"):
+        elif isinstance(value, BaseModel):
             yield from _numeric_random_fields(value, path + (name,))
         elif isinstance(value, dict):
             for key, item in value.items():
-                if hasattr(item, "model_fields"):
+                if isinstance(item, BaseModel):
                     yield from _numeric_random_fields(item, path + (name, key))
 
 
@@ -194,8 +195,8 @@ def toml_text(doc: dict) -> str:
             return str(v)
         if isinstance(v, float):
             return repr(v)
-        if isinstance(v, str):
-            return json.dumps(v, ensure_ascii=False)
+        if isinstance(v, str):  # JSON's escapes are TOML's, except that TOML also wants DEL escaped
+            return json.dumps(v, ensure_ascii=False).replace("\x7f", "\\u007f")
         if isinstance(v, (list, tuple)):
             return "[" + ", ".join(value(x) for x in v) + "]"
         raise TypeError(f"cannot write {type(v).__name__} as TOML")
