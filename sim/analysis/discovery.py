@@ -22,7 +22,8 @@ The algorithms are the EMA Workbench's (Kwakkel 2017, Environmental Modelling & 
   Ernst & Wehenkel 2006), via the workbench's `get_ex_feature_scores`.
 
 Default box: the one of the trajectory (or the CART leaf) with the largest harmonic mean of
-coverage and density, ties to fewer restricted dimensions; `box=` picks another.
+its coverage and its lift over the base rate (density rescaled so that the base rate is 0
+and 1 is 1), ties to fewer restricted dimensions (`default_box`); `box=` picks another.
 """
 
 from __future__ import annotations
@@ -81,8 +82,10 @@ def _column_values(col: pa.ChunkedArray) -> tuple[np.ndarray, str]:
     return np.asarray(col.to_pylist(), dtype=object), "other"
 
 
-def load_cases(folder: Path, max_cases: int | None = DEFAULT_MAX_CASES, seed: int = SAMPLE_SEED) -> Cases:
+def load_cases(folder: Path, max_cases: int | None = DEFAULT_MAX_CASES, seed: int = SAMPLE_SEED, drawn: bool = True) -> Cases:
     """Read runs.parquet (and a sweep's variants.parquet) of `folder` into cases.
+
+    Parameters: a sweep's varied parameters, and (with `drawn`) the `param.*` columns drawn per replication.
 
     More than `max_cases` replications are subsampled (without replacement, fixed seed), so
     that PRIM stays fast; `Cases.total` keeps the full count.
@@ -111,7 +114,7 @@ def load_cases(folder: Path, max_cases: int | None = DEFAULT_MAX_CASES, seed: in
     for name in runs.column_names:
         columns[name], kinds[name] = _column_values(runs.column(name))
 
-    parameters: list[str] = [n for n in runs.column_names if n.startswith("param.")]
+    parameters: list[str] = [n for n in runs.column_names if n.startswith("param.")] if drawn else []
     kind = "run"
     variants_path = folder / "variants.parquet"
     if variants_path.exists() and "variant" in runs.column_names:
@@ -326,12 +329,20 @@ def _limits(box_lim, box_init, restricted: list[str], qp: dict, x) -> list[Limit
     return out
 
 
-def default_box(boxes: list[Box]) -> int:
-    """The box with the largest harmonic mean of coverage and density (ties: fewer restricted dimensions, then earlier)."""
-    def f1(b: Box) -> float:
-        return 0.0 if b.coverage + b.density == 0 else 2 * b.coverage * b.density / (b.coverage + b.density)
+def default_box(boxes: list[Box], base_rate: float) -> int:
+    """The box with the best balance of coverage and lift: the largest harmonic mean of its coverage and its density
+    rescaled so that the base rate is 0 and 1 is 1 ((density - base) / (1 - base)).
 
-    return max(range(len(boxes)), key=lambda i: (round(f1(boxes[i]), 12), -boxes[i].res_dim, -i))
+    Rescaling keeps the whole space (density = base rate, coverage 1) from winning when the outcome is common;
+    ties go to fewer restricted dimensions, then to the earlier box.
+    """
+    def score(b: Box) -> float:
+        lift = (b.density - base_rate) / (1 - base_rate) if base_rate < 1 else 0.0
+        if lift <= 0 or b.coverage <= 0:
+            return 0.0
+        return 2 * b.coverage * lift / (b.coverage + lift)
+
+    return max(range(len(boxes)), key=lambda i: (round(score(boxes[i]), 12), -boxes[i].res_dim, -i))
 
 
 def prim_discovery(x, y: np.ndarray, peel_alpha: float = 0.05, paste_alpha: float = 0.05, mass_min: float = 0.05,
@@ -353,7 +364,7 @@ def prim_discovery(x, y: np.ndarray, peel_alpha: float = 0.05, paste_alpha: floa
             restricted = list(sdutil._determine_restricted_dims(lim, p.box_init))
             boxes.append(Box(i, float(row["coverage"]), float(row["density"]), float(row["mass"]), int(row["n"]), int(row["k"]),
                              int(row["res_dim"]), _limits(lim, p.box_init, restricted, {}, x)))
-        selected = default_box(boxes) if box is None else _check_box(box, len(boxes))
+        selected = default_box(boxes, float(y.mean())) if box is None else _check_box(box, len(boxes))
         lim = found.box_lims[selected]
         restricted = list(sdutil._determine_restricted_dims(lim, p.box_init))
         qp = found._calculate_quasi_p(selected, restricted) if restricted else {}
@@ -385,7 +396,7 @@ def cart_discovery(x, y: np.ndarray, mass_min: float = 0.05, box: int | None = N
                              _limits(lim, init, restricted, {}, x)))
     finally:
         ctx.__exit__(None, None, None)
-    selected = default_box(boxes) if box is None else _check_box(box, len(boxes))
+    selected = default_box(boxes, float(y.mean())) if box is None else _check_box(box, len(boxes))
     return boxes, selected
 
 
@@ -413,12 +424,12 @@ def _check_box(box: int, count: int) -> int:
 
 def discover(folder: Path, outcome: str, method: str = "prim", box: int | None = None, max_cases: int | None = DEFAULT_MAX_CASES,
              peel_alpha: float = 0.05, paste_alpha: float = 0.05, mass_min: float = 0.05,
-             dimensions: list[str] | None = None) -> tuple[Discovery, Cases, np.ndarray]:
+             dimensions: list[str] | None = None, drawn: bool = True) -> tuple[Discovery, Cases, np.ndarray]:
     """Scenario discovery on a result folder; DiscoveryError (one line) for bad input."""
     if method not in METHODS:
         hint = get_close_matches(method, METHODS, n=1)
         raise DiscoveryError("--method", f"expected one of {', '.join(METHODS)}, got {method!r}" + (f" (did you mean {hint[0]!r}?)" if hint else ""))
-    cases = load_cases(folder, max_cases)
+    cases = load_cases(folder, max_cases, drawn=drawn)
     if dimensions:
         unknown = [d for d in dimensions if d not in cases.x.columns]
         if unknown:
@@ -429,7 +440,7 @@ def discover(folder: Path, outcome: str, method: str = "prim", box: int | None =
     y, _ = outcome_of(cases, outcome)
     result = Discovery(method, outcome, str(folder), cases.kind, int(y.size), cases.total, int(y.sum()), list(cases.x.columns),
                        cases.dropped, settings={"peel_alpha": peel_alpha, "paste_alpha": paste_alpha, "mass_min": mass_min,
-                                                "max_cases": max_cases, "sample_seed": SAMPLE_SEED})
+                                                "max_cases": max_cases, "sample_seed": SAMPLE_SEED, "drawn": drawn})
     if method == "prim":
         result.boxes, result.selected = prim_discovery(cases.x, y, peel_alpha, paste_alpha, mass_min, box)
     elif method == "cart":

@@ -101,6 +101,7 @@ def discover(
     method: Annotated[str, typer.Option("--method", "-m", help="prim (boxes by peeling and pasting), cart (tree leaves) or scores (extra-trees feature scores).")] = "prim",
     box: Annotated[Optional[int], typer.Option("--box", min=0, help="Box of the trajectory (PRIM) or leaf (CART) to show (default: the best balance of coverage and density).")] = None,
     dimension: Annotated[Optional[list[str]], typer.Option("--dimension", "-d", help="Only these parameters (repeatable; default: every parameter that varies).")] = None,
+    drawn: Annotated[bool, typer.Option("--drawn/--no-drawn", help="Include the parameters drawn per replication (param.* columns); --no-drawn keeps a sweep's varied parameters only.")] = True,
     mass_min: Annotated[float, typer.Option("--mass-min", min=0.0, max=1.0, help="Smallest box, as a share of the cases.")] = 0.05,
     peel_alpha: Annotated[float, typer.Option("--peel-alpha", min=0.001, max=0.5, help="PRIM: share of the box's cases peeled off per step.")] = 0.05,
     paste_alpha: Annotated[float, typer.Option("--paste-alpha", min=0.001, max=0.5, help="PRIM: share of cases pasted back per step.")] = 0.05,
@@ -120,7 +121,7 @@ def discover(
             raise InputError(str(folder), None, f"expected a writable result folder (or --no-write): {exc}") from None
     try:
         result, cases, y = run_discovery(folder, outcome, method=method, box=box, max_cases=max_cases, peel_alpha=peel_alpha,
-                                         paste_alpha=paste_alpha, mass_min=mass_min, dimensions=dimension)
+                                         paste_alpha=paste_alpha, mass_min=mass_min, dimensions=dimension, drawn=drawn)
     except DiscoveryError as exc:
         raise InputError(exc.field, None, exc.message) from None
     sampled = f" (a sample of {result.cases} of {result.cases_total})" if result.cases < result.cases_total else ""
