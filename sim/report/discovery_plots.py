@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 
 from sim.analysis.discovery import Box, Cases, Discovery
@@ -27,7 +28,13 @@ def trajectory_plot(result: Discovery, path: Path) -> Path:
     cov = np.array([b.coverage for b in result.boxes])
     den = np.array([b.density for b in result.boxes])
     dims = np.array([b.res_dim for b in result.boxes])
-    points = ax.scatter(cov, den, c=dims, cmap="viridis", s=22, edgecolor="black", linewidth=0.3)
+    from matplotlib.colors import BoundaryNorm
+    from matplotlib.ticker import MaxNLocator
+
+    top = int(dims.max()) if dims.size else 0
+    cmap = matplotlib.colormaps["viridis"]
+    norm = BoundaryNorm(np.arange(-0.5, top + 1.5), cmap.N)  # whole numbers of dimensions, one colour each
+    points = ax.scatter(cov, den, c=dims, cmap=cmap, norm=norm, s=22, edgecolor="black", linewidth=0.3)
     if result.method == "prim":
         ax.plot(cov, den, color="#bbbbbb", linewidth=0.8, zorder=0)
     box = result.box
@@ -35,7 +42,7 @@ def trajectory_plot(result: Discovery, path: Path) -> Path:
         ax.scatter([box.coverage], [box.density], s=140, facecolor="none", edgecolor=INTEREST, linewidth=1.6,
                    label=f"box {box.index}: coverage {box.coverage:.2f}, density {box.density:.2f}")
         ax.legend(loc="lower left", fontsize=8)
-    bar = fig.colorbar(points, ax=ax)
+    bar = fig.colorbar(points, ax=ax, ticks=MaxNLocator(integer=True))
     bar.set_label("restricted dimensions")
     ax.axhline(result.base_rate, color=OTHER, linestyle=":", linewidth=1)
     ax.set_xlabel("coverage (share of the cases of interest inside the box)")
@@ -90,17 +97,26 @@ def pairs_plot(result: Discovery, cases: Cases, y: np.ndarray, path: Path, dimen
     if n > MAX_SCATTER:  # a fixed subsample keeps the file small and the plot readable
         rows = np.sort(np.random.default_rng(0).choice(n, MAX_SCATTER, replace=False))
     k = len(dims)
+    colour_bar = None
     fig = _new_figure(max(5.0, 2.4 * (k - 1) + 1.0), max(4.0, 2.4 * (k - 1) + 0.6))
     for i in range(1, k):
         for j in range(k - 1):
             if j >= i:
                 continue
             ax = fig.add_subplot(k - 1, k - 1, (i - 1) * (k - 1) + j + 1)
-            xs = cases.x[dims[j].dimension].to_numpy()[rows]
-            ys = cases.x[dims[i].dimension].to_numpy()[rows]
-            yy = y[rows]
-            ax.scatter(xs[~yy], ys[~yy], s=3, color=OTHER, alpha=0.5, linewidth=0)
-            ax.scatter(xs[yy], ys[yy], s=3, color=INTEREST, alpha=0.6, linewidth=0)
+            xs = cases.x[dims[j].dimension].to_numpy()
+            ys = cases.x[dims[i].dimension].to_numpy()
+            points, inverse = np.unique(np.column_stack([xs, ys]), axis=0, return_inverse=True)
+            if len(points) <= n // 2:
+                # A sweep: many replications share a variant's point; show each point once, coloured by its share of interest.
+                share = np.bincount(inverse.ravel(), weights=y.astype(float), minlength=len(points)) / np.bincount(inverse.ravel(), minlength=len(points))
+                shown = ax.scatter(points[:, 0], points[:, 1], c=share, cmap="RdGy_r", vmin=0, vmax=1, s=14,
+                                   edgecolor="black", linewidth=0.3)
+                colour_bar = shown
+            else:
+                yy = y[rows]
+                ax.scatter(xs[rows][~yy], ys[rows][~yy], s=3, color=OTHER, alpha=0.5, linewidth=0)
+                ax.scatter(xs[rows][yy], ys[rows][yy], s=3, color=INTEREST, alpha=0.6, linewidth=0)
             lx, ly = dims[j], dims[i]
             ax.plot([lx.low, lx.high, lx.high, lx.low, lx.low], [ly.low, ly.low, ly.high, ly.high, ly.low], color=BOX, linewidth=1.4)
             ax.tick_params(labelsize=6)
@@ -108,8 +124,11 @@ def pairs_plot(result: Discovery, cases: Cases, y: np.ndarray, path: Path, dimen
                 ax.set_xlabel(_short(lx.dimension), fontsize=7)
             if j == 0:
                 ax.set_ylabel(_short(ly.dimension), fontsize=7)
-    fig.suptitle(f"Box {box.index} on its restricted dimensions\n(red: {result.outcome})", fontsize=9)
+    what = "colour: share of" if colour_bar is not None else "red:"
+    fig.suptitle(f"Box {box.index} on its restricted dimensions\n({what} {result.outcome})", fontsize=9)
     fig.tight_layout()
+    if colour_bar is not None:
+        fig.colorbar(colour_bar, ax=fig.axes, shrink=0.6, label="share of cases of interest")
     return _save(fig, path)
 
 
