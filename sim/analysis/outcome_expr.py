@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import re
+import warnings
 from dataclasses import dataclass
 from difflib import get_close_matches
 from typing import Any, Mapping, Sequence
@@ -118,7 +119,9 @@ def parse_outcome(text: str, columns: Sequence[str], labels: Mapping[str, Sequen
     reader = _Reader(list(columns), {k: tuple(v) for k, v in (labels or {}).items()}, dict(kinds or {}))
     source = _SINGLE_EQ.sub("==", _expand_presets(text.strip()))
     try:
-        node = ast.parse(source, mode="eval").body
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. invalid escape sequences in a quoted label: not the user's problem here
+            node = ast.parse(source, mode="eval").body
     except SyntaxError as exc:
         raise OutcomeExpressionError(f"expected an expression like 'status == \"settlement\" and week <= 12', "
                                      f"could not read {text!r}: {exc.msg}") from None
