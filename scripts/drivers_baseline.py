@@ -67,6 +67,12 @@ def render(data: dict, folder: Path, command: list[str], seconds: float) -> str:
         "across the design. With small N the intervals are wide and S1 can exceed ST: read the ranking, not the "
         "second decimal.",
         "",
+    ]
+    if design["n"] < 32 or design["runs"] < 200:
+        lines += [f"**A quick run** (N = {design['n']}, {design['runs']} replications per variant): the estimates are too noisy "
+                  "to trust beyond the first few ranks; `scripts/drivers_baseline.py` with its defaults (N = 64, 500 "
+                  "replications) gives the table to quote.", ""]
+    lines += [
         "| # | Input | Range | " + " | ".join(SHORT.get(o, o) for o in outcomes) + " |",
         "|---:|---|---|" + "---:|" * len(outcomes),
     ]
@@ -108,17 +114,24 @@ def main() -> None:
     parser.add_argument("--executor", default="local")
     parser.add_argument("--out", type=Path, default=ROOT / "results")
     parser.add_argument("--doc", type=Path, default=ROOT / "docs" / "drivers.md")
+    parser.add_argument("--from", dest="source", type=Path, default=None,
+                        help="write the docs from this finished drivers folder instead of running again")
     args = parser.parse_args()
-    sim_exe = Path(sys.executable).parent / "sim"
-    command = ["sim", "drivers", "scenarios/baseline.toml", "--n", str(args.n), "--runs", str(args.runs), "--seed", str(args.seed)]
-    if args.weeks is not None:
-        command += ["--weeks", str(args.weeks)]
-    started = datetime.now(timezone.utc)
-    subprocess.run([str(sim_exe), *command[1:], "--executor", args.executor, "--out", str(args.out)], cwd=ROOT, check=True)
-    seconds = (datetime.now(timezone.utc) - started).total_seconds()
-    parent = args.out / "drivers_baseline"
-    folder = max((p for p in parent.iterdir() if p.is_dir() and (p / "drivers.json").exists()), key=lambda p: p.stat().st_mtime)
+    if args.source is None:
+        sim_exe = Path(sys.executable).parent / "sim"
+        command = ["sim", "drivers", "scenarios/baseline.toml", "--n", str(args.n), "--runs", str(args.runs), "--seed", str(args.seed)]
+        if args.weeks is not None:
+            command += ["--weeks", str(args.weeks)]
+        subprocess.run([str(sim_exe), *command[1:], "--executor", args.executor, "--out", str(args.out)], cwd=ROOT, check=True)
+        parent = args.out / "drivers_baseline"
+        folder = max((p for p in parent.iterdir() if p.is_dir() and (p / "drivers.json").exists()), key=lambda p: p.stat().st_mtime)
+    else:
+        folder = args.source
     data = json.loads((folder / "drivers.json").read_text(encoding="utf-8"))
+    design = data["design"]
+    command = ["sim", "drivers", "scenarios/baseline.toml", "--n", str(design["n"]), "--runs", str(design["runs"]),
+               "--seed", str(design["seed"])]
+    seconds = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["times"]["seconds"]
     shutil.copyfile(folder / data["plot"], args.doc.parent / "drivers.png")
     try:
         shown = folder.relative_to(ROOT)

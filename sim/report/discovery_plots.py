@@ -187,6 +187,8 @@ def drivers_plot(table, path: Path, outcomes: tuple[str, ...], labels: dict[str,
             ax.barh(y + offset, np.nan_to_num(vals), height=0.34, color=colour, label=key, xerr=np.nan_to_num(err),
                     error_kw={"linewidth": 0.7, "capsize": 1.5})
         ax.axvline(0, color="black", linewidth=0.6)
+        if not any(i in by_input and by_input[i]["ST"] == by_input[i]["ST"] for i in ranked):
+            ax.text(0.5, 0.5, "did not vary across the design", transform=ax.transAxes, ha="center", fontsize=8, color="#555555")
         ax.set_yticks(np.arange(len(ranked))[::-1])
         ax.set_yticklabels([names[i] for i in ranked] if j == 0 else [], fontsize=7)
         ax.set_title(labels.get(name, name), fontsize=9)
