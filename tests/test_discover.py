@@ -320,6 +320,25 @@ def test_discover_on_a_small_real_sweep_and_its_report(tmp_path):
     assert page.count("<h2>Discovery") == 0  # the discovery table is not dumped again as a generic table
 
 
+def test_discover_on_a_run_folder_uses_the_drawn_parameters(tmp_path, baseline_path):
+    ran = invoke("run", baseline_path, "--runs", "300", "--weeks", "26", "--executor", "inprocess", "--out", tmp_path)
+    assert ran.exit_code == 0, ran.output
+    folder = only_run(tmp_path, "baseline")
+    cases = load_cases(folder)
+    assert cases.kind == "run" and "param.actors.russia.troops" in cases.x.columns
+    statuses = set(cases.columns["status"].tolist())
+    outcome = "war" if len(statuses) > 1 else "first_agreement_week <= 12"  # whatever the model of the day produces
+    result = invoke("discover", folder, "--outcome", outcome, "--method", "cart")
+    if result.exit_code == 2:  # an outcome every case (or none) meets is refused in one line, as it should be
+        assert "cases" in _one_line(result)
+        return
+    assert result.exit_code == 0, result.output
+    data = json.loads((folder / "discovery.json").read_text())
+    assert data["kind"] == "run" and data["method"] == "cart" and data["boxes"]
+    assert (folder / "plots" / "discovery" / "cart_leaves.png").exists()
+    assert "Scenario discovery" in (folder / "report.html").read_text() if invoke("report", folder).exit_code == 0 else False
+
+
 def test_a_sweep_folder_without_runs_is_refused(tmp_path):
     (tmp_path / "variants.parquet").write_bytes(b"")
     with pytest.raises(DiscoveryError, match="holding runs.parquet"):

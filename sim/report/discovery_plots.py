@@ -157,7 +157,7 @@ def write_discovery_plots(result: Discovery, cases: Cases, y: np.ndarray, folder
         written.append(scores_plot(result, folder / "feature_scores.png"))
         return written
     prefix = result.method
-    written.append(trajectory_plot(result, folder / f"{prefix}_trajectory.png"))
+    written.append(trajectory_plot(result, folder / ("prim_trajectory.png" if prefix == "prim" else "cart_leaves.png")))
     written.append(limits_plot(result, folder / f"{prefix}_box_limits.png"))
     pairs = pairs_plot(result, cases, y, folder / f"{prefix}_box_pairs.png")
     if pairs is not None:
