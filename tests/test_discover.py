@@ -118,6 +118,7 @@ def _data(n: int = 7) -> dict[str, np.ndarray]:
     ("0.3 < front < 0.7", lambda d: (d["front_final"] > 0.3) & (d["front_final"] < 0.7)),
     ("territory > 0.5 or param.actors.russia.troops >= 9e5", lambda d: (d["terms_territory"] > 0.5) | (d["param.actors.russia.troops"] >= 9e5)),
     ("first_agreement == none", lambda d: np.array([v is None for v in d["first_agreement"]])),
+    ("`param.actors.russia.troops` > 9e5 and `status` == war", lambda d: (d["param.actors.russia.troops"] > 9e5) & (d["status"] == "war")),
     ("actors.us.backstop", lambda d: d["actors.us.backstop"] == True),  # noqa: E712
     ("actors.us.backstop == false and agreements = 0", lambda d: (d["actors.us.backstop"] == False) & (d["agreements"] == 0)),  # noqa: E712
 ])

@@ -5,7 +5,8 @@ columns. The text is parsed with Python's `ast` module and checked node by node 
 small grammar; it is never compiled or evaluated as Python. What is allowed:
 
 - column names (`status`, `front_final`, `param.actors.russia.troops`, a sweep's varied
-  parameters such as `actors.us.aid_restored`), with the shorthands of `sim story --find`
+  parameters such as `actors.us.aid_restored`; a name that is not an identifier, such as
+  one with a hyphen, in backticks: `` `actors.x.some-name` > 0.5 ``), with the shorthands of `sim story --find`
   (`week`, `front`, `type`, `mediator`, `force`, a bare issue name for its `terms_<issue>`);
 - constants: numbers, quoted labels (`"settlement"`), `true`/`false`, `none`; a bare label
   such as `settlement` is read as the label when it is not a column;
@@ -117,7 +118,8 @@ def parse_outcome(text: str, columns: Sequence[str], labels: Mapping[str, Sequen
     if len(text) > 2000:
         raise OutcomeExpressionError("expected an outcome expression under 2,000 characters")
     reader = _Reader(list(columns), {k: tuple(v) for k, v in (labels or {}).items()}, dict(kinds or {}))
-    source = _SINGLE_EQ.sub("==", _expand_presets(text.strip()))
+    source, reader.quoted = _quote_names(text.strip())
+    source = _SINGLE_EQ.sub("==", _expand_presets(source))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # e.g. invalid escape sequences in a quoted label: not the user's problem here
@@ -132,6 +134,18 @@ def parse_outcome(text: str, columns: Sequence[str], labels: Mapping[str, Sequen
     except RecursionError:
         raise OutcomeExpressionError("expected a less deeply nested expression") from None
     return OutcomeExpression(text, tree, tuple(dict.fromkeys(reader.used)))
+
+
+def _quote_names(text: str) -> tuple[str, dict[str, str]]:
+    """Replace `backticked names` by placeholder identifiers; return the text and placeholder -> name."""
+    names: dict[str, str] = {}
+
+    def swap(m: re.Match) -> str:
+        key = f"_backtick_{len(names)}_"
+        names[key] = m.group(1)
+        return key
+
+    return re.sub(r"`([^`]+)`", swap, text), names
 
 
 def _expand_presets(text: str) -> str:
@@ -162,6 +176,7 @@ class _Reader:
         self.labels = labels
         self.kinds = kinds
         self.used: list[str] = []
+        self.quoted: dict[str, str] = {}
         self.issues = [c.removeprefix("terms_") for c in columns if c.startswith("terms_")]
 
     # ---------------------------------------------------------------- names
@@ -173,7 +188,7 @@ class _Reader:
             node = node.value
         if not isinstance(node, ast.Name):
             return None
-        parts.append(node.id)
+        parts.append(self.quoted.get(node.id, node.id))
         return ".".join(reversed(parts))
 
     def column(self, name: str) -> str | None:
