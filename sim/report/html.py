@@ -154,6 +154,7 @@ def _run_report(folder: Path, manifest: dict, summary: dict) -> str:
     body.append("<h2 id='outcomes-heading'>Outcomes</h2>")
     body.append(outcome_table_html(summary))
     body.append(_plots(folder / "plots"))
+    body.append(discovery_html(folder))
     body.append("<h2>Assumptions</h2>")
     if scenario is not None:
         body.append(assumptions_html(scenario))
@@ -309,7 +310,8 @@ def _generic_report(folder: Path, manifest: dict | None) -> str:
         body.append("<p class='note'>This folder has no manifest.json.</p>")
     summary = _read_json(folder / "summary.json")
     tables = [p for p in ("summary.parquet", "comparison.parquet", "differences.parquet", "variants.parquet") if (folder / p).exists()]
-    tables += sorted(p.name for p in folder.glob("*.parquet") if p.name not in tables and p.name not in ("runs.parquet", "weekly.parquet"))
+    tables += sorted(p.name for p in folder.glob("*.parquet") if p.name not in tables and p.name not in ("runs.parquet", "weekly.parquet")
+                     and not _is_discovery(p))
     main_done = False
     if summary and "status_at_horizon" in summary:
         body.append("<h2>Outcomes</h2>" + outcome_table_html(summary))
@@ -328,6 +330,7 @@ def _generic_report(folder: Path, manifest: dict | None) -> str:
         body.append("<h2>Outcomes</h2><p class='note'>No outcome table in this folder.</p>"
                     + table(("Outcome", "Share"), [], table_id="outcomes"))
     body.append(_plots(folder / "plots"))
+    body.append(discovery_html(folder))
     subruns = sorted(p for p in folder.iterdir() if p.is_dir() and (p / "summary.json").exists()) if folder.is_dir() else []
     if subruns:
         body.append("<h2>Runs in this folder</h2>")
@@ -357,6 +360,85 @@ def _generic_report(folder: Path, manifest: dict | None) -> str:
         if manifest.get("resume"):
             body.append(f"<p>Finish it if it was interrupted:</p><pre>{esc(manifest['resume'])}</pre>")
     return page(f"{title}: report", "\n".join(body))
+
+
+# ---------------------------------------------------------------------- scenario discovery (sim discover)
+def _is_discovery(path: Path) -> bool:
+    """A file written by `sim discover`: discovery.parquet/.json or discovery-<n>.parquet/.json."""
+    stem = path.stem
+    return stem == "discovery" or (stem.startswith("discovery-") and stem.removeprefix("discovery-").isdigit())
+
+
+def _discovery_files(folder: Path) -> list[Path]:
+    files = [p for p in folder.glob("discovery*.json") if _is_discovery(p)] if folder.is_dir() else []
+    return sorted(files, key=lambda p: int(p.stem.removeprefix("discovery-")) if p.stem != "discovery" else 1)
+
+
+def discovery_html(folder: Path) -> str:
+    """A section per `sim discover` result in the folder: the outcome, the selected box with its limits (or the scores), the plots."""
+    files = _discovery_files(folder)
+    if not files:
+        return ""
+    out = ["<h2 id='discovery'>Scenario discovery</h2>",
+           "<p class='note'>Written by <code>sim discover</code>: the parameter values under which the outcome is likely. "
+           "Coverage: the share of the cases of interest inside the box; density: the share of the box's cases that are of "
+           "interest; qp: the quasi-p-value of a limit (Bryant &amp; Lempert 2010).</p>"]
+    for path in files:
+        data = _read_json(path)
+        if data is None:
+            out.append(f"<p class='note'>{esc(path.name)} could not be read.</p>")
+            continue
+        method = str(data.get("method", ""))
+        out.append(f"<h3>{esc(path.stem)}: {esc(method.upper() if method != 'scores' else 'feature scores')} for "
+                   f"<code>{esc(data.get('outcome', ''))}</code></h3>")
+        cases, interest = data.get("cases"), data.get("cases_of_interest")
+        total = data.get("cases_total")
+        sampled = f" (a sample of {total})" if isinstance(total, int) and isinstance(cases, int) and total > cases else ""
+        out.append(f"<p>{esc(cases)} cases{esc(sampled)}, {esc(interest)} of interest "
+                   f"({_percent_of(data.get('base_rate'))}); parameters: {esc(len(data.get('dimensions') or []))}.</p>")
+        box = data.get("selected_box")
+        if isinstance(box, dict):
+            out.append(f"<p>Box {esc(box.get('index'))}: coverage {_fixed(box.get('coverage'))}, density "
+                       f"{_fixed(box.get('density'))}, {esc(box.get('n'))} cases, {esc(box.get('restricted_dimensions'))} "
+                       "restricted dimensions.</p>")
+            rows = []
+            for lim in box.get("limits") or []:
+                if not isinstance(lim, dict) or not lim.get("restricted"):
+                    continue
+                if lim.get("categories") is not None:
+                    limits, span = "in {" + ", ".join(map(str, lim["categories"])) + "}", ""
+                else:
+                    limits = f"{_g(lim.get('low'))} to {_g(lim.get('high'))}"
+                    span = f"{_g(lim.get('range_low'))} to {_g(lim.get('range_high'))}"
+                qps = [q for q in (lim.get("qp_low"), lim.get("qp_high")) if isinstance(q, (int, float))]
+                rows.append((lim.get("dimension", ""), limits, span, f"{max(qps):.1e}" if qps else "—"))
+            out.append(table(("Dimension", "Box", "Range", "qp"), rows, table_id=f"{path.stem}-box", numeric=(1, 2, 3)))
+        scores = data.get("scores") or []
+        if scores:
+            rows = [(i, s.get("dimension"), _fixed(s.get("score"), 3)) for i, s in enumerate(scores[:20], 1) if isinstance(s, dict)]
+            out.append(table(("#", "Dimension", "Score"), rows, table_id=f"{path.stem}-scores", numeric=(0, 2)))
+        figures = []
+        for rel in data.get("plots") or []:
+            plot = folder / str(rel)
+            # Only files inside the folder (the json is a user-editable file).
+            if plot.suffix == ".png" and plot.is_file() and folder.resolve() in plot.resolve().parents:
+                figures.append(f"<figure><img src='{data_uri(plot)}' alt='{esc(plot.stem)}'>"
+                               f"<figcaption>{esc(plot.stem.replace('_', ' '))}</figcaption></figure>")
+        if figures:
+            out.append("<div class='plots'>" + "".join(figures) + "</div>")
+    return "\n".join(out)
+
+
+def _percent_of(share: Any) -> str:
+    return f"{100 * share:.1f}%" if isinstance(share, (int, float)) and math.isfinite(share) else "—"
+
+
+def _fixed(value: Any, digits: int = 2) -> str:
+    return f"{value:.{digits}f}" if isinstance(value, (int, float)) and math.isfinite(value) else "—"
+
+
+def _g(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, (int, float)) and math.isfinite(value) else "—"
 
 
 def _hash(scenario) -> str:
