@@ -15,6 +15,12 @@ from sim.rules.support import conditional_aid, ramped_aid
 from sim.rules.utility import VETO, expected_war_outcome, felt_weekly_cost, issue_utility, risk_adjusted_gain, value_of_war
 
 
+def bind_parameters(agent, p: dict, prefix: str, names: dict[str, str]) -> None:
+    """Set the agent's attributes from the drawn parameters: attribute -> field name under `prefix` (again after an event)."""
+    for attr, name in names.items():
+        setattr(agent, attr, p[prefix + name])
+
+
 def rows(value, idx):
     """The entries of a per-replication array at `idx` (None: all); fixed parameters (scalars) pass through."""
     if idx is None or np.ndim(value) == 0:
@@ -23,6 +29,12 @@ def rows(value, idx):
 
 
 class Actor(mesa.Agent):
+    PARAMETERS: dict[str, str] = {}
+
+    def bind(self, p: dict) -> None:
+        """(Re)read the agent's parameters from the drawn values (at set-up and after a dated event)."""
+        bind_parameters(self, p, f"actors.{self.actor_id}.", self.PARAMETERS)
+
     """An actor with a profile on every issue (positions, saliences, red lines), arrays (R, K)."""
 
     def __init__(self, model: "mesa.Model", actor_id: str, issues: ActorIssues):
@@ -51,16 +63,7 @@ class Belligerent(Actor):
         self.red_line_rule = rules[("actors", actor_id, "rules", "red_lines")]
         self.costly_weeks = np.zeros(model.n)  # consecutive weeks in which it paid war costs
         pre = f"actors.{actor_id}."
-        self.troops = p[pre + "troops"]
-        self.firepower = p[pre + "firepower"]
-        self.domestic_materiel = p[pre + "domestic_materiel"]
-        self.base_cost = p[pre + "weekly_cost"]
-        self.pressure_sensitivity = p[pre + "pressure_sensitivity"]
-        self.rationality = p[pre + "rationality"]
-        self.concession_rate = p[pre + "concession_rate"]
-        self.resolve = p[pre + "resolve"]
-        self.weariness = p[pre + "war_weariness"]
-        self.exploitation_cost = p[pre + "exploitation_cost"]
+        self.bind(p)
         # War aims: the positions held when the war is valued (fixed; positions move, aims do not).
         self.aims = issues.position.copy()
         # Belief about the weekly drift of the front: optimistic in its own favour (sign -1 for Ukraine).
@@ -69,6 +72,12 @@ class Belligerent(Actor):
         self.belief_precision = np.full(n, 1.0) / np.square(np.full(n, 0.0) + p[pre + "belief_sd"])
         self.pressure = np.ones(n)
         self.cost = np.zeros(n)  # cumulative cost paid
+
+    PARAMETERS = {
+        "troops": "troops", "firepower": "firepower", "domestic_materiel": "domestic_materiel", "base_cost": "weekly_cost",
+        "pressure_sensitivity": "pressure_sensitivity", "rationality": "rationality", "concession_rate": "concession_rate",
+        "resolve": "resolve", "weariness": "war_weariness", "exploitation_cost": "exploitation_cost",
+    }
 
     def strength(self, aid_index) -> np.ndarray:
         return effective_strength(self.troops, self.firepower, self.domestic_materiel, aid_index)
@@ -129,11 +138,11 @@ class Belligerent(Actor):
 class Mediator(Actor):
     """An actor that tables proposals with a weekly probability, its terms pulled toward its own positions."""
 
+    PARAMETERS = {"intensity": "mediation_intensity", "bias": "bias", "stake": "stake"}
+
     def __init__(self, model, actor_id: str, issues: ActorIssues, p: dict):
         super().__init__(model, actor_id, issues)
-        self.intensity = p[f"actors.{actor_id}.mediation_intensity"]
-        self.bias = p[f"actors.{actor_id}.bias"]
-        self.stake = p[f"actors.{actor_id}.stake"]
+        self.bind(p)
         self.active = np.ones(model.n, dtype=bool)
         self.type_rule = model.rules[("actors", actor_id, "rules", "proposal_type")]
 
@@ -141,14 +150,16 @@ class Mediator(Actor):
 class UnitedStates(Mediator):
     """Mediator and supporter: aid conditional on Ukraine's answers to US proposals; patience may run out."""
 
+    PARAMETERS = {**Mediator.PARAMETERS, "restored": "aid_restored", "aid_share": "aid_share", "patience": "patience_weeks",
+                  "sanctions_pressure": "sanctions_pressure"}
+    AID_POLICIES = ("conditional", "full", "cut")
+
     def __init__(self, model, issues: ActorIssues, p: dict, policy: str, backstop: bool):
         super().__init__(model, "us", issues, p)
-        self.policy = policy
-        self.restored = p["actors.us.aid_restored"]
-        start = {"conditional": p["actors.us.aid_start"], "full": self.restored, "cut": 0.0}[policy]
-        self.aid = np.zeros(model.n) + start
-        self.aid_share = p["actors.us.aid_share"]
-        self.patience = p["actors.us.patience_weeks"]
+        # Policies per replication (a dated event can change them in some replications only).
+        self.policy_code = np.full(model.n, self.AID_POLICIES.index(policy), dtype=np.int8)
+        self.aid = np.zeros(model.n)
+        self.start_policy(p, np.ones(model.n, dtype=bool))
         self.backstop = np.full(model.n, bool(backstop))
         self.ukraine_accepted = np.zeros(model.n, dtype=bool)
         self.ukraine_rejected = np.zeros(model.n, dtype=bool)
@@ -156,21 +167,29 @@ class UnitedStates(Mediator):
         self.russia_rejected = np.zeros(model.n, dtype=bool)
         self.weeks_without_agreement = np.zeros(model.n)
         # Sanctions on Russia: the agreed level (changed by settlements and their breakdown) and the level in force.
-        self.sanctions_policy = model.scenario.actors.us.sanctions_policy
+        self.sanctions_conditional = np.full(model.n, model.scenario.actors.us.sanctions_policy == "conditional")
         self.sanctions_agreed = np.zeros(model.n) + p["actors.us.sanctions"]
         self.sanctions = self.sanctions_agreed.copy()
-        self.sanctions_pressure = p["actors.us.sanctions_pressure"]
+
+    @property
+    def policy(self) -> str:
+        """The aid policy of the first replication (for stories)."""
+        return self.AID_POLICIES[int(self.policy_code[0])]
+
+    def start_policy(self, p: dict, mask: np.ndarray) -> None:
+        """Aid where `mask` as its policy starts: aid_start (conditional), aid_restored (full) or nothing (cut)."""
+        start = np.select([self.policy_code == 0, self.policy_code == 1], [np.zeros(len(mask)) + p["actors.us.aid_start"],
+                          np.zeros(len(mask)) + self.restored], 0.0)
+        self.aid = np.where(mask, start, self.aid)
 
     def set_support(self, model) -> None:
         """Phase 1: aid follows Ukraine's answers to last week's US proposals, sanctions Russia's (under the
         conditional policies); patience runs down at war."""
-        if self.policy == "conditional":
-            self.aid = conditional_aid(self.aid, self.ukraine_accepted, self.ukraine_rejected, self.restored)
-        if self.sanctions_policy == "conditional":
-            self.sanctions = conditional_sanctions(self.sanctions, self.russia_accepted, self.russia_rejected,
-                                                   self.sanctions_agreed, self.sanctions_pressure)
-        else:
-            self.sanctions = self.sanctions_agreed.copy()
+        conditional = conditional_aid(self.aid, self.ukraine_accepted, self.ukraine_rejected, self.restored)
+        self.aid = np.select([self.policy_code == 0, self.policy_code == 1], [conditional, np.zeros(model.n) + self.restored], 0.0)
+        pressed = conditional_sanctions(self.sanctions, self.russia_accepted, self.russia_rejected,
+                                        self.sanctions_agreed, self.sanctions_pressure)
+        self.sanctions = np.where(self.sanctions_conditional, pressed, self.sanctions_agreed)
         self.ukraine_accepted[:] = False
         self.ukraine_rejected[:] = False
         self.russia_accepted[:] = False
@@ -188,12 +207,15 @@ class EuropeanMember(mesa.Agent):
 
     def __init__(self, model, member_id: str, p: dict, needs_backstop: bool):
         super().__init__(model)
-        pre = f"actors.europe.members.{member_id}."
         self.member_id = member_id
-        self.pledge = np.zeros(model.n) + p[pre + "pledge"]
-        self.threshold = np.zeros(model.n) + p[pre + "threshold"]
+        self.bind(p, model.n)
         self.needs_backstop = needs_backstop
         self.committed = np.zeros(model.n, dtype=bool)
+
+    def bind(self, p: dict, n: int) -> None:
+        pre = f"actors.europe.members.{self.member_id}."
+        self.pledge = np.zeros(n) + p[pre + "pledge"]
+        self.threshold = np.zeros(n) + p[pre + "threshold"]
 
 
 class EuropeanCoalition(Actor):
@@ -201,25 +223,25 @@ class EuropeanCoalition(Actor):
 
     def __init__(self, model, issues: ActorIssues, p: dict, members: list[EuropeanMember]):
         super().__init__(model, "europe", issues)
-        self.aid_share = p["actors.europe.aid_share"]
-        self.aid_start = p["actors.europe.aid_start"]
-        self.aid_target = p["actors.europe.aid_target"]
-        self.ramp = p["actors.europe.aid_ramp_weeks"]
+        self.bind(p)
         self.aid = np.zeros(model.n) + self.aid_start
         self.sanctions = np.zeros(model.n) + p["actors.europe.sanctions"]   # EU sanctions on Russia: a state
-        self.sanctions_weight = p["actors.europe.sanctions_weight"]
-        self.stake = p["actors.europe.stake"]
-        self.force_minimum = p["actors.europe.force_minimum"]
-        self.force_reference = p["actors.europe.force_reference"]
         self.members = members
         self.force_size = np.zeros(model.n)
-        # Pledges, thresholds and backstop needs never change: stack them once. Once a round commits no
-        # one new, no later round can (its inputs are constant), so the cascade is then settled.
-        if members:
-            self.pledges = np.stack([m.pledge for m in members])
-            self.thresholds = np.stack([m.threshold for m in members])
-            self.needs_backstop = np.array([m.needs_backstop for m in members])
-        self.settled = not members
+        self.stack_members()
+
+    PARAMETERS = {"aid_share": "aid_share", "aid_start": "aid_start", "aid_target": "aid_target", "ramp": "aid_ramp_weeks",
+                  "sanctions_weight": "sanctions_weight", "stake": "stake", "force_minimum": "force_minimum",
+                  "force_reference": "force_reference"}
+
+    def stack_members(self) -> None:
+        """Stack pledges, thresholds and backstop needs (they change only by a dated event). Once a round commits
+        no one new, no later round can (its inputs are constant), so the cascade is then settled."""
+        if self.members:
+            self.pledges = np.stack([m.pledge for m in self.members])
+            self.thresholds = np.stack([m.threshold for m in self.members])
+            self.needs_backstop = np.array([m.needs_backstop for m in self.members])
+        self.settled = not self.members
 
     def set_support(self, model) -> None:
         """Phase 1: aid ramps up; members commit by threshold; the force counts once it reaches its minimum."""

@@ -82,6 +82,7 @@ class CeasefireModel(mesa.Model):
         self.horizon = int(weeks if weeks is not None else scenario.horizon_weeks)
         self.streams = Streams(seed, self.replications)
         self.params = params if params is not None else draw_parameters(scenario, self.streams, derive(scenario))
+        self.initial_values = dict(self.params.values)
         p = self.params.values
         self.issue_ids = tuple(scenario.issues)
         roles = {v.role: i for i, v in enumerate(scenario.issues.values()) if v.role}
@@ -135,6 +136,14 @@ class CeasefireModel(mesa.Model):
         self.turkey = Turkey(self, "turkey", self.params.actors["turkey"], p)
         self.mediators = (self.us, self.turkey)
 
+        # Dated events: each fires in a replication with its probability (own stream), at the start of its week.
+        self.dated_events = []
+        for i, event in enumerate(scenario.events):
+            u = self.streams.uniform(f"event.{i}")
+            fires = u < event.probability
+            self.params.random_columns[f"event.{i}"] = fires.astype(np.float64)
+            self.dated_events.append((event, fires))
+
         self.weekly_status = np.zeros((self.horizon + 1, self.n), dtype=np.int8)
         self.weekly_front = np.zeros((self.horizon + 1, self.n))
         self.weekly_front[0] = self.front
@@ -187,6 +196,50 @@ class CeasefireModel(mesa.Model):
         return self.status < CEASEFIRE
 
     # ------------------------------------------------------------------ phases
+    def apply_event(self, i: int, event, mask: np.ndarray) -> None:
+        """Put a dated event into effect in the replications `mask`: its assignments change the drawn parameters
+        (drawn from the same streams, so an unchanged number keeps its draw), the agents re-read them, and the
+        states they set (sanctions levels, policies, a backstop, positions and red lines) change there."""
+        from sim.scenario.load import event_scenario
+
+        changed = event_scenario(self.scenario, event.set)
+        new = draw_parameters(changed, self.streams)
+        old = self.params.values
+        for key, value in new.values.items():
+            before = old.get(key)
+            if before is None or np.any(np.asarray(value) != np.asarray(before)):
+                old[key] = np.where(mask, value, before if before is not None else value)
+        for actor_id, agent in (("us", self.us), ("russia", self.russia), ("ukraine", self.ukraine), ("europe", self.europe), ("turkey", self.turkey)):
+            agent.bind(old)
+            a, b = self.params.actors[actor_id], new.actors[actor_id]
+            for field in ("salience", "low", "high", "cost_low", "cost_high"):
+                if not np.array_equal(getattr(a, field), getattr(b, field)):
+                    setattr(agent, field, np.where(mask[:, None], getattr(b, field), getattr(agent, field)))
+            if not np.array_equal(a.position, b.position):
+                agent.position = np.where(mask[:, None] & (a.position != b.position), b.position, agent.position)
+        for m in self.europe.members:
+            m.bind(old, self.n)
+        self.europe.stack_members()
+        if "actors.europe.sanctions" in new.values and np.any(new.values["actors.europe.sanctions"] != self.scenario_values("actors.europe.sanctions")):
+            self.europe.sanctions = np.where(mask, new.values["actors.europe.sanctions"], self.europe.sanctions)
+        if np.any(np.asarray(new.values["actors.us.sanctions"]) != self.scenario_values("actors.us.sanctions")):
+            self.us.sanctions_agreed = np.where(mask, new.values["actors.us.sanctions"], self.us.sanctions_agreed)
+        us_new, us_old = changed.actors.us, self.scenario.actors.us
+        if us_new.aid_policy != us_old.aid_policy:
+            self.us.policy_code = np.where(mask, self.us.AID_POLICIES.index(us_new.aid_policy), self.us.policy_code).astype(np.int8)
+            self.us.start_policy(old, mask)
+        if us_new.sanctions_policy != us_old.sanctions_policy:
+            self.us.sanctions_conditional = np.where(mask, us_new.sanctions_policy == "conditional", self.us.sanctions_conditional)
+        if us_new.backstop != us_old.backstop:
+            self.us.backstop = np.where(mask, us_new.backstop, self.us.backstop)
+        self.capability = self._capabilities(self.scenario)
+        if self.trace and mask[0]:
+            self._log("events", "event", index=i, label=event.label or ", ".join(event.set))
+
+    def scenario_values(self, key: str):
+        """A parameter as the scenario drew it at set-up (before any event)."""
+        return self.initial_values[key]
+
     def phase_support(self) -> None:
         if self.trace:
             before = (self.us.aid[0], self.europe.force_size[0], [m.committed[0] for m in self.europe.members])
@@ -617,6 +670,9 @@ class CeasefireModel(mesa.Model):
     def step(self) -> None:
         """One week: support, battlefield, beliefs, negotiation, concession, truce (in this order)."""
         self.week += 1
+        for i, (event, fires) in enumerate(self.dated_events):
+            if event.week == self.week and fires.any():
+                self.apply_event(i, event, fires)
         self.phase_support()
         self.phase_battlefield()
         self.phase_beliefs()

@@ -519,6 +519,8 @@ def _tell_week(model, events: list[dict], state: dict, lookahead: float, full: b
             lines.append(Line(
                 f"{SIDE_NAMES[e['side']]} concedes {e['moved']:.3f} toward the last proposal, on the issues it fixed.", kind="detail"
             ))
+        elif ev == "event":
+            lines.append(Line(f"Scheduled event: {e['label']}.", kind="outcome"))
         elif ev == "renewed":
             lines.append(Line(f"The {STATUS_NAMES[e['type']]} reaches the end of its term and both sides renew it."))
         elif ev == "lapsed":

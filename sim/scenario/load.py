@@ -121,18 +121,36 @@ def apply_sets(doc: dict[str, Any], sets: list[str]) -> tuple[dict[str, Any], li
         parts, value = parse_set(expr)
         node = doc
         for i, part in enumerate(parts[:-1]):
-            nxt = node.get(part) if isinstance(node, dict) else None
+            if isinstance(node, list):  # an entry of an array of tables, by index (events.0.week)
+                node = _list_entry(node, part, parts, i)
+                continue
+            nxt = node.get(part)
             if nxt is None:
                 nxt = node[part] = {}
-            if not isinstance(nxt, dict):
+            if not isinstance(nxt, (dict, list)):
                 raise InputError("--set", ".".join(parts), f"expected a table at {'.'.join(parts[: i + 1])}, which holds a value")
             node = nxt
-        old = node.get(parts[-1])
-        if isinstance(old, dict) and isinstance(value, dict) and "dist" not in value:
-            value = deep_merge(old, value)
-        node[parts[-1]] = value
+        if isinstance(node, list):
+            _list_entry(node, parts[-1], parts, len(parts) - 1, tables_only=False)
+            node[int(parts[-1])] = value
+        else:
+            old = node.get(parts[-1])
+            if isinstance(old, dict) and isinstance(value, dict) and "dist" not in value:
+                value = deep_merge(old, value)
+            node[parts[-1]] = value
         paths.append(tuple(parts))
     return doc, paths
+
+
+def _list_entry(node: list, part: str, parts: list[str], i: int, tables_only: bool = True):
+    """The entry `part` (a 0-based index) of an array in a --set path, or a one-line error."""
+    where = ".".join(parts[: i + 1])
+    if not part.isdigit() or int(part) >= len(node):
+        raise InputError("--set", ".".join(parts), f"expected an index from 0 to {len(node) - 1} at {where}, got {part!r}")
+    entry = node[int(part)]
+    if tables_only and not isinstance(entry, dict):
+        raise InputError("--set", ".".join(parts), f"expected a table at {where}, which holds a value")
+    return entry
 
 
 def _copy(obj):
@@ -143,10 +161,49 @@ def _copy(obj):
     return obj
 
 
+EVENT_FORBIDDEN = ("name", "title", "description", "extends", "rules", "start_date", "horizon_weeks", "issues",
+                   "statements", "events")
+"""Top-level tables an event may not change: what the scenario is, not what happens in it."""
+
+
+def event_scenario(scenario: Scenario, sets: list[str]) -> Scenario:
+    """The scenario as it stands after an event's assignments (without its events); raises InputError."""
+    doc = scenario.model_dump(mode="python", exclude={"events"}, exclude_none=True)
+    changed, _ = apply_sets(doc, sets)
+    return Scenario.model_validate(changed)
+
+
+def validate_events(scenario: Scenario, doc: dict[str, Any], file: str) -> None:
+    """Each event's assignments name fields an event may change and give valid values (one-line InputError)."""
+    base = {k: v for k, v in doc.items() if k != "events"}
+    for i, event in enumerate(scenario.events):
+        where = f"events.{i}"
+        if event.week > scenario.horizon_weeks:
+            raise InputError(file, where + ".week", f"expected a week within the horizon (1-{scenario.horizon_weeks}), got {event.week}")
+        for j, expr in enumerate(event.set):
+            try:
+                parts, _ = parse_set(expr)
+            except InputError as exc:
+                raise InputError(file, f"{where}.set.{j}", exc.message) from None
+            members = scenario.actors.europe.members
+            if (parts[0] in EVENT_FORBIDDEN or "rules" in parts or "readings" in parts
+                    or parts[:3] == ["actors", "europe", "members"] and len(parts) > 3 and parts[3] not in members
+                    or parts[-1] in ("needs_us_backstop", "label", "sources")):
+                raise InputError(file, f"{where}.set.{j}", f"expected a number, an override or a policy an event can change, got {'.'.join(parts)!r} "
+                                 "(events cannot change issues, statements, rules, members or the horizon)")
+        try:
+            validate_document(apply_sets(base, event.set)[0], file)
+        except InputError as exc:
+            raise InputError(file, f"{where}.set", f"{exc.path}: {exc.message}" if exc.path else exc.message) from None
+
+
 def validate_document(doc: dict[str, Any], file: str, set_paths: list[tuple[str, ...]] = ()) -> Scenario:
     """Validate a merged document; the first problem becomes a one-line InputError."""
     try:
-        return Scenario.model_validate(doc)
+        scenario = Scenario.model_validate(doc)
+        if scenario.events:
+            validate_events(scenario, doc, file)
+        return scenario
     except ValidationError as exc:
         # Unknown keys first: a misspelt required key then reads "unknown key ... (did you mean ...)", not "missing".
         errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
