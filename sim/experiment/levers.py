@@ -73,6 +73,11 @@ def baseline_levers() -> list[Lever]:
         L("us", "backstop", ("actors.us.backstop=true",), "a US backstop for a European force"),
         L("us", "mediation x2", ("actors.us.mediation_intensity=0.5",), "US proposals twice as frequent"),
         L("us", "no mediation", ("actors.us.mediation_intensity=0.0",), "the US stops mediating"),
+        L("us", "coercion of Russia", ("actors.us.sanctions_policy='conditional'",),
+          "US sanctions and tariffs raised while Russia rejects US proposals (the US President's threat of 7 Mar 2025)"),
+        L("us", "settlement first", ("actors.us.overrides.sequencing.position=1.0",), "the US's sequencing position at settlement first"),
+        L("us", "relief acceptable", ("actors.us.overrides.sanctions_relief.position=1.0",), "the US's position on sanctions relief at full relief"),
+        L("us", "territory 0.25", ("actors.us.overrides.territory.position=0.25",), "the US's territorial position at the pre-2022 line"),
         L("russia", "war cost x2", ("actors.russia.weekly_cost={dist='beta', mean=0.006, sd=0.003}",), "Russia's weekly war cost doubled"),
         L("russia", "red lines cheaper", ("actors.russia.overrides.territory.red_line_cost=0.0",), "no audience cost for Russia crossing its territorial red line"),
         L("russia", "red lines as vetoes", ("actors.russia.rules.red_lines='veto'",), "Russia's red lines as absolute vetoes"),
@@ -86,11 +91,16 @@ def baseline_levers() -> list[Lever]:
         L("europe", "no force", ("actors.europe.force_minimum=500000",), "no European reassurance force can form"),
         L("europe", "sanctions lifted", ("actors.europe.sanctions=0.0",), "European sanctions lifted"),
         L("europe", "aid x2", ("actors.europe.aid_target=2.0",), "European aid doubled by the end of its ramp"),
+        L("europe", "relief acceptable", ("actors.europe.overrides.sanctions_relief.position=1.0",), "Europe's position on sanctions relief at full relief"),
+        L("europe", "refuses relief", ("actors.europe.overrides.sanctions_relief.red_line_high=0.0", "actors.europe.overrides.sanctions_relief.red_line_cost=2.0"),
+          "Europe never delivers EU sanctions relief"),
         L("europe", "ceasefire monitored", ("breakdown.ceasefire_monitoring=1.0", "breakdown.monitoring_hazard_ratio=0.5"),
           "a general ceasefire fully monitored (hazard ratio 0.5)"),
         L("turkey", "mediation x5", ("actors.turkey.mediation_intensity=0.25",), "Turkey tables proposals five times as often"),
         L("turkey", "no mediation", ("actors.turkey.mediation_intensity=0.0",), "Turkey stops mediating"),
         L("turkey", "bias 0.8", ("actors.turkey.bias=0.8",), "Turkey's proposals pulled hard toward its own positions"),
+        L("turkey", "settlement first", ("actors.turkey.overrides.sequencing.position=1.0",), "Turkey's sequencing position at settlement first"),
+        L("turkey", "territory 0.5", ("actors.turkey.overrides.territory.position=0.5",), "Turkey's territorial position at the frozen front"),
         L("battlefield", "drift 0", ("battlefield.drift_scale=0.0",), "no drift of the front"),
         L("battlefield", "drift x3", ("battlefield.drift_scale=0.03",), "the front drifts three times as fast"),
     ]
@@ -171,10 +181,19 @@ RELATIONS: list[Relation] = [
              ("actors.ukraine.overrides.territory.red_line_cost=0.0",), "any_agreement", +1),
     Relation("doubling both concession rates never lowers P(any agreement)",
              ("actors.russia.concession_rate=0.04", "actors.ukraine.concession_rate=0.04"), "any_agreement", +1),
-    Relation("Russia's territorial position moved toward Ukraine's never lowers P(settlement)",
-             ("actors.russia.overrides.territory.position=0.75",), "settlement", +1),
+    Relation("Russia's position on military limits moved toward Ukraine's never lowers P(settlement)",
+             ("actors.russia.overrides.military_limits.position=0.5",), "settlement", +1),
     Relation("Ukraine's territorial position moved toward Russia's never lowers P(settlement)",
              ("actors.ukraine.overrides.territory.position=0.6",), "settlement", +1),
+    Relation("the US's territorial position moved toward Russia's never lowers Russia's acceptance of its settlement proposals",
+             ("actors.us.overrides.territory.position=0.75",), "russia_accepts_us_settlement", +1),
+    Relation("the US's territorial position moved toward Ukraine's never lowers Ukraine's acceptance of its settlement proposals",
+             ("actors.us.overrides.territory.position=0.25",), "ukraine_accepts_us_settlement", +1),
+    Relation("Turkey's territorial position moved toward Russia's never lowers Russia's acceptance of its settlement proposals",
+             ("actors.turkey.overrides.territory.position=0.75",), "russia_accepts_turkey_settlement", +1),
+    Relation("Europe refusing sanctions relief never raises P(settlement)",
+             ("actors.europe.overrides.sanctions_relief.red_line_high=0.0", "actors.europe.overrides.sanctions_relief.red_line_cost=2.0"),
+             "settlement", -1),
 ]
 
 PROBE_WEEK = 12
@@ -183,7 +202,8 @@ PROBE_WEEK = 12
 
 def probe_ceasefire(loaded: LoadedScenario, runs: int, seed: int, week: int = PROBE_WEEK) -> dict[str, np.ndarray]:
     """Each belligerent's acceptance probability of the same general ceasefire (the front frozen where it stands
-    at `week`) and its breakdown risk, per replication: the 'given proposal' of the acceptance relations."""
+    at `week`) and its breakdown risk, and of each mediator's settlement terms, per replication: the 'given
+    proposal' of the acceptance relations."""
     from sim.analysis.aggregate import CEASEFIRE as CF
     from sim.experiment.chunks import _forget_model
     from sim.model.model import CeasefireModel
@@ -208,6 +228,16 @@ def probe_ceasefire(loaded: LoadedScenario, runs: int, seed: int, week: int = PR
         out[f"{side.actor_id}_accepts_ceasefire"] = prob
         probs.append(prob)
     out["both_accept_ceasefire"] = probs[0] * probs[1]
+    settle = np.full(runs, SETTLEMENT, dtype=np.int8)
+    fixed = model.fixed_issues(settle)
+    lost, risk = model.breakdown_risk(settle, idx)
+    for mediator in model.mediators:
+        terms, _ = model.delivered_terms(model.settlement_terms(mediator, idx), idx)
+        for side in (model.russia, model.ukraine):
+            war_point = side.war_point(model, idx)
+            gain = side.net_gain(model.agreement_value(side, settle, terms, war_point, idx) - side.war_value(model, war_point, idx),
+                                 lost, risk, terms, fixed, idx)
+            out[f"{side.actor_id}_accepts_{mediator.actor_id}_settlement"] = side.acceptance(gain, idx)
     _forget_model(model)
     return out
 
@@ -233,7 +263,8 @@ class RelationResult:
         return -self.high if self.relation.direction > 0 else self.low
 
 
-PROBES = ("ukraine_accepts_ceasefire", "russia_accepts_ceasefire", "both_accept_ceasefire", "ceasefire_hazard")
+PROBES = ("ukraine_accepts_ceasefire", "russia_accepts_ceasefire", "both_accept_ceasefire", "ceasefire_hazard",
+          *(f"{side}_accepts_{m}_settlement" for side in ("russia", "ukraine") for m in ("us", "turkey")))
 
 
 def check_relations(path: Path, runs: int, seed: int, relations: list[Relation] | None = None,
