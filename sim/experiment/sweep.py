@@ -150,7 +150,7 @@ def read_sweep_file(path: Path) -> SweepSpec:
     path = Path(path)
     if path.is_dir():
         raise InputError(str(path), None, "expected a sweep file, got a folder")
-    doc = read_toml(path)
+    doc = read_toml(path, "sweep file")
     try:
         spec = SweepSpec.model_validate(doc)
     except ValidationError as exc:
@@ -671,11 +671,13 @@ def start_sweep(plan: SweepPlan, out: Path, executor: ExecutorSpec | None = None
 def read_manifest(run_dir: Path) -> dict:
     """A sweep result folder's manifest; InputError when the folder is not one."""
     run_dir = Path(run_dir)
+    from sim.input_files import read_input_text
+
+    if not (run_dir / MANIFEST).exists():
+        raise InputError("--resume", str(run_dir), "expected a sweep result folder holding manifest.json")
     try:
-        data = json.loads((run_dir / MANIFEST).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("--resume", str(run_dir), "expected a sweep result folder holding manifest.json") from None
-    except (OSError, ValueError) as exc:
+        data = json.loads(read_input_text(run_dir / MANIFEST, "manifest (JSON)"))
+    except ValueError as exc:
         raise InputError("--resume", str(run_dir), f"expected a readable manifest.json: {exc}") from None
     if not isinstance(data, dict) or data.get("kind") != "sweep":
         raise InputError("--resume", str(run_dir), "expected a sweep result folder (its manifest is not a sweep's)")

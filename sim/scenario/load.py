@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from sim.errors import InputError, dotted
+from sim.input_files import read_input_text
 from sim.scenario.schema import Scenario, ScenarioPathError
 
 
@@ -38,16 +39,12 @@ def scenario_hash(scenario: Scenario) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def read_toml(path: Path) -> dict[str, Any]:
-    """Parse one TOML file; syntax errors become one-line InputErrors with line and column."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(str(path), None, "expected an existing scenario file: not found") from None
-    except IsADirectoryError:
-        raise InputError(str(path), None, "expected a scenario file, got a folder") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(str(path), None, f"cannot be read: {exc}") from None
+def read_toml(path: Path, what: str = "scenario file") -> dict[str, Any]:
+    """Parse one TOML file; syntax errors become one-line InputErrors with line and column.
+
+    The file is checked before it is read: a regular file (not a FIFO or a device, nor a symlink
+    to one) of at most `MAX_INPUT_BYTES` (`sim.input_files`)."""
+    text = read_input_text(path, what)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
