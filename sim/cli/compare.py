@@ -28,6 +28,7 @@ from sim.analysis.survival import week_quantiles
 from sim.cli.run import DEFAULT_RUNS, DEFAULT_SEED  # one default for every command
 from sim.cli.sweep import ExecutorOption, SchedulerOption, WorkersOption, executor_spec, progress_bar
 from sim.errors import InputError
+from sim.experiment.store import check_not_temporary
 
 
 @dataclass
@@ -57,9 +58,16 @@ def read_run_folder(target: str) -> Experiment:
     match = re.fullmatch(r"(.+)#(\d+)", target)
     folder = Path(match.group(1) if match and not Path(target).exists() else target)
     variant = int(match.group(2)) if match and not Path(target).exists() else None
+    from sim.input_files import read_input_text
+
+    check_not_temporary(target, folder)
+    if not (folder / "manifest.json").exists():
+        raise InputError(target, None, "expected a result folder holding manifest.json")
     try:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        manifest = json.loads(read_input_text(folder / "manifest.json", "manifest (JSON)"))
+        if not isinstance(manifest, dict):
+            raise ValueError("expected a JSON object")
+    except ValueError as exc:
         raise InputError(target, None, f"expected a result folder with a readable manifest.json: {exc}") from None
     runs_file = folder / "runs.parquet"
     if manifest.get("kind") == "sweep":

@@ -10,7 +10,9 @@ from typing import Annotated, Optional
 
 import typer
 
+from sim.cli.paths import output_path
 from sim.errors import InputError
+from sim.experiment.store import check_not_temporary
 
 FORMATS = ("terminal", "markdown", "html")
 
@@ -25,11 +27,14 @@ def load_result(folder: Path):
     manifest_path = folder / "manifest.json"
     if not folder.is_dir():
         raise InputError("--from", str(folder), "expected a result folder (results/<scenario>/<run id>/), not found")
+    from sim.input_files import read_input_text
+
+    check_not_temporary("--from", folder)
+    if not manifest_path.exists():
+        raise InputError("--from", str(folder), "expected a result folder holding manifest.json (one run of `sim run`)")
     try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("--from", str(folder), "expected a result folder holding manifest.json (one run of `sim run`)") from None
-    except (OSError, ValueError) as exc:
+        manifest = json.loads(read_input_text(manifest_path, "manifest (JSON)"))
+    except ValueError as exc:
         raise InputError(str(manifest_path), None, f"expected a JSON manifest: {exc}") from None
     if not isinstance(manifest, dict) or "resolved_scenario" not in manifest or "seed" not in manifest:
         raise InputError(str(manifest_path), "resolved_scenario", "expected the manifest of one run, with resolved_scenario and seed")
@@ -82,7 +87,7 @@ def story(
     weeks: Annotated[Optional[int], typer.Option("--weeks", "-w", min=1, max=520, help="Horizon in weeks (with SCENARIO).")] = None,
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a field (with SCENARIO): dotted.path=value (repeatable).")] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="terminal (default), markdown or html.")] = "terminal",
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the story to this file instead of the terminal.")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", parser=output_path, help="Write the story to this file instead of the terminal.")] = None,
 ) -> None:
     """Replay one replication exactly and tell it week by week; quiet weeks are folded."""
     from sim.report.story import ConditionError, matching_replications, render, tell
@@ -135,8 +140,13 @@ def story(
     if note and fmt in ("terminal", "text"):
         typer.echo(note, err=True)
     if output is not None:
+        from sim.experiment.store import UnsafeOutput, atomic_write, check_output_file
+
         try:
-            output.write_text(text, encoding="utf-8")
+            check_output_file(output)
+            atomic_write(output, lambda name: Path(name).write_text(text, encoding="utf-8"))
+        except UnsafeOutput as exc:
+            raise InputError("--output", str(output), f"expected a regular file to write: {exc}") from None
         except OSError as exc:
             raise InputError("--output", str(output), f"expected a writable file: {exc.strerror or exc}") from None
         typer.echo(f"wrote {output}", err=True)

@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from sim.cli.paths import output_path
 from sim.errors import InputError
 from sim.experiment.executors import EXECUTORS, ExecutorSpec, ExecutorUnavailable
 
@@ -131,7 +132,7 @@ def sweep(
     workers: WorkersOption = None,
     executor: ExecutorOption = "local",
     scheduler: SchedulerOption = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Base folder of the results.")] = Path("results"),
+    out: Annotated[Path, typer.Option("--out", "-o", parser=output_path, help="Base folder of the results.")] = Path("results"),
     resume: Annotated[Optional[Path], typer.Option("--resume", help="Finish an interrupted sweep in this result folder.")] = None,
     chunk_size: Annotated[Optional[int], typer.Option("--chunk-size", min=1, help="Replications per chunk (results do not depend on it).")] = None,
     crn: Annotated[Optional[bool], typer.Option("--crn/--no-crn", help="Common random numbers across variants (default: the file's, normally on).")] = None,
@@ -152,6 +153,9 @@ def sweep(
             check_writable(out)
         except UnwritableOutput as exc:
             raise InputError("--out", str(out), f"expected a writable folder: {exc}") from None
+        from sim.cli.run import report_stale
+
+        report_stale(out)
     else:
         from sim.experiment.sweep import plan_for_resume
 
