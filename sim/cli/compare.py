@@ -23,6 +23,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from sim.cli.limits import MAX_CHUNK, MAX_RUNS
 from sim.analysis.paired import CODE_COLUMNS, OUTCOMES, Codes, Difference, compare_codes, share_with_interval
 from sim.analysis.survival import week_quantiles
 from sim.cli.run import DEFAULT_RUNS, DEFAULT_SEED  # one default for every command
@@ -188,13 +189,13 @@ def comparison(experiments: list[Experiment]) -> tuple[Table, list[dict[str, Dif
 
 def compare(
     targets: Annotated[list[str], typer.Argument(metavar="A B [C ...]", help="Result folders (FOLDER, or SWEEP_FOLDER#variant) or scenario files.")],
-    runs: Annotated[Optional[int], typer.Option("--runs", "-n", min=1, help="Replications of scenarios run here (default: the first folder's, else 10000).")] = None,
+    runs: Annotated[Optional[int], typer.Option("--runs", "-n", min=1, max=MAX_RUNS, help="Replications of scenarios run here (default: the first folder's, else 10000).")] = None,
     seed: Annotated[Optional[int], typer.Option("--seed", "-s", min=0, max=2**63 - 1, help="Seed of scenarios run here (default: the first folder's).")] = None,
     weeks: Annotated[Optional[int], typer.Option("--weeks", "-w", min=1, max=520, help="Horizon of scenarios run here.")] = None,
     workers: WorkersOption = None,
     executor: ExecutorOption = "local",
     scheduler: SchedulerOption = None,
-    chunk_size: Annotated[int, typer.Option("--chunk-size", min=1, help="Replications per chunk (results do not depend on it).")] = 10_000,
+    chunk_size: Annotated[int, typer.Option("--chunk-size", min=1, max=MAX_CHUNK, help="Replications per chunk (results do not depend on it).")] = 10_000,
 ) -> None:
     """Compare experiments: outcome shares side by side, differences to the first with 95% (paired) intervals."""
     if len(targets) < 2:

@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from sim.cli.limits import MAX_INDEX
 from sim.cli.paths import output_path
 from sim.errors import InputError
 from sim.experiment.store import check_not_temporary
@@ -78,11 +79,11 @@ def _issues_in_run_order(resolved: dict, folder: Path) -> dict:
 def story(
     scenario_file: Annotated[Optional[Path], typer.Argument(metavar="[SCENARIO]", help="A scenario file (or use --from).")] = None,
     from_: Annotated[Optional[Path], typer.Option("--from", help="A result folder of `sim run`: replay one of its replications.")] = None,
-    replication: Annotated[Optional[int], typer.Option("--replication", "-r", min=0, help="Replication index (default 0).")] = None,
+    replication: Annotated[Optional[int], typer.Option("--replication", "-r", min=0, max=MAX_INDEX, help="Replication index (default 0).")] = None,
     find: Annotated[Optional[str], typer.Option(
         "--find", help="With --from: the first replication meeting a condition, e.g. breakdown, settlement, "
         "'status=settlement and territory>0.6', 'week<10'.")] = None,
-    nth: Annotated[int, typer.Option("--nth", min=1, help="With --find: take the n-th match instead of the first.")] = 1,
+    nth: Annotated[int, typer.Option("--nth", min=1, max=MAX_INDEX, help="With --find: take the n-th match instead of the first.")] = 1,
     seed: Annotated[Optional[int], typer.Option("--seed", "-s", min=0, max=2**63 - 1, help="Seed (with SCENARIO; default as `sim run`).")] = None,
     weeks: Annotated[Optional[int], typer.Option("--weeks", "-w", min=1, max=520, help="Horizon in weeks (with SCENARIO).")] = None,
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a field (with SCENARIO): dotted.path=value (repeatable).")] = None,

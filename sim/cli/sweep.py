@@ -13,12 +13,13 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from sim.cli.limits import MAX_CHUNK, MAX_RUNS, MAX_WORKERS
 from sim.cli.paths import output_path
 from sim.errors import InputError
 from sim.experiment.executors import EXECUTORS, ExecutorSpec, ExecutorUnavailable
 
 # Options shared by the commands that run chunks (sweep, compare, whatif).
-WorkersOption = Annotated[Optional[int], typer.Option("--workers", "-j", min=1, help="Worker processes, or Dask workers of a LocalCluster (default: all cores).")]
+WorkersOption = Annotated[Optional[int], typer.Option("--workers", "-j", min=1, max=MAX_WORKERS, help="Worker processes, or Dask workers of a LocalCluster (default: all cores).")]
 ExecutorOption = Annotated[str, typer.Option("--executor", "-x", help=f"Where chunks run: {', '.join(EXECUTORS)} (results are identical).")]
 SchedulerOption = Annotated[Optional[str], typer.Option("--scheduler", help="Join an existing Dask cluster at this address (tcp://host:8786); implies --executor dask.")]
 
@@ -126,7 +127,7 @@ def sensitivity_view(plan, sensitivity) -> Table:
 def sweep(
     ctx: typer.Context,
     file: Annotated[Optional[Path], typer.Argument(metavar="FILE", help="A sweep file (TOML); see docs/sweeps.md. Optional with --resume.")] = None,
-    runs: Annotated[Optional[int], typer.Option("--runs", "-n", min=1, help="Replications per variant (default: the file's).")] = None,
+    runs: Annotated[Optional[int], typer.Option("--runs", "-n", min=1, max=MAX_RUNS, help="Replications per variant (default: the file's).")] = None,
     seed: Annotated[Optional[int], typer.Option("--seed", "-s", min=0, max=2**63 - 1, help="Seed (default: the file's).")] = None,
     weeks: Annotated[Optional[int], typer.Option("--weeks", "-w", min=1, max=520, help="Horizon in weeks for every variant.")] = None,
     workers: WorkersOption = None,
@@ -134,7 +135,7 @@ def sweep(
     scheduler: SchedulerOption = None,
     out: Annotated[Path, typer.Option("--out", "-o", parser=output_path, help="Base folder of the results.")] = Path("results"),
     resume: Annotated[Optional[Path], typer.Option("--resume", help="Finish an interrupted sweep in this result folder.")] = None,
-    chunk_size: Annotated[Optional[int], typer.Option("--chunk-size", min=1, help="Replications per chunk (results do not depend on it).")] = None,
+    chunk_size: Annotated[Optional[int], typer.Option("--chunk-size", min=1, max=MAX_CHUNK, help="Replications per chunk (results do not depend on it).")] = None,
     crn: Annotated[Optional[bool], typer.Option("--crn/--no-crn", help="Common random numbers across variants (default: the file's, normally on).")] = None,
 ) -> None:
     """Run a sweep: variants of a scenario x replications; results under OUT/<sweep>/<run id>/."""

@@ -162,6 +162,11 @@ def read_sweep_file(path: Path) -> SweepSpec:
                          + (f" (did you mean {hint[0]!r}?)" if hint else ""))
     if kind != "grid" and spec.design.samples is None:
         raise InputError(str(path), "design.samples", f"expected the number of samples of the {kind} design, which is missing")
+    n = spec.design.samples
+    if kind == "sobol" and n is not None and (n < 1 or n & (n - 1)):
+        below = 1 << max(0, n.bit_length() - 1)
+        raise InputError(str(path), "design.samples", f"expected a power of 2 for a sobol design (Saltelli sampling), got {n} "
+                         f"(nearest: {below} or {below * 2})")
     seen: dict[str, int] = {}
     for i, p in enumerate(spec.parameters):
         where = f"parameters[{i}]"

@@ -227,10 +227,29 @@ def load_scenario(path: str | Path, sets: list[str] = ()) -> LoadedScenario:
     from sim.scenario.derive import derive
 
     try:
-        derive(scenario)
+        profiles = derive(scenario)
     except ScenarioPathError as exc:
         raise InputError(str(path), dotted(exc.path), exc.message) from None
+    _check_positions_within_red_lines(scenario, profiles, str(path), set_paths)
     return LoadedScenario(scenario, path, doc, chain)
+
+
+def _check_positions_within_red_lines(scenario: Scenario, profiles, file: str, set_paths) -> None:
+    """An explicit position override must lie within the actor's own red lines on that issue: an actor whose
+    ideal point it would itself refuse is a typo, not a scenario (one-line InputError)."""
+    for actor, by_issue in profiles.items():
+        overrides = getattr(scenario.actors, actor).overrides
+        for issue, profile in by_issue.items():
+            ov = overrides.get(issue)
+            if ov is None or ov.position is None:
+                continue
+            low, high = profile.red_line_low.mean, profile.red_line_high.mean
+            position = profile.position.mean
+            if not low - 1e-12 <= position <= high + 1e-12:
+                loc = ("actors", actor, "overrides", issue, "position")
+                source = "--set" if any(loc[: len(p)] == p or p[: len(loc)] == loc for p in set_paths) else file
+                raise InputError(source, dotted(loc), f"expected a position within {actor}'s own red lines on {issue}, "
+                                 f"[{low:g}, {high:g}], got {position:g} (move the red line too: red_line_low / red_line_high)")
 
 
 def scenario_files(target: str | Path) -> list[Path]:
