@@ -51,6 +51,7 @@ class OneLineErrors(TyperGroup):
         # The arguments as given (not sys.argv, which differs when called in-process), for run manifests.
         extra.setdefault("obj", {"argv": list(args) if args is not None else sys.argv[1:]})
         name = prog_name or "sim"
+        _install_rich_broken_pipe()
         previous = _catch_sigterm()
         try:
             try:
@@ -123,6 +124,22 @@ def _os_error(name: str, exc: OSError) -> None:
     where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
     reason = exc.strerror or str(exc) or type(exc).__name__
     _fail(f"{name}: {reason}{where}; nothing half-written was left under a result name", 1)
+
+
+def _rich_broken_pipe(console) -> None:
+    """rich's Console ends the process with a silent SystemExit(1) on a closed pipe; raise the OS error instead,
+    so that it ends in one line like every other (`_os_error`)."""
+    console.quiet = True
+    raise BrokenPipeError(errno.EPIPE, "Broken pipe")
+
+
+def _install_rich_broken_pipe() -> None:
+    try:
+        from rich.console import Console
+    except ImportError:  # pragma: no cover - rich comes with typer
+        return
+    if hasattr(Console, "on_broken_pipe"):
+        Console.on_broken_pipe = _rich_broken_pipe
 
 
 def _silence_stdout() -> None:
