@@ -375,3 +375,13 @@ def test_an_unwritable_output_is_one_line(tmp_path):
     locked.mkdir(mode=0o500)
     result = invoke("schema", "-o", locked / "x.json")
     assert result.exit_code == 2 and "Permission denied" in result.stderr
+
+
+@pytest.mark.parametrize("command", [["story", "--from"], ["compare"]])
+def test_story_and_compare_say_what_is_wrong_with_a_damaged_run(tmp_path, run_folder, command):
+    copy = tmp_path / "run"
+    shutil.copytree(run_folder, copy)
+    _damage(copy, "truncated runs")
+    result = invoke(*command, copy, *([copy] if command == ["compare"] else []))
+    assert result.exit_code == 2, result.output
+    assert "got a damaged one: runs.parquet is damaged" in result.stderr and result.stderr.count("\n") == 1, result.stderr

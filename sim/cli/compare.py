@@ -59,11 +59,14 @@ def read_run_folder(target: str) -> Experiment:
     match = re.fullmatch(r"(.+)#(\d+)", target)
     folder = Path(match.group(1) if match and not Path(target).exists() else target)
     variant = int(match.group(2)) if match and not Path(target).exists() else None
-    from sim.input_files import read_input_text
+    from sim.input_files import check_input_file, read_input_text
 
     check_not_temporary(target, folder)
     if not (folder / "manifest.json").exists():
         raise InputError(target, None, "expected a result folder holding manifest.json")
+    from sim.cli.report import check_result_folder
+
+    check_result_folder(folder)  # a damaged folder (truncated runs.parquet, ...) says what is wrong, naming it
     try:
         manifest = json.loads(read_input_text(folder / "manifest.json", "manifest (JSON)"))
         if not isinstance(manifest, dict):
@@ -89,6 +92,7 @@ def read_run_folder(target: str) -> Experiment:
             raise InputError(target, None, "expected a sweep folder before #<variant>")
         if not runs_file.exists():
             raise InputError(target, None, "expected a result folder holding runs.parquet")
+        check_input_file(runs_file, "Parquet table", limit=1 << 62)  # a regular file: a FIFO would hang the reader
         table = pq.read_table(runs_file, columns=[*CODE_COLUMNS, "first_agreement_week"])
         label = f"{manifest.get('scenario', folder.parent.name)} ({folder.name})"
         seed = int(manifest["seed"])

@@ -31,6 +31,15 @@ def load_result(folder: Path):
     from sim.input_files import read_input_text
 
     check_not_temporary("--from", folder)
+    if folder.is_dir() and manifest_path.exists():
+        from sim.cli.report import check_result_folder
+
+        try:
+            kind = check_result_folder(folder)  # a damaged run (truncated runs.parquet, ...) says what is wrong
+        except InputError as exc:
+            raise InputError("--from", None, exc.line()) from None
+        if kind != "run":
+            raise InputError("--from", str(folder), f"expected the result folder of one run of `sim run`, got a {kind} folder")
     if not manifest_path.exists():
         raise InputError("--from", str(folder), "expected a result folder holding manifest.json (one run of `sim run`)")
     try:

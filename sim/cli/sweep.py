@@ -226,9 +226,12 @@ def sweep(
             raise InputError("--executor", spec.kind, str(exc)) from None
         except SweepInterrupted as exc:
             progress.stop()
-            print(f"sim sweep: interrupted: {exc.done} of {exc.total} chunks complete in {exc.path} (marked incomplete); "
-                  f"resume with: sim sweep {plan.file} --resume {exc.path}", file=sys.stderr)
-            raise typer.Exit(130) from None
+            from sim.cli.main import Terminated
+
+            terminated = isinstance(exc.__context__, Terminated) or isinstance(exc.__cause__, Terminated)
+            print(f"sim sweep: {'terminated (SIGTERM)' if terminated else 'interrupted'}: {exc.done} of {exc.total} chunks "
+                  f"complete in {exc.path} (marked incomplete); resume with: sim sweep {plan.file} --resume {exc.path}", file=sys.stderr)
+            raise typer.Exit(143 if terminated else 130) from None
     if not result.complete:
         from sim.experiment.sweep import describe_task
 

@@ -82,7 +82,9 @@ def is_temporary(folder: Path) -> bool:
         parts = Path(folder).resolve().parts
     except (OSError, RuntimeError, ValueError):
         parts = Path(folder).parts
-    return any(part.startswith(TMP_PREFIX) for part in parts)
+    # The folder itself, or one of the two above it (a run's subfolder such as plots/): not the whole path,
+    # so that a user's own folder named .tmp-something far above the results is not mistaken for one.
+    return any(part.startswith(TMP_PREFIX) for part in parts[-3:])
 
 
 def check_not_temporary(label: str, folder: Path) -> None:
