@@ -146,23 +146,32 @@ class _RuleCalledExit(BaseException):
         self.code = code
 
 
+_in_rule = threading.local()  # per thread: how deep in rule calls it is
+_real_exit = os._exit
+
+
+def _exit_unless_in_rule(code=0):
+    """`os._exit` as installed by `_process_exit_refused`: the real one, except inside a rule call on this thread."""
+    if getattr(_in_rule, "depth", 0):
+        raise _RuleCalledExit(code)
+    _real_exit(code)
+
+
 @contextlib.contextmanager
 def _process_exit_refused():
     """While a rule runs on this thread, `os._exit` raises instead of ending the process without a word (and without
-    removing the run's temporary folder). Other threads keep the real `os._exit`."""
-    real = os._exit
-    me = threading.get_ident()
-
-    def refuse(code=0):
-        if threading.get_ident() != me:
-            real(code)
-        raise _RuleCalledExit(code)
-
-    os._exit = refuse
+    removing the run's temporary folder). Other threads, and this one outside rule calls, keep the real `os._exit`:
+    the replacement is installed once per process and only looks at a per-thread flag, so threads calling rules at
+    the same time cannot leave it half-restored."""
+    global _real_exit
+    if os._exit is not _exit_unless_in_rule:
+        _real_exit = os._exit
+        os._exit = _exit_unless_in_rule
+    _in_rule.depth = getattr(_in_rule, "depth", 0) + 1
     try:
         yield
     finally:
-        os._exit = real
+        _in_rule.depth -= 1
 
 
 def _read_only(value):
