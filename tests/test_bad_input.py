@@ -271,7 +271,7 @@ def test_bad_set_path(runner, set_command, baseline_path, expr, field, pattern):
         ("horizon_weeks=abc", "horizon_weeks", r"expected: input should be a valid integer"),
         ("horizon_weeks=0", "horizon_weeks", r"expected: input should be greater than or equal to 1, got 0"),
         ("breakdown.base_hazard=2", "breakdown.base_hazard", r"expected a value in \[0, 1\] probability per week, got 2"),
-        ("actors.russia.troops={dist='beta', mean=1}", "actors.russia.troops", r"in the beta distribution, sd: Field required"),
+        ("actors.russia.troops={dist='beta', mean=1}", "actors.russia.troops", r"expected a valid beta distribution: sd: field required"),
         ("statements.us_troops_hegseth.stance=nowhere", "statements.us_troops_hegseth.stance", r"expected an anchor of issue 'Security guarantees'"),
     ],
 )

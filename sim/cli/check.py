@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from sim.cli.limits import MAX_EXAMPLES, MAX_INDEX
 from sim.cli.rules import load_user_rules, selected_rules
 from sim.errors import InputError
 
@@ -23,9 +24,9 @@ def check(
     names: Annotated[Optional[list[str]], typer.Option("--rule", metavar="NAME", help="Check this rule (repeatable); default: every registered rule.")] = None,
     kind: Annotated[Optional[str], typer.Option("--kind", help="Only rules of this kind.")] = None,
     examples: Annotated[
-        Optional[int], typer.Option("--examples", "-n", min=1, help="Examples per property (hypothesis max_examples; default: the active hypothesis profile's).")
+        Optional[int], typer.Option("--examples", "-n", min=1, max=MAX_EXAMPLES, help="Examples per property (hypothesis max_examples; default: the active hypothesis profile's).")
     ] = None,
-    seed: Annotated[Optional[int], typer.Option("--seed", min=0, help="Random seed of the search (default: derandomized, the same examples every run).")] = None,
+    seed: Annotated[Optional[int], typer.Option("--seed", min=0, max=MAX_INDEX, help="Random seed of the search (default: derandomized, the same examples every run).")] = None,
     model: Annotated[
         Optional[str],
         typer.Option("--model", metavar="SCENARIO", help="Check the model-level properties on this scenario instead (paired runs, common random numbers)."),

@@ -23,11 +23,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from sim.cli.limits import MAX_CHUNK, MAX_RUNS
 from sim.analysis.paired import CODE_COLUMNS, OUTCOMES, Codes, Difference, compare_codes, share_with_interval
 from sim.analysis.survival import week_quantiles
 from sim.cli.run import DEFAULT_RUNS, DEFAULT_SEED  # one default for every command
 from sim.cli.sweep import ExecutorOption, SchedulerOption, WorkersOption, executor_spec, progress_bar
 from sim.errors import InputError
+from sim.experiment.store import check_not_temporary
 
 
 @dataclass
@@ -57,9 +59,19 @@ def read_run_folder(target: str) -> Experiment:
     match = re.fullmatch(r"(.+)#(\d+)", target)
     folder = Path(match.group(1) if match and not Path(target).exists() else target)
     variant = int(match.group(2)) if match and not Path(target).exists() else None
+    from sim.input_files import check_input_file, read_input_text
+
+    check_not_temporary(target, folder)
+    if not (folder / "manifest.json").exists():
+        raise InputError(target, None, "expected a result folder holding manifest.json")
+    from sim.cli.report import check_result_folder
+
+    check_result_folder(folder)  # a damaged folder (truncated runs.parquet, ...) says what is wrong, naming it
     try:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        manifest = json.loads(read_input_text(folder / "manifest.json", "manifest (JSON)"))
+        if not isinstance(manifest, dict):
+            raise ValueError("expected a JSON object")
+    except ValueError as exc:
         raise InputError(target, None, f"expected a result folder with a readable manifest.json: {exc}") from None
     runs_file = folder / "runs.parquet"
     if manifest.get("kind") == "sweep":
@@ -80,6 +92,7 @@ def read_run_folder(target: str) -> Experiment:
             raise InputError(target, None, "expected a sweep folder before #<variant>")
         if not runs_file.exists():
             raise InputError(target, None, "expected a result folder holding runs.parquet")
+        check_input_file(runs_file, "Parquet table", limit=1 << 62)  # a regular file: a FIFO would hang the reader
         table = pq.read_table(runs_file, columns=[*CODE_COLUMNS, "first_agreement_week"])
         label = f"{manifest.get('scenario', folder.parent.name)} ({folder.name})"
         seed = int(manifest["seed"])
@@ -180,13 +193,13 @@ def comparison(experiments: list[Experiment]) -> tuple[Table, list[dict[str, Dif
 
 def compare(
     targets: Annotated[list[str], typer.Argument(metavar="A B [C ...]", help="Result folders (FOLDER, or SWEEP_FOLDER#variant) or scenario files.")],
-    runs: Annotated[Optional[int], typer.Option("--runs", "-n", min=1, help="Replications of scenarios run here (default: the first folder's, else 10000).")] = None,
+    runs: Annotated[Optional[int], typer.Option("--runs", "-n", min=1, max=MAX_RUNS, help="Replications of scenarios run here (default: the first folder's, else 10000).")] = None,
     seed: Annotated[Optional[int], typer.Option("--seed", "-s", min=0, max=2**63 - 1, help="Seed of scenarios run here (default: the first folder's).")] = None,
     weeks: Annotated[Optional[int], typer.Option("--weeks", "-w", min=1, max=520, help="Horizon of scenarios run here.")] = None,
     workers: WorkersOption = None,
     executor: ExecutorOption = "local",
     scheduler: SchedulerOption = None,
-    chunk_size: Annotated[int, typer.Option("--chunk-size", min=1, help="Replications per chunk (results do not depend on it).")] = 10_000,
+    chunk_size: Annotated[int, typer.Option("--chunk-size", min=1, max=MAX_CHUNK, help="Replications per chunk (results do not depend on it).")] = 10_000,
 ) -> None:
     """Compare experiments: outcome shares side by side, differences to the first with 95% (paired) intervals."""
     if len(targets) < 2:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import signal
 import sys
 from typing import Annotated, Any, Optional
 
@@ -15,31 +18,146 @@ from sim.experiment.execute import ChunksFailed
 _ClickException = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread like Ctrl-C so that every clean-up (temporary folders, a sweep's
+    manifest marked incomplete, worker pools) runs as on an interrupt."""
+
+
+class _Carried(Exception):
+    """An exception carried unchanged past typer's own handling (see `OneLineErrors.invoke`)."""
+
+    def __init__(self, original: BaseException):
+        super().__init__(str(original))
+        self.original = original
+
+
 class OneLineErrors(TyperGroup):
-    """A command group whose usage and input errors print as one line on stderr with exit code 2."""
+    """A command group whose usage and input errors print as one line on stderr with exit code 2.
+
+    Also the one place where everything else that can end a command becomes one line: an OS error
+    (a full disk, a closed pipe, a permission denied: exit code 1), SIGTERM (exit code 143) and Ctrl-C
+    (130). Work already written stays: result folders are renamed into place only when complete.
+    """
+
+    def invoke(self, ctx):
+        # typer's main turns Ctrl-C into a bare exit code 130 and a broken pipe into a silent exit 1; carry
+        # both (and every other OS error) past it to `main` below, which says what happened in one line.
+        try:
+            return super().invoke(ctx)
+        except (KeyboardInterrupt, OSError) as exc:
+            raise _Carried(exc) from exc
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra: Any) -> Any:
         # The arguments as given (not sys.argv, which differs when called in-process), for run manifests.
         extra.setdefault("obj", {"argv": list(args) if args is not None else sys.argv[1:]})
+        name = prog_name or "sim"
+        _install_rich_broken_pipe()
+        previous = _catch_sigterm()
         try:
-            rv = super().main(args=args, prog_name=prog_name, complete_var=complete_var, standalone_mode=False, **extra)
+            try:
+                rv = super().main(args=args, prog_name=prog_name, complete_var=complete_var, standalone_mode=False, **extra)
+                if standalone_mode:
+                    sys.stdout.flush()  # a full device or a closed pipe shows here, not in the interpreter's exit
+            except _Carried as carried:
+                raise carried.original from None
         except InputError as exc:
             _fail(exc.line(), 2)
         except ChunksFailed as exc:
             # A chunk raised (e.g. a user rule with a bug): the others finished; name the failures in one line.
-            _fail(f"{prog_name or 'sim'}: {exc}", 1)
+            _fail(f"{name}: {exc}", 1)
         except _ClickException as exc:
-            _fail(f"{prog_name or 'sim'}: {exc.format_message()}", exc.exit_code)
+            _fail(f"{name}: {exc.format_message()}", exc.exit_code)
+        except Terminated:
+            _fail(f"{name}: terminated (SIGTERM); nothing half-written was left under a result name", 143)
         except (typer.Abort, KeyboardInterrupt):
             _fail("interrupted", 130)
+        except OSError as exc:
+            _os_error(name, exc)
+        except RecursionError:
+            _fail(f"{name}: input nested too deeply to process", 2)
+        except MemoryError:
+            _fail(f"{name}: out of memory; ask for fewer replications or variants", 1)
+        finally:
+            _restore_sigterm(previous)
         code = rv if isinstance(rv, int) else 0
         if standalone_mode:
             sys.exit(code)
         return code
 
 
+def _catch_sigterm():
+    """Turn SIGTERM into `Terminated` in the main thread (returns the previous handler, or None off the main thread)."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    pid = os.getpid()
+
+    def handler(signum, frame):
+        if os.getpid() != pid:  # a forked child: die as SIGTERM says
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
+        raise Terminated()
+
+    try:
+        return signal.signal(signal.SIGTERM, handler)
+    except (ValueError, OSError):
+        return None
+
+
+def _restore_sigterm(previous) -> None:
+    if previous is not None:
+        try:
+            signal.signal(signal.SIGTERM, previous)
+        except (ValueError, OSError):
+            pass
+
+
+def _os_error(name: str, exc: OSError) -> None:
+    """One line for an OS error that reached the top (exit code 1); stdout that is gone is not written to again."""
+    if exc.errno == errno.EPIPE or isinstance(exc, BrokenPipeError):
+        _silence_stdout()
+        _fail(f"{name}: output closed early (broken pipe); results already written are kept", 1)
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        _silence_stdout()
+    where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    _fail(f"{name}: {reason}{where}; nothing half-written was left under a result name", 1)
+
+
+def _rich_broken_pipe(console) -> None:
+    """rich's Console ends the process with a silent SystemExit(1) on a closed pipe; raise the OS error instead,
+    so that it ends in one line like every other (`_os_error`)."""
+    console.quiet = True
+    raise BrokenPipeError(errno.EPIPE, "Broken pipe")
+
+
+def _install_rich_broken_pipe() -> None:
+    try:
+        from rich.console import Console
+    except ImportError:  # pragma: no cover - rich comes with typer
+        return
+    if hasattr(Console, "on_broken_pipe"):
+        Console.on_broken_pipe = _rich_broken_pipe
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device, so that the interpreter's final flush does not fail a second time."""
+    try:
+        fd = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(fd, sys.stdout.fileno())
+        os.close(fd)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
 def _fail(line: str, code: int) -> None:
-    print(" ".join(line.split()), file=sys.stderr)
+    try:
+        print(" ".join(line.split()), file=sys.stderr)
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass  # stderr itself is gone: the exit code still says it
     sys.exit(code)
 
 
@@ -70,7 +188,7 @@ def global_options(
 
 
 # Commands are the modules of sim.cli that define `register(app)`; help lists them in this order first.
-COMMAND_ORDER = ("run", "sweep", "compare", "whatif", "story", "inspect", "validate", "report", "viz", "rules", "check", "schema")
+COMMAND_ORDER = ("run", "sweep", "compare", "whatif", "story", "inspect", "validate", "report", "viz", "rules", "check", "schema", "clean")
 
 
 def _register() -> None:

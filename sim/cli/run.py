@@ -11,7 +11,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from sim.cli.limits import MAX_CHUNK, MAX_RUNS, MAX_WORKERS
 from sim.analysis.tables import comparison_table, outcome_table
+from sim.cli.paths import output_path
 from sim.errors import InputError
 from sim.experiment.run import DEFAULT_CHUNK, default_workers, run_scenario
 from sim.experiment.store import UnwritableOutput, check_writable
@@ -36,16 +38,27 @@ def writable_out(out: Path) -> Path:
         raise InputError("--out", str(out), f"expected a writable folder: {exc}") from None
 
 
+def report_stale(base: Path) -> None:
+    """One line on stderr when killed runs left temporary folders under `base` (they are never taken for results)."""
+    from sim.experiment.store import folder_size, stale_temporary_folders
+
+    stale = stale_temporary_folders(base)
+    if stale:
+        size = sum(folder_size(p) for p in stale)
+        print(f"sim: note: {len(stale)} stale temporary folder(s) of killed runs under {base} ({size / 1e6:.1f} MB); "
+              f"list them with `sim clean {base}`, remove them with `sim clean {base} --yes`", file=sys.stderr)
+
+
 def run(
     ctx: typer.Context,
     target: Annotated[Path, typer.Argument(metavar="SCENARIO_OR_FOLDER", help="A scenario file, or a folder: every *.toml in it.")],
-    runs: Annotated[int, typer.Option("--runs", "-n", min=1, help="Replications per scenario.")] = DEFAULT_RUNS,
+    runs: Annotated[int, typer.Option("--runs", "-n", min=1, max=MAX_RUNS, help="Replications per scenario.")] = DEFAULT_RUNS,
     seed: Annotated[int, typer.Option("--seed", "-s", min=0, max=2**63 - 1, help="Seed; the same seed gives the same files.")] = DEFAULT_SEED,
     weeks: Annotated[Optional[int], typer.Option("--weeks", "-w", min=1, max=520, help="Horizon in weeks (overrides the scenario).")] = None,
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a field: dotted.path=value (repeatable).")] = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Base folder of the results.")] = Path("results"),
-    workers: Annotated[Optional[int], typer.Option("--workers", "-j", min=1, help="Worker processes, or Dask workers to start (default: all cores).")] = None,
-    chunk_size: Annotated[int, typer.Option("--chunk-size", min=1, help="Replications per chunk (results do not depend on it).")] = DEFAULT_CHUNK,
+    out: Annotated[Path, typer.Option("--out", "-o", parser=output_path, help="Base folder of the results.")] = Path("results"),
+    workers: Annotated[Optional[int], typer.Option("--workers", "-j", min=1, max=MAX_WORKERS, help="Worker processes, or Dask workers to start (default: all cores).")] = None,
+    chunk_size: Annotated[int, typer.Option("--chunk-size", min=1, max=MAX_CHUNK, help="Replications per chunk (results do not depend on it).")] = DEFAULT_CHUNK,
     executor: Annotated[str, typer.Option("--executor", "-x", help="Where chunks run: local, inprocess or dask (results are identical).")] = "local",
     scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Join an existing Dask cluster at this address (tcp://host:8786); implies --executor dask.")] = None,
 ) -> None:
@@ -54,6 +67,7 @@ def run(
     command = ["sim", *(argv if argv is not None else sys.argv[1:])]
     loaded = load_targets(target, set_ or [], weeks)
     base = writable_out(out)
+    report_stale(base)
     workers = workers or default_workers()
     from sim.cli.sweep import executor_spec  # shared with sweep, compare and whatif
     from sim.experiment.executors import ExecutorUnavailable

@@ -8,6 +8,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from sim.cli.paths import output_path
+
 from sim.scenario.schema import Scenario
 
 
@@ -20,20 +22,21 @@ def scenario_json_schema() -> dict:
 
 
 def schema(
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", parser=output_path, help="Write to this file instead of stdout.")] = None,
 ) -> None:
     """Write the JSON Schema of the scenario format (point your editor's TOML plugin at it)."""
     text = json.dumps(scenario_json_schema(), indent=2, sort_keys=True) + "\n"
     if output is None:
         typer.echo(text, nl=False)
         return
-    from sim.experiment.store import atomic_write
+    from sim.errors import InputError
+    from sim.experiment.store import UnsafeOutput, atomic_write
 
     try:
         atomic_write(output, lambda name: Path(name).write_text(text, encoding="utf-8"))
+    except UnsafeOutput as exc:
+        raise InputError("--output", str(output), f"expected a regular file to write: {exc}") from None
     except OSError as exc:
-        from sim.errors import InputError
-
         raise InputError("--output", str(output), f"expected a writable file: {exc.strerror or exc}") from None
     typer.echo(f"wrote {output}")
 

@@ -10,7 +10,10 @@ from typing import Annotated, Optional
 
 import typer
 
+from sim.cli.limits import MAX_INDEX
+from sim.cli.paths import output_path
 from sim.errors import InputError
+from sim.experiment.store import check_not_temporary
 
 FORMATS = ("terminal", "markdown", "html")
 
@@ -25,11 +28,23 @@ def load_result(folder: Path):
     manifest_path = folder / "manifest.json"
     if not folder.is_dir():
         raise InputError("--from", str(folder), "expected a result folder (results/<scenario>/<run id>/), not found")
+    from sim.input_files import read_input_text
+
+    check_not_temporary("--from", folder)
+    if folder.is_dir() and manifest_path.exists():
+        from sim.cli.report import check_result_folder
+
+        try:
+            kind = check_result_folder(folder)  # a damaged run (truncated runs.parquet, ...) says what is wrong
+        except InputError as exc:
+            raise InputError("--from", None, exc.line()) from None
+        if kind != "run":
+            raise InputError("--from", str(folder), f"expected the result folder of one run of `sim run`, got a {kind} folder")
+    if not manifest_path.exists():
+        raise InputError("--from", str(folder), "expected a result folder holding manifest.json (one run of `sim run`)")
     try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("--from", str(folder), "expected a result folder holding manifest.json (one run of `sim run`)") from None
-    except (OSError, ValueError) as exc:
+        manifest = json.loads(read_input_text(manifest_path, "manifest (JSON)"))
+    except ValueError as exc:
         raise InputError(str(manifest_path), None, f"expected a JSON manifest: {exc}") from None
     if not isinstance(manifest, dict) or "resolved_scenario" not in manifest or "seed" not in manifest:
         raise InputError(str(manifest_path), "resolved_scenario", "expected the manifest of one run, with resolved_scenario and seed")
@@ -73,16 +88,16 @@ def _issues_in_run_order(resolved: dict, folder: Path) -> dict:
 def story(
     scenario_file: Annotated[Optional[Path], typer.Argument(metavar="[SCENARIO]", help="A scenario file (or use --from).")] = None,
     from_: Annotated[Optional[Path], typer.Option("--from", help="A result folder of `sim run`: replay one of its replications.")] = None,
-    replication: Annotated[Optional[int], typer.Option("--replication", "-r", min=0, help="Replication index (default 0).")] = None,
+    replication: Annotated[Optional[int], typer.Option("--replication", "-r", min=0, max=MAX_INDEX, help="Replication index (default 0).")] = None,
     find: Annotated[Optional[str], typer.Option(
         "--find", help="With --from: the first replication meeting a condition, e.g. breakdown, settlement, "
         "'status=settlement and territory>0.6', 'week<10'.")] = None,
-    nth: Annotated[int, typer.Option("--nth", min=1, help="With --find: take the n-th match instead of the first.")] = 1,
+    nth: Annotated[int, typer.Option("--nth", min=1, max=MAX_INDEX, help="With --find: take the n-th match instead of the first.")] = 1,
     seed: Annotated[Optional[int], typer.Option("--seed", "-s", min=0, max=2**63 - 1, help="Seed (with SCENARIO; default as `sim run`).")] = None,
     weeks: Annotated[Optional[int], typer.Option("--weeks", "-w", min=1, max=520, help="Horizon in weeks (with SCENARIO).")] = None,
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a field (with SCENARIO): dotted.path=value (repeatable).")] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="terminal (default), markdown or html.")] = "terminal",
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the story to this file instead of the terminal.")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", parser=output_path, help="Write the story to this file instead of the terminal.")] = None,
 ) -> None:
     """Replay one replication exactly and tell it week by week; quiet weeks are folded."""
     from sim.report.story import ConditionError, matching_replications, render, tell
@@ -135,8 +150,13 @@ def story(
     if note and fmt in ("terminal", "text"):
         typer.echo(note, err=True)
     if output is not None:
+        from sim.experiment.store import UnsafeOutput, atomic_write, check_output_file
+
         try:
-            output.write_text(text, encoding="utf-8")
+            check_output_file(output)
+            atomic_write(output, lambda name: Path(name).write_text(text, encoding="utf-8"))
+        except UnsafeOutput as exc:
+            raise InputError("--output", str(output), f"expected a regular file to write: {exc}") from None
         except OSError as exc:
             raise InputError("--output", str(output), f"expected a writable file: {exc.strerror or exc}") from None
         typer.echo(f"wrote {output}", err=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -13,11 +14,13 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from sim.cli.limits import MAX_CHUNK, MAX_RUNS, MAX_WORKERS
+from sim.cli.paths import output_path
 from sim.errors import InputError
 from sim.experiment.executors import EXECUTORS, ExecutorSpec, ExecutorUnavailable
 
 # Options shared by the commands that run chunks (sweep, compare, whatif).
-WorkersOption = Annotated[Optional[int], typer.Option("--workers", "-j", min=1, help="Worker processes, or Dask workers of a LocalCluster (default: all cores).")]
+WorkersOption = Annotated[Optional[int], typer.Option("--workers", "-j", min=1, max=MAX_WORKERS, help="Worker processes, or Dask workers of a LocalCluster (default: all cores).")]
 ExecutorOption = Annotated[str, typer.Option("--executor", "-x", help=f"Where chunks run: {', '.join(EXECUTORS)} (results are identical).")]
 SchedulerOption = Annotated[Optional[str], typer.Option("--scheduler", help="Join an existing Dask cluster at this address (tcp://host:8786); implies --executor dask.")]
 
@@ -122,19 +125,50 @@ def sensitivity_view(plan, sensitivity) -> Table:
     return table
 
 
+def _shown(value) -> str:
+    text = "absent" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def sweep_file_changes(file: Path | None, recorded: dict) -> list[str]:
+    """How the sweep file differs from the one a sweep started with (recorded in its manifest): renamed or moved,
+    values edited (runs, seed, chunk size, ...). Empty when it is the same file with the same content."""
+    from sim.experiment.sweep import read_sweep_file
+
+    recorded_file = Path(str(recorded.get("sweep_file") or ""))
+    current = Path(file) if file is not None else recorded_file
+    changes = []
+    try:
+        if file is not None and current.resolve() != recorded_file.resolve():
+            changes.append(f"the sweep file is {current}, the sweep started from {recorded_file} (renamed or moved?)")
+    except (OSError, RuntimeError, ValueError):
+        pass
+    try:
+        spec = read_sweep_file(current).model_dump(mode="json")
+    except InputError:
+        return changes  # the plan was made from it already; nothing more to compare
+    before = recorded.get("sweep_spec")
+    if isinstance(before, dict):
+        for key in sorted(set(spec) | set(before)):
+            if spec.get(key) != before.get(key):
+                changes.append(f"{key} is {_shown(spec.get(key))} in the file, {_shown(before.get(key))} when the sweep started")
+    return changes
+
+
 def sweep(
     ctx: typer.Context,
     file: Annotated[Optional[Path], typer.Argument(metavar="FILE", help="A sweep file (TOML); see docs/sweeps.md. Optional with --resume.")] = None,
-    runs: Annotated[Optional[int], typer.Option("--runs", "-n", min=1, help="Replications per variant (default: the file's).")] = None,
+    runs: Annotated[Optional[int], typer.Option("--runs", "-n", min=1, max=MAX_RUNS, help="Replications per variant (default: the file's).")] = None,
     seed: Annotated[Optional[int], typer.Option("--seed", "-s", min=0, max=2**63 - 1, help="Seed (default: the file's).")] = None,
     weeks: Annotated[Optional[int], typer.Option("--weeks", "-w", min=1, max=520, help="Horizon in weeks for every variant.")] = None,
     workers: WorkersOption = None,
     executor: ExecutorOption = "local",
     scheduler: SchedulerOption = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Base folder of the results.")] = Path("results"),
+    out: Annotated[Path, typer.Option("--out", "-o", parser=output_path, help="Base folder of the results.")] = Path("results"),
     resume: Annotated[Optional[Path], typer.Option("--resume", help="Finish an interrupted sweep in this result folder.")] = None,
-    chunk_size: Annotated[Optional[int], typer.Option("--chunk-size", min=1, help="Replications per chunk (results do not depend on it).")] = None,
+    chunk_size: Annotated[Optional[int], typer.Option("--chunk-size", min=1, max=MAX_CHUNK, help="Replications per chunk (results do not depend on it).")] = None,
     crn: Annotated[Optional[bool], typer.Option("--crn/--no-crn", help="Common random numbers across variants (default: the file's, normally on).")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="With --resume: refuse when the sweep file was renamed or edited (runs, seed, ...) since the sweep started, instead of resuming with the recorded values.")] = False,
 ) -> None:
     """Run a sweep: variants of a scenario x replications; results under OUT/<sweep>/<run id>/."""
     from sim.experiment.store import UnwritableOutput, check_writable
@@ -152,11 +186,26 @@ def sweep(
             check_writable(out)
         except UnwritableOutput as exc:
             raise InputError("--out", str(out), f"expected a writable folder: {exc}") from None
+        from sim.cli.run import report_stale
+
+        report_stale(out)
     else:
         from sim.experiment.sweep import plan_for_resume
 
         planned = plan_for_resume(resume, file, runs=runs, seed=seed, chunk_size=chunk_size, crn=crn, weeks=weeks)
         plan = planned[0]
+        changes = sweep_file_changes(file, planned[1])
+        if changes and strict:
+            raise InputError("--resume", str(resume), "expected the sweep file as when the sweep started (--strict), but "
+                             + "; ".join(changes) + "; leave out --strict to resume with the recorded values")
+        options = planned[1].get("options", {})
+        used = ", ".join(f"{k.replace('_', ' ')} {'on' if options[k] is True else 'off' if options[k] is False else options[k]}"
+                         for k in ("runs", "seed", "chunk_size", "crn", "weeks") if options.get(k) is not None)
+        if changes:
+            print(f"sim sweep: note: {'; '.join(changes)}; resuming with the recorded values ({used}); "
+                  "--strict refuses instead", file=sys.stderr)
+        elif planned[1].get("status") != "complete":
+            print(f"sim sweep: resuming with the recorded values ({used})", file=sys.stderr)
 
     chunks_per_variant = len(plan.chunks)
     with progress_bar(err) as progress:
@@ -177,9 +226,12 @@ def sweep(
             raise InputError("--executor", spec.kind, str(exc)) from None
         except SweepInterrupted as exc:
             progress.stop()
-            print(f"sim sweep: interrupted: {exc.done} of {exc.total} chunks complete in {exc.path} (marked incomplete); "
-                  f"resume with: sim sweep {plan.file} --resume {exc.path}", file=sys.stderr)
-            raise typer.Exit(130) from None
+            from sim.cli.main import Terminated
+
+            terminated = isinstance(exc.__context__, Terminated) or isinstance(exc.__cause__, Terminated)
+            print(f"sim sweep: {'terminated (SIGTERM)' if terminated else 'interrupted'}: {exc.done} of {exc.total} chunks "
+                  f"complete in {exc.path} (marked incomplete); resume with: sim sweep {plan.file} --resume {exc.path}", file=sys.stderr)
+            raise typer.Exit(143 if terminated else 130) from None
     if not result.complete:
         from sim.experiment.sweep import describe_task
 

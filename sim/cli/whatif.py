@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from sim.cli.limits import MAX_CHUNK, MAX_RUNS
 from sim.analysis.paired import OUTCOMES, Difference, compare_codes
 from sim.analysis.summary import summarise
 from sim.analysis.tables import outcome_table
@@ -91,13 +92,13 @@ def difference_table(diffs: dict[str, Difference], first: str, second: str) -> T
 def whatif(
     scenario: Annotated[str, typer.Argument(metavar="SCENARIO", help="The baseline scenario file.")],
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="The change: dotted.path=value (repeatable).")] = None,
-    runs: Annotated[int, typer.Option("--runs", "-n", min=1, help="Replications of each.")] = DEFAULT_RUNS,
+    runs: Annotated[int, typer.Option("--runs", "-n", min=1, max=MAX_RUNS, help="Replications of each.")] = DEFAULT_RUNS,
     seed: Annotated[int, typer.Option("--seed", "-s", min=0, max=2**63 - 1, help="Seed shared by both.")] = DEFAULT_SEED,
     weeks: Annotated[Optional[int], typer.Option("--weeks", "-w", min=1, max=520, help="Horizon in weeks (overrides the scenario).")] = None,
     workers: WorkersOption = None,
     executor: ExecutorOption = "local",
     scheduler: SchedulerOption = None,
-    chunk_size: Annotated[int, typer.Option("--chunk-size", min=1, help="Replications per chunk (results do not depend on it).")] = 10_000,
+    chunk_size: Annotated[int, typer.Option("--chunk-size", min=1, max=MAX_CHUNK, help="Replications per chunk (results do not depend on it).")] = 10_000,
 ) -> None:
     """What if one thing changes? The scenario and its modified copy, side by side, on the same random numbers."""
     from sim.experiment.executors import ExecutorUnavailable

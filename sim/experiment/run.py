@@ -38,7 +38,7 @@ from sim.experiment.chunks import (  # noqa: F401  (re-exported: the names this 
 )
 from sim.experiment.execute import ChunksFailed, InMemoryResult, run_into_memory, run_into_store
 from sim.experiment.executors import ExecutorSpec, default_workers, make_executor  # noqa: F401
-from sim.experiment.store import new_run_dir, publish_run_dir, write_json_atomic, write_parquet_atomic
+from sim.experiment.store import discard_run_dir, new_run_dir, publish_run_dir, write_json_atomic, write_parquet_atomic
 from sim.scenario.load import LoadedScenario, scenario_hash
 
 
@@ -141,9 +141,7 @@ def run_scenario(
         # Unsorted: the resolved scenario keeps the order of its issues (the model's issue index).
         write_json_atomic(tmp / "manifest.json", manifest, sort_keys=False)
     except BaseException:
-        import shutil
-
-        shutil.rmtree(tmp, ignore_errors=True)
+        discard_run_dir(tmp)  # removes the folder and releases its lock
         raise
     publish_run_dir(tmp, final)
     return RunResult(final, summary, agg, seconds)

@@ -1,19 +1,28 @@
 """Result folders written atomically: a temporary folder renamed into place, never overwriting.
 
 Layout: `<base>/<scenario>/<run id>/`. A run is written into `<base>/<scenario>/.tmp-<run
-id>-<random>/` and renamed to its final name only when complete, so a reader never sees a
+id>/` and renamed to its final name only when complete, so a reader never sees a
 half-written run and an interrupted run leaves no folder under a run id.
+
+Creating `.tmp-<run id>` (an exclusive mkdir) reserves the run id: two runs started in the
+same second into the same folder get `<run id>` and `<run id>-2`. While a run writes, it
+holds a lock (flock) on `.tmp-<run id>/.lock`; a temporary folder whose lock nobody holds is
+stale (its run was killed outright, SIGKILL or power loss): `stale_temporary_folders` lists
+them, `sim clean` removes them, and no reader takes one for a result.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import json
 import os
 import re
 import shutil
+import stat
 import tempfile
+import time
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -31,6 +40,139 @@ class RunDirExists(FileExistsError):
 
 class UnwritableOutput(OSError):
     """The output base folder cannot be created or written to."""
+
+
+class UnsafeOutput(ValueError):
+    """An output path names something that must not be replaced: a device, a FIFO, a socket, a symlink or a folder."""
+
+
+LOCK_NAME = ".lock"
+# A temporary folder younger than this without its lock file may be one whose run is just starting.
+_YOUNG_SECONDS = 60.0
+_LOCKS: dict[str, int] = {}  # temporary folder -> open file descriptor holding its lock
+
+
+def check_output_file(path: Path) -> Path:
+    """`path` if writing it replaces at most a regular file; UnsafeOutput naming what is there otherwise.
+
+    A device, a FIFO, a socket, a symlink or a folder at `path` is refused, never replaced:
+    an atomic write renames a new file over the old name, which would turn `/dev/null` (say)
+    into a regular file.
+    """
+    path = Path(path)
+    if str(path) in ("", "."):
+        raise UnsafeOutput("expected a file name, got an empty path")
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return path
+    except OSError as error:
+        raise UnsafeOutput(f"cannot check {path}: {error.strerror or error}") from None
+    mode = info.st_mode
+    if stat.S_ISREG(mode):
+        return path
+    what = ("a symlink" if stat.S_ISLNK(mode) else "a folder" if stat.S_ISDIR(mode) else "a FIFO (named pipe)" if stat.S_ISFIFO(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+    raise UnsafeOutput(f"{path} is {what}, which is never replaced (outputs only create or replace regular files)")
+
+
+def is_temporary(folder: Path) -> bool:
+    """Whether `folder` is (or lies inside) a temporary folder of an unfinished or killed run."""
+    try:
+        parts = Path(folder).resolve().parts
+    except (OSError, RuntimeError, ValueError):
+        parts = Path(folder).parts
+    # The folder itself, or one of the two above it (a run's subfolder such as plots/): not the whole path,
+    # so that a user's own folder named .tmp-something far above the results is not mistaken for one.
+    return any(part.startswith(TMP_PREFIX) for part in parts[-3:])
+
+
+def check_not_temporary(label: str, folder: Path) -> None:
+    """InputError when `folder` is a `.tmp-*` folder: an unfinished (or killed) run, never a result."""
+    if is_temporary(folder):
+        from sim.errors import InputError
+
+        raise InputError(label, str(folder), "expected a result folder, got the temporary folder of an unfinished or killed "
+                         f"run ({TMP_PREFIX}*): it holds no result; `sim clean` lists stale ones and removes them with --yes")
+
+
+def _lock(tmp: Path) -> None:
+    """Create `tmp/.lock` and hold an exclusive lock on it while this process writes the run."""
+    fd = os.open(tmp / LOCK_NAME, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o644)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    os.write(fd, f"{os.getpid()}\n".encode())
+    _LOCKS[str(tmp)] = fd
+
+
+def _unlock(tmp: Path, final: Path | None = None) -> None:
+    """Release the lock of a temporary folder (after it was published as `final`, remove the lock file)."""
+    fd = _LOCKS.pop(str(tmp), None)
+    if final is not None:
+        with contextlib.suppress(OSError):
+            os.unlink(final / LOCK_NAME)
+    if fd is not None:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+
+
+def discard_run_dir(tmp: Path) -> None:
+    """Remove a temporary run folder (a failed or interrupted run) and release its lock."""
+    shutil.rmtree(tmp, ignore_errors=True)
+    _unlock(tmp)
+
+
+def temporary_folders(base: Path) -> list[Path]:
+    """Every `.tmp-*` folder directly in `base` or in its scenario folders (`base/<scenario>/.tmp-*`)."""
+    base = Path(base)
+    found = []
+    try:
+        levels = [base] + sorted(p for p in base.iterdir() if p.is_dir() and not p.is_symlink() and not p.name.startswith(TMP_PREFIX))
+    except OSError:
+        return []
+    for level in levels:
+        try:
+            found += sorted(p for p in level.iterdir() if p.name.startswith(TMP_PREFIX) and p.is_dir() and not p.is_symlink())
+        except OSError:
+            continue
+    return found
+
+
+def is_stale(tmp: Path) -> bool:
+    """Whether no live process writes the temporary folder `tmp` (its lock is free, or it never had one and is old)."""
+    lock = Path(tmp) / LOCK_NAME
+    if str(tmp) in _LOCKS:
+        return False
+    try:
+        fd = os.open(lock, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        try:
+            return time.time() - os.lstat(tmp).st_mtime > _YOUNG_SECONDS
+        except OSError:
+            return False
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:
+        return False  # a live run holds it
+    finally:
+        os.close(fd)
+    return True
+
+
+def stale_temporary_folders(base: Path) -> list[Path]:
+    """The `.tmp-*` folders under `base` left by runs that were killed outright (no live process holds their lock)."""
+    return [p for p in temporary_folders(base) if is_stale(p)]
+
+
+def folder_size(folder: Path) -> int:
+    """Bytes of the regular files under `folder` (symlinks not followed)."""
+    total = 0
+    for root, _dirs, files in os.walk(folder):
+        for name in files:
+            with contextlib.suppress(OSError):
+                total += os.lstat(os.path.join(root, name)).st_size
+    return total
 
 
 def _check_name(kind: str, name: str) -> str:
@@ -85,20 +227,35 @@ def new_run_dir(
         raise UnwritableOutput(f"cannot create {parent}: {error.strerror or error}") from error
     if run_id is not None:
         _check_name("run id", run_id)
-        final = parent / run_id
-        if final.exists():
-            raise RunDirExists(f"result folder {final} already exists; choose another run id")
+        candidates = iter([run_id])
     else:
         stem = make_run_id(seed)
-        final = parent / stem
-        suffix = 2
-        while final.exists():
-            final = parent / f"{stem}-{suffix}"
-            suffix += 1
-    tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{final.name}-", dir=parent))
-    # mkdtemp makes the folder private (0700); a result folder gets the usual permissions.
-    os.chmod(tmp, 0o777 & ~_umask())
-    return final, tmp
+        candidates = (stem if k == 1 else f"{stem}-{k}" for k in range(1, 1_000_000))
+    for name in candidates:
+        final = parent / name
+        tmp = parent / f"{TMP_PREFIX}{name}"
+        if final.exists():
+            continue
+        try:
+            # The exclusive mkdir reserves the id: a concurrent run finds it taken and moves on to -2, -3, ...
+            os.mkdir(tmp, 0o777)
+        except FileExistsError:
+            continue
+        except OSError as error:
+            raise UnwritableOutput(f"cannot create {tmp}: {error.strerror or error}") from error
+        if final.exists():  # published between the check and the mkdir: that id is taken
+            os.rmdir(tmp)
+            continue
+        try:
+            _lock(tmp)
+        except OSError as error:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise UnwritableOutput(f"cannot create {tmp / LOCK_NAME}: {error.strerror or error}") from error
+        return final, tmp
+    raise RunDirExists(
+        f"result folder {parent / run_id} already exists (or a run is writing it); choose another run id"
+        if run_id is not None else f"no free run id under {parent}"
+    )
 
 
 def publish_run_dir(tmp: Path, final: Path) -> Path:
@@ -117,6 +274,7 @@ def publish_run_dir(tmp: Path, final: Path) -> Path:
                 f"result folder {final} already exists; this run's results are kept in {tmp}"
             ) from error
         raise
+    _unlock(tmp, final)
     return final
 
 
@@ -135,7 +293,7 @@ def atomic_run_dir(
     try:
         yield tmp
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        discard_run_dir(tmp)
         raise
     publish_run_dir(tmp, final)
 
@@ -150,13 +308,14 @@ def _umask() -> int:
 def atomic_write(path: Path, write, tmp_dir: Path | None = None) -> Path:
     """Write `path` atomically: `write(name)` fills a temporary file (in `tmp_dir`, default the same
     folder; it must be on the same file system), which is then renamed into place."""
-    path = Path(path)
+    path = check_output_file(Path(path))
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=tmp_dir or path.parent)
     os.close(fd)
     try:
         write(tmp_name)
         # mkstemp makes the file private (0600); a result file gets the usual permissions.
         os.chmod(tmp_name, 0o666 & ~_umask())
+        check_output_file(path)  # again, just before the rename: nothing but a regular file is ever replaced
         os.replace(tmp_name, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

@@ -150,7 +150,7 @@ def read_sweep_file(path: Path) -> SweepSpec:
     path = Path(path)
     if path.is_dir():
         raise InputError(str(path), None, "expected a sweep file, got a folder")
-    doc = read_toml(path)
+    doc = read_toml(path, "sweep file")
     try:
         spec = SweepSpec.model_validate(doc)
     except ValidationError as exc:
@@ -162,6 +162,11 @@ def read_sweep_file(path: Path) -> SweepSpec:
                          + (f" (did you mean {hint[0]!r}?)" if hint else ""))
     if kind != "grid" and spec.design.samples is None:
         raise InputError(str(path), "design.samples", f"expected the number of samples of the {kind} design, which is missing")
+    n = spec.design.samples
+    if kind == "sobol" and n is not None and (n < 1 or n & (n - 1)):
+        below = 1 << max(0, n.bit_length() - 1)
+        raise InputError(str(path), "design.samples", f"expected a power of 2 for a sobol design (Saltelli sampling), got {n} "
+                         f"(nearest: {below} or {below * 2})")
     seen: dict[str, int] = {}
     for i, p in enumerate(spec.parameters):
         where = f"parameters[{i}]"
@@ -671,11 +676,13 @@ def start_sweep(plan: SweepPlan, out: Path, executor: ExecutorSpec | None = None
 def read_manifest(run_dir: Path) -> dict:
     """A sweep result folder's manifest; InputError when the folder is not one."""
     run_dir = Path(run_dir)
+    from sim.input_files import read_input_text
+
+    if not (run_dir / MANIFEST).exists():
+        raise InputError("--resume", str(run_dir), "expected a sweep result folder holding manifest.json")
     try:
-        data = json.loads((run_dir / MANIFEST).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("--resume", str(run_dir), "expected a sweep result folder holding manifest.json") from None
-    except (OSError, ValueError) as exc:
+        data = json.loads(read_input_text(run_dir / MANIFEST, "manifest (JSON)"))
+    except ValueError as exc:
         raise InputError("--resume", str(run_dir), f"expected a readable manifest.json: {exc}") from None
     if not isinstance(data, dict) or data.get("kind") != "sweep":
         raise InputError("--resume", str(run_dir), "expected a sweep result folder (its manifest is not a sweep's)")

@@ -8,6 +8,9 @@ draws the parameters per replication like every other scenario number.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import threading
 from dataclasses import dataclass
 from difflib import get_close_matches
 from pathlib import Path
@@ -123,25 +126,122 @@ def bind_rules(scenario: Scenario, streams: Streams, random_columns: dict[str, n
     return bound
 
 
+# Output ranges a rule's kind implies whatever it declares: probabilities, and positions on the 0-1 issue scale.
+_KIND_RANGES = {
+    "acceptance": (0.0, 1.0, "a probability in [0, 1]"),
+    "breakdown_hazard": (0.0, 1.0, "a probability in [0, 1]"),
+    "concession": (0.0, 1.0, "a position on the 0-1 issue scale"),
+}
+# Output ranges that declared traits promise (`sim.rules.traits`).
+_TRAIT_RANGES = {
+    "bounded_probability": (0.0, 1.0, "a probability in [0, 1] (declared trait bounded_probability)"),
+    "bounded_unit": (0.0, 1.0, "a value on the 0-1 scale (declared trait bounded_unit)"),
+    "bounded_unit_negative": (-1.0, 0.0, "a value in [-1, 0] (declared trait bounded_unit_negative)"),
+    "non_negative": (0.0, np.inf, "a value >= 0 (declared trait non_negative)"),
+}
+_SLACK = 1e-12  # rounding in a rule's arithmetic is not its error
+
+
+class _RuleCalledExit(BaseException):
+    """os._exit called by a rule: raised instead of ending the process (BaseException, so `except Exception` in the rule does not swallow it)."""
+
+    def __init__(self, code):
+        super().__init__(code)
+        self.code = code
+
+
+_in_rule = threading.local()  # per thread: how deep in rule calls it is
+_real_exit = os._exit
+
+
+def _exit_unless_in_rule(code=0):
+    """`os._exit` as installed by `_process_exit_refused`: the real one, except inside a rule call on this thread."""
+    if getattr(_in_rule, "depth", 0):
+        raise _RuleCalledExit(code)
+    _real_exit(code)
+
+
+@contextlib.contextmanager
+def _process_exit_refused():
+    """While a rule runs on this thread, `os._exit` raises instead of ending the process without a word (and without
+    removing the run's temporary folder). Other threads, and this one outside rule calls, keep the real `os._exit`:
+    the replacement is installed once per process and only looks at a per-thread flag, so threads calling rules at
+    the same time cannot leave it half-restored."""
+    global _real_exit
+    if os._exit is not _exit_unless_in_rule:
+        _real_exit = os._exit
+        os._exit = _exit_unless_in_rule
+    _in_rule.depth = getattr(_in_rule, "depth", 0) + 1
+    try:
+        yield
+    finally:
+        _in_rule.depth -= 1
+
+
+def _read_only(value):
+    """A read-only view of an array argument (a rule that writes into its input fails at once); other values as they are."""
+    if isinstance(value, np.ndarray) and value.flags.writeable:
+        view = value.view()
+        view.flags.writeable = False
+        return view
+    return value
+
+
+def output_ranges(info: RuleInfo) -> list[tuple[float, float, str]]:
+    """The ranges a rule's output must lie in: from its kind, and from its declared traits."""
+    ranges = [_KIND_RANGES[info.kind]] if info.kind in _KIND_RANGES else []
+    return ranges + [_TRAIT_RANGES[t] for t in sorted(info.traits) if t in _TRAIT_RANGES]
+
+
 def guarded(rule: BoundRule, what: str) -> Callable:
-    """Call a rule and check its output has the shape of its first argument, without NaN or infinity; errors name the rule."""
+    """Call a rule on read-only inputs and check what it returns; every failure is a RuleError naming the rule.
+
+    Checked: it returns (without raising, calling sys.exit or os._exit), it does not write into its inputs, its output
+    is a float array of the shape of its first argument, without NaN or infinity, within the range its kind and its
+    declared traits promise (a probability in [0, 1], ...).
+    """
     info = rule.info
+    ranges = output_ranges(info)
+    params = {k: _read_only(v) for k, v in rule.params.items()}
+    label = f"rule {info.name!r} ({info.kind}, for {what})"
+
+    def fail(message: str) -> RuleError:
+        return RuleError(f"{label} {message}", info.name, info.file)
 
     def call(*args):
+        inputs = [_read_only(a) for a in args]
         try:
-            out = np.asarray(rule(*args), dtype=float)
+            with _process_exit_refused():
+                raw = info.func(*inputs, **params)
+        except _RuleCalledExit as exc:
+            raise fail(f"called os._exit({exc.code!r}); a rule returns its output, it never ends the process") from None
+        except SystemExit as exc:
+            raise fail(f"called sys.exit({exc.code!r}); a rule returns its output, it never ends the process") from None
+        except ValueError as exc:
+            if "read-only" in str(exc):
+                raise fail("tried to change one of its inputs, which are read-only: copy an input (np.array(x)) "
+                           "before changing it") from exc
+            raise fail(f"raised {type(exc).__name__}: {exc}") from exc
         except Exception as exc:
-            raise RuleError(f"rule {info.name!r} ({info.kind}, for {what}) raised {type(exc).__name__}: {exc}", info.name, info.file) from exc
+            raise fail(f"raised {type(exc).__name__}: {exc}") from exc
+        try:
+            out = np.asarray(raw)
+        except Exception as exc:
+            raise fail(f"returned something that is not an array ({type(raw).__name__}: {exc})") from None
+        if out.dtype.kind != "f":
+            raise fail(f"returned an array of {out.dtype} ({type(raw).__name__}), expected floats")
+        out = out.astype(float, copy=False)
         expected = np.shape(args[0])
         if out.shape != expected:
-            raise RuleError(
-                f"rule {info.name!r} ({info.kind}, for {what}) returned shape {out.shape}, expected {expected} "
-                f"(the shape of its first argument, {info.arguments[0] if info.arguments else 'input'})",
-                info.name, info.file,
-            )
+            raise fail(f"returned shape {out.shape}, expected {expected} "
+                       f"(the shape of its first argument, {info.arguments[0] if info.arguments else 'input'})")
         if not np.isfinite(out).all():
             bad = "NaN" if np.isnan(out).any() else "an infinite value"
-            raise RuleError(f"rule {info.name!r} ({info.kind}, for {what}) returned {bad}", info.name, info.file)
+            raise fail(f"returned {bad}")
+        for lo, hi, meaning in ranges:
+            outside = (out < lo - _SLACK) | (out > hi + _SLACK)
+            if outside.any():
+                raise fail(f"returned {out[outside].flat[0]:g}, expected {meaning}")
         return out
 
     return call

@@ -51,10 +51,12 @@ def load_rule_module(spec: str, base: Path | None = None) -> str:
     """
     spec = str(spec)
     try:
-        if spec.endswith(".py") or os.sep in spec or "/" in spec:
+        looks_like_file = Path(spec).suffix.lower() in _FILE_SUFFIXES and (Path(base or ".") / spec).exists()
+        if spec.endswith(".py") or os.sep in spec or "/" in spec or looks_like_file:
             path = (Path(base or ".") / spec).resolve()
-            if not path.is_file():
+            if not path.exists():
                 raise RuleModuleError(spec, f"expected an existing rule module file, {spec!r} not found")
+            _check_rule_file(spec, path)
             name = module_name_for_file(path)
             if name not in sys.modules:
                 _ensure_namespace()
@@ -75,8 +77,35 @@ def load_rule_module(spec: str, base: Path | None = None) -> str:
         raise
     except ImportError as exc:
         raise RuleModuleError(spec, f"expected an importable rule module or a .py file, got {spec!r}: {exc}") from None
+    except SystemExit as exc:  # sys.exit() in a rule module must not end `sim` silently with its code
+        raise RuleModuleError(spec, f"rule module {spec!r} failed to import: it called sys.exit({exc.code!r})") from None
     except Exception as exc:  # a user module that fails on import (including a bad @rule declaration): name it
         raise RuleModuleError(spec, f"rule module {spec!r} failed to import: {type(exc).__name__}: {exc}") from None
+
+
+# Suffixes that name a file rather than a dotted module (`rules.toml` is a file given by mistake, not module `rules.toml`).
+_FILE_SUFFIXES = (".py", ".toml", ".json", ".txt", ".yaml", ".yml", ".md", ".pyc", ".cfg", ".ini")
+MAX_RULE_FILE_BYTES = 4 * 1024 * 1024
+
+
+def _check_rule_file(spec: str, path: Path) -> None:
+    """A rule file must be a regular .py file of reasonable size: checked before Python reads it (a FIFO would hang)."""
+    import stat
+
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        raise RuleModuleError(spec, f"expected a readable rule module file, {spec!r}: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise RuleModuleError(spec, f"expected a rule module file (.py), {spec!r} is a folder")
+    if not stat.S_ISREG(info.st_mode):
+        raise RuleModuleError(spec, f"expected a rule module file (.py), {spec!r} is not a regular file (a FIFO or a device?)")
+    if path.suffix != ".py":
+        raise RuleModuleError(spec, f"expected a Python rule module (a .py file) or an importable module name, got {spec!r}"
+                              + (" (a scenario file? scenarios name their rules in `rules = [...]`)" if path.suffix == ".toml" else ""))
+    if info.st_size > MAX_RULE_FILE_BYTES:
+        raise RuleModuleError(spec, f"expected a rule module of at most {MAX_RULE_FILE_BYTES // 1024 // 1024} MB, "
+                              f"{spec!r} is {info.st_size / 1024 / 1024:.1f} MB")
 
 
 def load_rule_modules(specs, base: Path | None = None) -> list[str]:

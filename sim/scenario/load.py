@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from sim.errors import InputError, dotted
+from sim.input_files import read_input_text
 from sim.scenario.schema import Scenario, ScenarioPathError
 
 
@@ -38,16 +39,12 @@ def scenario_hash(scenario: Scenario) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def read_toml(path: Path) -> dict[str, Any]:
-    """Parse one TOML file; syntax errors become one-line InputErrors with line and column."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(str(path), None, "expected an existing scenario file: not found") from None
-    except IsADirectoryError:
-        raise InputError(str(path), None, "expected a scenario file, got a folder") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(str(path), None, f"cannot be read: {exc}") from None
+def read_toml(path: Path, what: str = "scenario file") -> dict[str, Any]:
+    """Parse one TOML file; syntax errors become one-line InputErrors with line and column.
+
+    The file is checked before it is read: a regular file (not a FIFO or a device, nor a symlink
+    to one) of at most `MAX_INPUT_BYTES` (`sim.input_files`)."""
+    text = read_input_text(path, what)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -287,10 +284,29 @@ def load_scenario(path: str | Path, sets: list[str] = ()) -> LoadedScenario:
     from sim.scenario.derive import derive
 
     try:
-        derive(scenario)
+        profiles = derive(scenario)
     except ScenarioPathError as exc:
         raise InputError(str(path), dotted(exc.path), exc.message) from None
+    _check_positions_within_red_lines(scenario, profiles, str(path), set_paths)
     return LoadedScenario(scenario, path, doc, chain)
+
+
+def _check_positions_within_red_lines(scenario: Scenario, profiles, file: str, set_paths) -> None:
+    """An explicit position override must lie within the actor's own red lines on that issue: an actor whose
+    ideal point it would itself refuse is a typo, not a scenario (one-line InputError)."""
+    for actor, by_issue in profiles.items():
+        overrides = getattr(scenario.actors, actor).overrides
+        for issue, profile in by_issue.items():
+            ov = overrides.get(issue)
+            if ov is None or ov.position is None:
+                continue
+            low, high = profile.red_line_low.mean, profile.red_line_high.mean
+            position = profile.position.mean
+            if not low - 1e-12 <= position <= high + 1e-12:
+                loc = ("actors", actor, "overrides", issue, "position")
+                source = "--set" if any(loc[: len(p)] == p or p[: len(loc)] == loc for p in set_paths) else file
+                raise InputError(source, dotted(loc), f"expected a position within {actor}'s own red lines on {issue}, "
+                                 f"[{low:g}, {high:g}], got {position:g} (move the red line too: red_line_low / red_line_high)")
 
 
 def scenario_files(target: str | Path) -> list[Path]:

@@ -21,9 +21,10 @@ from scipy import stats
 
 
 class StrictModel(BaseModel):
-    """Base of every scenario table: unknown keys are errors, values are validated on assignment."""
+    """Base of every scenario table: unknown keys are errors, values are validated on assignment, and
+    every float is finite (TOML's `inf` and `nan` are refused wherever a number goes)."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
 
 class Beta(StrictModel):
@@ -93,7 +94,7 @@ def _parse_number(value: Any) -> Any:
         except ValidationError as exc:
             err = exc.errors()[0]
             where = ".".join(str(x) for x in err["loc"])
-            raise ValueError(f"in the {kind} distribution, {where}: {err['msg']}") from None
+            raise ValueError(f"expected a valid {kind} distribution: {where}: {err['msg'][0].lower() + err['msg'][1:]}") from None
     if isinstance(value, (Beta, Uniform, Triangular, Normal)):
         return value
     raise ValueError(f"expected a number or a distribution table, got {type(value).__name__} {value!r}")
@@ -117,6 +118,10 @@ def _check_bounds(bounds: Bounds):
                 raise ValueError(
                     f"expected a beta sd below {np.sqrt((m - lo) * (hi - m)):.4g} for mean {m:g} on {span}, got {s:g}"
                 )
+            a, b = beta_shape(value, bounds)
+            if not (np.isfinite(a) and np.isfinite(b) and 0 < a < _MAX_SHAPE and 0 < b < _MAX_SHAPE):
+                raise ValueError(f"expected a beta sd of at least {_min_beta_sd(value, bounds):.3g} on {span} "
+                                 f"(a smaller one is a fixed number: write {m:g}), got {s:g}")
         elif isinstance(value, (Uniform, Triangular)):
             mode = value.mode if isinstance(value, Triangular) else value.low
             if not lo <= value.low <= mode <= value.high <= hi or value.low == value.high:
@@ -124,6 +129,10 @@ def _check_bounds(bounds: Bounds):
         elif isinstance(value, Normal):
             if not lo <= value.mean <= hi:
                 raise ValueError(f"expected a normal mean inside {span}, got {value.mean:g}")
+            width = hi - lo
+            if np.isfinite(width) and not (width * 1e-9 <= value.sd <= width * 1e6):
+                raise ValueError(f"expected a normal sd in [{width * 1e-9:.3g}, {width * 1e6:.3g}] on {span} "
+                                 f"(smaller is a fixed number, larger a uniform), got {value.sd:g}")
         return value
 
     return check
@@ -193,16 +202,33 @@ def mean_of(value: Any, bounds: Bounds) -> float:
     return (value.low + value.mode + value.high) / 3
 
 
+_MAX_SHAPE = 1e12  # beta shape parameters beyond this make scipy's inversion lose all precision
+
+
+def beta_shape(value: "Beta", bounds: Bounds) -> tuple[float, float]:
+    """The (a, b) shape parameters of a beta distribution given by mean and sd on the field's bounds."""
+    lo, hi = bounds.lo, bounds.hi
+    with np.errstate(all="ignore"):
+        m = (value.mean - lo) / (hi - lo)
+        s = value.sd / (hi - lo)
+        k = m * (1 - m) / (s * s) - 1 if s * s > 0 else np.inf
+        return float(m * k), float((1 - m) * k)
+
+
+def _min_beta_sd(value: "Beta", bounds: Bounds) -> float:
+    lo, hi = bounds.lo, bounds.hi
+    m = (value.mean - lo) / (hi - lo)
+    return float((hi - lo) * np.sqrt(m * (1 - m) * max(m, 1 - m) / _MAX_SHAPE)) * 1.01
+
+
 def quantile(value: Any, bounds: Bounds, u: np.ndarray) -> np.ndarray:
     """Transform uniforms `u` into draws of `value` by inversion (a number gives a constant)."""
     lo, hi = bounds.lo, bounds.hi
     if isinstance(value, float):
         out = np.full(u.shape, value)
     elif isinstance(value, Beta):
-        m = (value.mean - lo) / (hi - lo)
-        s = value.sd / (hi - lo)
-        k = m * (1 - m) / (s * s) - 1
-        out = lo + (hi - lo) * stats.beta.ppf(u, m * k, (1 - m) * k)
+        a, b = beta_shape(value, bounds)
+        out = lo + (hi - lo) * stats.beta.ppf(u, a, b)
     elif isinstance(value, Uniform):
         out = value.low + (value.high - value.low) * u
     elif isinstance(value, Triangular):
