@@ -21,11 +21,37 @@ def bind_parameters(agent, p: dict, prefix: str, names: dict[str, str]) -> None:
         setattr(agent, attr, p[prefix + name])
 
 
+_ROWS_CACHE: dict | None = None
+
+
 def rows(value, idx):
-    """The entries of a per-replication array at `idx` (None: all); fixed parameters (scalars) pass through."""
+    """The entries of a per-replication array at `idx` (None: all); fixed parameters (scalars) pass through.
+
+    Inside `cached_rows()` the same (array, idx) pair is gathered once: the cache holds both, so neither id
+    can be reused while it lives, and the arrays must not be written in place meanwhile."""
     if idx is None or np.ndim(value) == 0:
         return value
-    return value[idx]
+    if _ROWS_CACHE is None:
+        return value[idx]
+    key = (id(value), id(idx))
+    hit = _ROWS_CACHE.get(key)
+    if hit is None:
+        hit = _ROWS_CACHE[key] = (value, idx, value[idx])
+    return hit[2]
+
+
+class cached_rows:
+    """Context in which `rows` gathers each (array, idx) pair once (one mediator's proposals in a week)."""
+
+    def __enter__(self):
+        global _ROWS_CACHE
+        _ROWS_CACHE = {}
+        return self
+
+    def __exit__(self, *exc):
+        global _ROWS_CACHE
+        _ROWS_CACHE = None
+        return False
 
 
 class Actor(mesa.Agent):

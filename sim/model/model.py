@@ -22,7 +22,7 @@ import mesa
 import numpy as np
 
 from sim.analysis.aggregate import CEASEFIRE, PARTIAL_TRUCE, SETTLEMENT, WAR, ChunkOutcome
-from sim.model.agents import Belligerent, EuropeanCoalition, EuropeanMember, Turkey, UnitedStates, rows
+from sim.model.agents import Belligerent, EuropeanCoalition, EuropeanMember, Turkey, UnitedStates, cached_rows, rows
 from sim.model.parameters import DrawnParameters, draw_parameters
 from sim.model.rulebook import bind_rules, guarded
 from sim.rng import Streams
@@ -263,7 +263,10 @@ class CeasefireModel(mesa.Model):
     def phase_battlefield(self) -> None:
         p = self.params.values
         fighting = self.fighting()
-        drift = front_drift(self.russia.strength(1.0), self.ukraine.strength(self.aid_index), p["battlefield.drift_scale"])
+        # This week's strengths, one per replication (also where troops and firepower are fixed numbers).
+        self.strength_ru = np.zeros(self.n) + self.russia.strength(1.0)
+        self.strength_ua = np.zeros(self.n) + self.ukraine.strength(self.aid_index)
+        drift = front_drift(self.strength_ru, self.strength_ua, p["battlefield.drift_scale"])
         shock = p["battlefield.noise"] * self.streams.normal("battle.noise", self.week)
         new_front = np.clip(self.front + drift + shock, 0.0, 1.0)
         self.delta = np.where(fighting, new_front - self.front, 0.0)
@@ -301,13 +304,13 @@ class CeasefireModel(mesa.Model):
         return point
 
     def fixed_issues(self, kind: np.ndarray) -> np.ndarray:
-        """Which issues an agreement of type `kind` fixes (len(kind), K): a settlement all; a truce its
+        """Which issues an agreement of type `kind` fixes (kind's shape + (K,)): a settlement all; a truce its
         sequencing, and a general ceasefire also the guarantees (its security arrangements)."""
-        fixed = np.zeros((len(kind), len(self.issue_ids)), dtype=bool)
+        fixed = np.zeros(np.shape(kind) + (len(self.issue_ids),), dtype=bool)
         fixed[kind == SETTLEMENT] = True
-        fixed[:, self.i_sequencing] |= kind > WAR
+        fixed[..., self.i_sequencing] |= kind > WAR
         if self.i_guarantees is not None:
-            fixed[:, self.i_guarantees] |= kind == CEASEFIRE
+            fixed[..., self.i_guarantees] |= kind == CEASEFIRE
         return fixed
 
     def agreement_value(self, side: Belligerent, kind: np.ndarray, point: np.ndarray, war_point: np.ndarray, idx: np.ndarray) -> np.ndarray:
@@ -371,11 +374,11 @@ class CeasefireModel(mesa.Model):
         resuming (a truce with a term is valued as renewed while worth it)."""
         b = self.params.values
         hazard_rule = guarded(self.breakdown_rule.take(idx), "the breakdown hazard")
-        zeros = np.zeros(idx.size)
+        zeros = np.zeros(np.shape(kind))
         hazard = np.clip(hazard_rule(
             zeros + rows(b["breakdown.base_hazard"], idx) * self.monitoring_factor(kind, idx), self.type_factor(kind, idx),
-            self.enforcement_of(kind, idx), rows(b["breakdown.peacekeeping_hazard_ratio"], idx), zeros,
-            rows(b["breakdown.gain_sensitivity"], idx), np.zeros(idx.size, dtype=np.int32),
+            zeros + self.enforcement_of(kind, idx), zeros + rows(b["breakdown.peacekeeping_hazard_ratio"], idx), zeros,
+            zeros + rows(b["breakdown.gain_sensitivity"], idx), zeros.astype(np.int32),
         ), 0.0, 1.0)
         weeks = zeros + rows(self.lookahead, idx)
         survive = np.power(1.0 - hazard, weeks)
@@ -408,7 +411,7 @@ class CeasefireModel(mesa.Model):
         types = np.array(AGREEMENT_TYPES, dtype=np.int8)
         allowed = types[None, :] > self.status[idx, None]
         m = idx.size
-        gain = self.third_party_gain(mediator, np.repeat(types, m), points.reshape(3 * m, -1), np.tile(idx, 3)).reshape(3, m).T
+        gain = self.third_party_gain(mediator, np.repeat(types, m).reshape(3, m), points, idx).T
         rule = mediator.type_rule.take(idx)
         w = np.asarray(rule(gain, chance, allowed, mediator.position[idx, self.i_sequencing]), dtype=float)
         if w.shape != allowed.shape or not np.isfinite(w).all():
@@ -445,9 +448,8 @@ class CeasefireModel(mesa.Model):
 
     def settlement_terms(self, mediator, idx: np.ndarray) -> np.ndarray:
         """Settlement terms the mediator would table in the replications `idx`."""
-        # One strength per replication even where troops and firepower are fixed numbers (scalars).
-        s_ru = (np.zeros(self.n) + self.russia.strength(1.0))[idx]
-        s_ua = (np.zeros(self.n) + self.ukraine.strength(self.aid_index))[idx]
+        s_ru = self.strength_ru[idx]
+        s_ua = self.strength_ua[idx]
         cap = np.stack([s_ru, s_ua]) / (s_ru + s_ua)
         r, u = self.russia, self.ukraine
         positions = np.stack([r.position[idx], u.position[idx]])
@@ -475,71 +477,74 @@ class CeasefireModel(mesa.Model):
             idx = np.flatnonzero(tables)
             if idx.size == 0:
                 continue
-            traced = self.trace and idx[0] == 0
-            tabled = self.settlement_terms(mediator, idx)
-            terms, withheld = self.delivered_terms(tabled, idx)
-            # The three types stacked along the rows (type-major): one vectorised pass values them all.
-            m = idx.size
-            idx3 = np.tile(idx, 3)
-            kind3 = np.repeat(types, m)
-            points3 = np.concatenate([terms if t == SETTLEMENT else self.truce_point(np.full(m, t, dtype=np.int8), idx) for t in types])
-            fixed3 = self.fixed_issues(kind3)
-            lost3, risk3 = self.breakdown_risk(kind3, idx3)
-            gains, probs, values, wars = {}, {}, {}, {}
-            for side in (self.russia, self.ukraine):
-                war_point = side.war_point(self, idx)
-                war_value = side.war_value(self, war_point, idx)
-                wars[side.actor_id] = war_value
-                value3 = self.agreement_value(side, kind3, points3, np.tile(war_point, (3, 1)), idx3)
-                net3 = side.net_gain(value3 - np.tile(war_value, 3), lost3, risk3, points3, fixed3, idx3)
-                gains[side.actor_id] = net3.reshape(3, m).T
-                values[side.actor_id] = value3.reshape(3, m).T
-                probs[side.actor_id] = side.acceptance(net3, idx3).reshape(3, m).T
-            points = points3.reshape(3, m, -1)
-            fixed = fixed3.reshape(3, m, -1)
-            risks = [(None, risk3.reshape(3, m)[j]) for j in range(3)]
-            kind = self.choose_type(mediator, idx, points, probs["russia"] * probs["ukraine"])
-            j = (kind - 1).astype(np.intp)
-            rows_ = np.arange(idx.size)
-            point = points[j, rows_]
-            fixed_k = fixed[j, rows_]
+            with cached_rows():
+                self._table(mediator, idx, tables, types)
+
+    def _table(self, mediator, idx: np.ndarray, tables: np.ndarray, types: np.ndarray) -> None:
+        """One mediator's proposals in the replications `idx` this week: type, terms, answers, agreements."""
+        traced = self.trace and idx[0] == 0
+        tabled = self.settlement_terms(mediator, idx)
+        terms, withheld = self.delivered_terms(tabled, idx)
+        # The three types along a leading axis (T, m): one vectorised pass values them all, the per-replication
+        # parameters of `idx` broadcasting over the types.
+        m = idx.size
+        kind3 = np.repeat(types, m).reshape(3, m)
+        points = np.stack([terms if t == SETTLEMENT else self.truce_point(np.full(m, t, dtype=np.int8), idx) for t in types])
+        fixed = self.fixed_issues(kind3)
+        lost3, risk3 = self.breakdown_risk(kind3, idx)
+        gains, probs, values, wars = {}, {}, {}, {}
+        for side in (self.russia, self.ukraine):
+            war_point = side.war_point(self, idx)
+            war_value = side.war_value(self, war_point, idx)
+            wars[side.actor_id] = war_value
+            value3 = self.agreement_value(side, kind3, points, war_point, idx)
+            net3 = side.net_gain(value3 - war_value, lost3, risk3, points, fixed, idx)
+            gains[side.actor_id] = net3.T
+            values[side.actor_id] = value3.T
+            probs[side.actor_id] = side.acceptance(net3, idx).T
+        risks = [(None, risk3[j]) for j in range(3)]
+        kind = self.choose_type(mediator, idx, points, probs["russia"] * probs["ukraine"])
+        j = (kind - 1).astype(np.intp)
+        rows_ = np.arange(idx.size)
+        point = points[j, rows_]
+        fixed_k = fixed[j, rows_]
+        if traced:
+            self._log("negotiation", "proposal", mediator=mediator.actor_id, type=int(kind[0]), terms=point,
+                      withheld=int(withheld[0]) if kind[0] == SETTLEMENT else 0)
+        accepted = np.ones(idx.size, dtype=bool)
+        answers = {}
+        refused = np.zeros(idx.size, dtype=np.int8)
+        for bit, side in ((1, self.russia), (2, self.ukraine)):
+            prob = probs[side.actor_id][rows_, j]
+            u = self.streams.uniform(f"accept.{side.actor_id}.{mediator.actor_id}", self.week)[idx]
+            says_yes = u < prob
+            answer = np.zeros(self.n, dtype=bool)
+            answer[idx] = says_yes
+            answers[side.actor_id] = answer
+            accepted &= says_yes
+            refused |= np.where(says_yes, 0, bit).astype(np.int8)
             if traced:
-                self._log("negotiation", "proposal", mediator=mediator.actor_id, type=int(kind[0]), terms=point,
-                          withheld=int(withheld[0]) if kind[0] == SETTLEMENT else 0)
-            accepted = np.ones(idx.size, dtype=bool)
-            answers = {}
-            refused = np.zeros(idx.size, dtype=np.int8)
-            for bit, side in ((1, self.russia), (2, self.ukraine)):
-                prob = probs[side.actor_id][rows_, j]
-                u = self.streams.uniform(f"accept.{side.actor_id}.{mediator.actor_id}", self.week)[idx]
-                says_yes = u < prob
-                answer = np.zeros(self.n, dtype=bool)
-                answer[idx] = says_yes
-                answers[side.actor_id] = answer
-                accepted &= says_yes
-                refused |= np.where(says_yes, 0, bit).astype(np.int8)
-                if traced:
-                    self._log("negotiation", "decision", side=side.actor_id, mediator=mediator.actor_id, type=int(kind[0]),
-                              value_agreement=values[side.actor_id][rows_, j], value_war=wars[side.actor_id],
-                              gain=gains[side.actor_id][rows_, j], breakdown_risk=np.stack([r[1] for r in risks])[j, rows_],
-                              probability=prob, red_lines_crossed=side_vetoes(side, point, fixed_k, self.issue_ids), accepted=says_yes)
-            self.answers[mediator.actor_id] = {"tabled": tables, **answers}
-            if mediator is self.us:
-                self.us.ukraine_accepted |= tables & answers["ukraine"]
-                self.us.ukraine_rejected |= tables & ~answers["ukraine"]
-                self.us.russia_accepted |= tables & answers["russia"]
-                self.us.russia_rejected |= tables & ~answers["russia"]
-            settle = kind == SETTLEMENT
-            self.last_terms[idx[settle]] = point[settle]
-            self.last_consent[idx[settle]] = withheld[settle]
-            if self.i_sanctions is not None:
-                self.last_relief[idx[settle]] = tabled[settle, self.i_sanctions]
-            self.last_offer[idx] = point
-            self.last_fixed[idx] = fixed_k
-            self.last_refusal[idx[~accepted]] = refused[~accepted]
-            self._agree(idx[accepted], kind[accepted], point[accepted], MEDIATOR_CODES[mediator.actor_id])
-            if traced:
-                self._log("negotiation", "agreement" if accepted[0] else "rejected", mediator=mediator.actor_id, type=int(kind[0]))
+                self._log("negotiation", "decision", side=side.actor_id, mediator=mediator.actor_id, type=int(kind[0]),
+                          value_agreement=values[side.actor_id][rows_, j], value_war=wars[side.actor_id],
+                          gain=gains[side.actor_id][rows_, j], breakdown_risk=np.stack([r[1] for r in risks])[j, rows_],
+                          probability=prob, red_lines_crossed=side_vetoes(side, point, fixed_k, self.issue_ids), accepted=says_yes)
+        self.answers[mediator.actor_id] = {"tabled": tables, **answers}
+        if mediator is self.us:
+            self.us.ukraine_accepted |= tables & answers["ukraine"]
+            self.us.ukraine_rejected |= tables & ~answers["ukraine"]
+            self.us.russia_accepted |= tables & answers["russia"]
+            self.us.russia_rejected |= tables & ~answers["russia"]
+        settle = kind == SETTLEMENT
+        self.last_terms[idx[settle]] = point[settle]
+        self.last_consent[idx[settle]] = withheld[settle]
+        if self.i_sanctions is not None:
+            self.last_relief[idx[settle]] = tabled[settle, self.i_sanctions]
+        self.last_offer[idx] = point
+        self.last_fixed[idx] = fixed_k
+        self.last_refusal[idx[~accepted]] = refused[~accepted]
+        self._agree(idx[accepted], kind[accepted], point[accepted], MEDIATOR_CODES[mediator.actor_id])
+        if traced:
+            self._log("negotiation", "agreement" if accepted[0] else "rejected", mediator=mediator.actor_id, type=int(kind[0]))
 
     def _agree(self, idx: np.ndarray, kind: np.ndarray, point: np.ndarray, mediator_code: int) -> None:
         """Put the agreements reached in the replications `idx` into force (in place)."""
@@ -678,7 +683,8 @@ class CeasefireModel(mesa.Model):
         self.phase_beliefs()
         self.phase_negotiation()
         self.phase_concession()
-        self.phase_truce()
+        with cached_rows():
+            self.phase_truce()
         self.weekly_status[self.week] = self.status
         self.weekly_front[self.week] = self.front
 

@@ -101,31 +101,38 @@ def draw_parameters(scenario: Scenario, streams: Streams, profiles: dict[str, di
     combos = np.stack(list(drawn.values()), axis=1)
     unique, which = np.unique(combos, axis=0, return_inverse=True)
     which = which.reshape(-1)
-    actors = None
-    for c, combo in enumerate(unique):
-        profiles_c = derive(scenario, dict(zip(drawn, (int(i) for i in combo))))
-        columns: dict = {}
-        drawn_c = _draw_actors(scenario, profiles_c, streams, n, values, columns)
-        mask = which == c
-        if actors is None:
-            actors = drawn_c
-            random_columns.update(columns)
-            continue
-        for actor, issues in drawn_c.items():
+    # Each actor is drawn once per distinct profile its readings give it (most actors: once), for all
+    # replications; every replication then takes the draw of the combination of readings it drew.
+    derived = [derive(scenario, dict(zip(drawn, (int(i) for i in combo)))) for combo in unique]
+    actors = {}
+    for actor in ACTOR_IDS:
+        signatures: dict[str, list[int]] = {}
+        for c, profiles_c in enumerate(derived):
+            signatures.setdefault(repr(profiles_c[actor]), []).append(c)
+        result = None
+        for combos_of in signatures.values():
+            columns: dict = {}
+            one = _draw_actors(scenario, derived[combos_of[0]], streams, n, values, columns, only=(actor,))[actor]
+            if result is None:
+                result = one
+                random_columns.update(columns)
+                continue
+            mask = np.isin(which, combos_of)
             for field in ("position", "salience", "low", "high", "cost_low", "cost_high"):
-                mine = getattr(actors[actor], field)
-                mine[mask] = getattr(issues, field)[mask]
-        for key, col in columns.items():
-            if key in random_columns:
-                random_columns[key][mask] = col[mask]
-            else:  # drawn only under this reading: the others take its central value
-                random_columns[key] = np.where(mask, col, np.nan)
+                getattr(result, field)[mask] = getattr(one, field)[mask]
+            for key, col in columns.items():
+                if key in random_columns:
+                    random_columns[key][mask] = col[mask]
+                else:  # drawn only under this reading: the others have none
+                    random_columns[key] = np.where(mask, col, np.nan)
+        actors[actor] = result
     return DrawnParameters(values, actors, random_columns)
 
 
-def _draw_actors(scenario: Scenario, profiles, streams: Streams, n: int, values: dict, random_columns: dict) -> dict[str, ActorIssues]:
+def _draw_actors(scenario: Scenario, profiles, streams: Streams, n: int, values: dict, random_columns: dict,
+                 only: tuple[str, ...] = ACTOR_IDS) -> dict[str, ActorIssues]:
     actors = {}
-    for actor in ACTOR_IDS:
+    for actor in only:
         cols = [_draw_issue(actor, issue, profiles[actor][issue], streams, n, random_columns) for issue in scenario.issues]
         position, salience, low, high = (np.stack(c, axis=1) for c in zip(*cols))
         total = salience.sum(axis=1, keepdims=True)
