@@ -17,11 +17,15 @@ def ann_name(a):
         return {"float": "table of numbers", "str": "table of strings"}.get(getattr(v, "__name__", ""), f"table of {ann_name(v)}")
     if o is typing.Annotated:
         return ann_name(typing.get_args(a)[0])
+    if o is list:
+        (v,) = typing.get_args(a)
+        return "array of tables (below)" if isinstance(v, type) and issubclass(v, BaseModel) else f"list of {ann_name(v)}s"
     name = getattr(a, "__name__", str(a))
     return {"RuleChoice": "rule name, or table `{name = ..., <parameter> = ...}`", "BelligerentRules": "table (below)",
             "list": "list of strings", "str": "string", "int": "integer", "float": "number", "bool": "boolean",
             "date": "date (TOML local date)", "Actors": "table (below)", "Battlefield": "table (below)",
-            "Negotiation": "table (below)", "Breakdown": "table (below)"}.get(name, name)
+            "Negotiation": "table (below)", "Breakdown": "table (below)", "AudienceCosts": "table (below)",
+            "MediatorRules": "table (below)"}.get(name, name)
 
 def fmt_default(info):
     if info.is_required():
@@ -82,8 +86,11 @@ for model, title in [
     (S.UnitedStates, "actors.us"), (S.Belligerent, "actors.russia, actors.ukraine"),
     (S.Europe, "actors.europe"), (S.Member, "actors.europe.members.<id>"), (S.Turkey, "actors.turkey"),
     (S.BelligerentRules, "actors.russia.rules, actors.ukraine.rules"),
+    (S.MediatorRules, "actors.us.rules, actors.turkey.rules"),
     (S.IssueOverride, "actors.<id>.overrides.<issue>"), (S.Statement, "statements.<id>"),
-    (S.Battlefield, "battlefield"), (S.Negotiation, "negotiation"), (S.Breakdown, "breakdown"),
+    (S.Reading, "[[statements.<id>.readings]]"),
+    (S.Battlefield, "battlefield"), (S.Negotiation, "negotiation"), (S.AudienceCosts, "negotiation.audience_costs"),
+    (S.Breakdown, "breakdown"), (S.Event, "[[events]]"),
 ]:
     table(model, title)
 
