@@ -54,7 +54,7 @@ class UncertainInput:
 
     path: str
     label: str
-    kind: str  # "field", "position", "salience", "red_line_low", "red_line_high" (later: "coding")
+    kind: str  # "field", "position", "salience", "red_line_low", "red_line_high", "coding"
     low: float
     high: float
     distribution: str  # e.g. "uniform(600000, 1.13e+06)", "normal(0.5, 0.05) truncated to [0, 0.75]"
@@ -125,6 +125,15 @@ def uncertain_inputs(scenario: Scenario, positions: bool = True) -> list[Uncerta
     add their inputs here; see the module docstring.
     """
     out: list[UncertainInput] = []
+    # Codings: each statement's alternative readings enter through their weights, over their whole range (at
+    # weight w a replication takes the reading when its own draw of `reading.<id>` falls in that reading's share).
+    # Only the first reading of a statement varies (the others keep their weights, so the weights stay below 1).
+    for sid, st in scenario.statements.items():
+        for i, reading in enumerate(st.readings[:1]):
+            others = sum(r.weight for j, r in enumerate(st.readings) if j != i)
+            high = max(1.0 - others, 0.001)
+            out.append(UncertainInput(f"statements.{sid}.readings.{i}.weight", f"reading of {sid}: {reading.label}", "coding",
+                                      0.001, high, f"weight {reading.weight:g}", "whole range"))
     for path, value, bounds in _numeric_random_fields(scenario):
         low, high, rule = input_range(value, bounds)
         if high > low:

@@ -402,8 +402,8 @@ class CeasefireModel(mesa.Model):
         saved = np.where(kind == PARTIAL_TRUCE, rows(p["battlefield.partial_truce_relief"], idx), 1.0)
         gain = actor.utility(point, idx) - actor.utility(self.no_deal_point(actor, idx), idx)
         gain = gain + saved * rows(actor.stake, idx) * rows(self.lookahead, idx)
-        return costly_red_lines(gain, point, actor.low[idx], actor.high[idx], self.fixed_issues(kind),
-                                actor.cost_low[idx], actor.cost_high[idx])
+        return costly_red_lines(gain, point, rows(actor.low, idx), rows(actor.high, idx), self.fixed_issues(kind),
+                                rows(actor.cost_low, idx), rows(actor.cost_high, idx))
 
     def choose_type(self, mediator, idx: np.ndarray, points: np.ndarray, chance: np.ndarray) -> np.ndarray:
         """Type of proposal a mediator tables in the replications `idx`, by its proposal-type rule over the three
@@ -452,12 +452,12 @@ class CeasefireModel(mesa.Model):
         s_ua = self.strength_ua[idx]
         cap = np.stack([s_ru, s_ua]) / (s_ru + s_ua)
         r, u = self.russia, self.ukraine
-        positions = np.stack([r.position[idx], u.position[idx]])
-        weights = cap[:, :, None] * np.stack([r.salience[idx], u.salience[idx]])
-        joint_low = np.maximum(r.low[idx], u.low[idx])
-        joint_high = np.minimum(r.high[idx], u.high[idx])
+        positions = np.stack([rows(r.position, idx), rows(u.position, idx)])
+        weights = cap[:, :, None] * np.stack([rows(r.salience, idx), rows(u.salience, idx)])
+        joint_low = np.maximum(rows(r.low, idx), rows(u.low, idx))
+        joint_high = np.minimum(rows(r.high, idx), rows(u.high, idx))
         terms = compromise_terms(
-            positions, weights, mediator.position[idx], rows(mediator.bias, idx), mediator.low[idx], mediator.high[idx],
+            positions, weights, rows(mediator.position, idx), rows(mediator.bias, idx), rows(mediator.low, idx), rows(mediator.high, idx),
             joint_low, joint_high,
         )
         terms[:, self.i_sequencing] = 1.0
