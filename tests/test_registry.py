@@ -39,7 +39,8 @@ def test_each_selectable_kind_ships_at_least_two_variants_and_its_default():
 
 
 def test_collections_are_filters_over_declared_traits():
-    assert [r.name for r in rules_with_trait("increasing_in_gain")] == ["logit", "satisficing"]
+    assert [r.name for r in rules_with_trait("increasing_in_gain")] == [
+        "consents", "costly", "logit", "risk_adjusted_gain", "satisficing", "veto"]
     assert {r.name for r in rules_with_trait("invariant_to_relabelling")} == {
         "compromise_terms", "threshold_commitment", "bdm_scholz", "median_voter", "weighted_mean", "bdm", "none"}
 

@@ -46,7 +46,7 @@ def compromise_terms(
     name="expected_utility",
     source="A mediator with interests of its own tables what it gains most from, weighted by the chance both sides "
     "accept (biased mediation: Kydd 2003; mediators' own interests: Beardsley 2011); logit choice (McFadden 1974)",
-    traits=("increasing_in_mediator_gain", "deterministic"),
+    traits=("deterministic",),
     params={"precision": RuleParam(30.0, 0.0, 1000.0, "1/utility", "Logit precision of the mediator's choice of type.")},
 )
 def expected_utility_type(mediator_gain, chance, allowed, sequencing, precision: float = 30.0) -> np.ndarray:
