@@ -99,6 +99,9 @@ def _forget(model) -> None:
     getattr(mesa.Agent, "_ids", {}).pop(model, None)
 
 
+FIRST_ENDS = ("in_force", "breakdown", "lapse", "escalated")  # as runs.parquet writes `first_end`
+
+
 def outcome_row(model) -> dict[str, Any]:
     """The replication's outcome with the columns and values of its row in runs.parquet."""
     runs = model.outcome().runs
@@ -107,9 +110,11 @@ def outcome_row(model) -> dict[str, Any]:
         v = np.asarray(values)[0]
         if name == "status":
             row[name] = STATUSES[int(v)]
-        elif name == "first_agreement":
+        elif name in ("first_agreement", "highest_agreement"):
             row[name] = None if int(v) == 0 else AGREEMENT_TYPES[int(v)]
-        elif name == "first_agreement_week":
+        elif name == "first_end":
+            row[name] = None if int(np.asarray(runs["first_agreement"])[0]) == 0 else FIRST_ENDS[int(v)]
+        elif name in ("first_agreement_week", "first_end_week"):
             row[name] = None if int(v) < 0 else int(v)
         elif name == "first_mediator":
             row[name] = None if int(v) < 0 else MEDIATOR_LABELS[int(v)]
@@ -324,6 +329,8 @@ def _build(model, start: dict, source: str) -> Story:
                 derived["status"] = STATUSES[e["type"]]
             elif e["event"] == "breakdown":
                 derived["breakdowns"] += 1
+                derived["status"] = STATUSES[WAR]
+            elif e["event"] == "lapsed":
                 derived["status"] = STATUSES[WAR]
             elif e["event"] == "front":
                 derived["front_final"] = e["after"]
