@@ -28,7 +28,12 @@ def test_every_distribution_of_the_baseline_is_an_input(baseline_inputs):
     fields = {p for p, i in baseline_inputs.items() if i.kind == "field"}
     assert fields == {"actors.russia.troops", "actors.russia.weekly_cost", "actors.russia.rationality", "actors.ukraine.troops",
                       "actors.ukraine.domestic_materiel", "actors.ukraine.weekly_cost", "actors.ukraine.rationality",
-                      "actors.europe.aid_target"}
+                      "actors.europe.aid_target", "breakdown.partial_truce_factor", "breakdown.ceasefire_factor",
+                      "negotiation.audience_costs.law", "negotiation.audience_costs.leader",
+                      "negotiation.audience_costs.official", "negotiation.audience_costs.reported"}
+    codings = {p for p, i in baseline_inputs.items() if i.kind == "coding"}
+    assert codings == {f"statements.{sid}.readings.0.weight" for sid in
+                       ("ru_no_freeze_putin", "ua_territory_zelensky", "us_sequencing_saudi", "us_sanctions_trump")}
     troops = baseline_inputs["actors.russia.troops"]
     assert (troops.low, troops.high, troops.range_rule) == (600000.0, 1130000.0, "support")  # uniform: its support
     cost = baseline_inputs["actors.russia.weekly_cost"]
@@ -47,7 +52,7 @@ def test_positions_are_inputs_within_their_red_lines(baseline_inputs):
 
 def test_no_positions_leaves_the_fields(baseline_path):
     inputs = uncertain_inputs(load(baseline_path).scenario, positions=False)
-    assert {i.kind for i in inputs} == {"field"} and len(inputs) == 8
+    assert {i.kind for i in inputs} == {"field"} and len(inputs) == 14
 
 
 @given(st.one_of(
@@ -96,7 +101,9 @@ def test_n_must_be_a_power_of_two(baseline_path, tmp_path):
 def test_a_scenario_without_two_uncertain_inputs_is_refused(baseline_path, tmp_path):
     fixed = ["actors.russia.troops=800000", "actors.russia.weekly_cost=0.003", "actors.russia.rationality=20",
              "actors.ukraine.troops=850000", "actors.ukraine.domestic_materiel=0.3", "actors.ukraine.weekly_cost=0.003",
-             "actors.ukraine.rationality=20"]
+             "actors.ukraine.rationality=20", "breakdown.partial_truce_factor=79", "breakdown.ceasefire_factor=56",
+             "negotiation.audience_costs.law=0.4", "negotiation.audience_costs.leader=0.15",
+             "negotiation.audience_costs.official=0.08", "negotiation.audience_costs.reported=0.04"]
     args = [a for s in fixed for a in ("--set", s)]
     line = _one_line(invoke("drivers", baseline_path, "--no-positions", *args, "--out", tmp_path))
     assert line.endswith("expected at least two uncertain inputs (fields given as distributions), found 1")
@@ -110,7 +117,7 @@ def test_a_tiny_drivers_run(baseline_path, tmp_path):
     assert "What drives the outcomes" in result.stdout
     folder = only_run(out, "drivers_baseline")
     manifest = json.loads((folder / "manifest.json").read_text())
-    assert manifest["status"] == "complete" and manifest["design"] == "sobol" and manifest["variants"] == 2 * (8 + 2)
+    assert manifest["status"] == "complete" and manifest["design"] == "sobol" and manifest["variants"] == 2 * (14 + 2)
     table = pq.read_table(folder / "drivers.parquet")
     assert table.num_rows == 8 * len(MAIN_OUTCOMES)
     assert set(table.column("outcome").to_pylist()) == set(MAIN_OUTCOMES)

@@ -93,6 +93,7 @@ FEARON = (
     "actors.us.mediation_intensity=1",
     "actors.turkey.mediation_intensity=0",
     "actors.us.overrides.sequencing.position=1",
+    'actors.us.rules.proposal_type="sequencing"',  # the mediator's type follows its sequencing position: settlements
 )
 
 # The first edition's absolute red lines, kept as the `veto` variant of the red-line rule.

@@ -41,6 +41,8 @@ RICH = (
     "actors.us.mediation_intensity=0.5",
     "actors.turkey.mediation_intensity=0.2",
     "breakdown.base_hazard=0.02",
+    "breakdown.partial_truce_factor=4.0",
+    "breakdown.ceasefire_factor=2.0",
     'breakdown.rule={name="duration_dependent", decay={dist="uniform", low=0.2, high=1.0}}',
     'actors.ukraine.rules.acceptance={name="satisficing", noise={dist="uniform", low=0.01, high=0.05}}',
     'actors.russia.rules.concession={name="stubborn", patience_weeks=4}',
@@ -136,7 +138,8 @@ def test_different_seeds_give_different_results(name):
     drawn = [k for k in ref.runs if k.startswith("param.") and np.ptp(ref.runs[k]) > 0]
     assert drawn
     for key in drawn:  # (a position truncated to a one-point red-line interval is not drawn at all)
-        assert np.mean(other.runs[key] != ref.runs[key]) > 0.99, f"{key} drawn the same under another seed"
+        discrete = np.unique(ref.runs[key]).size <= 4  # a reading or an event: a few values, often equal by chance
+        assert np.mean(other.runs[key] != ref.runs[key]) > (0.2 if discrete else 0.99), f"{key} drawn the same under another seed"
 
 
 def test_variants_share_the_random_numbers_of_what_they_have_in_common():

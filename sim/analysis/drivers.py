@@ -125,6 +125,13 @@ def uncertain_inputs(scenario: Scenario, positions: bool = True) -> list[Uncerta
     add their inputs here; see the module docstring.
     """
     out: list[UncertainInput] = []
+    for path, value, bounds in _numeric_random_fields(scenario):
+        low, high, rule = input_range(value, bounds)
+        if high > low:
+            out.append(UncertainInput(".".join(str(p) for p in path), _field_label(scenario, path), "field", low, high,
+                                      describe_distribution(value), rule, bounds.integer))
+    if not positions:  # (--no-positions: nothing derived from the statements, readings included)
+        return out
     # Codings: each statement's alternative readings enter through their weights, over their whole range (at
     # weight w a replication takes the reading when its own draw of `reading.<id>` falls in that reading's share).
     # Only the first reading of a statement varies (the others keep their weights, so the weights stay below 1).
@@ -134,13 +141,6 @@ def uncertain_inputs(scenario: Scenario, positions: bool = True) -> list[Uncerta
             high = max(1.0 - others, 0.001)
             out.append(UncertainInput(f"statements.{sid}.readings.{i}.weight", f"reading of {sid}: {reading.label}", "coding",
                                       0.001, high, f"weight {reading.weight:g}", "whole range"))
-    for path, value, bounds in _numeric_random_fields(scenario):
-        low, high, rule = input_range(value, bounds)
-        if high > low:
-            out.append(UncertainInput(".".join(str(p) for p in path), _field_label(scenario, path), "field", low, high,
-                                      describe_distribution(value), rule, bounds.integer))
-    if not positions:
-        return out
     profiles = derive(scenario)
     for actor in ACTOR_IDS:
         who = _actor_label(scenario, actor)
