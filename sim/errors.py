@@ -23,6 +23,16 @@ class InputError(Exception):
 _LINE_BREAKS = {ord(c): repr(c)[1:-1] for c in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"}
 
 
+class InputWarning(UserWarning):
+    """Input that is valid but probably not meant (e.g. an actor's position outside its own red lines).
+
+    The command line prints it as one line on stderr (`warning: FILE: FIELD: message`) and goes on."""
+
+    def __init__(self, file: str | None, path: str | None, message: str):
+        self.file, self.path, self.message = file, path, message
+        super().__init__(InputError(file, path, message).line())
+
+
 def dotted(path) -> str:
     """A field path as `a.b[2].c` from a tuple of keys and indices."""
     out = ""

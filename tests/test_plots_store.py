@@ -101,7 +101,7 @@ def test_run_id_format():
 def test_atomic_run_dir_publishes_on_success(tmp_path):
     with atomic_run_dir(tmp_path, "baseline", "run-1") as tmp:
         assert tmp.parent == tmp_path / "baseline"
-        assert tmp.name.startswith(".tmp-run-1-")
+        assert tmp.name == ".tmp-run-1"  # the temporary folder reserves the run id
         (tmp / "summary.json").write_text("{}")
         assert not (tmp_path / "baseline" / "run-1").exists()
     final = tmp_path / "baseline" / "run-1"

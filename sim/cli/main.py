@@ -52,6 +52,7 @@ class OneLineErrors(TyperGroup):
         extra.setdefault("obj", {"argv": list(args) if args is not None else sys.argv[1:]})
         name = prog_name or "sim"
         _install_rich_broken_pipe()
+        _show_input_warnings()
         previous = _catch_sigterm()
         try:
             try:
@@ -124,6 +125,29 @@ def _os_error(name: str, exc: OSError) -> None:
     where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
     reason = exc.strerror or str(exc) or type(exc).__name__
     _fail(f"{name}: {reason}{where}; nothing half-written was left under a result name", 1)
+
+
+def _show_input_warnings() -> None:
+    """Input warnings (`sim.errors.InputWarning`) print as one line on stderr, `warning: FILE: FIELD: message`."""
+    import warnings
+
+    from sim.errors import InputWarning
+
+    if getattr(warnings.showwarning, "_sim_one_line", False):
+        return
+    default = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, InputWarning):
+            try:
+                print("warning: " + " ".join(str(message).split()), file=sys.stderr)
+            except (OSError, ValueError):
+                pass
+            return
+        default(message, category, filename, lineno, file, line)
+
+    show._sim_one_line = True
+    warnings.showwarning = show
 
 
 def _rich_broken_pipe(console) -> None:

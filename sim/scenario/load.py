@@ -6,6 +6,7 @@ import hashlib
 import json
 import tomllib
 import typing
+import warnings
 from dataclasses import dataclass, field
 from difflib import get_close_matches
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from sim.errors import InputError, dotted
+from sim.errors import InputError, InputWarning, dotted
 from sim.input_files import read_input_text
 from sim.scenario.schema import Scenario, ScenarioPathError
 
@@ -292,8 +293,9 @@ def load_scenario(path: str | Path, sets: list[str] = ()) -> LoadedScenario:
 
 
 def _check_positions_within_red_lines(scenario: Scenario, profiles, file: str, set_paths) -> None:
-    """An explicit position override must lie within the actor's own red lines on that issue: an actor whose
-    ideal point it would itself refuse is a typo, not a scenario (one-line InputError)."""
+    """An explicit position override outside the actor's own red lines on that issue is said in one line (an
+    InputWarning): an actor that would refuse its own ideal point is more likely a typo than a scenario, but a
+    what-if may mean it (the red line still costs what it costs)."""
     for actor, by_issue in profiles.items():
         overrides = getattr(scenario.actors, actor).overrides
         for issue, profile in by_issue.items():
@@ -305,8 +307,9 @@ def _check_positions_within_red_lines(scenario: Scenario, profiles, file: str, s
             if not low - 1e-12 <= position <= high + 1e-12:
                 loc = ("actors", actor, "overrides", issue, "position")
                 source = "--set" if any(loc[: len(p)] == p or p[: len(loc)] == loc for p in set_paths) else file
-                raise InputError(source, dotted(loc), f"expected a position within {actor}'s own red lines on {issue}, "
-                                 f"[{low:g}, {high:g}], got {position:g} (move the red line too: red_line_low / red_line_high)")
+                warnings.warn(InputWarning(source, dotted(loc), f"a position outside {actor}'s own red lines on {issue}, "
+                                           f"[{low:g}, {high:g}]: {position:g} (move the red line too: red_line_low / red_line_high)"),
+                              stacklevel=4)
 
 
 def scenario_files(target: str | Path) -> list[Path]:
