@@ -72,15 +72,16 @@ def plan_chunks(runs: int, chunk_size: int = DEFAULT_CHUNK, first: int = 0) -> l
 
 @dataclass(frozen=True)
 class ChunkTask:
-    """One unit of work: a chunk of one variant, with everything a worker needs to compute it.
+    """One chunk of one variant: what its file is named and says about itself.
 
     `variant` is None for a plain run (its rows then carry no variant column). `rules_base`
-    is the folder that user rule modules named by relative path are found from.
+    is the folder that user rule modules named by relative path are found from. `scenario`
+    may be None for a sweep's chunks: the `BatchTask` that computes them carries it.
     """
 
     variant: int | None
     chunk: Chunk
-    scenario: Scenario = field(repr=False)
+    scenario: Scenario | None = field(repr=False)
     seed: int
     scenario_hash: str
     rules_base: str | None = None

@@ -240,14 +240,31 @@ class ParameterInfo:
 
 @dataclass
 class Variant:
-    """One variant: its index, the values of the varied parameters, its validated scenario and its seed."""
+    """One variant: its index, the values of the varied parameters, its seed, and what batches it.
+
+    Its validated scenario is not kept (a sweep of 10,000 variants would hold 10,000
+    scenarios): `scenario` rebuilds it from its batch group's representative, which differs
+    from it only at the batchable paths (`SweepPlan.batchable`), whose values are in `batched`.
+    """
 
     index: int
     values: dict[str, Any]
     sets: list[str]
-    scenario: Scenario
     scenario_hash: str
     seed: int
+    group: str = ""  # variants of the same group may share a batch (same structure and seed)
+    batched: tuple = ()  # the validated values at the plan's batchable paths
+    representative: Scenario | None = field(default=None, repr=False)
+    batchable: tuple[str, ...] = ()
+
+    @property
+    def scenario(self) -> Scenario:
+        from sim.experiment.batches import get_path, with_values
+
+        rep = self.representative
+        if not self.batchable or all(get_path(rep, p) is v for p, v in zip(self.batchable, self.batched)):
+            return rep
+        return with_values(rep, self.batchable, self.batched)
 
 
 @dataclass
@@ -267,19 +284,46 @@ class SweepPlan:
     weeks: int | None
     design_matrix: np.ndarray | None = None  # SALib designs: the sampled points, one row per variant
     problem: dict | None = None  # SALib problem definition
+    batchable: tuple[str, ...] = ()  # varied numeric paths that variants of one batch may differ in
 
     @property
     def chunks(self) -> list:
         return plan_chunks(self.runs, self.chunk_size)
 
+    @property
+    def rules_base(self) -> str:
+        return str(Path(self.base.path).resolve().parent)
+
     def tasks(self) -> list[ChunkTask]:
-        """Every chunk of every variant, in (variant, chunk) order."""
-        base = str(Path(self.base.path).resolve().parent)
-        return [
-            ChunkTask(v.index, c, v.scenario, v.seed, v.scenario_hash, base)
-            for v in self.variants
-            for c in self.chunks
-        ]
+        """Every chunk of every variant, in (variant, chunk) order (names and identities; the batches carry the scenarios)."""
+        base = self.rules_base
+        return [ChunkTask(v.index, c, None, v.seed, v.scenario_hash, base) for v in self.variants for c in self.chunks]
+
+    def batches(self, todo: set[str] | None = None, limit: int | None = None):
+        """The chunks to compute (all, or those named in `todo`) as batches, in chunk order, lazily.
+
+        Consecutive chunks of variants of the same group share a batch of at most `limit`
+        replications (default: `BATCH_REPLICATIONS`, or the chunk size when larger). The
+        files do not depend on `limit` (sim.experiment.batches).
+        """
+        from sim.experiment.batches import BATCH_REPLICATIONS, BatchTask, Piece, make_batches
+
+        limit = limit or max(BATCH_REPLICATIONS, self.chunk_size)
+        chunks = self.chunks
+        by_index = {v.index: v for v in self.variants}
+
+        def pieces():
+            for v in self.variants:
+                for c in chunks:
+                    piece = Piece(v.index, c, v.scenario_hash, v.batched)
+                    if todo is None or ChunkTask(v.index, c, None, v.seed, v.scenario_hash).name in todo:
+                        yield v.group, piece
+
+        def make(group, group_pieces):
+            first = by_index[group_pieces[0].variant]
+            return BatchTask(first.scenario, first.seed, group_pieces, self.batchable, self.rules_base)
+
+        return make_batches(pieces(), make, limit)
 
     @property
     def options(self) -> dict:
@@ -300,7 +344,6 @@ class SweepPlan:
             separators=(",", ":"),
         )
         return hashlib.sha256(text.encode()).hexdigest()
-
 
 def _jsonable(value: Any) -> Any:
     if isinstance(value, (np.floating, float)):
@@ -410,19 +453,53 @@ def _locate(error_path: str | None, spec: SweepSpec) -> int | None:
     return None
 
 
-def _validate(doc: dict, sets: list[str], source: str, rules_base: Path) -> Scenario:
-    """A variant document with its overrides, validated like a scenario with `--set` (InputError on failure)."""
+def _validate(doc: dict, sets: list[str], source: str, rules_base: Path, profiles: list | None = None) -> Scenario:
+    """A variant document with its overrides, validated like a scenario with `--set` (InputError on failure).
+
+    The derived issue profiles are appended to `profiles` when it is given.
+    """
     from sim.model.rulebook import check_rules
     from sim.scenario.derive import derive
 
     doc, set_paths = apply_sets(doc, sets)
     scenario = validate_document(doc, source, set_paths)
     try:
-        derive(scenario)
+        derived = derive(scenario)
         check_rules(scenario, rules_base)
     except ScenarioPathError as exc:
         raise InputError("--set", dotted(exc.path), exc.message) from None
+    if profiles is not None:
+        profiles.append(derived)
     return scenario
+
+
+def batchable_paths(spec: SweepSpec, base: Scenario) -> tuple[str, ...]:
+    """The varied paths variants of one batch may differ in: numeric model parameters (keys of DrawnParameters.values).
+
+    The horizon is not one (it sets the length of every array); rule parameters, statements,
+    overrides and categorical fields are not numeric parameters and split batches instead.
+    """
+    from sim.model.parameters import field_bounds_by_key
+
+    numeric = field_bounds_by_key(base)
+    return tuple(p.path for p in spec.parameters if p.path in numeric and p.path != "horizon_weeks")
+
+
+def _group(scenario: Scenario, dump: dict, batchable: tuple[str, ...], profiles, base_profiles, seed: int) -> tuple[str, tuple]:
+    """A variant's batch group (a digest of everything but its values at the batchable paths) and those values."""
+    from sim.experiment.batches import get_path
+
+    values = tuple(get_path(scenario, p) for p in batchable)
+    masked = json.loads(json.dumps(dump))  # a copy to blank the batchable paths in
+    for path in batchable:
+        *parents, last = path.split(".")
+        node = masked
+        for part in parents:
+            node = node[part]
+        node[last] = type(node[last]).__name__  # a number and a distribution table never share a batch
+    text = json.dumps({"scenario": masked, "seed": seed, "profiles": "base" if profiles == base_profiles else repr(profiles)},
+                      sort_keys=True, separators=(",", ":"))
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest(), values
 
 
 def plan_sweep(
@@ -477,19 +554,29 @@ def plan_sweep(
     run_seed = spec.seed if seed is None else int(seed)
     use_crn = spec.common_random_numbers if crn is None else bool(crn)
     points, matrix, problem = _design_points(spec, params, run_seed)
+    from sim.scenario.derive import derive
+
+    batchable = batchable_paths(spec, base_scenario)
+    base_profiles = derive(base_scenario)
+    representatives: dict[str, Scenario] = {}
     variants = []
     for index, point in enumerate(points):
         values = {info.path: value for info, value in zip(params, point)}
         sets = [f"{path}={toml_literal(value)}" for path, value in values.items()]
+        derived: list = []
         try:
-            scenario = _validate(base_doc, fixed + sets, str(base_path), rules_base)
+            scenario = _validate(base_doc, fixed + sets, str(base_path), rules_base, derived)
         except InputError as exc:
             i = _locate(exc.path, spec)
             where = f"parameters[{i}]" if i is not None else "parameters"
             described = ", ".join(f"{k} = {display_value(v)}" for k, v in values.items())
             raise InputError(source, where, f"variant {index} ({described}): {exc.path}: {exc.message}") from None
         seed_v = run_seed if use_crn else variant_seed(run_seed, index)
-        variants.append(Variant(index, values, sets, scenario, scenario_hash(scenario), seed_v))
+        dump = scenario.model_dump(mode="json")
+        digest = hashlib.sha256(json.dumps(dump, sort_keys=True, separators=(",", ":")).encode()).hexdigest()  # = scenario_hash
+        group, batched = _group(scenario, dump, batchable, derived[0], base_profiles, seed_v)
+        representative = representatives.setdefault(group, scenario)
+        variants.append(Variant(index, values, sets, digest, seed_v, group, batched, representative, batchable))
     return SweepPlan(
         spec=spec,
         file=file.resolve(),
@@ -504,6 +591,7 @@ def plan_sweep(
         weeks=weeks,
         design_matrix=matrix,
         problem=problem,
+        batchable=batchable,
     )
 
 
@@ -658,14 +746,19 @@ def _manifest_data(plan: SweepPlan, run_dir: Path, spec: ExecutorSpec, command: 
 
 
 def start_sweep(plan: SweepPlan, out: Path, executor: ExecutorSpec | None = None, command: list[str] | None = None,
-                on_chunk: Callable | None = None, on_start: Callable | None = None) -> SweepOutcome:
-    """Run a sweep from scratch into a new `<out>/<sweep>/<run id>/`."""
+                on_chunk: Callable | None = None, on_start: Callable | None = None,
+                batch_replications: int | None = None) -> SweepOutcome:
+    """Run a sweep from scratch into a new `<out>/<sweep>/<run id>/`.
+
+    `batch_replications` bounds the replications one model computes at once (default:
+    `sim.experiment.batches.BATCH_REPLICATIONS`, or the chunk size when larger); the files do not depend on it.
+    """
     spec = executor or ExecutorSpec()
     run_dir = new_sweep_dir(out, plan.name, plan.seed)
     manifest = _Manifest(run_dir, _manifest_data(plan, run_dir, spec, command))
     manifest.save()
     write_parquet_atomic(run_dir / "variants.parquet", variants_table(plan))
-    return _execute(plan, manifest, spec, command, on_chunk, on_start)
+    return _execute(plan, manifest, spec, command, on_chunk, on_start, batch_replications)
 
 
 def read_manifest(run_dir: Path) -> dict:
@@ -704,7 +797,7 @@ def plan_for_resume(run_dir: Path, file: Path | None = None, **given) -> tuple[S
 
 def resume_sweep(run_dir: Path, file: Path | None = None, executor: ExecutorSpec | None = None, command: list[str] | None = None,
                  on_chunk: Callable | None = None, on_start: Callable | None = None,
-                 planned: tuple[SweepPlan, dict] | None = None, **given) -> SweepOutcome:
+                 planned: tuple[SweepPlan, dict] | None = None, batch_replications: int | None = None, **given) -> SweepOutcome:
     """Finish an interrupted (or partly failed) sweep in `run_dir`: only the chunks not on disk are computed.
 
     `planned` is what `plan_for_resume` returned, when the caller already has it.
@@ -718,7 +811,7 @@ def resume_sweep(run_dir: Path, file: Path | None = None, executor: ExecutorSpec
     data["executor"] = spec.describe()
     if not (run_dir / "variants.parquet").exists():
         write_parquet_atomic(run_dir / "variants.parquet", variants_table(plan))
-    return _execute(plan, manifest, spec, command, on_chunk, on_start)
+    return _execute(plan, manifest, spec, command, on_chunk, on_start, batch_replications)
 
 
 def _finished_chunks(store: ChunkStore, tasks: list[ChunkTask]) -> set[str]:
@@ -740,7 +833,8 @@ def _finished_chunks(store: ChunkStore, tasks: list[ChunkTask]) -> set[str]:
     return done
 
 
-def _execute(plan: SweepPlan, manifest: _Manifest, spec: ExecutorSpec, command, on_chunk, on_start) -> SweepOutcome:
+def _execute(plan: SweepPlan, manifest: _Manifest, spec: ExecutorSpec, command, on_chunk, on_start,
+             batch_replications: int | None = None) -> SweepOutcome:
     run_dir = manifest.path
     data = manifest.data
     t0 = time.perf_counter()
@@ -754,7 +848,7 @@ def _execute(plan: SweepPlan, manifest: _Manifest, spec: ExecutorSpec, command, 
     data["chunks"]["complete"] = sorted(done)
     data["failed"] = []
     manifest.save()
-    todo = [t for t in tasks if t.name not in done]
+    todo = {t.name for t in tasks if t.name not in done}
     if on_start is not None:
         on_start(len(tasks), len(done))
 
@@ -762,28 +856,30 @@ def _execute(plan: SweepPlan, manifest: _Manifest, spec: ExecutorSpec, command, 
         if isinstance(result, ChunkError):
             data["failed"].append({"chunk": task.name, "variant": task.variant, "chunk_index": task.chunk.index,
                                    "error": result.message})
-            data["failed"].sort(key=lambda f: f["chunk"])  # chunk order, whatever order they failed in
         else:
             done.add(task.name)
-            data["chunks"]["complete"] = sorted(done)
-        manifest.save()
         if on_chunk is not None:
             on_chunk(task, result)
+
+    def save() -> None:  # once per batch: the chunk files of a batch are all on disk by now
+        data["failed"].sort(key=lambda f: f["chunk"])  # chunk order, whatever order they failed in
+        data["chunks"]["complete"] = sorted(done)
+        manifest.save()
 
     try:
         if todo:
             with make_executor(spec) as pool:
-                failures = run_into_store(pool, todo, store, on_chunk=record)
+                failures = run_into_store(pool, plan.batches(todo, batch_replications), store, on_chunk=record, on_batch=save)
         else:
             failures = []
     except KeyboardInterrupt:
         store.clean_partial()
         _close_session(data, session, t0, "interrupted")
-        manifest.save()
+        save()
         raise SweepInterrupted(run_dir, len(done), len(tasks)) from None
     if failures:
         _close_session(data, session, t0, "failed chunks")
-        manifest.save()
+        save()
         return SweepOutcome(run_dir, False, failures, len(done), len(tasks), time.perf_counter() - t0)
     summary, sensitivity = finish_sweep(plan, run_dir, store, tasks)
     _close_session(data, session, t0, "complete")
