@@ -199,6 +199,8 @@ def make_batches(pieces: Iterable[tuple[Any, Piece]], make: "callable", limit: i
 
 # ---------------------------------------------------------------------- the work
 _UNBATCHABLE: set[tuple[str, ...]] = set()  # varied paths the model was seen reading from the scenario (per process)
+#: Counts in this process: batches of several chunks computed together, and those computed again chunk by chunk.
+STATS = {"batched": 0, "fallbacks": 0}
 
 
 def compute_batch(batch: BatchTask) -> list[ChunkResult | ChunkError]:
@@ -212,11 +214,14 @@ def compute_batch(batch: BatchTask) -> list[ChunkResult | ChunkError]:
     if len(batch.pieces) > 1:
         if batch.varied not in _UNBATCHABLE:
             try:
-                return _simulate_batch(batch)
+                results = _simulate_batch(batch)
+                STATS["batched"] += 1
+                return results
             except VariesInBatch:
                 _UNBATCHABLE.add(batch.varied)
             except Exception:
                 pass  # computed again below, chunk by chunk, so that the error names its chunk
+        STATS["fallbacks"] += 1
         return [result for i in range(len(batch.pieces)) for result in compute_batch(batch.alone(i))]
     try:
         return _simulate_batch(batch)
