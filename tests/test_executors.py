@@ -18,7 +18,14 @@ from typer.testing import CliRunner
 
 from sim.cli.main import app as sim_app
 from sim.experiment.chunks import ChunkError, ChunkTask, plan_chunks
-from sim.experiment.executors import ExecutorSpec, ExecutorUnavailable, LocalProcessExecutor, local_cluster, make_executor
+from sim.experiment.executors import (
+    ExecutorSpec,
+    ExecutorUnavailable,
+    LocalProcessExecutor,
+    live_worker_pids,
+    local_cluster,
+    make_executor,
+)
 from sim.experiment.load import load
 from sim.experiment.run import run_scenario
 from sim.experiment.sweep import plan_sweep, start_sweep
@@ -143,11 +150,10 @@ def test_a_local_worker_killed_mid_sweep_is_replaced_and_nothing_is_lost(referen
 
     def kill_a_worker(task, result) -> None:
         if not killed:
-            workers = [p for p in psutil.Process().children() if "spawn_main" in " ".join(p.cmdline())
-                       and "resource_tracker" not in " ".join(p.cmdline())]
+            workers = live_worker_pids()
             if workers:
-                workers[0].kill()
-                killed.append(workers[0].pid)
+                psutil.Process(workers[0]).kill()
+                killed.append(workers[0])
 
     result = start_sweep(plan, tmp_path / "out", ExecutorSpec("local", 2), on_chunk=kill_a_worker)
     assert killed and result.complete

@@ -17,6 +17,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
 from collections import deque
@@ -36,9 +37,40 @@ class ExecutorUnavailable(RuntimeError):
     """The executor asked for cannot be used here (say, Dask is not installed); the message says how to get it."""
 
 
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity where the OS says, else all)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def default_workers() -> int:
     """All cores."""
-    return os.cpu_count() or 1
+    return usable_cores()
+
+
+OVERSUBSCRIBE = "SIM_OVERSUBSCRIBE"  # set to 1 to run more worker processes than cores
+
+
+def capped_workers(asked: int | None, warn: Callable[[str], None] | None = None) -> int:
+    """The worker processes to start: `asked` (default all cores), at most the cores unless SIM_OVERSUBSCRIBE=1.
+
+    More processes than cores make every chunk slower and add memory; a capped count, or an
+    allowed oversubscription, is said in one line through `warn` (stderr by default).
+    """
+    cores = usable_cores()
+    if asked is None:
+        return cores
+    asked = max(1, int(asked))
+    if asked <= cores:
+        return asked
+    say = warn or (lambda line: print(line, file=sys.stderr, flush=True))
+    if os.environ.get(OVERSUBSCRIBE, "") in ("1", "true", "yes"):
+        say(f"sim: warning: {asked} worker processes on {cores} cores ({OVERSUBSCRIBE}=1): each chunk runs slower")
+        return asked
+    say(f"sim: {asked} workers asked for, {cores} cores here: using {cores} (set {OVERSUBSCRIBE}=1 to start {asked})")
+    return cores
 
 
 @dataclass(frozen=True)
@@ -65,7 +97,7 @@ def make_executor(spec: ExecutorSpec | None = None) -> "Executor":
     if spec.kind == "inprocess":
         return InProcessExecutor()
     if spec.kind == "local":
-        workers = spec.workers or default_workers()
+        workers = capped_workers(spec.workers)
         return InProcessExecutor() if workers <= 1 else LocalProcessExecutor(workers)
     if spec.kind == "dask":
         return DaskExecutor(spec.workers, spec.scheduler)
@@ -115,8 +147,45 @@ def _worker_init(parent: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
+#: Modules a worker needs to compute a batch: imported once by the fork server, before it forks each worker.
+ENGINE_MODULES = ["sim.experiment.batches", "sim.model.model"]
+_LIVE_POOLS: "set[LocalProcessExecutor]" = set()
+
+
+def pool_context() -> multiprocessing.context.BaseContext:
+    """How worker processes start: as cheaply as is safe here.
+
+    - `fork` when this process runs a single thread (the command line, most scripts): a worker
+      is a copy of this process, with the engine already imported, in milliseconds. With other
+      threads running (a progress bar's refresh, a Dask client), a forked child could inherit a
+      lock held by one of them, so:
+    - `forkserver`, with the engine preloaded: a clean server process imports the engine once
+      and forks every worker from itself (the first pool pays one import, later ones nothing);
+    - `spawn` where neither exists (Windows): every worker starts Python and imports the engine.
+
+    Mesa sets the process-wide default to spawn; pools here always name their context.
+    """
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    if "forkserver" in methods:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(ENGINE_MODULES)
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+def live_worker_pids() -> list[int]:
+    """Process ids of the workers of every local pool running in this process (for tests that kill one)."""
+    pids = []
+    for executor in list(_LIVE_POOLS):
+        pool = executor._pool
+        pids += [p.pid for p in (getattr(pool, "_processes", None) or {}).values() if p.pid]
+    return sorted(pids)
+
+
 class LocalProcessExecutor(Executor):
-    """A pool of local worker processes (spawn start method: mesa sets it anyway; say so explicitly)."""
+    """A pool of local worker processes (started by `pool_context`: fork, fork server or spawn)."""
 
     name = "local"
 
@@ -127,13 +196,13 @@ class LocalProcessExecutor(Executor):
         self._pool: ProcessPoolExecutor | None = None
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        context = multiprocessing.get_context("spawn")
+        _LIVE_POOLS.add(self)
         return ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=context, initializer=_worker_init, initargs=(os.getpid(),)
+            max_workers=self.workers, mp_context=pool_context(), initializer=_worker_init, initargs=(os.getpid(),)
         )
 
     def run(self, fn, tasks):
-        todo: deque[ChunkTask] = deque(tasks)
+        todo = _Todo(tasks)
         pending: dict[Future, ChunkTask] = {}
         restarts = 0
         try:
@@ -160,7 +229,7 @@ class LocalProcessExecutor(Executor):
                     self._kill_pool()
                     restarts += 1
                     if restarts > self.max_restarts:
-                        for task in sorted([*todo, *lost], key=lambda t: t.name):
+                        for task in sorted([*todo.drain(), *lost], key=lambda t: t.name):
                             yield task, ChunkError(task.name, f"worker process died {restarts} times; giving up")
                         return
                     todo.extendleft(reversed(lost))
@@ -188,8 +257,49 @@ class LocalProcessExecutor(Executor):
 
     def close(self) -> None:
         pool, self._pool = self._pool, None
+        _LIVE_POOLS.discard(self)
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _Todo:
+    """Tasks still to submit: those put back (a dead worker's), then the rest of a lazy iterable, one at a time."""
+
+    def __init__(self, tasks: Iterable):
+        self._back: deque = deque()
+        self._rest = iter(tasks)
+        self._next = None
+        self._pull()
+
+    def _pull(self) -> None:
+        self._next = next(self._rest, _END)
+
+    def __bool__(self) -> bool:
+        return bool(self._back) or self._next is not _END
+
+    def popleft(self):
+        if self._back:
+            return self._back.popleft()
+        task = self._next
+        self._pull()
+        return task
+
+    def appendleft(self, task) -> None:
+        self._back.appendleft(task)
+
+    def extendleft(self, tasks) -> None:
+        self._back.extendleft(tasks)
+
+    def drain(self) -> list:
+        out = list(self._back)
+        self._back.clear()
+        while self._next is not _END:
+            out.append(self._next)
+            self._pull()
+        return out
+
+
+_END = object()
 
 
 # ---------------------------------------------------------------------- Dask
@@ -259,7 +369,7 @@ class DaskExecutor(Executor):
 
     def run(self, fn, tasks):
         distributed = import_distributed()
-        todo: deque[ChunkTask] = deque(tasks)
+        todo = _Todo(tasks)
         pending: dict[Any, ChunkTask] = {}
         completed = distributed.as_completed()
 

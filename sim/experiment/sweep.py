@@ -49,6 +49,7 @@ from sim.analysis.intervals import wilson_interval
 from sim.analysis.survival import week_quantiles
 from sim.errors import InputError, dotted
 from sim.experiment.chunks import DEFAULT_CHUNK, ChunkError, ChunkStore, ChunkTask, assemble_runs, plan_chunks, read_chunk_meta
+from sim.experiment.batches import BATCH_REPLICATIONS
 from sim.experiment.execute import run_into_store
 from sim.experiment.executors import ExecutorSpec, make_executor
 from sim.experiment.store import make_run_id, write_json_atomic, write_parquet_atomic
@@ -869,6 +870,10 @@ def _execute(plan: SweepPlan, manifest: _Manifest, spec: ExecutorSpec, command, 
     try:
         if todo:
             with make_executor(spec) as pool:
+                if batch_replications is None and pool.workers > 1:
+                    # At least two batches per worker when there is little to do, so that no worker waits for the last one.
+                    per_worker = -(-len(todo) * plan.runs // len(plan.chunks) // (2 * pool.workers))
+                    batch_replications = max(1, min(max(BATCH_REPLICATIONS, plan.chunk_size), per_worker))
                 failures = run_into_store(pool, plan.batches(todo, batch_replications), store, on_chunk=record, on_batch=save)
         else:
             failures = []
