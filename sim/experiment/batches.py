@@ -265,11 +265,11 @@ def batch_parameters(batch: BatchTask, streams):
     return params
 
 
-def _simulate_batch(batch: BatchTask) -> list[ChunkResult | ChunkError]:
+def _simulate_parts(batch: BatchTask) -> list[tuple[ChunkTask, "pa.RecordBatch", Aggregates]]:
+    """One model over the batch; per piece its task, its rows and its aggregates (raises what the model raises)."""
     from sim.model.model import CeasefireModel
     from sim.rng import Streams
 
-    t0 = time.perf_counter()
     if batch.scenario.rules:
         from sim.model.rulebook import import_rule_modules
 
@@ -284,9 +284,8 @@ def _simulate_batch(batch: BatchTask) -> list[ChunkResult | ChunkError]:
     model.run()
     outcome = model.outcome()
     _forget_model(model)
-    results: list[ChunkResult | ChunkError] = []
+    parts = []
     start = 0
-    seconds = (time.perf_counter() - t0) / len(batch.pieces)
     for i, piece in enumerate(batch.pieces):
         rows = slice(start, start + piece.chunk.size)
         start = rows.stop
@@ -297,7 +296,135 @@ def _simulate_batch(batch: BatchTask) -> list[ChunkResult | ChunkError]:
             outcome.issues,
             outcome.horizon,
         )
-        task = ChunkTask(**_task_fields(batch, i), scenario=None)
-        data = encode_chunk(task, runs_batch(part.runs), Aggregates.from_chunk(part))
-        results.append(ChunkResult(task.name, data, seconds))
-    return results
+        parts.append((ChunkTask(**_task_fields(batch, i), scenario=None), runs_batch(part.runs), Aggregates.from_chunk(part)))
+    return parts
+
+
+def _simulate_batch(batch: BatchTask) -> list[ChunkResult | ChunkError]:
+    t0 = time.perf_counter()
+    parts = _simulate_parts(batch)
+    seconds = (time.perf_counter() - t0) / len(parts)
+    return [ChunkResult(task.name, encode_chunk(task, rows, agg), seconds) for task, rows, agg in parts]
+
+
+# ---------------------------------------------------------------------- batch files (sweeps)
+META_BATCH = b"sim.batch"
+META_BATCH_AGGREGATES = b"sim.batch.aggregates"
+#: The aggregates a batch file keeps per chunk: what a sweep's per-variant summary needs (the front-line
+#: and terms histograms, 600 KB a chunk, are what `sim run`'s weekly table and plots need, not a sweep's).
+SUMMARY_FIELDS = ("n", "status_counts", "first_agreement_counts", "first_agreement_week_hist",
+                  "with_agreement", "with_breakdown", "agreement_and_breakdown", "total_breakdowns")
+
+
+@dataclass(frozen=True)
+class BatchFile:
+    """A computed batch: one Parquet file holding the rows of its chunks that succeeded, and the errors of the others."""
+
+    name: str
+    data: bytes | None
+    done: tuple[ChunkTask, ...]
+    errors: tuple[tuple[ChunkTask, ChunkError], ...]
+    seconds: float
+
+
+def _parts_or_errors(batch: BatchTask) -> list:
+    """Per piece (task, rows, aggregates) or (task, ChunkError): the batch together, else each piece alone."""
+    if len(batch.pieces) > 1 and batch.varied not in _UNBATCHABLE:
+        try:
+            parts = _simulate_parts(batch)
+            STATS["batched"] += 1
+            return parts
+        except VariesInBatch:
+            _UNBATCHABLE.add(batch.varied)
+        except Exception:
+            pass
+    if len(batch.pieces) > 1:
+        STATS["fallbacks"] += 1
+        return [part for i in range(len(batch.pieces)) for part in _parts_or_errors(batch.alone(i))]
+    try:
+        return _simulate_parts(batch)
+    except Exception as exc:
+        text = str(exc).strip() or repr(exc)
+        task = batch.tasks[0]
+        return [(task, ChunkError(task.name, f"{type(exc).__name__}: {' '.join(text.split())}"))]
+
+
+def compute_batch_file(batch: BatchTask) -> BatchFile:
+    """Compute a batch and encode its chunks into one file (the function executors run for sweeps)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    t0 = time.perf_counter()
+    parts = _parts_or_errors(batch)
+    good = [p for p in parts if len(p) == 3]
+    errors = tuple(p for p in parts if len(p) == 2)
+    if not good:
+        return BatchFile(batch.name, None, (), errors, time.perf_counter() - t0)
+    tables, pieces, offset = [], [], 0
+    for task, rows, agg in good:
+        table = pa.Table.from_batches([rows])
+        table = table.add_column(0, "variant", pa.array(np.full(table.num_rows, task.variant, dtype=np.int32)))
+        tables.append(table)
+        pieces.append({"name": task.name, "variant": task.variant, "chunk": task.chunk.index, "start": task.chunk.start,
+                       "stop": task.chunk.stop, "seed": task.seed, "scenario_hash": task.scenario_hash,
+                       "offset": offset, "rows": table.num_rows})
+        offset += table.num_rows
+    first = good[0][2]
+    stacked = {f: np.stack([np.asarray(getattr(agg, f), dtype=np.int64) for _, _, agg in good]) for f in SUMMARY_FIELDS}
+    buffer = __import__("io").BytesIO()
+    np.savez(buffer, **stacked)
+    identity = {"pieces": pieces, "issues": list(first.issues), "horizon": first.horizon}
+    table = pa.concat_tables(tables).replace_schema_metadata(
+        {META_BATCH: __import__("json").dumps(identity, sort_keys=True).encode(), META_BATCH_AGGREGATES: buffer.getvalue()})
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink)
+    name = "b-" + good[0][0].name  # the first chunk it holds: never a chunk already on disk (those are not computed again)
+    return BatchFile(name, sink.getvalue().to_pybytes(), tuple(t for t, _, _ in good), errors, time.perf_counter() - t0)
+
+
+@dataclass(frozen=True)
+class StoredPiece:
+    """Where a finished chunk's rows are: a file (a batch file or an old one-chunk file), their first row and count."""
+
+    identity: dict
+    path: Path
+    offset: int
+    rows: int
+    index: int  # its position among the file's chunks (for the aggregates)
+
+
+def read_file_pieces(path: Path) -> tuple[list[StoredPiece], "pa.Schema"]:
+    """The chunks a file in a sweep's chunks/ folder holds, from its footer alone (batch files and one-chunk files)."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    from sim.experiment.chunks import META_CHUNK
+
+    schema = pq.read_schema(path)
+    meta = schema.metadata or {}
+    if META_BATCH in meta:
+        identity = json.loads(meta[META_BATCH])
+        pieces = [StoredPiece(p, Path(path), p["offset"], p["rows"], i) for i, p in enumerate(identity["pieces"])]
+    else:
+        identity = json.loads(meta[META_CHUNK])
+        pieces = [StoredPiece(identity, Path(path), 0, identity["stop"] - identity["start"], 0)]
+    return pieces, schema.remove_metadata()
+
+
+def read_summary_aggregates(path: Path) -> dict[str, np.ndarray]:
+    """A file's per-chunk summary aggregates, stacked (one row per chunk it holds)."""
+    import io
+    import json
+
+    import pyarrow.parquet as pq
+
+    from sim.experiment.chunks import META_AGGREGATES, META_CHUNK, aggregates_from_bytes
+
+    meta = pq.read_schema(path).metadata or {}
+    if META_BATCH in meta:
+        with np.load(io.BytesIO(meta[META_BATCH_AGGREGATES])) as npz:
+            return {f: npz[f] for f in SUMMARY_FIELDS}
+    identity = json.loads(meta[META_CHUNK])
+    agg = aggregates_from_bytes(meta[META_AGGREGATES], tuple(identity["issues"]), identity["horizon"])
+    return {f: np.asarray(getattr(agg, f), dtype=np.int64)[None] for f in SUMMARY_FIELDS}

@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 
 from sim.analysis.aggregate import Aggregates
 from sim.analysis.paired import CODE_COLUMNS, Codes
-from sim.experiment.batches import BatchTask, compute_batch, single
+from sim.experiment.batches import BatchFile, BatchTask, compute_batch, compute_batch_file, single
 from sim.experiment.chunks import (
     META_AGGREGATES,
     META_CHUNK,
@@ -78,6 +78,33 @@ def run_into_store(
                 store.write(result)
             if on_chunk is not None:
                 on_chunk(task, result)
+        if on_batch is not None:
+            on_batch()
+    failures.sort(key=lambda f: f[0].name)
+    return failures
+
+
+def run_batch_files_into_store(
+    executor: Executor, batches: Iterable[BatchTask], store: ChunkStore, on_chunk: OnChunk | None = None,
+    on_batch: Callable[[], None] | None = None,
+) -> list[tuple[ChunkTask, ChunkError]]:
+    """Compute batches, writing one file per batch (its chunks that succeeded) to `store` as it arrives.
+
+    What sweeps use: a sweep of 10,000 small variants writes a few dozen files, not 10,000.
+    Returns the failed chunks; `on_chunk` is called for every chunk, `on_batch` after each batch.
+    """
+    failures: list[tuple[ChunkTask, ChunkError]] = []
+    store.create()
+    for batch, result in executor.run(compute_batch_file, batches):
+        if isinstance(result, ChunkError):  # the executor gave up on it (its worker died again and again)
+            result = BatchFile(batch.name, None, (), tuple((t, ChunkError(t.name, result.message)) for t in batch.tasks), 0.0)
+        if result.data is not None:
+            store.write(ChunkResult(result.name, result.data, result.seconds))
+        failures += result.errors
+        if on_chunk is not None:
+            errors = {t.name: e for t, e in result.errors}
+            for task in batch.tasks:
+                on_chunk(task, errors.get(task.name, result))
         if on_batch is not None:
             on_batch()
     failures.sort(key=lambda f: f[0].name)

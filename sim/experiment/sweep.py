@@ -50,7 +50,7 @@ from sim.analysis.survival import week_quantiles
 from sim.errors import InputError, dotted
 from sim.experiment.chunks import DEFAULT_CHUNK, ChunkError, ChunkStore, ChunkTask, assemble_runs, plan_chunks, read_chunk_meta
 from sim.experiment.batches import BATCH_REPLICATIONS
-from sim.experiment.execute import run_into_store
+from sim.experiment.execute import run_batch_files_into_store
 from sim.experiment.executors import ExecutorSpec, make_executor
 from sim.experiment.store import make_run_id, write_json_atomic, write_parquet_atomic
 from sim.scenario.load import LoadedScenario, apply_sets, read_toml, resolve_document, scenario_hash, validate_document
@@ -616,6 +616,42 @@ def _parameter_column(info: ParameterInfo, values: list[Any]) -> pa.Array:
 
 
 SHARE_OUTCOMES = OUTCOME_NAMES
+SUMMARY_FIELDS = ("n", "status_counts", "first_agreement_counts", "first_agreement_week_hist",
+                  "with_agreement", "with_breakdown", "agreement_and_breakdown", "total_breakdowns")
+
+
+def summary_rows(totals: dict[str, np.ndarray], confidence: float = 0.95) -> list[dict[str, Any]]:
+    """`summary_row` for every variant at once, from their summary aggregates stacked (one row per variant).
+
+    The same numbers as `summary_row` bit for bit (the same elementwise formulas, vectorised over variants).
+    """
+    from types import SimpleNamespace
+
+    count = len(totals["n"])
+    aggs = [SimpleNamespace(**{f: totals[f][i] for f in SUMMARY_FIELDS}) for i in range(count)]
+    n = np.array([int(a.n) for a in aggs], dtype=np.int64)
+    rows: list[dict[str, Any]] = [{"n": int(x)} for x in n]
+    for o in OUTCOMES:
+        counts = np.array([o.count(a) for a in aggs], dtype=np.int64)
+        low, high = wilson_interval(counts, n, confidence)
+        for i, row in enumerate(rows):
+            row[f"{o.name}_share"] = int(counts[i]) / int(n[i]) if n[i] else float("nan")
+            row[f"{o.name}_low"] = float(low[i])
+            row[f"{o.name}_high"] = float(high[i])
+    agreed = np.array([int(a.with_agreement) for a in aggs], dtype=np.int64)
+    broke = np.array([int(a.agreement_and_breakdown) for a in aggs], dtype=np.int64)
+    low, high = wilson_interval(broke, agreed, confidence)
+    for i, (row, a) in enumerate(zip(rows, aggs)):
+        q25, median, q75 = week_quantiles(a.first_agreement_week_hist, (0.25, 0.5, 0.75))
+        row["weeks_reached"] = int(a.first_agreement_week_hist.sum())
+        row["weeks_median"] = median
+        row["weeks_q25"] = q25
+        row["weeks_q75"] = q75
+        row["breakdown_share"] = int(broke[i]) / int(agreed[i]) if agreed[i] else float("nan")
+        row["breakdown_low"] = float(low[i])
+        row["breakdown_high"] = float(high[i])
+        row["mean_breakdowns"] = int(a.total_breakdowns) / int(n[i]) if n[i] else float("nan")
+    return rows
 
 
 def summary_row(agg: Aggregates, confidence: float = 0.95) -> dict[str, Any]:
@@ -815,22 +851,26 @@ def resume_sweep(run_dir: Path, file: Path | None = None, executor: ExecutorSpec
     return _execute(plan, manifest, spec, command, on_chunk, on_start, batch_replications)
 
 
-def _finished_chunks(store: ChunkStore, tasks: list[ChunkTask]) -> set[str]:
-    """Chunk files on disk that are what the plan asks for (identity checked from each file's footer)."""
+def _finished_chunks(store: ChunkStore, tasks: list[ChunkTask]) -> dict[str, "StoredPiece"]:
+    """Chunks on disk that are what the plan asks for (identity checked from each file's footer): name -> where."""
+    from sim.experiment.batches import read_file_pieces
+
     by_name = {t.name: t for t in tasks}
-    done = set()
-    for name in store.finished():
-        task = by_name.get(name)
-        if task is None:
-            continue
+    done = {}
+    for name in sorted(store.finished()):
         try:
-            identity = read_chunk_meta(store.path(name)).identity
-        except Exception:  # unreadable: it will be computed again and replaced
+            pieces, _ = read_file_pieces(store.path(name))
+        except Exception:  # unreadable: its chunks will be computed again and the file replaced
             continue
-        if (identity.get("seed"), identity.get("scenario_hash"), identity.get("start"), identity.get("stop")) == (
-            task.seed, task.scenario_hash, task.chunk.start, task.chunk.stop
-        ):
-            done.add(name)
+        for piece in pieces:
+            identity = piece.identity
+            task = by_name.get(identity.get("name"))
+            if task is None or identity["name"] in done:
+                continue
+            if (identity.get("seed"), identity.get("scenario_hash"), identity.get("start"), identity.get("stop")) == (
+                task.seed, task.scenario_hash, task.chunk.start, task.chunk.stop
+            ):
+                done[task.name] = piece
     return done
 
 
@@ -845,7 +885,7 @@ def _execute(plan: SweepPlan, manifest: _Manifest, spec: ExecutorSpec, command, 
     store = ChunkStore(run_dir / "chunks").create()
     store.clean_partial()
     tasks = plan.tasks()
-    done = _finished_chunks(store, tasks)
+    done = set(_finished_chunks(store, tasks))
     data["chunks"]["complete"] = sorted(done)
     data["failed"] = []
     manifest.save()
@@ -874,7 +914,8 @@ def _execute(plan: SweepPlan, manifest: _Manifest, spec: ExecutorSpec, command, 
                     # At least two batches per worker when there is little to do, so that no worker waits for the last one.
                     per_worker = -(-len(todo) * plan.runs // len(plan.chunks) // (2 * pool.workers))
                     batch_replications = max(1, min(max(BATCH_REPLICATIONS, plan.chunk_size), per_worker))
-                failures = run_into_store(pool, plan.batches(todo, batch_replications), store, on_chunk=record, on_batch=save)
+                failures = run_batch_files_into_store(pool, plan.batches(todo, batch_replications), store,
+                                                      on_chunk=record, on_batch=save)
         else:
             failures = []
     except KeyboardInterrupt:
@@ -905,17 +946,64 @@ def _close_session(data: dict, session: dict, t0: float, status: str) -> None:
 
 
 def finish_sweep(plan: SweepPlan, run_dir: Path, store: ChunkStore, tasks: list[ChunkTask]) -> tuple[pa.Table, pa.Table | None]:
-    """Assemble runs.parquet from the chunks in order, then summary, sensitivity and plots (one variant in memory at a time)."""
-    paths = [store.path(t.name) for t in tasks]
-    assemble_runs(paths, run_dir / "runs.parquet")
-    rows = []
+    """Assemble runs.parquet from the chunks in chunk order, then summary, sensitivity and plots.
+
+    Each chunk's rows are written as one row group, whichever file (batch) holds them, so the
+    file does not depend on the batching. One file's rows are in memory at a time.
+    """
+    from sim.experiment.batches import read_file_pieces, read_summary_aggregates
+    from sim.experiment.chunks import conform, unified_schema
+
+    where = _finished_chunks(store, tasks)
+    missing = [t.name for t in tasks if t.name not in where]
+    if missing:
+        raise RuntimeError(f"{len(missing)} chunk(s) missing from {store.folder}: {', '.join(missing[:3])}")
+    schemas: dict[Path, pa.Schema] = {}
+    for task in tasks:
+        path = where[task.name].path
+        if path not in schemas:
+            schemas[path] = read_file_pieces(path)[1]
+    ordered = []
+    for task in tasks:  # the sequence of schemas chunk by chunk, as per-chunk files would give it
+        schema = schemas[where[task.name].path]
+        if not ordered or ordered[-1] is not schema:
+            ordered.append(schema)
+    schema = unified_schema(ordered)
+    cache: dict[str, Any] = {}
+
+    def file_rows(path: Path) -> pa.Table:
+        if cache.get("path") != path:
+            cache.clear()
+            cache.update(path=path, table=pq.read_table(path).replace_schema_metadata(None))
+        return cache["table"]
+
+    def write(name: str) -> None:
+        with pq.ParquetWriter(name, schema) as writer:
+            for task in tasks:
+                piece = where[task.name]
+                writer.write_table(conform(file_rows(piece.path).slice(piece.offset, piece.rows), schema))
+
+    from sim.experiment.store import atomic_write
+
+    atomic_write(run_dir / "runs.parquet", write)
+    cache.clear()
+
+    # Per-variant summaries from the chunks' summary aggregates, one file's aggregates in memory at a time.
     per_variant = len(plan.chunks)
-    for v, variant in enumerate(plan.variants):
-        agg = None
-        for path in paths[v * per_variant:(v + 1) * per_variant]:
-            part = read_chunk_meta(path).aggregates
-            agg = part if agg is None else agg + part
-        rows.append(summary_row(agg))
+    totals: dict[str, list] = {f: [] for f in SUMMARY_FIELDS}
+    loaded: dict[str, Any] = {}
+    for v in range(len(plan.variants)):
+        sums = None
+        for task in tasks[v * per_variant:(v + 1) * per_variant]:
+            piece = where[task.name]
+            if loaded.get("path") != piece.path:
+                loaded.clear()
+                loaded.update(path=piece.path, arrays=read_summary_aggregates(piece.path))
+            part = {f: loaded["arrays"][f][piece.index] for f in SUMMARY_FIELDS}
+            sums = part if sums is None else {f: sums[f] + part[f] for f in SUMMARY_FIELDS}
+        for f in SUMMARY_FIELDS:
+            totals[f].append(sums[f])
+    rows = summary_rows({f: np.stack(totals[f]) for f in SUMMARY_FIELDS})
     summary = summary_table(plan, rows)
     write_parquet_atomic(run_dir / "summary.parquet", summary)
     sensitivity = None
