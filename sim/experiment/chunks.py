@@ -328,14 +328,52 @@ def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(columns, schema=schema)
 
 
+#: Rows per row group of runs.parquet: fixed, so that the file's bytes depend on its rows alone, not on
+#: the chunks or batches they were computed in (nor on the chunk size).
+ROW_GROUP_ROWS = 65_536
+
+
+class RowGroupWriter:
+    """Writes tables, in order, as row groups of exactly ROW_GROUP_ROWS rows (the last one shorter).
+
+    Each row group is made contiguous before it is written, so the bytes depend only on the rows
+    and the schema, whatever pieces they arrived in. At most one row group is held in memory.
+    """
+
+    def __init__(self, writer: pq.ParquetWriter, schema: pa.Schema, rows: int = ROW_GROUP_ROWS):
+        self.writer, self.schema, self.rows = writer, schema, rows
+        self._pending: list[pa.Table] = []
+        self._count = 0
+
+    def write(self, table: pa.Table) -> None:
+        while table.num_rows:
+            take = min(table.num_rows, self.rows - self._count)
+            self._pending.append(table.slice(0, take))
+            self._count += take
+            table = table.slice(take)
+            if self._count == self.rows:
+                self._flush()
+
+    def _flush(self) -> None:
+        if self._count:
+            group = pa.concat_tables(self._pending).combine_chunks()
+            self.writer.write_table(group, row_group_size=self.rows)
+        self._pending, self._count = [], 0
+
+    def close(self) -> None:
+        self._flush()
+
+
 def assemble_runs(paths: list[Path], out: Path) -> Path:
-    """Stream chunk files, in the order given, into one Parquet file (one chunk in memory at a time)."""
+    """Stream chunk files, in the order given, into one Parquet file (one chunk and one row group in memory at a time)."""
     schema = unified_schema([pq.read_schema(p).remove_metadata() for p in paths])
 
     def write(name: str) -> None:
         with pq.ParquetWriter(name, schema) as writer:
+            groups = RowGroupWriter(writer, schema)
             for path in paths:
-                writer.write_table(conform(read_chunk_rows(path), schema))
+                groups.write(conform(read_chunk_rows(path), schema))
+            groups.close()
 
     return atomic_write(out, write)
 

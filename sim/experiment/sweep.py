@@ -952,7 +952,7 @@ def finish_sweep(plan: SweepPlan, run_dir: Path, store: ChunkStore, tasks: list[
     file does not depend on the batching. One file's rows are in memory at a time.
     """
     from sim.experiment.batches import read_file_pieces, read_summary_aggregates
-    from sim.experiment.chunks import conform, unified_schema
+    from sim.experiment.chunks import RowGroupWriter, conform, unified_schema
 
     where = _finished_chunks(store, tasks)
     missing = [t.name for t in tasks if t.name not in where]
@@ -974,14 +974,16 @@ def finish_sweep(plan: SweepPlan, run_dir: Path, store: ChunkStore, tasks: list[
     def file_rows(path: Path) -> pa.Table:
         if cache.get("path") != path:
             cache.clear()
-            cache.update(path=path, table=pq.read_table(path).replace_schema_metadata(None))
+            cache.update(path=path, table=conform(pq.read_table(path).replace_schema_metadata(None), schema))
         return cache["table"]
 
     def write(name: str) -> None:
         with pq.ParquetWriter(name, schema) as writer:
+            groups = RowGroupWriter(writer, schema)
             for task in tasks:
                 piece = where[task.name]
-                writer.write_table(conform(file_rows(piece.path).slice(piece.offset, piece.rows), schema))
+                groups.write(file_rows(piece.path).slice(piece.offset, piece.rows))
+            groups.close()
 
     from sim.experiment.store import atomic_write
 
