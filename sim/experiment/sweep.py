@@ -491,7 +491,7 @@ def _group(scenario: Scenario, dump: dict, batchable: tuple[str, ...], profiles,
     from sim.experiment.batches import get_path
 
     values = tuple(get_path(scenario, p) for p in batchable)
-    masked = json.loads(json.dumps(dump))  # a copy to blank the batchable paths in
+    masked = dump  # blanked in place: the caller is done with it
     for path in batchable:
         *parents, last = path.split(".")
         node = masked
@@ -706,6 +706,39 @@ class SweepOutcome:
     seconds: float = 0.0
     summary: pa.Table | None = None
     sensitivity: pa.Table | None = None
+
+
+class SweepProgress:
+    """What a sweep's progress bar shows: variants and replications done (a variant is done when all its chunks are).
+
+    Memory: one small counter per variant with chunks still running.
+    """
+
+    def __init__(self, plan: SweepPlan):
+        self.variants = len(plan.variants)
+        self.per_variant = len(plan.chunks)
+        self.runs = plan.runs
+        self.total_replications = self.variants * plan.runs
+        self.replications_done = 0
+        self.variants_done = 0
+        self._partial: dict[int, int] = {}
+
+    def start(self, chunks_done: int) -> None:
+        """Chunks already on disk (a resume): counted as done, in replications roughly, variants by whole ones."""
+        self.variants_done = chunks_done // self.per_variant if self.per_variant else 0
+        self.replications_done = min(self.total_replications, chunks_done * self.runs // max(1, self.per_variant))
+
+    def chunk(self, task: ChunkTask) -> None:
+        self.replications_done += task.chunk.size
+        count = self._partial.get(task.variant, 0) + 1
+        if count >= self.per_variant:
+            self._partial.pop(task.variant, None)
+            self.variants_done += 1
+        else:
+            self._partial[task.variant] = count
+
+    def variants_text(self) -> str:
+        return f"{self.variants_done:,}/{self.variants:,}"
 
 
 class SweepInterrupted(Exception):
