@@ -19,7 +19,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -60,14 +60,37 @@ class Chunk:
         return self.stop - self.start
 
 
-def plan_chunks(runs: int, chunk_size: int = DEFAULT_CHUNK, first: int = 0) -> list[Chunk]:
-    """Cut replications first .. first + runs - 1 into chunks of `chunk_size` (the last may be shorter)."""
+class ChunkPlan(Sequence):
+    """Replications first .. first + runs - 1 cut into chunks of `chunk_size`: a lazy sequence (no list of chunks is built)."""
+
+    def __init__(self, runs: int, chunk_size: int, first: int = 0):
+        self.runs, self.chunk_size, self.first = int(runs), int(chunk_size), int(first)
+
+    def __len__(self) -> int:
+        return -(-self.runs // self.chunk_size)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        n = len(self)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError(i)
+        start = self.first + i * self.chunk_size
+        return Chunk(i, start, min(start + self.chunk_size, self.first + self.runs))
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+
+def plan_chunks(runs: int, chunk_size: int = DEFAULT_CHUNK, first: int = 0) -> ChunkPlan:
+    """Cut replications first .. first + runs - 1 into chunks of `chunk_size` (the last may be shorter), lazily."""
     if runs < 1:
         raise ValueError("expected at least one replication")
     if chunk_size < 1:
         raise ValueError("expected a chunk size of at least one replication")
-    bounds = range(first, first + runs, chunk_size)
-    return [Chunk(i, s, min(s + chunk_size, first + runs)) for i, s in enumerate(bounds)]
+    return ChunkPlan(runs, chunk_size, first)
 
 
 @dataclass(frozen=True)

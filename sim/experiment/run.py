@@ -38,6 +38,8 @@ from sim.experiment.chunks import (  # noqa: F401  (re-exported: the names this 
 )
 from sim.experiment.execute import ChunksFailed, InMemoryResult, run_into_memory, run_into_store
 from sim.experiment.executors import ExecutorSpec, default_workers, make_executor  # noqa: F401
+from sim.experiment.sizes import Estimate
+from sim.experiment.sizes import check as check_size
 from sim.experiment.store import new_run_dir, publish_run_dir, write_json_atomic, write_parquet_atomic
 from sim.scenario.load import LoadedScenario, scenario_hash
 
@@ -84,6 +86,8 @@ def run_scenario(
     """
     scenario = loaded.scenario
     spec = executor or ExecutorSpec("local", workers)
+    check_size(Estimate(runs, scenario.horizon_weeks, len(plan_chunks(runs, chunk_size)), spec.workers or default_workers()),
+               "--runs", Path(out))
     tasks = scenario_tasks(loaded, runs, seed, chunk_size)
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()

@@ -51,7 +51,9 @@ from sim.errors import InputError, dotted
 from sim.experiment.chunks import DEFAULT_CHUNK, ChunkError, ChunkStore, ChunkTask, assemble_runs, plan_chunks, read_chunk_meta
 from sim.experiment.batches import BATCH_REPLICATIONS
 from sim.experiment.execute import run_batch_files_into_store
-from sim.experiment.executors import ExecutorSpec, make_executor
+from sim.experiment.executors import ExecutorSpec, default_workers, make_executor
+from sim.experiment.sizes import Estimate
+from sim.experiment.sizes import check as check_size
 from sim.experiment.store import make_run_id, write_json_atomic, write_parquet_atomic
 from sim.scenario.load import LoadedScenario, apply_sets, read_toml, resolve_document, scenario_hash, validate_document
 from sim.scenario.params import Bounds, field_bounds
@@ -440,6 +442,16 @@ def _design_points(spec: SweepSpec, params: list[ParameterInfo], seed: int) -> t
     return points, (matrix if kind in SALIB_DESIGNS else None), problem
 
 
+def _design_count(spec: SweepSpec) -> int:
+    """How many variants a design has, from its counts alone."""
+    from sim.analysis.sensitivity import design_size
+    from sim.experiment.sizes import grid_size
+
+    if spec.design.kind == "grid":
+        return grid_size([len(p.values) if p.values is not None else p.steps for p in spec.parameters])
+    return design_size(spec.design.kind, spec.design.samples, len(spec.parameters), spec.design.second_order)
+
+
 def _round(info: ParameterInfo, x: float) -> float:
     return float(round(float(x))) if info.integer else float(x)
 
@@ -554,6 +566,12 @@ def plan_sweep(
 
     run_seed = spec.seed if seed is None else int(seed)
     use_crn = spec.common_random_numbers if crn is None else bool(crn)
+    # The size from the counts alone, before any variant is built (a grid of 1,000 x 1,000 x 1,000 is not).
+    count = _design_count(spec)
+    plan_runs = spec.runs if runs is None else int(runs)
+    plan_chunk = spec.chunk_size if chunk_size is None else int(chunk_size)
+    check_size(Estimate(count * plan_runs, base_scenario.horizon_weeks, count * len(plan_chunks(plan_runs, plan_chunk)),
+                        default_workers(), count), source)
     points, matrix, problem = _design_points(spec, params, run_seed)
     from sim.scenario.derive import derive
 
@@ -824,6 +842,9 @@ def start_sweep(plan: SweepPlan, out: Path, executor: ExecutorSpec | None = None
     `sim.experiment.batches.BATCH_REPLICATIONS`, or the chunk size when larger); the files do not depend on it.
     """
     spec = executor or ExecutorSpec()
+    check_size(Estimate(len(plan.variants) * plan.runs, plan.variants[0].scenario.horizon_weeks,
+                        len(plan.variants) * len(plan.chunks), spec.workers or default_workers(), len(plan.variants)),
+               str(plan.file), Path(out))
     run_dir = new_sweep_dir(out, plan.name, plan.seed)
     manifest = _Manifest(run_dir, _manifest_data(plan, run_dir, spec, command))
     manifest.save()
