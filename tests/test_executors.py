@@ -200,3 +200,58 @@ def test_scheduler_implies_dask_and_bad_executor_names_are_input_errors(tmp_path
     assert executor_spec("local", None, "tcp://127.0.0.1:1").kind == "dask"
     with pytest.raises(InputError, match="expected one of local, inprocess, dask"):
         executor_spec("mpi", None, None)
+
+
+@pytest.fixture()
+def foreign_servers():
+    """A server that waits for the client to speak (like HTTP) and one that answers with foreign bytes."""
+    import socket
+    import threading
+
+    servers, stop = [], threading.Event()
+
+    def serve(sock, reply):
+        sock.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = sock.accept()
+            except OSError:
+                continue
+            if reply:
+                conn.sendall(reply)
+                conn.close()
+            else:
+                servers.append(conn)  # hold it open, say nothing
+
+    addresses = []
+    for reply in (b"", b"\xff" * 64):
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(4)
+        servers.append(sock)
+        threading.Thread(target=serve, args=(sock, reply), daemon=True).start()
+        addresses.append(f"tcp://127.0.0.1:{sock.getsockname()[1]}")
+    yield addresses
+    stop.set()
+    for s in servers:
+        s.close()
+
+
+def test_bad_scheduler_addresses_and_foreign_peers_get_one_line_and_leave_nothing(tmp_path, foreign_servers, monkeypatch):
+    import sim.experiment.executors as executors
+
+    monkeypatch.setattr(executors, "CONNECT_TIMEOUT", 1.0)
+    silent, foreign = foreign_servers
+    path = sweep_file(tmp_path)
+    cases = [("notaurl", "--scheduler: expected a scheduler address like tcp://host:8786"),
+             ("tcp://127.0.0.1:99999", "--scheduler: expected a scheduler address"),
+             (silent, f"nothing at {silent} answered as a Dask scheduler within 1 s"),
+             (foreign, f"the peer at {foreign} answered with bytes that are not Dask's"),
+             ("tcp://127.0.0.1:1", "cannot reach the Dask scheduler at tcp://127.0.0.1:1")]
+    for address, message in cases:
+        out = tmp_path / "out"
+        result = CliRunner().invoke(sim_app, ["sweep", str(path), "--out", str(out), "--scheduler", address])
+        assert result.exit_code == 2, result.output
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and message in lines[0], result.stderr
+        assert not (out / "exec_sweep").exists(), f"{address}: a sweep folder was left behind"

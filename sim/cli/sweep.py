@@ -35,6 +35,13 @@ def executor_spec(kind: str, workers: int | None, scheduler: str | None) -> Exec
     kind = "dask" if scheduler else kind
     if kind not in EXECUTORS:
         raise InputError("--executor", None, f"expected one of {', '.join(EXECUTORS)}, got {kind!r}")
+    if scheduler is not None:  # a malformed address is an input error, before any work
+        from sim.experiment.executors import check_scheduler_address
+
+        try:
+            check_scheduler_address(scheduler)
+        except ValueError as exc:
+            raise InputError("--scheduler", None, str(exc)) from None
     if kind == "dask":  # say so before any work (or result folder) is started
         from sim.experiment.executors import import_distributed
 

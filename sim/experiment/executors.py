@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import re
 import signal
 import sys
 import threading
@@ -341,6 +342,55 @@ def import_distributed():
     return distributed
 
 
+_ADDRESS = re.compile(r"^(?:(?P<scheme>tcp|tls|ws|wss)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(?P<port>[0-9]{1,5})/?$")
+#: Seconds to wait for a scheduler to answer a connection (the probe) and for the client to connect.
+CONNECT_TIMEOUT = 10.0
+#: The first thing a Dask peer sends is the byte size of its handshake message: small.
+_MAX_HANDSHAKE = 1 << 20
+
+
+def check_scheduler_address(address: str) -> tuple[str, str, int]:
+    """(scheme, host, port) of a Dask scheduler address like tcp://host:8786 or host:8786; ValueError with what is expected."""
+    match = _ADDRESS.match(str(address).strip())
+    port = int(match["port"]) if match else 0
+    if not match or not 1 <= port <= 65535:
+        raise ValueError(f"expected a scheduler address like tcp://host:8786 (or host:8786), got {address!r}")
+    return match["scheme"] or "tcp", match["host"].strip("[]"), port
+
+
+def probe_scheduler(address: str, timeout: float = CONNECT_TIMEOUT) -> None:
+    """Check that a Dask scheduler answers at `address` before a client is built (ExecutorUnavailable, one line, if not).
+
+    A Dask peer sends its handshake as soon as a connection opens, starting with the message's
+    byte size. Nothing within `timeout` (an HTTP server, say, waits for a request) or a size no
+    handshake has (foreign bytes) means something else listens there: without this check the
+    client would wait forever, or try to allocate what the foreign bytes say.
+    """
+    import socket
+    import struct
+
+    scheme, host, port = check_scheduler_address(address)
+    if scheme != "tcp":
+        return  # TLS and websockets speak their own layer first; the client's timeout covers them
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as sock:
+            sock.settimeout(timeout)
+            head = b""
+            while len(head) < 8:
+                more = sock.recv(8 - len(head))
+                if not more:
+                    raise ExecutorUnavailable(f"the peer at {address} closed the connection: not a Dask scheduler")
+                head += more
+    except socket.timeout:
+        raise ExecutorUnavailable(f"nothing at {address} answered as a Dask scheduler within {timeout:g} s "
+                                  "(is something else listening there?)") from None
+    except OSError as exc:
+        raise ExecutorUnavailable(f"cannot reach the Dask scheduler at {address}: {exc.strerror or exc}") from None
+    (size,) = struct.unpack("<Q", head)
+    if not 0 < size <= _MAX_HANDSHAKE:
+        raise ExecutorUnavailable(f"the peer at {address} answered with bytes that are not Dask's: not a Dask scheduler")
+
+
 class DaskExecutor(Executor):
     """Chunks as tasks on a Dask distributed cluster: a LocalCluster started here, or an existing one at `scheduler`.
 
@@ -357,9 +407,15 @@ class DaskExecutor(Executor):
         self.scheduler = scheduler
         if scheduler:
             try:
+                check_scheduler_address(scheduler)
+            except ValueError as exc:
+                raise ExecutorUnavailable(str(exc)) from None
+            probe_scheduler(scheduler, min(timeout, CONNECT_TIMEOUT))
+            try:
                 self.client = distributed.Client(scheduler, timeout=timeout)
-            except (OSError, TimeoutError) as exc:
-                raise ExecutorUnavailable(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+            except Exception as exc:  # OSError, TimeoutError, a protocol error from a peer that is not a scheduler
+                text = " ".join(str(exc).split()) or type(exc).__name__
+                raise ExecutorUnavailable(f"cannot connect to the Dask scheduler at {scheduler}: {text}") from None
         else:
             self.cluster = local_cluster(workers)
             self.client = distributed.Client(self.cluster)

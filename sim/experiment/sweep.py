@@ -51,7 +51,7 @@ from sim.errors import InputError, dotted
 from sim.experiment.chunks import DEFAULT_CHUNK, ChunkError, ChunkStore, ChunkTask, assemble_runs, plan_chunks, read_chunk_meta
 from sim.experiment.batches import BATCH_REPLICATIONS
 from sim.experiment.execute import run_batch_files_into_store
-from sim.experiment.executors import ExecutorSpec, default_workers, make_executor
+from sim.experiment.executors import ExecutorSpec, ExecutorUnavailable, default_workers, make_executor
 from sim.experiment.sizes import Estimate
 from sim.experiment.sizes import check as check_size
 from sim.experiment.store import make_run_id, write_json_atomic, write_parquet_atomic
@@ -845,11 +845,24 @@ def start_sweep(plan: SweepPlan, out: Path, executor: ExecutorSpec | None = None
     check_size(Estimate(len(plan.variants) * plan.runs, plan.variants[0].scenario.horizon_weeks,
                         len(plan.variants) * len(plan.chunks), spec.workers or default_workers(), len(plan.variants)),
                str(plan.file), Path(out))
+    created = [p for p in (Path(out) / plan.name, Path(out)) if not p.exists()]
     run_dir = new_sweep_dir(out, plan.name, plan.seed)
     manifest = _Manifest(run_dir, _manifest_data(plan, run_dir, spec, command))
     manifest.save()
     write_parquet_atomic(run_dir / "variants.parquet", variants_table(plan))
-    return _execute(plan, manifest, spec, command, on_chunk, on_start, batch_replications)
+    try:
+        return _execute(plan, manifest, spec, command, on_chunk, on_start, batch_replications)
+    except ExecutorUnavailable:
+        # The executor never started (an unreachable or foreign scheduler): nothing was computed, leave nothing behind.
+        import shutil
+
+        shutil.rmtree(run_dir, ignore_errors=True)
+        for folder in created:  # the folders this call made, when still empty
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
+        raise
 
 
 def read_manifest(run_dir: Path) -> dict:
