@@ -263,3 +263,22 @@ def test_sweep_files_do_not_depend_on_the_batching_or_the_executor(reference_swe
     assert result.complete
     for name in FILES:
         assert (result.path / name).read_bytes() == (reference_sweep / name).read_bytes(), name
+
+
+@given(order=st.permutations(range(5)))
+def test_runs_parquet_written_while_chunks_arrive_is_the_assembled_file(tmp_path_factory, order):
+    """The streaming assembly of `sim run` gives the bytes of `assemble_runs`, in whatever order chunks arrive."""
+    from sim.experiment.chunks import ChunkStore, StreamingAssembler, assemble_runs
+
+    folder = tmp_path_factory.mktemp("stream")
+    scenario = load_scenario(BASELINE, sets=["horizon_weeks=6"]).scenario
+    tasks = [ChunkTask(None, c, scenario, 4, "h") for c in plan_chunks(23, 5)]
+    store = ChunkStore(folder / "chunks").create()
+    results = {t.name: compute_chunk(t) for t in tasks}
+    assembler = StreamingAssembler([t.name for t in tasks], store, folder / "streamed.parquet")
+    for i in order:
+        store.write(results[tasks[i].name])
+        assembler.arrived(tasks[i].name, results[tasks[i].name].data if i % 2 else None)
+    assert assembler.finish()
+    assemble_runs([store.path(t.name) for t in tasks], folder / "assembled.parquet")
+    assert (folder / "streamed.parquet").read_bytes() == (folder / "assembled.parquet").read_bytes()

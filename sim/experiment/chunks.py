@@ -401,6 +401,68 @@ def assemble_runs(paths: list[Path], out: Path) -> Path:
     return atomic_write(out, write)
 
 
+class StreamingAssembler:
+    """Writes runs.parquet while chunks are still being computed: each chunk as soon as every chunk before it is on disk.
+
+    The bytes are those of `assemble_runs` over the same chunks: the schema is the first chunk's
+    (a plain run's chunks all have it); if a later chunk's schema differs, `finish` returns
+    False and the caller assembles from the chunk files instead. Memory: one row group, and the
+    chunk just arrived (earlier arrivals wait on disk).
+    """
+
+    def __init__(self, names: list[str], store: "ChunkStore", out: Path):
+        self.names, self.store, self.out = list(names), store, Path(out)
+        self.partial = self.out.with_name(f".{self.out.name}.partial")
+        self.next = 0
+        self.ok = True
+        self.schema: pa.Schema | None = None
+        self._writer: pq.ParquetWriter | None = None
+        self._groups: RowGroupWriter | None = None
+        self._arrived: set[str] = set()
+
+    def arrived(self, name: str, data: bytes | None = None) -> None:
+        """Chunk `name` is on disk (its bytes in `data`, if at hand): write every chunk that is now next in order."""
+        self._arrived.add(name)
+        while self.ok and self.next < len(self.names) and self.names[self.next] in self._arrived:
+            current = self.names[self.next]
+            if current == name and data is not None:
+                table = pq.read_table(pa.BufferReader(data)).replace_schema_metadata(None)
+            else:
+                table = read_chunk_rows(self.store.path(current))
+            self._append(table)
+            self.next += 1
+
+    def _append(self, table: pa.Table) -> None:
+        schema = unified_schema([table.schema])
+        if self.schema is None:
+            self.schema = schema
+            self._writer = pq.ParquetWriter(str(self.partial), schema)
+            self._groups = RowGroupWriter(self._writer, schema)
+        elif schema != self.schema:
+            self.ok = False  # the chunks differ in columns: the caller assembles from the files
+            return
+        self._groups.write(conform(table, self.schema))
+
+    def finish(self) -> bool:
+        """Close the file and move it into place; False (and nothing written) unless every chunk went in."""
+        if self._writer is not None:
+            if self.ok:
+                self._groups.close()
+            self._writer.close()
+        if not (self.ok and self.next == len(self.names)):
+            self.partial.unlink(missing_ok=True)
+            return False
+        with open(self.partial, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(self.partial, self.out)
+        return True
+
+    def abort(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+        self.partial.unlink(missing_ok=True)
+
+
 def iter_chunk_rows(paths: list[Path], columns: list[str] | None = None) -> Iterator[pa.Table]:
     """Rows of chunk files one at a time (for in-memory consumers)."""
     for path in paths:

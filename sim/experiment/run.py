@@ -27,8 +27,10 @@ from sim.experiment.chunks import (  # noqa: F401  (re-exported: the names this 
     DEFAULT_CHUNK,
     MEDIATORS,
     Chunk,
+    ChunkError,
     ChunkStore,
     ChunkTask,
+    StreamingAssembler,
     _forget_model,
     assemble_runs,
     plan_chunks,
@@ -42,6 +44,32 @@ from sim.experiment.sizes import Estimate
 from sim.experiment.sizes import check as check_size
 from sim.experiment.store import new_run_dir, publish_run_dir, write_json_atomic, write_parquet_atomic
 from sim.scenario.load import LoadedScenario, scenario_hash
+
+
+class _Warmup:
+    """Imports the plotting modules in a background thread (once), so the plots at the end do not wait for them."""
+
+    def __init__(self):
+        import threading
+
+        self._thread: "threading.Thread | None" = None
+        self._threading = threading
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = self._threading.Thread(target=_import_plots, name="sim-import-plots", daemon=True)
+            self._thread.start()
+
+    def join(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+
+
+def _import_plots() -> None:
+    try:
+        import sim.report.plots  # noqa: F401
+    except Exception:  # imported again, with its error, where the plots are written
+        pass
 
 
 def rules_base(loaded: LoadedScenario) -> str:
@@ -92,17 +120,30 @@ def run_scenario(
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
     final, tmp = new_run_dir(Path(out), scenario.name, seed=seed)
+    assembler = None
     try:
         store = ChunkStore(tmp / "chunks")
+        # runs.parquet is written while later chunks still compute, and the plotting library is imported
+        # meanwhile: with worker processes, the main process would otherwise idle, then do both at the end.
+        assembler = StreamingAssembler([t.name for t in tasks], store, tmp / "runs.parquet")
+        warm = _Warmup()
+
+        def on_chunk(task, result) -> None:
+            if not isinstance(result, ChunkError):
+                assembler.arrived(task.name, result.data)
+            warm.start()  # the workers exist by now (a pool forks them before any thread starts here)
+            if progress:
+                progress(task.chunk.size)
+
         with make_executor(spec) as pool:
             used_workers = pool.workers
-            failures = run_into_store(
-                pool, tasks, store, on_chunk=(lambda t, r: progress(t.chunk.size)) if progress else None
-            )
+            failures = run_into_store(pool, tasks, store, on_chunk=on_chunk)
         if failures:
             raise ChunksFailed(failures)
         paths = [store.path(t.name) for t in tasks]
-        assemble_runs(paths, tmp / "runs.parquet")
+        if not assembler.finish():
+            assemble_runs(paths, tmp / "runs.parquet")
+        warm.join()
         agg = Aggregates.empty(tuple(scenario.issues), scenario.horizon_weeks)
         for path in paths:
             agg = agg + read_chunk_meta(path).aggregates
@@ -147,6 +188,8 @@ def run_scenario(
     except BaseException:
         import shutil
 
+        if assembler is not None:
+            assembler.abort()
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     publish_run_dir(tmp, final)
