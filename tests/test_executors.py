@@ -255,3 +255,33 @@ def test_bad_scheduler_addresses_and_foreign_peers_get_one_line_and_leave_nothin
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and message in lines[0], result.stderr
         assert not (out / "exec_sweep").exists(), f"{address}: a sweep folder was left behind"
+
+
+def _slow_pid(task):
+    import time as _time
+
+    _time.sleep(1.5)  # longer than the workers' watch interval: a worker must not take its fork server for a dead parent
+    return os.getpid()
+
+
+@pytest.mark.parametrize("threads", [0, 1], ids=["fork", "forkserver"])
+def test_local_workers_live_through_long_chunks_with_either_start_method(threads):
+    import threading
+
+    from sim.experiment.executors import pool_context
+
+    stop = threading.Event()
+    for _ in range(threads):
+        threading.Thread(target=stop.wait, daemon=True).start()
+    try:
+        if threading.active_count() == 1:
+            assert pool_context().get_start_method() == "fork"
+        else:
+            assert pool_context().get_start_method() == "forkserver"
+        loaded = load(BASELINE, ["horizon_weeks=4"])
+        tasks = [ChunkTask(None, c, loaded.scenario, 1, "x") for c in plan_chunks(2, 1)]
+        with LocalProcessExecutor(2, max_restarts=0) as pool:
+            results = [r for _, r in pool.run(_slow_pid, tasks)]
+        assert all(isinstance(r, int) for r in results), results
+    finally:
+        stop.set()

@@ -138,12 +138,22 @@ class InProcessExecutor(Executor):
 def _worker_init(parent: int) -> None:
     """Worker set-up: leave Ctrl-C to the parent (which shuts the pool down), and exit when the parent is gone."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    started_under = os.getppid()  # the main process, or the fork server that forked this worker
+
+    def gone(pid: int) -> bool:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        except OSError:
+            return False
+        return False
 
     def watch() -> None:
         while True:
             time.sleep(0.5)
-            if os.getppid() != parent:
-                os._exit(0)  # the parent was killed outright: nothing left to report to
+            if os.getppid() != started_under or gone(parent):
+                os._exit(0)  # the main process was killed outright: nothing left to report to
 
     threading.Thread(target=watch, daemon=True).start()
 
