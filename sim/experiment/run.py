@@ -49,15 +49,17 @@ from sim.scenario.load import LoadedScenario, scenario_hash
 class _Warmup:
     """Imports the plotting modules in a background thread (once), so the plots at the end do not wait for them."""
 
-    def __init__(self):
+    def __init__(self, module: str = "sim.report.plots"):
         import threading
 
+        self.module = module
         self._thread: "threading.Thread | None" = None
         self._threading = threading
 
     def start(self) -> None:
         if self._thread is None:
-            self._thread = self._threading.Thread(target=_import_plots, name="sim-import-plots", daemon=True)
+            self._thread = self._threading.Thread(target=_import_quietly, args=(self.module,), name="sim-import-plots",
+                                                  daemon=True)
             self._thread.start()
 
     def join(self) -> None:
@@ -65,9 +67,11 @@ class _Warmup:
             self._thread.join()
 
 
-def _import_plots() -> None:
+def _import_quietly(module: str) -> None:
+    import importlib
+
     try:
-        import sim.report.plots  # noqa: F401
+        importlib.import_module(module)
     except Exception:  # imported again, with its error, where the plots are written
         pass
 

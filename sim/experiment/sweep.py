@@ -515,6 +515,90 @@ def _group(scenario: Scenario, dump: dict, batchable: tuple[str, ...], profiles,
     return hashlib.blake2b(text.encode(), digest_size=12).hexdigest(), values
 
 
+@dataclass
+class _PlanContext:
+    """What validating one variant needs (sent once to each planning process)."""
+
+    spec: SweepSpec
+    params: list[ParameterInfo]
+    base_doc: dict
+    fixed: list[str]
+    base_source: str
+    rules_base: Path
+    batchable: tuple[str, ...]
+    base_profiles: Any
+    seed: int
+    crn: bool
+
+
+def _plan_one(context: _PlanContext, index: int, point: list, with_scenario: bool):
+    """One variant validated: (sets, scenario hash, seed, group, batched values, scenario or None), or ("error", path, message)."""
+    values = {info.path: value for info, value in zip(context.params, point)}
+    sets = [f"{path}={toml_literal(value)}" for path, value in values.items()]
+    derived: list = []
+    try:
+        scenario = _validate(context.base_doc, context.fixed + sets, context.base_source, context.rules_base, derived)
+    except InputError as exc:
+        return ("error", exc.path, exc.message)
+    seed_v = context.seed if context.crn else variant_seed(context.seed, index)
+    dump = scenario.model_dump(mode="json")
+    digest = hashlib.sha256(json.dumps(dump, sort_keys=True, separators=(",", ":")).encode()).hexdigest()  # = scenario_hash
+    group, batched = _group(scenario, dump, context.batchable, derived[0], context.base_profiles, seed_v)
+    return sets, digest, seed_v, group, batched, (scenario if with_scenario else None)
+
+
+_PLANNING: _PlanContext | None = None  # in a planning process: the context it validates variants in
+#: Variants from which planning is spread over the cores (below, a pool costs more than it saves).
+PARALLEL_PLANNING = 2000
+_PLAN_SLICE = 250
+
+
+def _plan_init(context: _PlanContext) -> None:
+    global _PLANNING
+    _PLANNING = context
+
+
+def _plan_slice(job: tuple[int, list]) -> list:
+    """Validate a slice of consecutive variants in a planning process; each group's first one comes with its scenario."""
+    start, points = job
+    seen: set[str] = set()
+    out = []
+    for offset, point in enumerate(points):
+        planned = _plan_one(_PLANNING, start + offset, point, with_scenario=False)
+        if not (planned and planned[0] == "error") and planned[3] not in seen:
+            seen.add(planned[3])
+            planned = _plan_one(_PLANNING, start + offset, point, with_scenario=True)
+        out.append(planned)
+        if planned and planned[0] == "error":
+            break  # the first error is the one reported
+    return out
+
+
+def _plan_points(context: _PlanContext, points: list):
+    """Yield (index, point, planned) in index order: in this process, or spread over the cores for large designs."""
+    from sim.experiment.executors import pool_context, usable_cores
+
+    workers = min(usable_cores(), 8)
+    if len(points) < PARALLEL_PLANNING or workers < 2:
+        seen: set[str] = set()
+        for index, point in enumerate(points):
+            planned = _plan_one(context, index, point, with_scenario=False)
+            if not (planned and planned[0] == "error") and planned[3] not in seen:
+                seen.add(planned[3])
+                planned = _plan_one(context, index, point, with_scenario=True)
+            yield index, point, planned
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    jobs = [(start, points[start:start + _PLAN_SLICE]) for start in range(0, len(points), _PLAN_SLICE)]
+    with ProcessPoolExecutor(workers, mp_context=pool_context(), initializer=_plan_init, initargs=(context,)) as pool:
+        for (start, chunk), results in zip(jobs, pool.map(_plan_slice, jobs)):
+            for offset, planned in enumerate(results):
+                yield start + offset, chunk[offset], planned
+                if planned and planned[0] == "error":
+                    return
+
+
 def plan_sweep(
     file: Path,
     runs: int | None = None,
@@ -577,24 +661,20 @@ def plan_sweep(
 
     batchable = batchable_paths(spec, base_scenario)
     base_profiles = derive(base_scenario)
+    context = _PlanContext(spec, params, base_doc, fixed, str(base_path), rules_base, batchable, base_profiles,
+                           run_seed, use_crn)
     representatives: dict[str, Scenario] = {}
     variants = []
-    for index, point in enumerate(points):
+    for index, point, planned in _plan_points(context, points):
         values = {info.path: value for info, value in zip(params, point)}
-        sets = [f"{path}={toml_literal(value)}" for path, value in values.items()]
-        derived: list = []
-        try:
-            scenario = _validate(base_doc, fixed + sets, str(base_path), rules_base, derived)
-        except InputError as exc:
-            i = _locate(exc.path, spec)
+        if isinstance(planned, tuple) and planned and planned[0] == "error":
+            _, path, message = planned
+            i = _locate(path, spec)
             where = f"parameters[{i}]" if i is not None else "parameters"
             described = ", ".join(f"{k} = {display_value(v)}" for k, v in values.items())
-            raise InputError(source, where, f"variant {index} ({described}): {exc.path}: {exc.message}") from None
-        seed_v = run_seed if use_crn else variant_seed(run_seed, index)
-        dump = scenario.model_dump(mode="json")
-        digest = hashlib.sha256(json.dumps(dump, sort_keys=True, separators=(",", ":")).encode()).hexdigest()  # = scenario_hash
-        group, batched = _group(scenario, dump, batchable, derived[0], base_profiles, seed_v)
-        representative = representatives.setdefault(group, scenario)
+            raise InputError(source, where, f"variant {index} ({described}): {path}: {message}") from None
+        sets, digest, seed_v, group, batched, scenario = planned
+        representative = representatives.setdefault(group, scenario) if scenario is not None else representatives[group]
         variants.append(Variant(index, values, sets, digest, seed_v, group, batched, representative, batchable))
     return SweepPlan(
         spec=spec,
@@ -956,6 +1036,9 @@ def _execute(plan: SweepPlan, manifest: _Manifest, spec: ExecutorSpec, command, 
     data["chunks"]["complete"] = sorted(done)
     data["failed"] = []
     manifest.save()
+    from sim.experiment.run import _Warmup
+
+    warm = _Warmup("sim.report.sweep_plots")
     todo = {t.name for t in tasks if t.name not in done}
     if on_start is not None:
         on_start(len(tasks), len(done))
@@ -970,6 +1053,7 @@ def _execute(plan: SweepPlan, manifest: _Manifest, spec: ExecutorSpec, command, 
             on_chunk(task, result)
 
     def save() -> None:  # once per batch: the chunk files of a batch are all on disk by now
+        warm.start()  # the pool has forked its workers by now: import the plotting modules while they compute
         data["failed"].sort(key=lambda f: f["chunk"])  # chunk order, whatever order they failed in
         data["chunks"]["complete"] = sorted(done)
         manifest.save()
