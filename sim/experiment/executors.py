@@ -160,6 +160,9 @@ def _worker_init(parent: int) -> None:
 
 #: Modules a worker needs to compute a batch: imported once by the fork server, before it forks each worker.
 ENGINE_MODULES = ["sim.experiment.batches", "sim.model.model"]
+#: Set to fork, forkserver or spawn to choose how workers start (benchmarks whose only other thread samples
+#: /proc use fork; the default chooses by the threads running).
+START_METHOD = "SIM_START_METHOD"
 _LIVE_POOLS: "set[LocalProcessExecutor]" = set()
 
 
@@ -177,13 +180,20 @@ def pool_context() -> multiprocessing.context.BaseContext:
     Mesa sets the process-wide default to spawn; pools here always name their context.
     """
     methods = multiprocessing.get_all_start_methods()
+    forced = os.environ.get(START_METHOD, "")
+    if forced in methods:
+        return _with_preload(multiprocessing.get_context(forced))
     if "fork" in methods and threading.active_count() == 1:
         return multiprocessing.get_context("fork")
     if "forkserver" in methods:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(ENGINE_MODULES)
-        return context
+        return _with_preload(multiprocessing.get_context("forkserver"))
     return multiprocessing.get_context("spawn")
+
+
+def _with_preload(context):
+    if context.get_start_method() == "forkserver":
+        context.set_forkserver_preload(ENGINE_MODULES)
+    return context
 
 
 def live_worker_pids() -> list[int]:
