@@ -346,7 +346,7 @@ def local_cluster(workers: int | None = None):
         del os.environ[MALLOC_TRIM]  # put there by an earlier cluster's nanny, not by the user
     with dask.config.set({key: None}):
         return distributed.LocalCluster(
-            n_workers=workers or default_workers(),
+            n_workers=capped_workers(workers),
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,
