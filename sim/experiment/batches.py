@@ -327,22 +327,87 @@ class BatchFile:
     seconds: float
 
 
-def _parts_or_errors(batch: BatchTask) -> list:
-    """Per piece (task, rows, aggregates) or (task, ChunkError): the batch together, else each piece alone."""
+def _simulate_table(batch: BatchTask) -> tuple["pa.Table", dict[str, np.ndarray]]:
+    """One model over the batch: its rows (a variant column first) and each chunk's summary counts, one row per chunk.
+
+    The counts are those `Aggregates.from_chunk` gives each chunk alone (the same definitions,
+    vectorised over the chunks); the whole batch goes through `Aggregates.from_chunk` once,
+    which checks the model's outcome against the data contract, and its totals must equal
+    the chunks' sums.
+    """
+    import pyarrow as pa
+
+    from sim.analysis.aggregate import AGREEMENT_TYPES, STATUSES
+    from sim.model.model import CeasefireModel
+    from sim.rng import Streams
+
+    if batch.scenario.rules:
+        from sim.model.rulebook import import_rule_modules
+
+        import_rule_modules(batch.scenario.rules, Path(batch.rules_base) if batch.rules_base else None)
+    sizes = np.array([p.chunk.size for p in batch.pieces], dtype=np.int64)
+    replications = np.concatenate([np.arange(p.chunk.start, p.chunk.stop) for p in batch.pieces])
+    params = batch_parameters(batch, Streams(batch.seed, replications))
+    scenario = batch.scenario
+    if len(batch.pieces) > 1 and batch.varied:
+        scenario = with_values(scenario, batch.varied, [_Varies(p) for p in batch.varied])
+    model = CeasefireModel(scenario, batch.seed, replications, params=params)
+    model.run()
+    outcome = model.outcome()
+    _forget_model(model)
+    whole = Aggregates.from_chunk(outcome)  # the contract check, and totals to check the per-chunk counts against
+    count = len(batch.pieces)
+    piece = np.repeat(np.arange(count), sizes)
+    runs = outcome.runs
+    status = np.asarray(runs["status"], dtype=np.int64)
+    first = np.asarray(runs["first_agreement"], dtype=np.int64)
+    week = np.asarray(runs["first_agreement_week"], dtype=np.int64)
+    breakdowns = np.asarray(runs["breakdowns"], dtype=np.int64)
+    agreements = np.asarray(runs["agreements"], dtype=np.int64)
+    weeks = int(outcome.horizon) + 1
+    has_first = first > 0
+
+    def per_piece(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(piece[mask], minlength=count).astype(np.int64)
+
+    summary = {
+        "n": sizes,
+        "status_counts": np.bincount(piece * len(STATUSES) + status, minlength=count * len(STATUSES)).reshape(count, -1),
+        "first_agreement_counts": np.bincount(piece * len(AGREEMENT_TYPES) + first,
+                                              minlength=count * len(AGREEMENT_TYPES)).reshape(count, -1),
+        "first_agreement_week_hist": np.bincount(piece[has_first] * weeks + week[has_first],
+                                                 minlength=count * weeks).reshape(count, weeks),
+        "with_agreement": per_piece(agreements > 0),
+        "with_breakdown": per_piece(breakdowns > 0),
+        "agreement_and_breakdown": per_piece((agreements > 0) & (breakdowns > 0)),
+        "total_breakdowns": np.add.reduceat(breakdowns, np.concatenate([[0], np.cumsum(sizes)[:-1]])),
+    }
+    for name in SUMMARY_FIELDS:
+        if not np.array_equal(np.asarray(summary[name]).sum(axis=0), np.asarray(getattr(whole, name), dtype=np.int64)):
+            raise AssertionError(f"per-chunk counts of {name} do not add up to the batch's")
+    table = pa.Table.from_batches([runs_batch(runs)])
+    variants = np.repeat(np.array([p.variant for p in batch.pieces], dtype=np.int32), sizes)
+    table = table.add_column(0, "variant", pa.array(variants, type=pa.int32()))
+    return table, {k: np.asarray(v, dtype=np.int64) for k, v in summary.items()}
+
+
+def _tables_or_errors(batch: BatchTask) -> list:
+    """[(pieces, table, summary)] and [(task, ChunkError)]: the batch together, else each piece alone."""
     if len(batch.pieces) > 1 and batch.varied not in _UNBATCHABLE:
         try:
-            parts = _simulate_parts(batch)
+            table, summary = _simulate_table(batch)
             STATS["batched"] += 1
-            return parts
+            return [(batch.pieces, table, summary)]
         except VariesInBatch:
             _UNBATCHABLE.add(batch.varied)
         except Exception:
             pass
     if len(batch.pieces) > 1:
         STATS["fallbacks"] += 1
-        return [part for i in range(len(batch.pieces)) for part in _parts_or_errors(batch.alone(i))]
+        return [part for i in range(len(batch.pieces)) for part in _tables_or_errors(batch.alone(i))]
     try:
-        return _simulate_parts(batch)
+        table, summary = _simulate_table(batch)
+        return [(batch.pieces, table, summary)]
     except Exception as exc:
         text = str(exc).strip() or repr(exc)
         task = batch.tasks[0]
@@ -351,35 +416,38 @@ def _parts_or_errors(batch: BatchTask) -> list:
 
 def compute_batch_file(batch: BatchTask) -> BatchFile:
     """Compute a batch and encode its chunks into one file (the function executors run for sweeps)."""
+    import io
+    import json
+
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     t0 = time.perf_counter()
-    parts = _parts_or_errors(batch)
+    parts = _tables_or_errors(batch)
     good = [p for p in parts if len(p) == 3]
     errors = tuple(p for p in parts if len(p) == 2)
     if not good:
         return BatchFile(batch.name, None, (), errors, time.perf_counter() - t0)
-    tables, pieces, offset = [], [], 0
-    for task, rows, agg in good:
-        table = pa.Table.from_batches([rows])
-        table = table.add_column(0, "variant", pa.array(np.full(table.num_rows, task.variant, dtype=np.int32)))
-        tables.append(table)
-        pieces.append({"name": task.name, "variant": task.variant, "chunk": task.chunk.index, "start": task.chunk.start,
-                       "stop": task.chunk.stop, "seed": task.seed, "scenario_hash": task.scenario_hash,
-                       "offset": offset, "rows": table.num_rows})
-        offset += table.num_rows
-    first = good[0][2]
-    stacked = {f: np.stack([np.asarray(getattr(agg, f), dtype=np.int64) for _, _, agg in good]) for f in SUMMARY_FIELDS}
-    buffer = __import__("io").BytesIO()
+    tasks = {t.name: t for t in batch.tasks}
+    pieces, done, offset = [], [], 0
+    for group, _, _ in good:
+        for p in group:
+            task = ChunkTask(p.variant, p.chunk, None, batch.seed, p.scenario_hash, batch.rules_base)
+            done.append(tasks.get(task.name, task))
+            pieces.append({"name": task.name, "variant": task.variant, "chunk": task.chunk.index, "start": task.chunk.start,
+                           "stop": task.chunk.stop, "seed": task.seed, "scenario_hash": task.scenario_hash,
+                           "offset": offset, "rows": p.chunk.size})
+            offset += p.chunk.size
+    stacked = {f: np.concatenate([summary[f] for _, _, summary in good]) for f in SUMMARY_FIELDS}
+    buffer = io.BytesIO()
     np.savez(buffer, **stacked)
-    identity = {"pieces": pieces, "issues": list(first.issues), "horizon": first.horizon}
-    table = pa.concat_tables(tables).replace_schema_metadata(
-        {META_BATCH: __import__("json").dumps(identity, sort_keys=True).encode(), META_BATCH_AGGREGATES: buffer.getvalue()})
+    identity = {"pieces": pieces}
+    table = pa.concat_tables([t for _, t, _ in good]).replace_schema_metadata(
+        {META_BATCH: json.dumps(identity, sort_keys=True).encode(), META_BATCH_AGGREGATES: buffer.getvalue()})
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink)
-    name = "b-" + good[0][0].name  # the first chunk it holds: never a chunk already on disk (those are not computed again)
-    return BatchFile(name, sink.getvalue().to_pybytes(), tuple(t for t, _, _ in good), errors, time.perf_counter() - t0)
+    name = "b-" + done[0].name  # the first chunk it holds: never a chunk already on disk (those are not computed again)
+    return BatchFile(name, sink.getvalue().to_pybytes(), tuple(done), errors, time.perf_counter() - t0)
 
 
 @dataclass(frozen=True)
