@@ -282,3 +282,37 @@ def test_runs_parquet_written_while_chunks_arrive_is_the_assembled_file(tmp_path
     assert assembler.finish()
     assemble_runs([store.path(t.name) for t in tasks], folder / "assembled.parquet")
     assert (folder / "streamed.parquet").read_bytes() == (folder / "assembled.parquet").read_bytes()
+
+
+def test_a_chunk_that_raises_in_a_batch_file_is_reported_alone_and_the_others_are_kept(plan, alone, monkeypatch):
+    import pyarrow as pa
+
+    import sim.model.model as model_module
+    from sim.experiment.batches import compute_batch_file
+
+    original = model_module.CeasefireModel.__init__
+
+    def fails_on_one_value(self, scenario, seed, replications, *args, params=None, **kwargs):
+        if params is not None and np.any(np.asarray(params.values["actors.turkey.mediation_intensity"]) == 0.3):
+            if 5 in np.asarray(replications):
+                raise ValueError("a rule broke on replication 5")
+        original(self, scenario, seed, replications, *args, params=params, **kwargs)
+
+    monkeypatch.setattr(model_module.CeasefireModel, "__init__", fails_on_one_value)
+    values = {v.index: v.values["actors.turkey.mediation_intensity"] for v in plan.variants}
+    expected = sorted(f"v{v:05d}-c00001" for v, x in values.items() if x == 0.3)
+    failed, kept = [], 0
+    for batch in plan.batches(limit=10_000):
+        result = compute_batch_file(batch)
+        failed += [task.name for task, _ in result.errors]
+        assert {t.name for t in result.done} | {t.name for t, _ in result.errors} == {t.name for t in batch.tasks}
+        if result.data is not None:
+            table = pq.read_table(pa.BufferReader(result.data)).replace_schema_metadata(None)
+            offset = 0
+            for task in result.done:  # each kept chunk's rows are the rows it has alone
+                rows = table.slice(offset, task.chunk.size)
+                offset += task.chunk.size
+                own = pq.read_table(pa.BufferReader(alone[task.name])).replace_schema_metadata(None)
+                assert rows.to_pandas().equals(own.select(rows.column_names).to_pandas()), task.name
+                kept += 1
+    assert sorted(failed) == expected and kept == len(alone) - len(expected)
