@@ -580,13 +580,8 @@ def _plan_points(context: _PlanContext, points: list):
 
     workers = min(usable_cores(), 8)
     if len(points) < PARALLEL_PLANNING or workers < 2:
-        seen: set[str] = set()
-        for index, point in enumerate(points):
-            planned = _plan_one(context, index, point, with_scenario=False)
-            if not (planned and planned[0] == "error") and planned[3] not in seen:
-                seen.add(planned[3])
-                planned = _plan_one(context, index, point, with_scenario=True)
-            yield index, point, planned
+        for index, point in enumerate(points):  # in this process the scenario costs nothing to hand over
+            yield index, point, _plan_one(context, index, point, with_scenario=True)
         return
     from concurrent.futures import ProcessPoolExecutor
 
