@@ -239,30 +239,29 @@ def _task_fields(batch: BatchTask, i: int) -> dict:
 def batch_parameters(batch: BatchTask, streams):
     """The drawn parameters of a batch: the scenario's draws, with each varied path an (R,) array of its pieces' values.
 
-    A varied field that holds a distribution is drawn from its own stream `param.<path>` with
-    each piece's distribution, exactly as `draw_parameters` draws it for that piece alone.
+    The varied values go into `draw_parameters` itself (`given`), so anything it derives from
+    them follows each replication. A varied field that holds a distribution is drawn from its
+    own stream `param.<path>` with each piece's distribution, exactly as `draw_parameters`
+    draws it for that piece alone.
     """
     from sim.model.parameters import draw_field, draw_parameters, field_bounds_by_key
     from sim.rng import Streams
     from sim.scenario.derive import derive
 
-    params = draw_parameters(batch.scenario, streams, derive(batch.scenario))
-    if not batch.varied:
-        return params
-    bounds = field_bounds_by_key(batch.scenario)
-    sizes = [p.chunk.size for p in batch.pieces]
-    edges = np.cumsum([0] + sizes)
-    for j, path in enumerate(batch.varied):
-        if path not in params.values:
-            raise VariesInBatch(f"{path} is not a numeric parameter of the model (DrawnParameters.values)")
-        column = np.empty(edges[-1])
-        for i, piece in enumerate(batch.pieces):
-            rows = slice(edges[i], edges[i + 1])
-            column[rows] = draw_field(path, piece.values[j], bounds[path], Streams(batch.seed, streams.replications[rows]))
-        params.values[path] = column
-        if path in params.random_columns:
-            params.random_columns[path] = column
-    return params
+    given = {}
+    if batch.varied:
+        bounds = field_bounds_by_key(batch.scenario)
+        sizes = [p.chunk.size for p in batch.pieces]
+        edges = np.cumsum([0] + sizes)
+        for j, path in enumerate(batch.varied):
+            if path not in bounds:
+                raise VariesInBatch(f"{path} is not a numeric parameter of the model (DrawnParameters.values)")
+            column = np.empty(edges[-1])
+            for i, piece in enumerate(batch.pieces):
+                rows = slice(edges[i], edges[i + 1])
+                column[rows] = draw_field(path, piece.values[j], bounds[path], Streams(batch.seed, streams.replications[rows]))
+            given[path] = column
+    return draw_parameters(batch.scenario, streams, derive(batch.scenario), given=given)
 
 
 def _simulate_parts(batch: BatchTask) -> list[tuple[ChunkTask, "pa.RecordBatch", Aggregates]]:

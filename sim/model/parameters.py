@@ -66,14 +66,22 @@ class DrawnParameters:
         return self.values[path]
 
 
-def draw_parameters(scenario: Scenario, streams: Streams, profiles: dict[str, dict[str, IssueProfile]] | None = None) -> DrawnParameters:
-    """Draw every parameter of `scenario` for the replications of `streams`."""
+def draw_parameters(scenario: Scenario, streams: Streams, profiles: dict[str, dict[str, IssueProfile]] | None = None,
+                    given: dict[str, np.ndarray] | None = None) -> DrawnParameters:
+    """Draw every parameter of `scenario` for the replications of `streams`.
+
+    `given` (for batches of sweep variants, `sim.experiment.batches`): dotted key -> an (R,)
+    array of per-replication values that replaces the field's own value or draw, before
+    anything else is computed from it, so that whatever is derived from `values` below
+    follows each replication's value.
+    """
     n = len(streams.replications)
     values: dict[str, Any] = {}
     random_columns: dict[str, np.ndarray] = {}
+    given = given or {}
     for path, value, bounds in numeric_fields(scenario):
         key = dotted(path)
-        values[key] = draw_field(key, value, bounds, streams)
+        values[key] = given[key] if key in given else draw_field(key, value, bounds, streams)
         if is_random(value):
             random_columns[key] = values[key]
     profiles = profiles if profiles is not None else derive(scenario)
