@@ -32,6 +32,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# The memory sampler's thread only reads /proc files: it holds nothing a forked worker could need, so workers
+# start by fork as they do from the command line (sim.experiment.executors.pool_context).
+os.environ.setdefault("SIM_START_METHOD", "fork")
 BASELINE = ROOT / "scenarios" / "baseline.toml"
 RESULT_TAG = "BENCH-SWEEP-RESULT "
 TARGET_LOCAL_SECONDS = 60.0

@@ -18,7 +18,14 @@ from typer.testing import CliRunner
 
 from sim.cli.main import app as sim_app
 from sim.experiment.chunks import ChunkError, ChunkTask, plan_chunks
-from sim.experiment.executors import ExecutorSpec, ExecutorUnavailable, LocalProcessExecutor, local_cluster, make_executor
+from sim.experiment.executors import (
+    ExecutorSpec,
+    ExecutorUnavailable,
+    LocalProcessExecutor,
+    live_worker_pids,
+    local_cluster,
+    make_executor,
+)
 from sim.experiment.load import load
 from sim.experiment.run import run_scenario
 from sim.experiment.sweep import plan_sweep, start_sweep
@@ -143,11 +150,10 @@ def test_a_local_worker_killed_mid_sweep_is_replaced_and_nothing_is_lost(referen
 
     def kill_a_worker(task, result) -> None:
         if not killed:
-            workers = [p for p in psutil.Process().children() if "spawn_main" in " ".join(p.cmdline())
-                       and "resource_tracker" not in " ".join(p.cmdline())]
+            workers = live_worker_pids()
             if workers:
-                workers[0].kill()
-                killed.append(workers[0].pid)
+                psutil.Process(workers[0]).kill()
+                killed.append(workers[0])
 
     result = start_sweep(plan, tmp_path / "out", ExecutorSpec("local", 2), on_chunk=kill_a_worker)
     assert killed and result.complete
@@ -194,3 +200,88 @@ def test_scheduler_implies_dask_and_bad_executor_names_are_input_errors(tmp_path
     assert executor_spec("local", None, "tcp://127.0.0.1:1").kind == "dask"
     with pytest.raises(InputError, match="expected one of local, inprocess, dask"):
         executor_spec("mpi", None, None)
+
+
+@pytest.fixture()
+def foreign_servers():
+    """A server that waits for the client to speak (like HTTP) and one that answers with foreign bytes."""
+    import socket
+    import threading
+
+    servers, stop = [], threading.Event()
+
+    def serve(sock, reply):
+        sock.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = sock.accept()
+            except OSError:
+                continue
+            if reply:
+                conn.sendall(reply)
+                conn.close()
+            else:
+                servers.append(conn)  # hold it open, say nothing
+
+    addresses = []
+    for reply in (b"", b"\xff" * 64):
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(4)
+        servers.append(sock)
+        threading.Thread(target=serve, args=(sock, reply), daemon=True).start()
+        addresses.append(f"tcp://127.0.0.1:{sock.getsockname()[1]}")
+    yield addresses
+    stop.set()
+    for s in servers:
+        s.close()
+
+
+def test_bad_scheduler_addresses_and_foreign_peers_get_one_line_and_leave_nothing(tmp_path, foreign_servers, monkeypatch):
+    import sim.experiment.executors as executors
+
+    monkeypatch.setattr(executors, "CONNECT_TIMEOUT", 1.0)
+    silent, foreign = foreign_servers
+    path = sweep_file(tmp_path)
+    cases = [("notaurl", "--scheduler: expected a scheduler address like tcp://host:8786"),
+             ("tcp://127.0.0.1:99999", "--scheduler: expected a scheduler address"),
+             (silent, f"nothing at {silent} answered as a Dask scheduler within 1 s"),
+             (foreign, f"the peer at {foreign} answered with bytes that are not Dask's"),
+             ("tcp://127.0.0.1:1", "cannot reach the Dask scheduler at tcp://127.0.0.1:1")]
+    for address, message in cases:
+        out = tmp_path / "out"
+        result = CliRunner().invoke(sim_app, ["sweep", str(path), "--out", str(out), "--scheduler", address])
+        assert result.exit_code == 2, result.output
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and message in lines[0], result.stderr
+        assert not (out / "exec_sweep").exists(), f"{address}: a sweep folder was left behind"
+
+
+def _slow_pid(task):
+    import time as _time
+
+    _time.sleep(1.5)  # longer than the workers' watch interval: a worker must not take its fork server for a dead parent
+    return os.getpid()
+
+
+@pytest.mark.parametrize("threads", [0, 1], ids=["fork", "forkserver"])
+def test_local_workers_live_through_long_chunks_with_either_start_method(threads):
+    import threading
+
+    from sim.experiment.executors import pool_context
+
+    stop = threading.Event()
+    for _ in range(threads):
+        threading.Thread(target=stop.wait, daemon=True).start()
+    try:
+        if threading.active_count() == 1:
+            assert pool_context().get_start_method() == "fork"
+        else:
+            assert pool_context().get_start_method() == "forkserver"
+        loaded = load(BASELINE, ["horizon_weeks=4"])
+        tasks = [ChunkTask(None, c, loaded.scenario, 1, "x") for c in plan_chunks(2, 1)]
+        with LocalProcessExecutor(2, max_restarts=0) as pool:
+            results = [r for _, r in pool.run(_slow_pid, tasks)]
+        assert all(isinstance(r, int) for r in results), results
+    finally:
+        stop.set()

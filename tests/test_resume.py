@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from clitools import invoke, only_run
-from sim.experiment.chunks import read_chunk_meta
+from sim.experiment.batches import read_file_pieces, read_summary_aggregates
 
 ROOT = Path(__file__).resolve().parent.parent
 # Not `python -m sim`: sim/__main__.py calls main() unguarded, which spawned worker processes would re-run.
@@ -85,14 +85,19 @@ def assert_only_complete_chunks(run: Path, planned: int) -> list[str]:
     assert manifest["status"] == "incomplete"
     assert manifest["chunks"]["planned"] == planned
     files = sorted((run / "chunks").glob("*.parquet"))
-    assert 0 < len(files) < planned
-    for path in files:  # every chunk on disk is whole: its footer, identity and aggregates read back
-        meta = read_chunk_meta(path)
-        assert meta.identity["name"] == path.stem and meta.aggregates.n == meta.identity["stop"] - meta.identity["start"]
-    assert set(manifest["chunks"]["complete"]) <= {p.stem for p in files}
+    names = []
+    for path in files:  # every file on disk is whole: its footer, its chunks' identities and aggregates read back
+        pieces, _ = read_file_pieces(path)
+        aggregates = read_summary_aggregates(path)
+        assert path.stem == "b-" + pieces[0].identity["name"]
+        for piece in pieces:
+            assert aggregates["n"][piece.index] == piece.rows == piece.identity["stop"] - piece.identity["start"]
+            names.append(piece.identity["name"])
+    assert 0 < len(names) < planned
+    assert set(manifest["chunks"]["complete"]) <= set(names)
     for name in FINAL_FILES[:2]:
         assert not (run / name).exists()
-    return [p.stem for p in files]
+    return names
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +116,7 @@ def test_an_interrupted_sweep_resumes_to_identical_files(reference, tmp_path, ho
     out = tmp_path / "out"
     proc = start(["sweep", path, "--out", out, "--workers", 2], tmp_path)
     try:
-        run = wait_for_chunks(out, "resumable", 3, proc)
+        run = wait_for_chunks(out, "resumable", 1, proc)
         proc.send_signal(getattr(signal, how))
         try:
             stdout, stderr = proc.communicate(timeout=60)
@@ -204,7 +209,8 @@ def test_a_failing_chunk_loses_no_other_chunk_and_resumes_after_the_fix(tmp_path
     manifest = json.loads((run / "manifest.json").read_text())
     assert manifest["status"] == "incomplete"
     assert [f["chunk"] for f in manifest["failed"]] == ["v00001-c00000", "v00001-c00001"]
-    assert sorted(p.stem for p in (run / "chunks").glob("*.parquet")) == ["v00000-c00000", "v00000-c00001"]
+    on_disk = [piece.identity["name"] for path in sorted((run / "chunks").glob("*.parquet")) for piece in read_file_pieces(path)[0]]
+    assert sorted(on_disk) == ["v00000-c00000", "v00000-c00001"]
 
     _rule_scenario(bad, fixed_branch)  # the fix
     resumed = subprocess.run(SIM + ["sweep", str(run_sweep), "--resume", str(run), "--workers", "2"], cwd=bad,

@@ -11,7 +11,15 @@ import typer
 from rich import box
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from sim.cli.limits import MAX_CHUNK, MAX_RUNS, MAX_WORKERS
@@ -30,6 +38,13 @@ def executor_spec(kind: str, workers: int | None, scheduler: str | None) -> Exec
     kind = "dask" if scheduler else kind
     if kind not in EXECUTORS:
         raise InputError("--executor", None, f"expected one of {', '.join(EXECUTORS)}, got {kind!r}")
+    if scheduler is not None:  # a malformed address is an input error, before any work
+        from sim.experiment.executors import check_scheduler_address
+
+        try:
+            check_scheduler_address(scheduler)
+        except ValueError as exc:
+            raise InputError("--scheduler", None, str(exc)) from None
     if kind == "dask":  # say so before any work (or result folder) is started
         from sim.experiment.executors import import_distributed
 
@@ -50,6 +65,27 @@ def progress_bar(console: Console) -> Progress:
     return Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         TextColumn("left"), TimeRemainingColumn(), console=console, transient=True, disable=not console.is_terminal,
+    )
+
+
+class _SweepCounts(ProgressColumn):
+    """Variants done / all, replications done / all, and replications per second."""
+
+    def render(self, task):
+        from rich.text import Text
+
+        total = "?" if task.total is None else f"{task.total:,.0f}"
+        speed = task.finished_speed or task.speed
+        rate = "" if not speed else f", {speed:,.0f}/s"
+        return Text(f"{task.fields.get('variants', '')} variants, {task.completed:,.0f}/{total} replications{rate}",
+                    style="progress.download")
+
+
+def sweep_progress_bar(console: Console) -> Progress:
+    """One bar for a whole sweep: variants and replications done, replications per second, time left."""
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), _SweepCounts(), TimeElapsedColumn(), TextColumn("left"),
+        TimeRemainingColumn(), console=console, transient=True, disable=not console.is_terminal,
     )
 
 
@@ -207,15 +243,20 @@ def sweep(
         elif planned[1].get("status") != "complete":
             print(f"sim sweep: resuming with the recorded values ({used})", file=sys.stderr)
 
-    chunks_per_variant = len(plan.chunks)
-    with progress_bar(err) as progress:
-        bar = progress.add_task(f"{plan.name}: {len(plan.variants)} variants x {chunks_per_variant} chunks", total=None)
+    from sim.experiment.sweep import SweepProgress
+
+    tally = SweepProgress(plan)
+    with sweep_progress_bar(err) as progress:
+        bar = progress.add_task(f"{plan.name}", total=None, variants=tally.variants_text())
 
         def on_start(total: int, done: int) -> None:
-            progress.update(bar, total=total, completed=done)
+            tally.start(done)
+            progress.update(bar, total=tally.total_replications, completed=tally.replications_done,
+                            variants=tally.variants_text())
 
         def on_chunk(task, result) -> None:
-            progress.advance(bar, 1)
+            tally.chunk(task)
+            progress.update(bar, completed=tally.replications_done, variants=tally.variants_text())
 
         try:
             if resume is None:

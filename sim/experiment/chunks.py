@@ -19,7 +19,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -60,27 +60,51 @@ class Chunk:
         return self.stop - self.start
 
 
-def plan_chunks(runs: int, chunk_size: int = DEFAULT_CHUNK, first: int = 0) -> list[Chunk]:
-    """Cut replications first .. first + runs - 1 into chunks of `chunk_size` (the last may be shorter)."""
+class ChunkPlan(Sequence):
+    """Replications first .. first + runs - 1 cut into chunks of `chunk_size`: a lazy sequence (no list of chunks is built)."""
+
+    def __init__(self, runs: int, chunk_size: int, first: int = 0):
+        self.runs, self.chunk_size, self.first = int(runs), int(chunk_size), int(first)
+
+    def __len__(self) -> int:
+        return -(-self.runs // self.chunk_size)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        n = len(self)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError(i)
+        start = self.first + i * self.chunk_size
+        return Chunk(i, start, min(start + self.chunk_size, self.first + self.runs))
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+
+def plan_chunks(runs: int, chunk_size: int = DEFAULT_CHUNK, first: int = 0) -> ChunkPlan:
+    """Cut replications first .. first + runs - 1 into chunks of `chunk_size` (the last may be shorter), lazily."""
     if runs < 1:
         raise ValueError("expected at least one replication")
     if chunk_size < 1:
         raise ValueError("expected a chunk size of at least one replication")
-    bounds = range(first, first + runs, chunk_size)
-    return [Chunk(i, s, min(s + chunk_size, first + runs)) for i, s in enumerate(bounds)]
+    return ChunkPlan(runs, chunk_size, first)
 
 
 @dataclass(frozen=True)
 class ChunkTask:
-    """One unit of work: a chunk of one variant, with everything a worker needs to compute it.
+    """One chunk of one variant: what its file is named and says about itself.
 
     `variant` is None for a plain run (its rows then carry no variant column). `rules_base`
-    is the folder that user rule modules named by relative path are found from.
+    is the folder that user rule modules named by relative path are found from. `scenario`
+    may be None for a sweep's chunks: the `BatchTask` that computes them carries it.
     """
 
     variant: int | None
     chunk: Chunk
-    scenario: Scenario = field(repr=False)
+    scenario: Scenario | None = field(repr=False)
     seed: int
     scenario_hash: str
     rules_base: str | None = None
@@ -336,16 +360,116 @@ def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(columns, schema=schema)
 
 
+#: Rows per row group of runs.parquet: fixed, so that the file's bytes depend on its rows alone, not on
+#: the chunks or batches they were computed in (nor on the chunk size).
+ROW_GROUP_ROWS = 65_536
+
+
+class RowGroupWriter:
+    """Writes tables, in order, as row groups of exactly ROW_GROUP_ROWS rows (the last one shorter).
+
+    Each row group is made contiguous before it is written, so the bytes depend only on the rows
+    and the schema, whatever pieces they arrived in. At most one row group is held in memory.
+    """
+
+    def __init__(self, writer: pq.ParquetWriter, schema: pa.Schema, rows: int = ROW_GROUP_ROWS):
+        self.writer, self.schema, self.rows = writer, schema, rows
+        self._pending: list[pa.Table] = []
+        self._count = 0
+
+    def write(self, table: pa.Table) -> None:
+        while table.num_rows:
+            take = min(table.num_rows, self.rows - self._count)
+            self._pending.append(table.slice(0, take))
+            self._count += take
+            table = table.slice(take)
+            if self._count == self.rows:
+                self._flush()
+
+    def _flush(self) -> None:
+        if self._count:
+            group = pa.concat_tables(self._pending).combine_chunks()
+            self.writer.write_table(group, row_group_size=self.rows)
+        self._pending, self._count = [], 0
+
+    def close(self) -> None:
+        self._flush()
+
+
 def assemble_runs(paths: list[Path], out: Path) -> Path:
-    """Stream chunk files, in the order given, into one Parquet file (one chunk in memory at a time)."""
+    """Stream chunk files, in the order given, into one Parquet file (one chunk and one row group in memory at a time)."""
     schema = unified_schema([pq.read_schema(p).remove_metadata() for p in paths])
 
     def write(name: str) -> None:
         with pq.ParquetWriter(name, schema) as writer:
+            groups = RowGroupWriter(writer, schema)
             for path in paths:
-                writer.write_table(conform(read_chunk_rows(path), schema))
+                groups.write(conform(read_chunk_rows(path), schema))
+            groups.close()
 
     return atomic_write(out, write)
+
+
+class StreamingAssembler:
+    """Writes runs.parquet while chunks are still being computed: each chunk as soon as every chunk before it is on disk.
+
+    The bytes are those of `assemble_runs` over the same chunks: the schema is the first chunk's
+    (a plain run's chunks all have it); if a later chunk's schema differs, `finish` returns
+    False and the caller assembles from the chunk files instead. Memory: one row group, and the
+    chunk just arrived (earlier arrivals wait on disk).
+    """
+
+    def __init__(self, names: list[str], store: "ChunkStore", out: Path):
+        self.names, self.store, self.out = list(names), store, Path(out)
+        self.partial = self.out.with_name(f".{self.out.name}.partial")
+        self.next = 0
+        self.ok = True
+        self.schema: pa.Schema | None = None
+        self._writer: pq.ParquetWriter | None = None
+        self._groups: RowGroupWriter | None = None
+        self._arrived: set[str] = set()
+
+    def arrived(self, name: str, data: bytes | None = None) -> None:
+        """Chunk `name` is on disk (its bytes in `data`, if at hand): write every chunk that is now next in order."""
+        self._arrived.add(name)
+        while self.ok and self.next < len(self.names) and self.names[self.next] in self._arrived:
+            current = self.names[self.next]
+            if current == name and data is not None:
+                table = pq.read_table(pa.BufferReader(data)).replace_schema_metadata(None)
+            else:
+                table = read_chunk_rows(self.store.path(current))
+            self._append(table)
+            self.next += 1
+
+    def _append(self, table: pa.Table) -> None:
+        schema = unified_schema([table.schema])
+        if self.schema is None:
+            self.schema = schema
+            self._writer = pq.ParquetWriter(str(self.partial), schema)
+            self._groups = RowGroupWriter(self._writer, schema)
+        elif schema != self.schema:
+            self.ok = False  # the chunks differ in columns: the caller assembles from the files
+            return
+        self._groups.write(conform(table, self.schema))
+
+    def finish(self) -> bool:
+        """Close the file and move it into place; False (and nothing written) unless every chunk went in."""
+        if self._writer is not None:
+            if self.ok:
+                self._groups.close()
+            self._writer.close()
+        if not (self.ok and self.next == len(self.names)):
+            self.partial.unlink(missing_ok=True)
+            return False
+        with open(self.partial, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(self.partial, self.out)
+        return True
+
+    def abort(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+        self.partial.unlink(missing_ok=True)
 
 
 def iter_chunk_rows(paths: list[Path], columns: list[str] | None = None) -> Iterator[pa.Table]:

@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 
 from sim.analysis.aggregate import Aggregates
 from sim.analysis.paired import CODE_COLUMNS, Codes
+from sim.experiment.batches import BatchFile, BatchTask, compute_batch, compute_batch_file, single
 from sim.experiment.chunks import (
     META_AGGREGATES,
     META_CHUNK,
@@ -24,7 +25,6 @@ from sim.experiment.chunks import (
     ChunkStore,
     ChunkTask,
     aggregates_from_bytes,
-    compute_chunk,
 )
 from sim.experiment.executors import Executor
 
@@ -42,19 +42,71 @@ class ChunksFailed(RuntimeError):
         super().__init__(f"{len(failures)} chunk(s) failed: " + "; ".join(lines[:3]) + more)
 
 
+def as_batches(tasks: Iterable["ChunkTask | BatchTask"]) -> Iterable[BatchTask]:
+    """Plain chunk tasks as batches of one (batches pass through)."""
+    return (t if isinstance(t, BatchTask) else single(t) for t in tasks)
+
+
+def run_batches(executor: Executor, tasks: Iterable["ChunkTask | BatchTask"]):
+    """Compute batches on `executor`; yield (chunk task, result) for every chunk, as batches finish.
+
+    A batch the executor gave up on (its worker died again and again) yields that error for each of its chunks.
+    """
+    for batch, results in executor.run(compute_batch, as_batches(tasks)):
+        if isinstance(results, ChunkError):
+            results = [ChunkError(t.name, results.message) for t in batch.tasks]
+        yield from zip(batch.tasks, results)
+
+
 def run_into_store(
-    executor: Executor, tasks: Iterable[ChunkTask], store: ChunkStore, on_chunk: OnChunk | None = None
+    executor: Executor, tasks: Iterable["ChunkTask | BatchTask"], store: ChunkStore, on_chunk: OnChunk | None = None,
+    on_batch: Callable[[], None] | None = None,
 ) -> list[tuple[ChunkTask, ChunkError]]:
-    """Compute every task, writing each finished chunk to `store` as it arrives; return the failures."""
+    """Compute every chunk (given as chunk tasks or batches), writing each finished one to `store` as it arrives.
+
+    Returns the failures. `on_chunk` is called for every chunk, `on_batch` once after each batch's chunks.
+    """
     failures: list[tuple[ChunkTask, ChunkError]] = []
     store.create()
-    for task, result in executor.run(compute_chunk, tasks):
-        if isinstance(result, ChunkError):
-            failures.append((task, result))
-        else:
-            store.write(result)
+    for batch, results in executor.run(compute_batch, as_batches(tasks)):
+        if isinstance(results, ChunkError):
+            results = [ChunkError(t.name, results.message) for t in batch.tasks]
+        for task, result in zip(batch.tasks, results):
+            if isinstance(result, ChunkError):
+                failures.append((task, result))
+            else:
+                store.write(result)
+            if on_chunk is not None:
+                on_chunk(task, result)
+        if on_batch is not None:
+            on_batch()
+    failures.sort(key=lambda f: f[0].name)
+    return failures
+
+
+def run_batch_files_into_store(
+    executor: Executor, batches: Iterable[BatchTask], store: ChunkStore, on_chunk: OnChunk | None = None,
+    on_batch: Callable[[], None] | None = None,
+) -> list[tuple[ChunkTask, ChunkError]]:
+    """Compute batches, writing one file per batch (its chunks that succeeded) to `store` as it arrives.
+
+    What sweeps use: a sweep of 10,000 small variants writes a few dozen files, not 10,000.
+    Returns the failed chunks; `on_chunk` is called for every chunk, `on_batch` after each batch.
+    """
+    failures: list[tuple[ChunkTask, ChunkError]] = []
+    store.create()
+    for batch, result in executor.run(compute_batch_file, batches):
+        if isinstance(result, ChunkError):  # the executor gave up on it (its worker died again and again)
+            result = BatchFile(batch.name, None, (), tuple((t, ChunkError(t.name, result.message)) for t in batch.tasks), 0.0)
+        if result.data is not None:
+            store.write(ChunkResult(result.name, result.data, result.seconds))
+        failures += result.errors
         if on_chunk is not None:
-            on_chunk(task, result)
+            errors = {t.name: e for t, e in result.errors}
+            for task in batch.tasks:
+                on_chunk(task, errors.get(task.name, result))
+        if on_batch is not None:
+            on_batch()
     failures.sort(key=lambda f: f[0].name)
     return failures
 
@@ -89,7 +141,7 @@ def run_into_memory(
     codes: dict[str, Codes] = {}
     totals: dict[int, Aggregates] = {}  # merged as chunks arrive: exact integer sums, in any order
     failures: list[tuple[ChunkTask, ChunkError]] = []
-    for task, result in executor.run(compute_chunk, tasks):
+    for task, result in run_batches(executor, tasks):
         if isinstance(result, ChunkError):
             failures.append((task, result))
         else:

@@ -16,7 +16,9 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import re
 import signal
+import sys
 import threading
 import time
 from collections import deque
@@ -36,9 +38,40 @@ class ExecutorUnavailable(RuntimeError):
     """The executor asked for cannot be used here (say, Dask is not installed); the message says how to get it."""
 
 
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity where the OS says, else all)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def default_workers() -> int:
     """All cores."""
-    return os.cpu_count() or 1
+    return usable_cores()
+
+
+OVERSUBSCRIBE = "SIM_OVERSUBSCRIBE"  # set to 1 to run more worker processes than cores
+
+
+def capped_workers(asked: int | None, warn: Callable[[str], None] | None = None) -> int:
+    """The worker processes to start: `asked` (default all cores), at most the cores unless SIM_OVERSUBSCRIBE=1.
+
+    More processes than cores make every chunk slower and add memory; a capped count, or an
+    allowed oversubscription, is said in one line through `warn` (stderr by default).
+    """
+    cores = usable_cores()
+    if asked is None:
+        return cores
+    asked = max(1, int(asked))
+    if asked <= cores:
+        return asked
+    say = warn or (lambda line: print(line, file=sys.stderr, flush=True))
+    if os.environ.get(OVERSUBSCRIBE, "") in ("1", "true", "yes"):
+        say(f"sim: warning: {asked} worker processes on {cores} cores ({OVERSUBSCRIBE}=1): each chunk runs slower")
+        return asked
+    say(f"sim: {asked} workers asked for, {cores} cores here: using {cores} (set {OVERSUBSCRIBE}=1 to start {asked})")
+    return cores
 
 
 @dataclass(frozen=True)
@@ -65,7 +98,7 @@ def make_executor(spec: ExecutorSpec | None = None) -> "Executor":
     if spec.kind == "inprocess":
         return InProcessExecutor()
     if spec.kind == "local":
-        workers = spec.workers or default_workers()
+        workers = capped_workers(spec.workers)
         return InProcessExecutor() if workers <= 1 else LocalProcessExecutor(workers)
     if spec.kind == "dask":
         return DaskExecutor(spec.workers, spec.scheduler)
@@ -105,18 +138,75 @@ class InProcessExecutor(Executor):
 def _worker_init(parent: int) -> None:
     """Worker set-up: leave Ctrl-C to the parent (which shuts the pool down), and exit when the parent is gone."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    started_under = os.getppid()  # the main process, or the fork server that forked this worker
+
+    def gone(pid: int) -> bool:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        except OSError:
+            return False
+        return False
 
     def watch() -> None:
         while True:
             time.sleep(0.5)
-            if os.getppid() != parent:
-                os._exit(0)  # the parent was killed outright: nothing left to report to
+            if os.getppid() != started_under or gone(parent):
+                os._exit(0)  # the main process was killed outright: nothing left to report to
 
     threading.Thread(target=watch, daemon=True).start()
 
 
+#: Modules a worker needs to compute a batch: imported once by the fork server, before it forks each worker.
+ENGINE_MODULES = ["sim.experiment.batches", "sim.model.model"]
+#: Set to fork, forkserver or spawn to choose how workers start (benchmarks whose only other thread samples
+#: /proc use fork; the default chooses by the threads running).
+START_METHOD = "SIM_START_METHOD"
+_LIVE_POOLS: "set[LocalProcessExecutor]" = set()
+
+
+def pool_context() -> multiprocessing.context.BaseContext:
+    """How worker processes start: as cheaply as is safe here.
+
+    - `fork` when this process runs a single thread (the command line, most scripts): a worker
+      is a copy of this process, with the engine already imported, in milliseconds. With other
+      threads running (a progress bar's refresh, a Dask client), a forked child could inherit a
+      lock held by one of them, so:
+    - `forkserver`, with the engine preloaded: a clean server process imports the engine once
+      and forks every worker from itself (the first pool pays one import, later ones nothing);
+    - `spawn` where neither exists (Windows): every worker starts Python and imports the engine.
+
+    Mesa sets the process-wide default to spawn; pools here always name their context.
+    """
+    methods = multiprocessing.get_all_start_methods()
+    forced = os.environ.get(START_METHOD, "")
+    if forced in methods:
+        return _with_preload(multiprocessing.get_context(forced))
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    if "forkserver" in methods:
+        return _with_preload(multiprocessing.get_context("forkserver"))
+    return multiprocessing.get_context("spawn")
+
+
+def _with_preload(context):
+    if context.get_start_method() == "forkserver":
+        context.set_forkserver_preload(ENGINE_MODULES)
+    return context
+
+
+def live_worker_pids() -> list[int]:
+    """Process ids of the workers of every local pool running in this process (for tests that kill one)."""
+    pids = []
+    for executor in list(_LIVE_POOLS):
+        pool = executor._pool
+        pids += [p.pid for p in (getattr(pool, "_processes", None) or {}).values() if p.pid]
+    return sorted(pids)
+
+
 class LocalProcessExecutor(Executor):
-    """A pool of local worker processes (spawn start method: mesa sets it anyway; say so explicitly)."""
+    """A pool of local worker processes (started by `pool_context`: fork, fork server or spawn)."""
 
     name = "local"
 
@@ -127,13 +217,13 @@ class LocalProcessExecutor(Executor):
         self._pool: ProcessPoolExecutor | None = None
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        context = multiprocessing.get_context("spawn")
+        _LIVE_POOLS.add(self)
         return ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=context, initializer=_worker_init, initargs=(os.getpid(),)
+            max_workers=self.workers, mp_context=pool_context(), initializer=_worker_init, initargs=(os.getpid(),)
         )
 
     def run(self, fn, tasks):
-        todo: deque[ChunkTask] = deque(tasks)
+        todo = _Todo(tasks)
         pending: dict[Future, ChunkTask] = {}
         restarts = 0
         try:
@@ -160,7 +250,7 @@ class LocalProcessExecutor(Executor):
                     self._kill_pool()
                     restarts += 1
                     if restarts > self.max_restarts:
-                        for task in sorted([*todo, *lost], key=lambda t: t.name):
+                        for task in sorted([*todo.drain(), *lost], key=lambda t: t.name):
                             yield task, ChunkError(task.name, f"worker process died {restarts} times; giving up")
                         return
                     todo.extendleft(reversed(lost))
@@ -188,8 +278,49 @@ class LocalProcessExecutor(Executor):
 
     def close(self) -> None:
         pool, self._pool = self._pool, None
+        _LIVE_POOLS.discard(self)
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _Todo:
+    """Tasks still to submit: those put back (a dead worker's), then the rest of a lazy iterable, one at a time."""
+
+    def __init__(self, tasks: Iterable):
+        self._back: deque = deque()
+        self._rest = iter(tasks)
+        self._next = None
+        self._pull()
+
+    def _pull(self) -> None:
+        self._next = next(self._rest, _END)
+
+    def __bool__(self) -> bool:
+        return bool(self._back) or self._next is not _END
+
+    def popleft(self):
+        if self._back:
+            return self._back.popleft()
+        task = self._next
+        self._pull()
+        return task
+
+    def appendleft(self, task) -> None:
+        self._back.appendleft(task)
+
+    def extendleft(self, tasks) -> None:
+        self._back.extendleft(tasks)
+
+    def drain(self) -> list:
+        out = list(self._back)
+        self._back.clear()
+        while self._next is not _END:
+            out.append(self._next)
+            self._pull()
+        return out
+
+
+_END = object()
 
 
 # ---------------------------------------------------------------------- Dask
@@ -215,7 +346,7 @@ def local_cluster(workers: int | None = None):
         del os.environ[MALLOC_TRIM]  # put there by an earlier cluster's nanny, not by the user
     with dask.config.set({key: None}):
         return distributed.LocalCluster(
-            n_workers=workers or default_workers(),
+            n_workers=capped_workers(workers),
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,
@@ -229,6 +360,55 @@ def import_distributed():
     except ImportError:
         raise ExecutorUnavailable(f"--executor dask needs Dask distributed, which is not installed: {DASK_HINT}") from None
     return distributed
+
+
+_ADDRESS = re.compile(r"^(?:(?P<scheme>tcp|tls|ws|wss)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(?P<port>[0-9]{1,5})/?$")
+#: Seconds to wait for a scheduler to answer a connection (the probe) and for the client to connect.
+CONNECT_TIMEOUT = 10.0
+#: The first thing a Dask peer sends is the byte size of its handshake message: small.
+_MAX_HANDSHAKE = 1 << 20
+
+
+def check_scheduler_address(address: str) -> tuple[str, str, int]:
+    """(scheme, host, port) of a Dask scheduler address like tcp://host:8786 or host:8786; ValueError with what is expected."""
+    match = _ADDRESS.match(str(address).strip())
+    port = int(match["port"]) if match else 0
+    if not match or not 1 <= port <= 65535:
+        raise ValueError(f"expected a scheduler address like tcp://host:8786 (or host:8786), got {address!r}")
+    return match["scheme"] or "tcp", match["host"].strip("[]"), port
+
+
+def probe_scheduler(address: str, timeout: float = CONNECT_TIMEOUT) -> None:
+    """Check that a Dask scheduler answers at `address` before a client is built (ExecutorUnavailable, one line, if not).
+
+    A Dask peer sends its handshake as soon as a connection opens, starting with the message's
+    byte size. Nothing within `timeout` (an HTTP server, say, waits for a request) or a size no
+    handshake has (foreign bytes) means something else listens there: without this check the
+    client would wait forever, or try to allocate what the foreign bytes say.
+    """
+    import socket
+    import struct
+
+    scheme, host, port = check_scheduler_address(address)
+    if scheme != "tcp":
+        return  # TLS and websockets speak their own layer first; the client's timeout covers them
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as sock:
+            sock.settimeout(timeout)
+            head = b""
+            while len(head) < 8:
+                more = sock.recv(8 - len(head))
+                if not more:
+                    raise ExecutorUnavailable(f"the peer at {address} closed the connection: not a Dask scheduler")
+                head += more
+    except socket.timeout:
+        raise ExecutorUnavailable(f"nothing at {address} answered as a Dask scheduler within {timeout:g} s "
+                                  "(is something else listening there?)") from None
+    except OSError as exc:
+        raise ExecutorUnavailable(f"cannot reach the Dask scheduler at {address}: {exc.strerror or exc}") from None
+    (size,) = struct.unpack("<Q", head)
+    if not 0 < size <= _MAX_HANDSHAKE:
+        raise ExecutorUnavailable(f"the peer at {address} answered with bytes that are not Dask's: not a Dask scheduler")
 
 
 class DaskExecutor(Executor):
@@ -247,9 +427,15 @@ class DaskExecutor(Executor):
         self.scheduler = scheduler
         if scheduler:
             try:
+                check_scheduler_address(scheduler)
+            except ValueError as exc:
+                raise ExecutorUnavailable(str(exc)) from None
+            probe_scheduler(scheduler, min(timeout, CONNECT_TIMEOUT))
+            try:
                 self.client = distributed.Client(scheduler, timeout=timeout)
-            except (OSError, TimeoutError) as exc:
-                raise ExecutorUnavailable(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+            except Exception as exc:  # OSError, TimeoutError, a protocol error from a peer that is not a scheduler
+                text = " ".join(str(exc).split()) or type(exc).__name__
+                raise ExecutorUnavailable(f"cannot connect to the Dask scheduler at {scheduler}: {text}") from None
         else:
             self.cluster = local_cluster(workers)
             self.client = distributed.Client(self.cluster)
@@ -259,7 +445,7 @@ class DaskExecutor(Executor):
 
     def run(self, fn, tasks):
         distributed = import_distributed()
-        todo: deque[ChunkTask] = deque(tasks)
+        todo = _Todo(tasks)
         pending: dict[Any, ChunkTask] = {}
         completed = distributed.as_completed()
 

@@ -27,8 +27,10 @@ from sim.experiment.chunks import (  # noqa: F401  (re-exported: the names this 
     DEFAULT_CHUNK,
     MEDIATORS,
     Chunk,
+    ChunkError,
     ChunkStore,
     ChunkTask,
+    StreamingAssembler,
     _forget_model,
     assemble_runs,
     plan_chunks,
@@ -38,8 +40,40 @@ from sim.experiment.chunks import (  # noqa: F401  (re-exported: the names this 
 )
 from sim.experiment.execute import ChunksFailed, InMemoryResult, run_into_memory, run_into_store
 from sim.experiment.executors import ExecutorSpec, default_workers, make_executor  # noqa: F401
+from sim.experiment.sizes import Estimate
+from sim.experiment.sizes import check as check_size
 from sim.experiment.store import discard_run_dir, new_run_dir, publish_run_dir, write_json_atomic, write_parquet_atomic
 from sim.scenario.load import LoadedScenario, scenario_hash
+
+
+class _Warmup:
+    """Imports the plotting modules in a background thread (once), so the plots at the end do not wait for them."""
+
+    def __init__(self, module: str = "sim.report.plots"):
+        import threading
+
+        self.module = module
+        self._thread: "threading.Thread | None" = None
+        self._threading = threading
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = self._threading.Thread(target=_import_quietly, args=(self.module,), name="sim-import-plots",
+                                                  daemon=True)
+            self._thread.start()
+
+    def join(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+
+
+def _import_quietly(module: str) -> None:
+    import importlib
+
+    try:
+        importlib.import_module(module)
+    except Exception:  # imported again, with its error, where the plots are written
+        pass
 
 
 def rules_base(loaded: LoadedScenario) -> str:
@@ -84,21 +118,36 @@ def run_scenario(
     """
     scenario = loaded.scenario
     spec = executor or ExecutorSpec("local", workers)
+    check_size(Estimate(runs, scenario.horizon_weeks, len(plan_chunks(runs, chunk_size)), spec.workers or default_workers()),
+               "--runs", Path(out))
     tasks = scenario_tasks(loaded, runs, seed, chunk_size)
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
     final, tmp = new_run_dir(Path(out), scenario.name, seed=seed)
+    assembler = None
     try:
         store = ChunkStore(tmp / "chunks")
+        # runs.parquet is written while later chunks still compute, and the plotting library is imported
+        # meanwhile: with worker processes, the main process would otherwise idle, then do both at the end.
+        assembler = StreamingAssembler([t.name for t in tasks], store, tmp / "runs.parquet")
+        warm = _Warmup()
+
+        def on_chunk(task, result) -> None:
+            if not isinstance(result, ChunkError):
+                assembler.arrived(task.name, result.data)
+            warm.start()  # the workers exist by now (a pool forks them before any thread starts here)
+            if progress:
+                progress(task.chunk.size)
+
         with make_executor(spec) as pool:
             used_workers = pool.workers
-            failures = run_into_store(
-                pool, tasks, store, on_chunk=(lambda t, r: progress(t.chunk.size)) if progress else None
-            )
+            failures = run_into_store(pool, tasks, store, on_chunk=on_chunk)
         if failures:
             raise ChunksFailed(failures)
         paths = [store.path(t.name) for t in tasks]
-        assemble_runs(paths, tmp / "runs.parquet")
+        if not assembler.finish():
+            assemble_runs(paths, tmp / "runs.parquet")
+        warm.join()
         agg = Aggregates.empty(tuple(scenario.issues), scenario.horizon_weeks)
         for path in paths:
             agg = agg + read_chunk_meta(path).aggregates
@@ -141,6 +190,8 @@ def run_scenario(
         # Unsorted: the resolved scenario keeps the order of its issues (the model's issue index).
         write_json_atomic(tmp / "manifest.json", manifest, sort_keys=False)
     except BaseException:
+        if assembler is not None:
+            assembler.abort()
         discard_run_dir(tmp)  # removes the folder and releases its lock
         raise
     publish_run_dir(tmp, final)

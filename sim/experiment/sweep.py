@@ -49,8 +49,11 @@ from sim.analysis.intervals import wilson_interval
 from sim.analysis.survival import week_quantiles
 from sim.errors import InputError, dotted
 from sim.experiment.chunks import DEFAULT_CHUNK, ChunkError, ChunkStore, ChunkTask, assemble_runs, plan_chunks, read_chunk_meta
-from sim.experiment.execute import run_into_store
-from sim.experiment.executors import ExecutorSpec, make_executor
+from sim.experiment.batches import BATCH_REPLICATIONS
+from sim.experiment.execute import run_batch_files_into_store
+from sim.experiment.executors import ExecutorSpec, ExecutorUnavailable, default_workers, make_executor
+from sim.experiment.sizes import Estimate
+from sim.experiment.sizes import check as check_size
 from sim.experiment.store import make_run_id, write_json_atomic, write_parquet_atomic
 from sim.scenario.load import LoadedScenario, apply_sets, read_toml, resolve_document, scenario_hash, validate_document
 from sim.scenario.params import Bounds, field_bounds
@@ -245,14 +248,31 @@ class ParameterInfo:
 
 @dataclass
 class Variant:
-    """One variant: its index, the values of the varied parameters, its validated scenario and its seed."""
+    """One variant: its index, the values of the varied parameters, its seed, and what batches it.
+
+    Its validated scenario is not kept (a sweep of 10,000 variants would hold 10,000
+    scenarios): `scenario` rebuilds it from its batch group's representative, which differs
+    from it only at the batchable paths (`SweepPlan.batchable`), whose values are in `batched`.
+    """
 
     index: int
     values: dict[str, Any]
     sets: list[str]
-    scenario: Scenario
     scenario_hash: str
     seed: int
+    group: str = ""  # variants of the same group may share a batch (same structure and seed)
+    batched: tuple = ()  # the validated values at the plan's batchable paths
+    representative: Scenario | None = field(default=None, repr=False)
+    batchable: tuple[str, ...] = ()
+
+    @property
+    def scenario(self) -> Scenario:
+        from sim.experiment.batches import get_path, with_values
+
+        rep = self.representative
+        if not self.batchable or all(get_path(rep, p) is v for p, v in zip(self.batchable, self.batched)):
+            return rep
+        return with_values(rep, self.batchable, self.batched)
 
 
 @dataclass
@@ -272,19 +292,46 @@ class SweepPlan:
     weeks: int | None
     design_matrix: np.ndarray | None = None  # SALib designs: the sampled points, one row per variant
     problem: dict | None = None  # SALib problem definition
+    batchable: tuple[str, ...] = ()  # varied numeric paths that variants of one batch may differ in
 
     @property
     def chunks(self) -> list:
         return plan_chunks(self.runs, self.chunk_size)
 
+    @property
+    def rules_base(self) -> str:
+        return str(Path(self.base.path).resolve().parent)
+
     def tasks(self) -> list[ChunkTask]:
-        """Every chunk of every variant, in (variant, chunk) order."""
-        base = str(Path(self.base.path).resolve().parent)
-        return [
-            ChunkTask(v.index, c, v.scenario, v.seed, v.scenario_hash, base)
-            for v in self.variants
-            for c in self.chunks
-        ]
+        """Every chunk of every variant, in (variant, chunk) order (names and identities; the batches carry the scenarios)."""
+        base = self.rules_base
+        return [ChunkTask(v.index, c, None, v.seed, v.scenario_hash, base) for v in self.variants for c in self.chunks]
+
+    def batches(self, todo: set[str] | None = None, limit: int | None = None):
+        """The chunks to compute (all, or those named in `todo`) as batches, in chunk order, lazily.
+
+        Consecutive chunks of variants of the same group share a batch of at most `limit`
+        replications (default: `BATCH_REPLICATIONS`, or the chunk size when larger). The
+        files do not depend on `limit` (sim.experiment.batches).
+        """
+        from sim.experiment.batches import BATCH_REPLICATIONS, BatchTask, Piece, make_batches
+
+        limit = limit or max(BATCH_REPLICATIONS, self.chunk_size)
+        chunks = self.chunks
+        by_index = {v.index: v for v in self.variants}
+
+        def pieces():
+            for v in self.variants:
+                for c in chunks:
+                    piece = Piece(v.index, c, v.scenario_hash, v.batched)
+                    if todo is None or ChunkTask(v.index, c, None, v.seed, v.scenario_hash).name in todo:
+                        yield v.group, piece
+
+        def make(group, group_pieces):
+            first = by_index[group_pieces[0].variant]
+            return BatchTask(first.scenario, first.seed, group_pieces, self.batchable, self.rules_base)
+
+        return make_batches(pieces(), make, limit)
 
     @property
     def options(self) -> dict:
@@ -305,7 +352,6 @@ class SweepPlan:
             separators=(",", ":"),
         )
         return hashlib.sha256(text.encode()).hexdigest()
-
 
 def _jsonable(value: Any) -> Any:
     if isinstance(value, (np.floating, float)):
@@ -401,6 +447,16 @@ def _design_points(spec: SweepSpec, params: list[ParameterInfo], seed: int) -> t
     return points, (matrix if kind in SALIB_DESIGNS else None), problem
 
 
+def _design_count(spec: SweepSpec) -> int:
+    """How many variants a design has, from its counts alone."""
+    from sim.analysis.sensitivity import design_size
+    from sim.experiment.sizes import grid_size
+
+    if spec.design.kind == "grid":
+        return grid_size([len(p.values) if p.values is not None else p.steps for p in spec.parameters])
+    return design_size(spec.design.kind, spec.design.samples, len(spec.parameters), spec.design.second_order)
+
+
 def _round(info: ParameterInfo, x: float) -> float:
     return float(round(float(x))) if info.integer else float(x)
 
@@ -415,19 +471,132 @@ def _locate(error_path: str | None, spec: SweepSpec) -> int | None:
     return None
 
 
-def _validate(doc: dict, sets: list[str], source: str, rules_base: Path) -> Scenario:
-    """A variant document with its overrides, validated like a scenario with `--set` (InputError on failure)."""
+def _validate(doc: dict, sets: list[str], source: str, rules_base: Path, profiles: list | None = None) -> Scenario:
+    """A variant document with its overrides, validated like a scenario with `--set` (InputError on failure).
+
+    The derived issue profiles are appended to `profiles` when it is given.
+    """
     from sim.model.rulebook import check_rules
     from sim.scenario.derive import derive
 
     doc, set_paths = apply_sets(doc, sets)
     scenario = validate_document(doc, source, set_paths)
     try:
-        derive(scenario)
+        derived = derive(scenario)
         check_rules(scenario, rules_base)
     except ScenarioPathError as exc:
         raise InputError("--set", dotted(exc.path), exc.message) from None
+    if profiles is not None:
+        profiles.append(derived)
     return scenario
+
+
+def batchable_paths(spec: SweepSpec, base: Scenario) -> tuple[str, ...]:
+    """The varied paths variants of one batch may differ in: numeric model parameters (keys of DrawnParameters.values).
+
+    The horizon is not one (it sets the length of every array); rule parameters, statements,
+    overrides and categorical fields are not numeric parameters and split batches instead.
+    """
+    from sim.model.parameters import field_bounds_by_key
+
+    numeric = field_bounds_by_key(base)
+    return tuple(p.path for p in spec.parameters if p.path in numeric and p.path != "horizon_weeks")
+
+
+def _group(scenario: Scenario, dump: dict, batchable: tuple[str, ...], profiles, base_profiles, seed: int) -> tuple[str, tuple]:
+    """A variant's batch group (a digest of everything but its values at the batchable paths) and those values."""
+    from sim.experiment.batches import get_path
+
+    values = tuple(get_path(scenario, p) for p in batchable)
+    masked = dump  # blanked in place: the caller is done with it
+    for path in batchable:
+        *parents, last = path.split(".")
+        node = masked
+        for part in parents:
+            node = node[part]
+        node[last] = type(node[last]).__name__  # a number and a distribution table never share a batch
+    text = json.dumps({"scenario": masked, "seed": seed, "profiles": "base" if profiles == base_profiles else repr(profiles)},
+                      sort_keys=True, separators=(",", ":"))
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest(), values
+
+
+@dataclass
+class _PlanContext:
+    """What validating one variant needs (sent once to each planning process)."""
+
+    spec: SweepSpec
+    params: list[ParameterInfo]
+    base_doc: dict
+    fixed: list[str]
+    base_source: str
+    rules_base: Path
+    batchable: tuple[str, ...]
+    base_profiles: Any
+    seed: int
+    crn: bool
+
+
+def _plan_one(context: _PlanContext, index: int, point: list, with_scenario: bool):
+    """One variant validated: (sets, scenario hash, seed, group, batched values, scenario or None), or ("error", path, message)."""
+    values = {info.path: value for info, value in zip(context.params, point)}
+    sets = [f"{path}={toml_literal(value)}" for path, value in values.items()]
+    derived: list = []
+    try:
+        scenario = _validate(context.base_doc, context.fixed + sets, context.base_source, context.rules_base, derived)
+    except InputError as exc:
+        return ("error", exc.path, exc.message)
+    seed_v = context.seed if context.crn else variant_seed(context.seed, index)
+    dump = scenario.model_dump(mode="json")
+    digest = hashlib.sha256(json.dumps(dump, sort_keys=True, separators=(",", ":")).encode()).hexdigest()  # = scenario_hash
+    group, batched = _group(scenario, dump, context.batchable, derived[0], context.base_profiles, seed_v)
+    return sets, digest, seed_v, group, batched, (scenario if with_scenario else None)
+
+
+_PLANNING: _PlanContext | None = None  # in a planning process: the context it validates variants in
+#: Variants from which planning is spread over the cores (below, a pool costs more than it saves).
+PARALLEL_PLANNING = 2000
+_PLAN_SLICE = 250
+
+
+def _plan_init(context: _PlanContext) -> None:
+    global _PLANNING
+    _PLANNING = context
+
+
+def _plan_slice(job: tuple[int, list]) -> list:
+    """Validate a slice of consecutive variants in a planning process; each group's first one comes with its scenario."""
+    start, points = job
+    seen: set[str] = set()
+    out = []
+    for offset, point in enumerate(points):
+        planned = _plan_one(_PLANNING, start + offset, point, with_scenario=False)
+        if not (planned and planned[0] == "error") and planned[3] not in seen:
+            seen.add(planned[3])
+            planned = _plan_one(_PLANNING, start + offset, point, with_scenario=True)
+        out.append(planned)
+        if planned and planned[0] == "error":
+            break  # the first error is the one reported
+    return out
+
+
+def _plan_points(context: _PlanContext, points: list):
+    """Yield (index, point, planned) in index order: in this process, or spread over the cores for large designs."""
+    from sim.experiment.executors import pool_context, usable_cores
+
+    workers = min(usable_cores(), 8)
+    if len(points) < PARALLEL_PLANNING or workers < 2:
+        for index, point in enumerate(points):  # in this process the scenario costs nothing to hand over
+            yield index, point, _plan_one(context, index, point, with_scenario=True)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    jobs = [(start, points[start:start + _PLAN_SLICE]) for start in range(0, len(points), _PLAN_SLICE)]
+    with ProcessPoolExecutor(workers, mp_context=pool_context(), initializer=_plan_init, initargs=(context,)) as pool:
+        for (start, chunk), results in zip(jobs, pool.map(_plan_slice, jobs)):
+            for offset, planned in enumerate(results):
+                yield start + offset, chunk[offset], planned
+                if planned and planned[0] == "error":
+                    return
 
 
 def plan_sweep(
@@ -481,20 +650,32 @@ def plan_sweep(
 
     run_seed = spec.seed if seed is None else int(seed)
     use_crn = spec.common_random_numbers if crn is None else bool(crn)
+    # The size from the counts alone, before any variant is built (a grid of 1,000 x 1,000 x 1,000 is not).
+    count = _design_count(spec)
+    plan_runs = spec.runs if runs is None else int(runs)
+    plan_chunk = spec.chunk_size if chunk_size is None else int(chunk_size)
+    check_size(Estimate(count * plan_runs, base_scenario.horizon_weeks, count * len(plan_chunks(plan_runs, plan_chunk)),
+                        default_workers(), count), source)
     points, matrix, problem = _design_points(spec, params, run_seed)
+    from sim.scenario.derive import derive
+
+    batchable = batchable_paths(spec, base_scenario)
+    base_profiles = derive(base_scenario)
+    context = _PlanContext(spec, params, base_doc, fixed, str(base_path), rules_base, batchable, base_profiles,
+                           run_seed, use_crn)
+    representatives: dict[str, Scenario] = {}
     variants = []
-    for index, point in enumerate(points):
+    for index, point, planned in _plan_points(context, points):
         values = {info.path: value for info, value in zip(params, point)}
-        sets = [f"{path}={toml_literal(value)}" for path, value in values.items()]
-        try:
-            scenario = _validate(base_doc, fixed + sets, str(base_path), rules_base)
-        except InputError as exc:
-            i = _locate(exc.path, spec)
+        if isinstance(planned, tuple) and planned and planned[0] == "error":
+            _, path, message = planned
+            i = _locate(path, spec)
             where = f"parameters[{i}]" if i is not None else "parameters"
             described = ", ".join(f"{k} = {display_value(v)}" for k, v in values.items())
-            raise InputError(source, where, f"variant {index} ({described}): {exc.path}: {exc.message}") from None
-        seed_v = run_seed if use_crn else variant_seed(run_seed, index)
-        variants.append(Variant(index, values, sets, scenario, scenario_hash(scenario), seed_v))
+            raise InputError(source, where, f"variant {index} ({described}): {path}: {message}") from None
+        sets, digest, seed_v, group, batched, scenario = planned
+        representative = representatives.setdefault(group, scenario) if scenario is not None else representatives[group]
+        variants.append(Variant(index, values, sets, digest, seed_v, group, batched, representative, batchable))
     return SweepPlan(
         spec=spec,
         file=file.resolve(),
@@ -509,6 +690,7 @@ def plan_sweep(
         weeks=weeks,
         design_matrix=matrix,
         problem=problem,
+        batchable=batchable,
     )
 
 
@@ -532,6 +714,42 @@ def _parameter_column(info: ParameterInfo, values: list[Any]) -> pa.Array:
 
 
 SHARE_OUTCOMES = OUTCOME_NAMES
+SUMMARY_FIELDS = ("n", "status_counts", "first_agreement_counts", "first_agreement_week_hist",
+                  "with_agreement", "with_breakdown", "agreement_and_breakdown", "total_breakdowns")
+
+
+def summary_rows(totals: dict[str, np.ndarray], confidence: float = 0.95) -> list[dict[str, Any]]:
+    """`summary_row` for every variant at once, from their summary aggregates stacked (one row per variant).
+
+    The same numbers as `summary_row` bit for bit (the same elementwise formulas, vectorised over variants).
+    """
+    from types import SimpleNamespace
+
+    count = len(totals["n"])
+    aggs = [SimpleNamespace(**{f: totals[f][i] for f in SUMMARY_FIELDS}) for i in range(count)]
+    n = np.array([int(a.n) for a in aggs], dtype=np.int64)
+    rows: list[dict[str, Any]] = [{"n": int(x)} for x in n]
+    for o in OUTCOMES:
+        counts = np.array([o.count(a) for a in aggs], dtype=np.int64)
+        low, high = wilson_interval(counts, n, confidence)
+        for i, row in enumerate(rows):
+            row[f"{o.name}_share"] = int(counts[i]) / int(n[i]) if n[i] else float("nan")
+            row[f"{o.name}_low"] = float(low[i])
+            row[f"{o.name}_high"] = float(high[i])
+    agreed = np.array([int(a.with_agreement) for a in aggs], dtype=np.int64)
+    broke = np.array([int(a.agreement_and_breakdown) for a in aggs], dtype=np.int64)
+    low, high = wilson_interval(broke, agreed, confidence)
+    for i, (row, a) in enumerate(zip(rows, aggs)):
+        q25, median, q75 = week_quantiles(a.first_agreement_week_hist, (0.25, 0.5, 0.75))
+        row["weeks_reached"] = int(a.first_agreement_week_hist.sum())
+        row["weeks_median"] = median
+        row["weeks_q25"] = q25
+        row["weeks_q75"] = q75
+        row["breakdown_share"] = int(broke[i]) / int(agreed[i]) if agreed[i] else float("nan")
+        row["breakdown_low"] = float(low[i])
+        row["breakdown_high"] = float(high[i])
+        row["mean_breakdowns"] = int(a.total_breakdowns) / int(n[i]) if n[i] else float("nan")
+    return rows
 
 
 def summary_row(agg: Aggregates, confidence: float = 0.95) -> dict[str, Any]:
@@ -586,6 +804,39 @@ class SweepOutcome:
     seconds: float = 0.0
     summary: pa.Table | None = None
     sensitivity: pa.Table | None = None
+
+
+class SweepProgress:
+    """What a sweep's progress bar shows: variants and replications done (a variant is done when all its chunks are).
+
+    Memory: one small counter per variant with chunks still running.
+    """
+
+    def __init__(self, plan: SweepPlan):
+        self.variants = len(plan.variants)
+        self.per_variant = len(plan.chunks)
+        self.runs = plan.runs
+        self.total_replications = self.variants * plan.runs
+        self.replications_done = 0
+        self.variants_done = 0
+        self._partial: dict[int, int] = {}
+
+    def start(self, chunks_done: int) -> None:
+        """Chunks already on disk (a resume): counted as done, in replications roughly, variants by whole ones."""
+        self.variants_done = chunks_done // self.per_variant if self.per_variant else 0
+        self.replications_done = min(self.total_replications, chunks_done * self.runs // max(1, self.per_variant))
+
+    def chunk(self, task: ChunkTask) -> None:
+        self.replications_done += task.chunk.size
+        count = self._partial.get(task.variant, 0) + 1
+        if count >= self.per_variant:
+            self._partial.pop(task.variant, None)
+            self.variants_done += 1
+        else:
+            self._partial[task.variant] = count
+
+    def variants_text(self) -> str:
+        return f"{self.variants_done:,}/{self.variants:,}"
 
 
 class SweepInterrupted(Exception):
@@ -663,14 +914,35 @@ def _manifest_data(plan: SweepPlan, run_dir: Path, spec: ExecutorSpec, command: 
 
 
 def start_sweep(plan: SweepPlan, out: Path, executor: ExecutorSpec | None = None, command: list[str] | None = None,
-                on_chunk: Callable | None = None, on_start: Callable | None = None) -> SweepOutcome:
-    """Run a sweep from scratch into a new `<out>/<sweep>/<run id>/`."""
+                on_chunk: Callable | None = None, on_start: Callable | None = None,
+                batch_replications: int | None = None) -> SweepOutcome:
+    """Run a sweep from scratch into a new `<out>/<sweep>/<run id>/`.
+
+    `batch_replications` bounds the replications one model computes at once (default:
+    `sim.experiment.batches.BATCH_REPLICATIONS`, or the chunk size when larger); the files do not depend on it.
+    """
     spec = executor or ExecutorSpec()
+    check_size(Estimate(len(plan.variants) * plan.runs, plan.variants[0].scenario.horizon_weeks,
+                        len(plan.variants) * len(plan.chunks), spec.workers or default_workers(), len(plan.variants)),
+               str(plan.file), Path(out))
+    created = [p for p in (Path(out) / plan.name, Path(out)) if not p.exists()]
     run_dir = new_sweep_dir(out, plan.name, plan.seed)
     manifest = _Manifest(run_dir, _manifest_data(plan, run_dir, spec, command))
     manifest.save()
     write_parquet_atomic(run_dir / "variants.parquet", variants_table(plan))
-    return _execute(plan, manifest, spec, command, on_chunk, on_start)
+    try:
+        return _execute(plan, manifest, spec, command, on_chunk, on_start, batch_replications)
+    except ExecutorUnavailable:
+        # The executor never started (an unreachable or foreign scheduler): nothing was computed, leave nothing behind.
+        import shutil
+
+        shutil.rmtree(run_dir, ignore_errors=True)
+        for folder in created:  # the folders this call made, when still empty
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
+        raise
 
 
 def read_manifest(run_dir: Path) -> dict:
@@ -711,7 +983,7 @@ def plan_for_resume(run_dir: Path, file: Path | None = None, **given) -> tuple[S
 
 def resume_sweep(run_dir: Path, file: Path | None = None, executor: ExecutorSpec | None = None, command: list[str] | None = None,
                  on_chunk: Callable | None = None, on_start: Callable | None = None,
-                 planned: tuple[SweepPlan, dict] | None = None, **given) -> SweepOutcome:
+                 planned: tuple[SweepPlan, dict] | None = None, batch_replications: int | None = None, **given) -> SweepOutcome:
     """Finish an interrupted (or partly failed) sweep in `run_dir`: only the chunks not on disk are computed.
 
     `planned` is what `plan_for_resume` returned, when the caller already has it.
@@ -725,29 +997,34 @@ def resume_sweep(run_dir: Path, file: Path | None = None, executor: ExecutorSpec
     data["executor"] = spec.describe()
     if not (run_dir / "variants.parquet").exists():
         write_parquet_atomic(run_dir / "variants.parquet", variants_table(plan))
-    return _execute(plan, manifest, spec, command, on_chunk, on_start)
+    return _execute(plan, manifest, spec, command, on_chunk, on_start, batch_replications)
 
 
-def _finished_chunks(store: ChunkStore, tasks: list[ChunkTask]) -> set[str]:
-    """Chunk files on disk that are what the plan asks for (identity checked from each file's footer)."""
+def _finished_chunks(store: ChunkStore, tasks: list[ChunkTask]) -> dict[str, "StoredPiece"]:
+    """Chunks on disk that are what the plan asks for (identity checked from each file's footer): name -> where."""
+    from sim.experiment.batches import read_file_pieces
+
     by_name = {t.name: t for t in tasks}
-    done = set()
-    for name in store.finished():
-        task = by_name.get(name)
-        if task is None:
-            continue
+    done = {}
+    for name in sorted(store.finished()):
         try:
-            identity = read_chunk_meta(store.path(name)).identity
-        except Exception:  # unreadable: it will be computed again and replaced
+            pieces, _ = read_file_pieces(store.path(name))
+        except Exception:  # unreadable: its chunks will be computed again and the file replaced
             continue
-        if (identity.get("seed"), identity.get("scenario_hash"), identity.get("start"), identity.get("stop")) == (
-            task.seed, task.scenario_hash, task.chunk.start, task.chunk.stop
-        ):
-            done.add(name)
+        for piece in pieces:
+            identity = piece.identity
+            task = by_name.get(identity.get("name"))
+            if task is None or identity["name"] in done:
+                continue
+            if (identity.get("seed"), identity.get("scenario_hash"), identity.get("start"), identity.get("stop")) == (
+                task.seed, task.scenario_hash, task.chunk.start, task.chunk.stop
+            ):
+                done[task.name] = piece
     return done
 
 
-def _execute(plan: SweepPlan, manifest: _Manifest, spec: ExecutorSpec, command, on_chunk, on_start) -> SweepOutcome:
+def _execute(plan: SweepPlan, manifest: _Manifest, spec: ExecutorSpec, command, on_chunk, on_start,
+             batch_replications: int | None = None) -> SweepOutcome:
     run_dir = manifest.path
     data = manifest.data
     t0 = time.perf_counter()
@@ -757,11 +1034,14 @@ def _execute(plan: SweepPlan, manifest: _Manifest, spec: ExecutorSpec, command, 
     store = ChunkStore(run_dir / "chunks").create()
     store.clean_partial()
     tasks = plan.tasks()
-    done = _finished_chunks(store, tasks)
+    done = set(_finished_chunks(store, tasks))
     data["chunks"]["complete"] = sorted(done)
     data["failed"] = []
     manifest.save()
-    todo = [t for t in tasks if t.name not in done]
+    from sim.experiment.run import _Warmup
+
+    warm = _Warmup("sim.report.sweep_plots")
+    todo = {t.name for t in tasks if t.name not in done}
     if on_start is not None:
         on_start(len(tasks), len(done))
 
@@ -769,28 +1049,36 @@ def _execute(plan: SweepPlan, manifest: _Manifest, spec: ExecutorSpec, command, 
         if isinstance(result, ChunkError):
             data["failed"].append({"chunk": task.name, "variant": task.variant, "chunk_index": task.chunk.index,
                                    "error": result.message})
-            data["failed"].sort(key=lambda f: f["chunk"])  # chunk order, whatever order they failed in
         else:
             done.add(task.name)
-            data["chunks"]["complete"] = sorted(done)
-        manifest.save()
         if on_chunk is not None:
             on_chunk(task, result)
+
+    def save() -> None:  # once per batch: the chunk files of a batch are all on disk by now
+        warm.start()  # the pool has forked its workers by now: import the plotting modules while they compute
+        data["failed"].sort(key=lambda f: f["chunk"])  # chunk order, whatever order they failed in
+        data["chunks"]["complete"] = sorted(done)
+        manifest.save()
 
     try:
         if todo:
             with make_executor(spec) as pool:
-                failures = run_into_store(pool, todo, store, on_chunk=record)
+                if batch_replications is None and pool.workers > 1:
+                    # At least two batches per worker when there is little to do, so that no worker waits for the last one.
+                    per_worker = -(-len(todo) * plan.runs // len(plan.chunks) // (2 * pool.workers))
+                    batch_replications = max(1, min(max(BATCH_REPLICATIONS, plan.chunk_size), per_worker))
+                failures = run_batch_files_into_store(pool, plan.batches(todo, batch_replications), store,
+                                                      on_chunk=record, on_batch=save)
         else:
             failures = []
     except KeyboardInterrupt:
         store.clean_partial()
         _close_session(data, session, t0, "interrupted")
-        manifest.save()
+        save()
         raise SweepInterrupted(run_dir, len(done), len(tasks)) from None
     if failures:
         _close_session(data, session, t0, "failed chunks")
-        manifest.save()
+        save()
         return SweepOutcome(run_dir, False, failures, len(done), len(tasks), time.perf_counter() - t0)
     summary, sensitivity = finish_sweep(plan, run_dir, store, tasks)
     _close_session(data, session, t0, "complete")
@@ -811,17 +1099,66 @@ def _close_session(data: dict, session: dict, t0: float, status: str) -> None:
 
 
 def finish_sweep(plan: SweepPlan, run_dir: Path, store: ChunkStore, tasks: list[ChunkTask]) -> tuple[pa.Table, pa.Table | None]:
-    """Assemble runs.parquet from the chunks in order, then summary, sensitivity and plots (one variant in memory at a time)."""
-    paths = [store.path(t.name) for t in tasks]
-    assemble_runs(paths, run_dir / "runs.parquet")
-    rows = []
+    """Assemble runs.parquet from the chunks in chunk order, then summary, sensitivity and plots.
+
+    Each chunk's rows are written as one row group, whichever file (batch) holds them, so the
+    file does not depend on the batching. One file's rows are in memory at a time.
+    """
+    from sim.experiment.batches import read_file_pieces, read_summary_aggregates
+    from sim.experiment.chunks import RowGroupWriter, conform, unified_schema
+
+    where = _finished_chunks(store, tasks)
+    missing = [t.name for t in tasks if t.name not in where]
+    if missing:
+        raise RuntimeError(f"{len(missing)} chunk(s) missing from {store.folder}: {', '.join(missing[:3])}")
+    schemas: dict[Path, pa.Schema] = {}
+    for task in tasks:
+        path = where[task.name].path
+        if path not in schemas:
+            schemas[path] = read_file_pieces(path)[1]
+    ordered = []
+    for task in tasks:  # the sequence of schemas chunk by chunk, as per-chunk files would give it
+        schema = schemas[where[task.name].path]
+        if not ordered or ordered[-1] is not schema:
+            ordered.append(schema)
+    schema = unified_schema(ordered)
+    cache: dict[str, Any] = {}
+
+    def file_rows(path: Path) -> pa.Table:
+        if cache.get("path") != path:
+            cache.clear()
+            cache.update(path=path, table=conform(pq.read_table(path).replace_schema_metadata(None), schema))
+        return cache["table"]
+
+    def write(name: str) -> None:
+        with pq.ParquetWriter(name, schema) as writer:
+            groups = RowGroupWriter(writer, schema)
+            for task in tasks:
+                piece = where[task.name]
+                groups.write(file_rows(piece.path).slice(piece.offset, piece.rows))
+            groups.close()
+
+    from sim.experiment.store import atomic_write
+
+    atomic_write(run_dir / "runs.parquet", write)
+    cache.clear()
+
+    # Per-variant summaries from the chunks' summary aggregates, one file's aggregates in memory at a time.
     per_variant = len(plan.chunks)
-    for v, variant in enumerate(plan.variants):
-        agg = None
-        for path in paths[v * per_variant:(v + 1) * per_variant]:
-            part = read_chunk_meta(path).aggregates
-            agg = part if agg is None else agg + part
-        rows.append(summary_row(agg))
+    totals: dict[str, list] = {f: [] for f in SUMMARY_FIELDS}
+    loaded: dict[str, Any] = {}
+    for v in range(len(plan.variants)):
+        sums = None
+        for task in tasks[v * per_variant:(v + 1) * per_variant]:
+            piece = where[task.name]
+            if loaded.get("path") != piece.path:
+                loaded.clear()
+                loaded.update(path=piece.path, arrays=read_summary_aggregates(piece.path))
+            part = {f: loaded["arrays"][f][piece.index] for f in SUMMARY_FIELDS}
+            sums = part if sums is None else {f: sums[f] + part[f] for f in SUMMARY_FIELDS}
+        for f in SUMMARY_FIELDS:
+            totals[f].append(sums[f])
+    rows = summary_rows({f: np.stack(totals[f]) for f in SUMMARY_FIELDS})
     summary = summary_table(plan, rows)
     write_parquet_atomic(run_dir / "summary.parquet", summary)
     sensitivity = None

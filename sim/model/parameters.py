@@ -14,7 +14,7 @@ of readings that occurs and every replication takes the one it drew.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, Iterator
 
 import numpy as np
@@ -73,19 +73,24 @@ class DrawnParameters:
         return self.values[path]
 
 
-def draw_parameters(scenario: Scenario, streams: Streams, profiles: dict[str, dict[str, IssueProfile]] | None = None) -> DrawnParameters:
-    """Draw every parameter of `scenario` for the replications of `streams`."""
+def draw_parameters(scenario: Scenario, streams: Streams, profiles: dict[str, dict[str, IssueProfile]] | None = None,
+                    given: dict[str, np.ndarray] | None = None) -> DrawnParameters:
+    """Draw every parameter of `scenario` for the replications of `streams`.
+
+    `given` (for batches of sweep variants, `sim.experiment.batches`): dotted key -> an (R,)
+    array of per-replication values that replaces the field's own value or draw, before
+    anything else is computed from it, so that whatever is derived from `values` below
+    follows each replication's value.
+    """
     n = len(streams.replications)
     values: dict[str, Any] = {}
     random_columns: dict[str, np.ndarray] = {}
+    given = given or {}
     for path, value, bounds in numeric_fields(scenario):
         key = dotted(path)
+        values[key] = given[key] if key in given else draw_field(key, value, bounds, streams)
         if is_random(value):
-            draw = quantile(value, bounds, streams.uniform("param." + key))
-            values[key] = draw
-            random_columns[key] = draw
-        else:
-            values[key] = float(value)
+            random_columns[key] = values[key]
     alternatives = readings_of(scenario)
     if not alternatives:
         profiles = profiles if profiles is not None else derive(scenario)
@@ -141,6 +146,61 @@ def _draw_actors(scenario: Scenario, profiles, streams: Streams, n: int, values:
         cost_high = np.stack([_red_line_cost(p, p.red_line_high_kind, streams, n, values, random_columns, actor) for p in profiles[actor].values()], axis=1)
         actors[actor] = ActorIssues(position, salience, low, high, cost_low, cost_high)
     return actors
+
+
+def draw_field(key: str, value: Any, bounds: Bounds, streams: Streams) -> Any:
+    """One numeric field for the replications of `streams`: a float when fixed, an (R,) array of draws
+    from its own stream `param.<key>` when it is a distribution (the rule every field follows)."""
+    if is_random(value):
+        return quantile(value, bounds, streams.uniform("param." + key))
+    return float(value)
+
+
+def field_bounds_by_key(scenario: Scenario) -> dict[str, Bounds]:
+    """Dotted key -> declared bounds of every numeric field that `draw_parameters` puts in `values`."""
+    return {dotted(path): bounds for path, _, bounds in numeric_fields(scenario)}
+
+
+def take_parameters(params: DrawnParameters, rows: np.ndarray | slice) -> DrawnParameters:
+    """The parameters of a subset of a batch's replications (scalars stay scalars)."""
+    def pick(v):
+        return v[rows] if isinstance(v, np.ndarray) else v
+
+    return DrawnParameters(
+        {k: pick(v) for k, v in params.values.items()},
+        {a: ActorIssues(*(getattr(x, f.name)[rows] for f in fields(ActorIssues))) for a, x in params.actors.items()},
+        {k: v[rows] for k, v in params.random_columns.items()},
+    )
+
+
+def stack_parameters(parts: list[DrawnParameters], sizes: list[int]) -> DrawnParameters:
+    """Concatenate the parameters of several batches along the replication axis.
+
+    `parts[i]` holds `sizes[i]` replications. A value that is the same scalar in every part
+    stays a scalar; any other value becomes an (R,) array, each part's scalar repeated over its
+    replications. Every part must have the same keys (the same scenario structure), with the
+    same random columns in the same order; ValueError otherwise.
+    """
+    if len(parts) != len(sizes) or not parts:
+        raise ValueError("expected one size per part, and at least one part")
+    first = parts[0]
+    for part in parts[1:]:
+        if list(part.values) != list(first.values) or list(part.random_columns) != list(first.random_columns) \
+                or list(part.actors) != list(first.actors):
+            raise ValueError("expected parameters of the same structure (same keys, same random columns) in every part")
+
+    def column(items: list[Any]) -> Any:
+        if all(not isinstance(v, np.ndarray) for v in items) and all(v == items[0] for v in items):
+            return items[0]
+        return np.concatenate([v if isinstance(v, np.ndarray) else np.full(n, float(v)) for v, n in zip(items, sizes)])
+
+    values = {k: column([p.values[k] for p in parts]) for k in first.values}
+    actors = {
+        a: ActorIssues(*(np.concatenate([getattr(p.actors[a], f.name) for p in parts]) for f in fields(ActorIssues)))
+        for a in first.actors
+    }
+    random_columns = {k: np.concatenate([p.random_columns[k] for p in parts]) for k in first.random_columns}
+    return DrawnParameters(values, actors, random_columns)
 
 
 def _red_line_cost(profile: IssueProfile, kind: str | None, streams: Streams, n: int, values: dict, random_columns: dict, actor: str) -> np.ndarray:
