@@ -358,12 +358,12 @@ class CeasefireModel(mesa.Model):
         b = self.params.values
         return np.where(kind >= CEASEFIRE, self.europe.enforcement(self.us.backstop, b["breakdown.backstop_bonus"])[idx], 0.0)
 
-    def term_of(self, kind: np.ndarray) -> np.ndarray:
-        """Term in weeks of an agreement of type `kind` (0: open-ended)."""
+    def term_of(self, kind: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        """Term in weeks of an agreement of type `kind` in the replications `idx` (0: open-ended)."""
         p = self.params.values
         return np.select(
             [kind == PARTIAL_TRUCE, kind == CEASEFIRE],
-            [int(p["negotiation.partial_truce_weeks"]), int(p["negotiation.ceasefire_weeks"])],
+            [rows(p["negotiation.partial_truce_weeks"], idx), rows(p["negotiation.ceasefire_weeks"], idx)],
             0,
         ).astype(np.int32)
 
@@ -566,7 +566,7 @@ class CeasefireModel(mesa.Model):
         self.status[idx] = kind
         self.highest[idx] = np.maximum(self.highest[idx], kind)
         self.truce_age[idx] = 0
-        self.term_left[idx] = self.term_of(kind)
+        self.term_left[idx] = self.term_of(kind, idx)
         self.agreements[idx] += 1
         self.agreement_point[idx] = point
 
@@ -666,7 +666,7 @@ class CeasefireModel(mesa.Model):
                 self.status[lapsed] = WAR
                 self.lapses[lapsed] += 1
                 self.truce_age[lapsed] = 0
-                self.term_left[at[renewed]] = self.term_of(kind[renewed]) + 1
+                self.term_left[at[renewed]] = self.term_of(kind[renewed], at[renewed]) + 1
                 self.renewals[at[renewed]] += 1
         self.term_left = np.where((self.status > WAR) & (self.term_left > 0), self.term_left - 1, self.term_left).astype(np.int32)
         self.truce_age = np.where(self.status > WAR, self.truce_age + 1, 0).astype(np.int32)
