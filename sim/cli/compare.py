@@ -100,7 +100,18 @@ def read_run_folder(target: str) -> Experiment:
 
 
 def is_scenario(target: str) -> bool:
-    return target.endswith(".toml")
+    """A scenario file (`*.toml`), or the name of a shipped scenario (`baseline`) when no such folder exists."""
+    from sim.scenario.shipped import shipped_path
+
+    if target.endswith(".toml"):
+        return True
+    try:
+        if Path(target).exists():
+            return False
+    except (OSError, ValueError):
+        return False
+    found = shipped_path(target)
+    return found is not None and found.is_file()
 
 
 def load_experiments(targets: list[str], runs: int | None, seed: int | None, weeks: int | None, spec, chunk_size: int,

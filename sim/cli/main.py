@@ -11,8 +11,8 @@ from typing import Annotated, Any, Optional
 import typer
 from typer.core import TyperGroup
 
+import sim
 from sim.errors import InputError
-from sim.experiment.execute import ChunksFailed
 
 # typer vendors click; its ClickException is the base of every usage error (BadParameter's ancestors).
 _ClickException = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
@@ -62,9 +62,6 @@ class OneLineErrors(TyperGroup):
                 raise carried.original from None
         except InputError as exc:
             _fail(exc.line(), 2)
-        except ChunksFailed as exc:
-            # A chunk raised (e.g. a user rule with a bug): the others finished; name the failures in one line.
-            _fail(f"{name}: {exc}", 1)
         except _ClickException as exc:
             _fail(f"{name}: {exc.format_message()}", exc.exit_code)
         except Terminated:
@@ -77,12 +74,24 @@ class OneLineErrors(TyperGroup):
             _fail(f"{name}: input nested too deeply to process", 2)
         except MemoryError:
             _fail(f"{name}: out of memory; ask for fewer replications or variants", 1)
+        except Exception as exc:
+            if not _chunks_failed(exc):
+                raise
+            # A chunk raised (e.g. a user rule with a bug): the others finished; name the failures in one line.
+            _fail(f"{name}: {exc}", 1)
         finally:
             _restore_sigterm(previous)
         code = rv if isinstance(rv, int) else 0
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+def _chunks_failed(exc: BaseException) -> bool:
+    """Whether `exc` is the experiment layer's ChunksFailed, without importing that layer (and the model) to know:
+    if it was never imported, nothing raised it (`sim --help` stays fast)."""
+    execute = sys.modules.get("sim.experiment.execute")
+    return execute is not None and isinstance(exc, execute.ChunksFailed)
 
 
 def _catch_sigterm():
@@ -164,10 +173,16 @@ def _fail(line: str, code: int) -> None:
 app = typer.Typer(
     cls=OneLineErrors,
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish and PowerShell
     pretty_exceptions_enable=False,
     help="Scenario simulator of ceasefire negotiations: ensemble agent-based Monte Carlo on Mesa.",
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"sim {sim.__version__}")
+        raise typer.Exit()
 
 
 @app.callback()
@@ -176,6 +191,10 @@ def global_options(
         Optional[list[str]],
         typer.Option("--rules", metavar="PATH_OR_MODULE", help="Register user rules from a .py file or an importable module before the command (repeatable)."),
     ] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", is_eager=True, callback=_print_version, help="Print the version of sim and exit."),
+    ] = False,
 ) -> None:
     """Scenario simulator of ceasefire negotiations: ensemble agent-based Monte Carlo on Mesa."""
     if rules:

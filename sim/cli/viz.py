@@ -43,7 +43,7 @@ def server_env(scenario: Path, runs: int, seed: int, base: dict | None = None) -
 
 
 def viz(
-    scenario: Annotated[Optional[Path], typer.Argument(metavar="[SCENARIO]", help="Scenario file (default scenarios/baseline.toml).")] = None,
+    scenario: Annotated[Optional[Path], typer.Argument(metavar="[SCENARIO]", help="Scenario file or shipped scenario name (default: the shipped baseline).")] = None,
     runs: Annotated[int, typer.Option("--runs", "-n", min=10, max=100_000, help="Replications stepped live.")] = 2000,
     seed: Annotated[int, typer.Option("--seed", "-s", min=0, max=2**63 - 1, help="Seed.")] = 20250311,
     port: Annotated[int, typer.Option("--port", "-p", min=0, max=65535, help="Port on 127.0.0.1 (0: any free port).")] = DEFAULT_PORT,

@@ -14,7 +14,7 @@ def load(path: str | Path, sets: list[str] = ()) -> LoadedScenario:
     """A validated scenario whose rule choices (and user rule modules) are checked too; errors are one-line InputErrors."""
     loaded = load_scenario(path, sets)
     try:
-        check_rules(loaded.scenario, Path(path).parent)
+        check_rules(loaded.scenario, Path(loaded.path).parent)
     except ScenarioPathError as exc:
         set_paths = [s.split("=", 1)[0].strip() for s in sets]
         where = dotted(exc.path)

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from sim.errors import InputError, dotted
 from sim.input_files import read_input_text
 from sim.scenario.schema import Scenario, ScenarioPathError
+from sim.scenario.shipped import resolve_scenario_path, shipped_names, shipped_path
 
 
 @dataclass
@@ -80,6 +81,9 @@ def resolve_document(path: Path, _stack: tuple[Path, ...] = ()) -> tuple[dict[st
     try:
         target = (path.parent / parent).resolve()
         found = target.is_file()
+        if not found and (shipped := shipped_path(parent)) is not None and shipped.is_file():
+            # A what-if written anywhere may extend a shipped scenario by name (`extends = "baseline.toml"`).
+            target, found = shipped.resolve(), True
     except (OSError, ValueError, RuntimeError):  # a NUL byte, a symlink loop, ...
         found = False
     if not found:
@@ -271,10 +275,12 @@ def _unwrap(annotation: Any) -> Any:
 
 
 def load_scenario(path: str | Path, sets: list[str] = ()) -> LoadedScenario:
-    """Read, merge, override and validate a scenario file."""
-    path = Path(path)
+    """Read, merge, override and validate a scenario file (a shipped one by name: `baseline`)."""
+    path = resolve_scenario_path(path)
     if not path.exists():
-        raise InputError(str(path), None, "expected an existing scenario file: not found")
+        names = ", ".join(shipped_names())
+        raise InputError(str(path), None, "expected an existing scenario file: not found"
+                         + (f" (shipped scenarios by name: {names})" if names else ""))
     doc, chain = resolve_document(path)
     if "name" not in doc:
         doc["name"] = path.stem
@@ -310,8 +316,9 @@ def _check_positions_within_red_lines(scenario: Scenario, profiles, file: str, s
 
 
 def scenario_files(target: str | Path) -> list[Path]:
-    """A scenario file, or every `*.toml` scenario directly inside a folder (sorted, baseline first)."""
-    target = Path(target)
+    """A scenario file, or every `*.toml` scenario directly inside a folder (sorted, baseline first); a shipped
+    scenario or folder by name (`baseline`, `textbook`) when no such file or folder exists."""
+    target = resolve_scenario_path(target)
     if target.is_dir():
         files = sorted(p for p in target.glob("*.toml"))
         files.sort(key=lambda p: (p.stem != "baseline", p.stem))

@@ -21,9 +21,9 @@ from sim.analysis.aggregate import AGREEMENT_TYPES, STATUSES
 from sim.analysis.intervals import wilson_interval
 from sim.scenario.params import field_bounds, mean_of
 from sim.scenario.schema import Belligerent, Scenario
+from sim.scenario.shipped import SHIPPED
 
-ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_SCENARIO = ROOT / "scenarios" / "baseline.toml"
+DEFAULT_SCENARIO = SHIPPED / "baseline.toml"  # package data: there in a checkout and in an installed wheel
 DEFAULT_REPLICATIONS = 2000
 DEFAULT_SEED = 20250311
 AID_POLICIES = ("conditional", "full", "cut")
