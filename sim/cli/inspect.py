@@ -10,16 +10,16 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from sim.report.assumptions import capability_rows, position_rows, rule_parameter_rows
-from sim.experiment.load import load as load_scenario
-
 
 def inspect(
-    scenario: Annotated[Path, typer.Argument(help="Scenario file.")],
+    scenario: Annotated[Path, typer.Argument(help="Scenario file, or a shipped scenario by name.")],
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a field: dotted.path=value (repeatable).")] = None,
     statements: Annotated[bool, typer.Option("--statements/--no-statements", help="List the statements with their quotes.")] = True,
 ) -> None:
     """Print the derived table (actor x issue), capabilities and rule parameters, with their sources."""
+    from sim.experiment.load import load as load_scenario
+    from sim.report.assumptions import capability_rows, position_rows, rule_parameter_rows
+
     loaded = load_scenario(scenario, set_ or [])
     s = loaded.scenario
     console = Console()

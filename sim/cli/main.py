@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import signal
 import sys
 from typing import Annotated, Any, Optional
@@ -63,7 +64,7 @@ class OneLineErrors(TyperGroup):
         except InputError as exc:
             _fail(exc.line(), 2)
         except _ClickException as exc:
-            _fail(f"{name}: {exc.format_message()}", exc.exit_code)
+            _fail(_choice_line(exc) or f"{name}: {exc.format_message()}", exc.exit_code)
         except Terminated:
             _fail(f"{name}: terminated (SIGTERM); nothing half-written was left under a result name", 143)
         except (typer.Abort, KeyboardInterrupt):
@@ -85,6 +86,21 @@ class OneLineErrors(TyperGroup):
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+_NOT_A_CHOICE = re.compile(r"(?P<value>'.*') is not one of (?P<choices>'.*')\.?$", re.DOTALL)
+
+
+def _choice_line(exc: Exception) -> str | None:
+    """A value outside a choice option's choices in the project's one-line form (`--executor: expected one of
+    local, inprocess, dask, got 'bogus'`), as for every other input error; None for other usage errors."""
+    param = getattr(exc, "param", None)
+    match = _NOT_A_CHOICE.search(str(getattr(exc, "message", "")))
+    if param is None or match is None:
+        return None
+    option = max(getattr(param, "opts", None) or [str(getattr(param, "name", ""))], key=len)
+    choices = ", ".join(c.strip().strip("'") for c in match.group("choices").split(","))
+    return f"{option}: expected one of {choices}, got {match.group('value')}"
 
 
 def _chunks_failed(exc: BaseException) -> bool:

@@ -10,11 +10,11 @@ import typer
 
 from sim.cli.paths import output_path
 
-from sim.scenario.schema import Scenario
-
 
 def scenario_json_schema() -> dict:
     """JSON Schema (draft 2020-12) of a scenario file, distributions included (`$defs.Distribution`)."""
+    from sim.scenario.schema import Scenario
+
     schema = Scenario.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "Ceasefire simulator scenario"

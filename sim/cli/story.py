@@ -135,7 +135,7 @@ def story(
         if runs and replication >= runs:
             raise InputError("--replication", str(replication), f"expected an index below {runs}, the number of replications of this run")
     else:
-        from sim.cli.run import DEFAULT_SEED
+        from sim.defaults import DEFAULT_SEED
         from sim.experiment.load import load
 
         overrides = list(set_ or []) + ([f"horizon_weeks={weeks}"] if weeks is not None else [])

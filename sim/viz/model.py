@@ -22,10 +22,10 @@ from sim.analysis.intervals import wilson_interval
 from sim.scenario.params import field_bounds, mean_of
 from sim.scenario.schema import Belligerent, Scenario
 from sim.scenario.shipped import SHIPPED
+from sim.defaults import DEFAULT_SEED
 
 DEFAULT_SCENARIO = SHIPPED / "baseline.toml"  # package data: there in a checkout and in an installed wheel
 DEFAULT_REPLICATIONS = 2000
-DEFAULT_SEED = 20250311
 AID_POLICIES = ("conditional", "full", "cut")
 
 
