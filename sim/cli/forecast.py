@@ -58,6 +58,7 @@ def forecast(
         run_forecast,
     )
     from sim.experiment.load import load as load_scenario
+    from sim.experiment.provenance import provenance
     from sim.experiment.store import (
         RunDirExists,
         UnwritableOutput,
@@ -154,6 +155,7 @@ def forecast(
             },
             "package_version": sim.__version__,
             "python": platform.python_version(),
+            **provenance(),
             "command": command,
             "run_id": final.name,
             "times": {"started": started.isoformat(), "finished": datetime.now(timezone.utc).isoformat()},
