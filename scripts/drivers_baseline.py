@@ -19,7 +19,7 @@ import platform
 import shutil
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,7 +57,7 @@ def render(data: dict, folder: Path, command: list[str], seconds: float) -> str:
         f"Design: Saltelli's scheme with N = {design['n']} ({design['variants']} variants) x {design['runs']} replications, "
         f"seed {design['seed']}, horizon {design['weeks']} weeks, common random numbers across variants; "
         f"sim {sim.__version__}, Python {platform.python_version()}; {seconds:.0f} s; generated "
-        f"{datetime.now(timezone.utc).strftime('%Y-%m-%d')}.",
+        f"{datetime.now(UTC).strftime('%Y-%m-%d')}.",
         "",
         "```sh",
         " ".join(command),

@@ -248,7 +248,7 @@ def test_forecast_prints_the_rounds_and_writes_a_results_folder(tmp_path):
 
 
 def test_forecast_is_the_rule_applied_to_the_derived_inputs(tmp_path):
-    from sim.experiment.forecast import forecast_inputs, capability_table
+    from sim.experiment.forecast import capability_table, forecast_inputs
     from sim.scenario.load import load_scenario
     from sim.scenario.schema import ACTOR_IDS
 

@@ -9,10 +9,10 @@ import subprocess
 import sys
 
 import pytest
+from clitools import invoke
 
 import sim
 import sim.scenario.shipped
-from clitools import invoke
 from sim.cli.options import Executor
 from sim.defaults import DEFAULT_CHUNK, DEFAULT_SEED, EXECUTORS
 

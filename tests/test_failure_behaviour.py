@@ -8,7 +8,6 @@ Subprocess calls have timeouts, so a hang fails the test instead of blocking it.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -19,9 +18,6 @@ import time
 from pathlib import Path
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-
 from clitools import invoke
 
 ROOT = Path(__file__).resolve().parent.parent

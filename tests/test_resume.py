@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from clitools import invoke, only_run
+
 from sim.experiment.chunks import read_chunk_meta
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -118,7 +118,7 @@ def test_an_interrupted_sweep_resumes_to_identical_files(reference, tmp_path, ho
         except subprocess.TimeoutExpired:
             proc.send_signal(signal.SIGABRT)
             stdout, stderr = proc.communicate(timeout=10)
-            raise AssertionError(f"the sweep did not stop: {stderr}")
+            raise AssertionError(f"the sweep did not stop: {stderr}") from None
     finally:
         stop_group(proc)
     if how == "SIGINT":

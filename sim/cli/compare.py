@@ -13,14 +13,15 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 
+from sim.cli.limits import MAX_RUNS
 from sim.cli.options import (
     DEFAULT_CHUNK,
-    DEFAULT_RUNS,  # noqa: F401  (the default of every command; sim.cli.levers takes DEFAULT_SEED from here)
+    DEFAULT_RUNS,
     DEFAULT_SEED,
     ChunkSizeOption,
     Executor,
@@ -35,7 +36,6 @@ from sim.cli.options import (
     stderr_console,
     stdout_console,
 )
-from sim.cli.limits import MAX_RUNS
 from sim.errors import InputError
 
 if TYPE_CHECKING:
@@ -257,8 +257,8 @@ def comparison_document(experiments: list[Experiment], diffs: list[dict[str, Dif
 
 def compare(
     targets: Annotated[list[str], typer.Argument(metavar="A B [C ...]", help="Result folders (FOLDER, or SWEEP_FOLDER#variant), scenario files, or shipped scenarios by name.")],
-    runs: Annotated[Optional[int], typer.Option("--runs", "-n", min=1, max=MAX_RUNS, help="Replications of scenarios run here (default: the first folder's, else 10000).")] = None,
-    seed: Annotated[Optional[int], typer.Option("--seed", "-s", min=0, max=2**63 - 1, help="Seed of scenarios run here (default: the first folder's).")] = None,
+    runs: Annotated[int | None, typer.Option("--runs", "-n", min=1, max=MAX_RUNS, help="Replications of scenarios run here (default: the first folder's, else 10000).")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", "-s", min=0, max=2**63 - 1, help="Seed of scenarios run here (default: the first folder's).")] = None,
     weeks: WeeksOption = None,
     workers: WorkersOption = None,
     executor: ExecutorOption = Executor.local,

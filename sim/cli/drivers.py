@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich import box as rich_box
@@ -79,8 +79,8 @@ def drivers(
     n: Annotated[int, typer.Option("--n", help="Saltelli base sample N, a power of two: N x (inputs + 2) variants.")] = 16,
     runs: Annotated[int, typer.Option("--runs", "-n", min=1, help="Replications per variant.")] = 200,
     seed: Annotated[int, typer.Option("--seed", "-s", min=0, max=2**63 - 1, help="Seed of the runs and of the design.")] = DEFAULT_SEED,
-    weeks: Annotated[Optional[int], typer.Option("--weeks", "-w", min=1, max=520, help="Horizon in weeks (overrides the scenario).")] = None,
-    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a field: dotted.path=value (repeatable).")] = None,
+    weeks: Annotated[int | None, typer.Option("--weeks", "-w", min=1, max=520, help="Horizon in weeks (overrides the scenario).")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Override a field: dotted.path=value (repeatable).")] = None,
     positions: Annotated[bool, typer.Option("--positions/--no-positions", help="Include the actors' positions derived from statements.")] = True,
     out: Annotated[Path, typer.Option("--out", "-o", help="Base folder of the results.")] = Path("results"),
     workers: WorkersOption = None,

@@ -12,8 +12,9 @@ is the table `CAPABILITY` (an assumption, docs/bdm.md) unless `--capability` rep
 
 from __future__ import annotations
 
+from datetime import UTC
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -26,19 +27,19 @@ DEFAULT_ROUNDS = 10
 def forecast(
     ctx: typer.Context,
     scenario: Annotated[Path, typer.Argument(help="Scenario file, or a shipped scenario by name.")],
-    issue: Annotated[Optional[list[str]], typer.Option("--issue", "-i", help="Issue id to forecast (repeatable; default: every issue).")] = None,
+    issue: Annotated[list[str] | None, typer.Option("--issue", "-i", help="Issue id to forecast (repeatable; default: every issue).")] = None,
     rounds: Annotated[int, typer.Option("--rounds", "-r", min=1, max=1000, help="Rounds of the model.")] = DEFAULT_ROUNDS,
     replications: Annotated[int, typer.Option("--replications", "-n", min=1, max=100_000, help="Replications: 1 uses the central values; more draw the positions as the simulation does.")] = 1,
     seed: Annotated[int, typer.Option("--seed", "-s", min=0, max=2**63 - 1, help="Seed of the position draws (used with --replications > 1).")] = DEFAULT_SEED,
-    capability: Annotated[Optional[list[str]], typer.Option("--capability", "-c", metavar="ACTOR=VALUE", help="Replace an actor's capability (before normalising to shares; repeatable).")] = None,
-    param: Annotated[Optional[list[str]], typer.Option("--param", "-p", metavar="NAME=VALUE", help="Set a parameter of the rule bdm_scholz, e.g. capitulation=0 (repeatable; `sim rules bdm_scholz`).")] = None,
+    capability: Annotated[list[str] | None, typer.Option("--capability", "-c", metavar="ACTOR=VALUE", help="Replace an actor's capability (before normalising to shares; repeatable).")] = None,
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", metavar="NAME=VALUE", help="Set a parameter of the rule bdm_scholz, e.g. capitulation=0 (repeatable; `sim rules bdm_scholz`).")] = None,
     set_: SetOption = None,
     out: OutOption = Path("results"),
 ) -> None:
     """Bueno de Mesquita's expected-utility forecast per issue: positions by round, median and mean, a results folder."""
     import platform
     import shutil
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     import numpy as np
     from rich.markup import escape
@@ -86,7 +87,7 @@ def forecast(
     except UnwritableOutput as exc:
         raise InputError("--out", str(out), f"expected a writable folder: {exc}") from None
 
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     position, salience, low, high = forecast_inputs(s, issues, replications, seed)
     cap = np.array([caps[a] for a in ACTOR_IDS])
     path = run_forecast(position, salience, cap, rounds, **params)
@@ -158,7 +159,7 @@ def forecast(
             **provenance(),
             "command": command,
             "run_id": final.name,
-            "times": {"started": started.isoformat(), "finished": datetime.now(timezone.utc).isoformat()},
+            "times": {"started": started.isoformat(), "finished": datetime.now(UTC).isoformat()},
         }
         write_json_atomic(tmp / "forecast.json", summary, sort_keys=False)
     except BaseException:

@@ -7,7 +7,8 @@ import os
 import re
 import signal
 import sys
-from typing import Annotated, Any, Optional
+from collections.abc import Sequence
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
@@ -16,7 +17,7 @@ import sim
 from sim.errors import InputError
 
 # typer vendors click; its ClickException is the base of every usage error (BadParameter's ancestors).
-_ClickException = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+_ClickException: Any = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 
 class Terminated(KeyboardInterrupt):
@@ -48,7 +49,8 @@ class OneLineErrors(TyperGroup):
         except (KeyboardInterrupt, OSError) as exc:
             raise _Carried(exc) from exc
 
-    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra: Any) -> Any:
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, windows_expand_args: bool = True, **extra: Any) -> Any:
         # The arguments as given (not sys.argv, which differs when called in-process), for run manifests.
         extra.setdefault("obj", {"argv": list(args) if args is not None else sys.argv[1:]})
         name = prog_name or "sim"
@@ -56,7 +58,8 @@ class OneLineErrors(TyperGroup):
         previous = _catch_sigterm()
         try:
             try:
-                rv = super().main(args=args, prog_name=prog_name, complete_var=complete_var, standalone_mode=False, **extra)
+                rv = super().main(args=args, prog_name=prog_name, complete_var=complete_var, standalone_mode=False,
+                                  windows_expand_args=windows_expand_args, **extra)
                 if standalone_mode:
                     sys.stdout.flush()  # a full device or a closed pipe shows here, not in the interpreter's exit
             except _Carried as carried:
@@ -164,7 +167,7 @@ def _install_rich_broken_pipe() -> None:
     except ImportError:  # pragma: no cover - rich comes with typer
         return
     if hasattr(Console, "on_broken_pipe"):
-        Console.on_broken_pipe = _rich_broken_pipe
+        Console.on_broken_pipe = _rich_broken_pipe  # type: ignore[method-assign,assignment]
 
 
 def _silence_stdout() -> None:
@@ -204,7 +207,7 @@ def _print_version(value: bool) -> None:
 @app.callback()
 def global_options(
     rules: Annotated[
-        Optional[list[str]],
+        list[str] | None,
         typer.Option("--rules", metavar="PATH_OR_MODULE", help="Register user rules from a .py file or an importable module before the command (repeatable)."),
     ] = None,
     version: Annotated[

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -37,12 +37,12 @@ class Executor(StrEnum):
 
 RunsOption = Annotated[int, typer.Option("--runs", "-n", min=1, max=MAX_RUNS, help="Replications of each scenario.")]
 SeedOption = Annotated[int, typer.Option("--seed", "-s", min=0, max=2**63 - 1, help="Seed; the same seed gives the same results.")]
-WeeksOption = Annotated[Optional[int], typer.Option("--weeks", "-w", min=1, max=520, help="Horizon in weeks (overrides the scenario).")]
-SetOption = Annotated[Optional[list[str]], typer.Option("--set", metavar="PATH=VALUE", help="Override a field: dotted.path=value (repeatable).")]
+WeeksOption = Annotated[int | None, typer.Option("--weeks", "-w", min=1, max=520, help="Horizon in weeks (overrides the scenario).")]
+SetOption = Annotated[list[str] | None, typer.Option("--set", metavar="PATH=VALUE", help="Override a field: dotted.path=value (repeatable).")]
 OutOption = Annotated[Path, typer.Option("--out", "-o", parser=output_path, metavar="FOLDER", help="Base folder of the results.")]
-WorkersOption = Annotated[Optional[int], typer.Option("--workers", "-j", min=1, max=MAX_WORKERS, help="Worker processes, or Dask workers of a LocalCluster (default: all cores).")]
+WorkersOption = Annotated[int | None, typer.Option("--workers", "-j", min=1, max=MAX_WORKERS, help="Worker processes, or Dask workers of a LocalCluster (default: all cores).")]
 ExecutorOption = Annotated[Executor, typer.Option("--executor", "-x", help="Where chunks run (results are identical).")]
-SchedulerOption = Annotated[Optional[str], typer.Option("--scheduler", metavar="ADDRESS", help="Join an existing Dask cluster at this address (tcp://host:8786); implies --executor dask.")]
+SchedulerOption = Annotated[str | None, typer.Option("--scheduler", metavar="ADDRESS", help="Join an existing Dask cluster at this address (tcp://host:8786); implies --executor dask.")]
 ChunkSizeOption = Annotated[int, typer.Option("--chunk-size", min=1, max=MAX_CHUNK, help="Replications per chunk (results do not depend on it).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Write the results as one JSON document on stdout (for scripts); tables, progress and notes go to stderr or nowhere.")]
 

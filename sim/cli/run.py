@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -71,7 +72,7 @@ def run(
     weeks: WeeksOption = None,
     set_: SetOption = None,
     out: OutOption = Path("results"),
-    workers: Annotated[Optional[int], typer.Option("--workers", "-j", min=1, max=MAX_WORKERS, help="Worker processes, or Dask workers to start (default: all cores).")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", "-j", min=1, max=MAX_WORKERS, help="Worker processes, or Dask workers to start (default: all cores).")] = None,
     chunk_size: ChunkSizeOption = DEFAULT_CHUNK,
     executor: ExecutorOption = Executor.local,
     scheduler: SchedulerOption = None,
@@ -108,7 +109,7 @@ def run(
             try:
                 result = run_scenario(
                     item, runs, seed, base, workers=workers, chunk_size=chunk_size, command=command,
-                    progress=lambda k, task=task: progress.advance(task, k), executor=spec,
+                    progress=functools.partial(progress.advance, task), executor=spec,
                 )
             except UnwritableOutput as exc:  # e.g. OUT/<scenario> exists as a file
                 raise InputError("--out", str(out), f"expected a writable folder: {exc}") from None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich import box
@@ -133,17 +133,17 @@ def sweep_file_changes(file: Path | None, recorded: dict) -> list[str]:
 
 def sweep(
     ctx: typer.Context,
-    file: Annotated[Optional[Path], typer.Argument(metavar="FILE", help="A sweep file (TOML); see docs/sweeps.md. Optional with --resume.")] = None,
-    runs: Annotated[Optional[int], typer.Option("--runs", "-n", min=1, max=MAX_RUNS, help="Replications per variant (default: the file's).")] = None,
-    seed: Annotated[Optional[int], typer.Option("--seed", "-s", min=0, max=2**63 - 1, help="Seed (default: the file's).")] = None,
+    file: Annotated[Path | None, typer.Argument(metavar="FILE", help="A sweep file (TOML); see docs/sweeps.md. Optional with --resume.")] = None,
+    runs: Annotated[int | None, typer.Option("--runs", "-n", min=1, max=MAX_RUNS, help="Replications per variant (default: the file's).")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", "-s", min=0, max=2**63 - 1, help="Seed (default: the file's).")] = None,
     weeks: WeeksOption = None,
     workers: WorkersOption = None,
     executor: ExecutorOption = Executor.local,
     scheduler: SchedulerOption = None,
     out: OutOption = Path("results"),
-    resume: Annotated[Optional[Path], typer.Option("--resume", help="Finish an interrupted sweep in this result folder.")] = None,
-    chunk_size: Annotated[Optional[int], typer.Option("--chunk-size", min=1, max=MAX_CHUNK, help="Replications per chunk (default: the file's, else 10000; results do not depend on it).")] = None,
-    crn: Annotated[Optional[bool], typer.Option("--crn/--no-crn", help="Common random numbers across variants (default: the file's, normally on).")] = None,
+    resume: Annotated[Path | None, typer.Option("--resume", help="Finish an interrupted sweep in this result folder.")] = None,
+    chunk_size: Annotated[int | None, typer.Option("--chunk-size", min=1, max=MAX_CHUNK, help="Replications per chunk (default: the file's, else 10000; results do not depend on it).")] = None,
+    crn: Annotated[bool | None, typer.Option("--crn/--no-crn", help="Common random numbers across variants (default: the file's, normally on).")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="With --resume: refuse when the sweep file was renamed or edited (runs, seed, ...) since the sweep started, instead of resuming with the recorded values.")] = False,
 ) -> None:
     """Run a sweep: variants of a scenario x replications; results under OUT/<sweep>/<run id>/."""
@@ -161,6 +161,7 @@ def sweep(
     if file is not None:
         file = resolve_scenario_path(file, ("sweeps", ""))  # a shipped sweep by name: `sim sweep sobol_ceasefire`
     if resume is None:
+        assert file is not None  # checked above
         plan = plan_sweep(file, runs=runs, seed=seed, chunk_size=chunk_size, crn=crn, weeks=weeks)
         try:
             check_writable(out)

@@ -6,7 +6,7 @@ import os
 import socket
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -44,7 +44,7 @@ def server_env(scenario: Path, runs: int, seed: int, base: dict | None = None) -
 
 
 def viz(
-    scenario: Annotated[Optional[Path], typer.Argument(metavar="[SCENARIO]", help="Scenario file or shipped scenario name (default: the shipped baseline).")] = None,
+    scenario: Annotated[Path | None, typer.Argument(metavar="[SCENARIO]", help="Scenario file or shipped scenario name (default: the shipped baseline).")] = None,
     runs: Annotated[int, typer.Option("--runs", "-n", min=10, max=100_000, help="Replications stepped live.")] = 2000,
     seed: Annotated[int, typer.Option("--seed", "-s", min=0, max=2**63 - 1, help="Seed.")] = DEFAULT_SEED,
     port: Annotated[int, typer.Option("--port", "-p", min=0, max=65535, help="Port on 127.0.0.1 (0: any free port).")] = DEFAULT_PORT,

@@ -8,7 +8,7 @@ a few plain sentences naming the largest changes.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -69,7 +69,7 @@ def largest_changes(diffs: dict[str, Difference], horizon: int, count: int = SEN
     from sim.analysis.paired import OUTCOMES
 
     ranked = sorted(OUTCOMES, key=lambda o: -abs(diffs[o.name].difference))
-    chosen = []
+    chosen: list[Any] = []
     for o in ranked:
         if abs(diffs[o.name].difference) < MIN_CHANGE or len(chosen) == count:
             break
@@ -110,7 +110,7 @@ def difference_table(diffs: dict[str, Difference], first: str, second: str) -> T
 
 def whatif(
     scenario: Annotated[str, typer.Argument(metavar="SCENARIO", help="The baseline scenario: a file, or a shipped scenario by name.")],
-    set_: Annotated[Optional[list[str]], typer.Option("--set", metavar="PATH=VALUE", help="The change: dotted.path=value (repeatable).")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", metavar="PATH=VALUE", help="The change: dotted.path=value (repeatable).")] = None,
     runs: RunsOption = DEFAULT_RUNS,
     seed: Annotated[int, typer.Option("--seed", "-s", min=0, max=2**63 - 1, help="Seed shared by both.")] = DEFAULT_SEED,
     weeks: WeeksOption = None,

@@ -24,7 +24,7 @@ import stat
 import tempfile
 import time
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -188,7 +188,7 @@ def _check_name(kind: str, name: str) -> str:
 
 def make_run_id(seed: int | None = None, now: datetime | None = None) -> str:
     """Run id `YYYYmmdd-HHMMSS-seed<seed>` (without the seed part when seed is None)."""
-    stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%d-%H%M%S")
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S")
     return stamp if seed is None else f"{stamp}-seed{int(seed)}"
 
 
