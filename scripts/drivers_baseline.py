@@ -119,7 +119,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.source is None:
         sim_exe = Path(sys.executable).parent / "sim"
-        command = ["sim", "drivers", "scenarios/baseline.toml", "--n", str(args.n), "--runs", str(args.runs), "--seed", str(args.seed)]
+        command = ["sim", "drivers", "scenarios/baseline.toml", "--base-sample", str(args.n), "--runs", str(args.runs), "--seed", str(args.seed)]
         if args.weeks is not None:
             command += ["--weeks", str(args.weeks)]
         subprocess.run([str(sim_exe), *command[1:], "--executor", args.executor, "--out", str(args.out)], cwd=ROOT, check=True)
@@ -129,7 +129,7 @@ def main() -> None:
         folder = args.source
     data = json.loads((folder / "drivers.json").read_text(encoding="utf-8"))
     design = data["design"]
-    command = ["sim", "drivers", "scenarios/baseline.toml", "--n", str(design["n"]), "--runs", str(design["runs"]),
+    command = ["sim", "drivers", "scenarios/baseline.toml", "--base-sample", str(design["n"]), "--runs", str(design["runs"]),
                "--seed", str(design["seed"])]
     seconds = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["times"]["seconds"]
     shutil.copyfile(folder / data["plot"], args.doc.parent / "drivers.png")

@@ -105,3 +105,17 @@ def test_a_file_in_the_current_folder_wins_over_a_shipped_scenario(tmp_path, mon
     assert invoke("validate", "baseline").stdout.startswith("ok baseline: baseline")
     missing = invoke("validate", "no_such_scenario")
     assert missing.exit_code == 2 and "shipped scenarios by name: baseline," in missing.stderr
+
+
+def test_renamed_options_keep_their_former_names(tmp_path):
+    # sim forecast --runs (was --replications, like every other command's -n); --replications still works.
+    for option in ("--runs", "--replications"):
+        done = invoke("forecast", "baseline", "--issue", "territory", "--rounds", 1, option, 2, "--out", tmp_path / option)
+        assert done.exit_code == 0, done.output
+        (folder,) = (tmp_path / option / "baseline").iterdir()
+        assert json.loads((folder / "forecast.json").read_text())["replications"] == 2
+    # sim drivers --base-sample (was --n); --n still works and names the same check.
+    for option in ("--base-sample", "--n"):
+        done = invoke("drivers", "baseline", option, 12, "--out", tmp_path)
+        assert done.exit_code == 2
+        assert done.stderr.strip() == "--base-sample: expected a power of two of at least 2 (Saltelli's base sample), got 12"

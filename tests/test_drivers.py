@@ -89,8 +89,8 @@ def _one_line(result) -> str:
 
 
 def test_n_must_be_a_power_of_two(baseline_path, tmp_path):
-    line = _one_line(invoke("drivers", baseline_path, "--n", "12", "--out", tmp_path))
-    assert line == "--n: expected a power of two of at least 2 (Saltelli's base sample), got 12"
+    line = _one_line(invoke("drivers", baseline_path, "--base-sample", "12", "--out", tmp_path))
+    assert line == "--base-sample: expected a power of two of at least 2 (Saltelli's base sample), got 12"
     assert not any(tmp_path.iterdir())
 
 

@@ -76,7 +76,7 @@ def drivers_view(table, outcomes: tuple[str, ...], limit: int = 25) -> Table:
 def drivers(
     ctx: typer.Context,
     scenario: Annotated[Path, typer.Argument(metavar="SCENARIO", help="A scenario file whose uncertain inputs (distributions) are analysed.")],
-    n: Annotated[int, typer.Option("--n", help="Saltelli base sample N, a power of two: N x (inputs + 2) variants.")] = 16,
+    n: Annotated[int, typer.Option("--base-sample", "--n", help="Saltelli's base sample N, a power of two: N x (inputs + 2) variants (--n is its former name).")] = 16,
     runs: Annotated[int, typer.Option("--runs", "-n", min=1, help="Replications per variant.")] = 200,
     seed: Annotated[int, typer.Option("--seed", "-s", min=0, max=2**63 - 1, help="Seed of the runs and of the design.")] = DEFAULT_SEED,
     weeks: Annotated[int | None, typer.Option("--weeks", "-w", min=1, max=520, help="Horizon in weeks (overrides the scenario).")] = None,
@@ -97,7 +97,7 @@ def drivers(
     from sim.report.discovery_plots import drivers_plot
 
     if not is_power_of_two(n):
-        raise InputError("--n", None, f"expected a power of two of at least 2 (Saltelli's base sample), got {n}")
+        raise InputError("--base-sample", None, f"expected a power of two of at least 2 (Saltelli's base sample), got {n}")
     sets = list(set_ or [])
     loaded = load(scenario, sets)
     inputs = uncertain_inputs(loaded.scenario, positions=positions)

@@ -6,7 +6,7 @@ actor's position, salience and capability on one issue, rounds of challenges and
 positions; the forecast is the median voter position (and the weighted mean) after the rounds.
 Positions and saliences are the scenario's derived central values (`sim inspect`); capability
 is the table `CAPABILITY` (an assumption, docs/bdm.md) unless `--capability` replaces it. With
-`--replications R`, positions are drawn per replication exactly as the simulation draws them
+`--runs R`, positions are drawn per replication exactly as the simulation draws them
 (same seed, same replication index, same draw), saliences and capabilities stay central.
 """
 
@@ -29,12 +29,13 @@ def forecast(
     scenario: Annotated[Path, typer.Argument(help="Scenario file, or a shipped scenario by name.")],
     issue: Annotated[list[str] | None, typer.Option("--issue", "-i", help="Issue id to forecast (repeatable; default: every issue).")] = None,
     rounds: Annotated[int, typer.Option("--rounds", "-r", min=1, max=1000, help="Rounds of the model.")] = DEFAULT_ROUNDS,
-    replications: Annotated[int, typer.Option("--replications", "-n", min=1, max=100_000, help="Replications: 1 uses the central values; more draw the positions as the simulation does.")] = 1,
-    seed: Annotated[int, typer.Option("--seed", "-s", min=0, max=2**63 - 1, help="Seed of the position draws (used with --replications > 1).")] = DEFAULT_SEED,
+    runs: Annotated[int, typer.Option("--runs", "-n", min=1, max=100_000, help="Replications: 1 uses the central values; more draw the positions as the simulation does.")] = 1,
+    seed: Annotated[int, typer.Option("--seed", "-s", min=0, max=2**63 - 1, help="Seed of the position draws (used with --runs > 1).")] = DEFAULT_SEED,
     capability: Annotated[list[str] | None, typer.Option("--capability", "-c", metavar="ACTOR=VALUE", help="Replace an actor's capability (before normalising to shares; repeatable).")] = None,
     param: Annotated[list[str] | None, typer.Option("--param", "-p", metavar="NAME=VALUE", help="Set a parameter of the rule bdm_scholz, e.g. capitulation=0 (repeatable; `sim rules bdm_scholz`).")] = None,
     set_: SetOption = None,
     out: OutOption = Path("results"),
+    replications: Annotated[int | None, typer.Option("--replications", min=1, max=100_000, hidden=True, help="The former name of --runs.")] = None,
 ) -> None:
     """Bueno de Mesquita's expected-utility forecast per issue: positions by round, median and mean, a results folder."""
     import platform
@@ -73,6 +74,11 @@ def forecast(
     from sim.scenario.schema import ACTOR_IDS
 
     command = command_line(ctx)
+    if replications is not None:  # the former name of --runs (`--replications 3` still works)
+        if runs not in (1, replications):
+            raise InputError("--replications", str(replications), f"expected the same as --runs ({runs}); --replications is its former name")
+        runs = replications
+    replications = runs
     loaded = load_scenario(scenario, set_ or [])
     s = loaded.scenario
     issues = list(issue or s.issues)
