@@ -338,12 +338,11 @@ def test_a_closed_pipe_is_one_line(tmp_path):
 
 
 def test_an_os_error_anywhere_is_one_line(monkeypatch):
-    import sim.cli.validate as validate_module
-
     def denied(*args, **kwargs):
         raise PermissionError(13, "Permission denied", "somewhere/file")
 
-    monkeypatch.setattr(validate_module, "load_scenario", denied)
+    # `sim validate` imports the loader when it runs (the command modules load the library lazily).
+    monkeypatch.setattr("sim.experiment.load.load", denied)
     result = invoke("validate", BASELINE)
     assert result.exit_code == 1
     assert result.stderr.strip().endswith(": Permission denied (somewhere/file); nothing half-written was left under a result name")

@@ -1,7 +1,7 @@
 """The package as a user installs it: build the wheel, install it outside the repository, run a shipped scenario by name.
 
 The wheel is built by pip (`pip wheel . --no-deps`, setuptools in an isolated build environment, as `make test`'s own
-install does). It is installed with `--no-deps` into a fresh venv in a temporary folder; that venv sees the test
+install does) from a copy of the source tree. It is installed with `--no-deps` into a fresh venv in a temporary folder; that venv sees the test
 venv's dependencies (numpy, mesa, ...) through a `.pth` file naming the test venv's site-packages. Paths listed in a
 `.pth` file are appended to `sys.path` but their own `.pth` files are not run, so the test venv's editable install of
 this repository (an import hook installed by its `.pth`) stays inactive: `import sim` finds only the installed wheel.
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import site
 import subprocess
 import sys
@@ -35,8 +36,12 @@ def run(args: list[str], cwd: Path, timeout: float = 600) -> subprocess.Complete
 def installed(tmp_path_factory) -> Path:
     """A fresh venv holding the built wheel of this repository; returns its `bin` folder."""
     tmp = tmp_path_factory.mktemp("wheel")
+    # Built from a copy: setuptools keeps a build/ folder in the source tree, whose stale files would go into the wheel.
+    source = tmp / "source"
+    shutil.copytree(ROOT, source, symlinks=True, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "build", "dist", "results", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis"))
     dist = tmp / "dist"
-    built = run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--quiet", "-w", str(dist)], cwd=tmp)
+    built = run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "--quiet", "-w", str(dist)], cwd=tmp)
     assert built.returncode == 0, built.stderr[-2000:]
     (wheel,) = dist.glob("ceasefire_sim-*.whl")
     venv = tmp / "venv"
