@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUNS ?= 10000
 SEED ?= 20250311
 
-.PHONY: run test bench clean sweep bench-sweep
+.PHONY: run test lint bench bench-help clean sweep bench-sweep
 
 $(BIN)/sim: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,9 +27,19 @@ sweep: $(BIN)/sim
 test: $(BIN)/sim
 	$(BIN)/python -m pytest
 
+## Lint: ruff (rules in pyproject.toml), mypy (settings and excluded modules in pyproject.toml), the import contract
+lint: $(BIN)/sim
+	$(BIN)/ruff check sim tests scripts benchmarks
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
 ## Performance benchmark (see README, Performance)
 bench: $(BIN)/sim
 	$(BIN)/python benchmarks/bench_engine.py
+
+## Start-up benchmark: `sim --help` (target under 0.5 s)
+bench-help: $(BIN)/sim
+	$(BIN)/python benchmarks/bench_help.py
 
 ## Sweep benchmark: 50 variants x 10,000 replications x 52 weeks, local processes and Dask
 bench-sweep: $(BIN)/sim

@@ -76,7 +76,7 @@ class TreeSampler:
         self._thread = threading.Thread(target=self._loop, daemon=True)
         self._page = os.sysconf("SC_PAGE_SIZE") if self.available else 0
 
-    def __enter__(self) -> "TreeSampler":
+    def __enter__(self) -> TreeSampler:
         if self.available:
             self._thread.start()
         return self
@@ -225,7 +225,7 @@ HOLD = 0.2  # seconds each start-up task holds its worker, so that every task la
 
 
 def _import_engine(_: int) -> int:
-    import sim.experiment.chunks  # noqa: F401  (what a worker imports to compute a chunk)
+    import sim.experiment.chunks
     import sim.model.model  # noqa: F401
 
     time.sleep(HOLD)
@@ -399,7 +399,7 @@ def phase_profile(args) -> dict:
     stats = pstats.Stats(profiler)
     total = max(stats.total_tt, 1e-12)
     rows = []
-    for (file, line, func), (cc, nc, tt, ct, callers) in stats.stats.items():
+    for (file, line, func), (_cc, nc, tt, ct, _callers) in stats.stats.items():
         where = f"{Path(file).name}:{line}({func})" if file != "~" else func
         rows.append({"function": where, "calls": nc, "own_share": tt / total, "cumulative_share": ct / total})
     return {

@@ -89,7 +89,7 @@ def run_phase(executor: str, args) -> dict:
         done = subprocess.run(cmd, capture_output=True, text=True)
         if done.returncode != 0:
             raise SystemExit(f"{executor} phase failed:\n{done.stderr}")
-        line = next(l for l in done.stdout.splitlines() if l.startswith(RESULT_TAG))
+        line = next(text for text in done.stdout.splitlines() if text.startswith(RESULT_TAG))
         return json.loads(line[len(RESULT_TAG):])
 
 

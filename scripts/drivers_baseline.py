@@ -19,7 +19,7 @@ import platform
 import shutil
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,7 +57,7 @@ def render(data: dict, folder: Path, command: list[str], seconds: float) -> str:
         f"Design: Saltelli's scheme with N = {design['n']} ({design['variants']} variants) x {design['runs']} replications, "
         f"seed {design['seed']}, horizon {design['weeks']} weeks, common random numbers across variants; "
         f"sim {sim.__version__}, Python {platform.python_version()}; {seconds:.0f} s; generated "
-        f"{datetime.now(timezone.utc).strftime('%Y-%m-%d')}.",
+        f"{datetime.now(UTC).strftime('%Y-%m-%d')}.",
         "",
         "```sh",
         " ".join(command),
@@ -119,7 +119,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.source is None:
         sim_exe = Path(sys.executable).parent / "sim"
-        command = ["sim", "drivers", "scenarios/baseline.toml", "--n", str(args.n), "--runs", str(args.runs), "--seed", str(args.seed)]
+        command = ["sim", "drivers", "scenarios/baseline.toml", "--base-sample", str(args.n), "--runs", str(args.runs), "--seed", str(args.seed)]
         if args.weeks is not None:
             command += ["--weeks", str(args.weeks)]
         subprocess.run([str(sim_exe), *command[1:], "--executor", args.executor, "--out", str(args.out)], cwd=ROOT, check=True)
@@ -129,7 +129,7 @@ def main() -> None:
         folder = args.source
     data = json.loads((folder / "drivers.json").read_text(encoding="utf-8"))
     design = data["design"]
-    command = ["sim", "drivers", "scenarios/baseline.toml", "--n", str(design["n"]), "--runs", str(design["runs"]),
+    command = ["sim", "drivers", "scenarios/baseline.toml", "--base-sample", str(design["n"]), "--runs", str(design["runs"]),
                "--seed", str(design["seed"])]
     seconds = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["times"]["seconds"]
     shutil.copyfile(folder / data["plot"], args.doc.parent / "drivers.png")

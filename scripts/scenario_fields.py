@@ -1,14 +1,19 @@
 """Print every table and field of the scenario format from the pydantic models (for docs/scenarios.md)."""
 import typing
+
 from pydantic import BaseModel
-from sim.scenario.params import field_bounds
+
+import sim.rules  # noqa: F401  (registers the built-in rules)
+from sim.rules.registry import SELECTABLE, rules_of_kind
 from sim.scenario import schema as S
+from sim.scenario.params import field_bounds
+
 
 def ann_name(a):
     o = typing.get_origin(a)
     if o is typing.Literal:
         return "one of " + ", ".join(repr(x).replace("'", '"') for x in typing.get_args(a))
-    if o in (typing.Union, getattr(__import__("types"), "UnionType")):
+    if o in (typing.Union, __import__("types").UnionType):
         return " or ".join(ann_name(x) for x in typing.get_args(a) if x is not type(None)) + " (optional)" if type(None) in typing.get_args(a) else " or ".join(ann_name(x) for x in typing.get_args(a))
     if o is dict:
         k, v = typing.get_args(a)
@@ -74,10 +79,14 @@ def table(model, title):
             typ = ann_name(info.annotation)
             rng = ""
             for m in info.metadata:
-                if hasattr(m, "ge"): rng += f">= {m.ge} "
-                if hasattr(m, "le"): rng += f"<= {m.le} "
-                if hasattr(m, "min_length"): rng += f"non-empty "
-                if hasattr(m, "pattern"): rng += f"pattern `{m.pattern}` "
+                if hasattr(m, "ge"):
+                    rng += f">= {m.ge} "
+                if hasattr(m, "le"):
+                    rng += f"<= {m.le} "
+                if hasattr(m, "min_length"):
+                    rng += "non-empty "
+                if hasattr(m, "pattern"):
+                    rng += f"pattern `{m.pattern}` "
         desc = (info.description or inner_desc or "").replace("|", "\\|")
         print(f"| `{name}` | {typ} | {rng.strip()} | {fmt_default(info)} | {desc} |")
 
@@ -94,12 +103,10 @@ for model, title in [
 ]:
     table(model, title)
 
-import sim.rules  # noqa: F401
-from sim.rules.registry import SELECTABLE, rules_of_kind
 print("\n#### Rule variants (from the registry)\n")
 print("| kind | chosen at | name | parameters (default, range, unit) | summary |")
 print("|---|---|---|---|---|")
-for kind, (convention, where) in SELECTABLE.items():
+for kind, (_convention, where) in SELECTABLE.items():
     for r in rules_of_kind(kind):
         ps = "; ".join(f"`{k}` = {p.default:g}, [{p.lo:g}, {p.hi:g}] {p.unit}: {p.description}" for k, p in r.params.items()) or "none"
         print(f"| {kind} | `{where}` | `{r.name}` | {ps} | {r.summary.replace('|', '/')} |")

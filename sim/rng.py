@@ -70,6 +70,6 @@ class Streams:
         """Standard normals by inversion, one per replication."""
         return ndtri(self.uniform(name, week))
 
-    def subset(self, mask: np.ndarray) -> "Streams":
+    def subset(self, mask: np.ndarray) -> Streams:
         """The streams of a subset of these replications (same draws for each of them)."""
         return Streams(self.seed, self.replications[mask])

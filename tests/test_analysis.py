@@ -140,7 +140,7 @@ def test_from_chunk_rejects_front_outside_unit_interval():
 def test_from_chunk_rejects_missing_terms_column():
     chunk = make_chunk(4, 4, 3)
     del chunk.runs["terms_territory"]
-    with pytest.raises(ValueError, match="missing column.*terms_territory"):
+    with pytest.raises(ValueError, match=r"missing column.*terms_territory"):
         Aggregates.from_chunk(chunk)
 
 

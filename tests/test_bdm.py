@@ -248,7 +248,7 @@ def test_forecast_prints_the_rounds_and_writes_a_results_folder(tmp_path):
 
 
 def test_forecast_is_the_rule_applied_to_the_derived_inputs(tmp_path):
-    from sim.cli.forecast import forecast_inputs, capability_table
+    from sim.experiment.forecast import capability_table, forecast_inputs
     from sim.scenario.load import load_scenario
     from sim.scenario.schema import ACTOR_IDS
 
@@ -272,7 +272,7 @@ def test_forecast_every_issue_and_replications(tmp_path):
 
 
 def test_forecast_replications_draw_positions_as_the_simulation_does():
-    from sim.cli.forecast import forecast_inputs
+    from sim.experiment.forecast import forecast_inputs
     from sim.model.parameters import draw_parameters
     from sim.rng import Streams
     from sim.scenario.load import load_scenario

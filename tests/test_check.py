@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from clitools import invoke
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import sim.rules  # noqa: F401
-from clitools import invoke
 from sim.rules.registry import KINDS, REGISTRY, rule
 from sim.scenario.params import Bounds, validate_number
 from sim.scenario.schema import Belligerent, Breakdown
@@ -29,9 +29,6 @@ from sim.testing import (
     scenarios,
     trait_check,
 )
-
-
-
 
 # ---------------------------------------------------------------- sim check
 

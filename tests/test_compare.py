@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from clitools import invoke
 from hypothesis import given
 from hypothesis import strategies as st
 
-from clitools import invoke
 from sim.analysis.intervals import newcombe_difference_interval
 from sim.analysis.paired import (
     compare_codes,

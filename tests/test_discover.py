@@ -10,9 +10,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from hypothesis import given, settings, strategies as st
-
 from clitools import invoke, only_run
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from sim.analysis import outcome_expr
 from sim.analysis.discovery import DiscoveryError, discover, load_cases
 from sim.analysis.outcome_expr import BoolOp, Compare, Not, OutcomeExpressionError, parse_outcome
@@ -197,7 +198,7 @@ def test_composed_expressions_agree_with_numpy(parts):
     text = ""
     terms = []  # disjunction of conjunctions, evaluated by hand
     current = None
-    for i, ((clause_text, clause), joiner, negate) in enumerate(parts):
+    for i, ((clause_text, clause), _joiner, negate) in enumerate(parts):
         piece = _reference(data, clause)
         piece = ~piece if negate else piece
         text += ("" if i == 0 else f" {parts[i - 1][1]} ") + ("not " if negate else "") + clause_text
@@ -342,5 +343,5 @@ def test_discover_on_a_run_folder_uses_the_drawn_parameters(tmp_path, baseline_p
 
 def test_a_sweep_folder_without_runs_is_refused(tmp_path):
     (tmp_path / "variants.parquet").write_bytes(b"")
-    with pytest.raises(DiscoveryError, match="holding runs.parquet"):
+    with pytest.raises(DiscoveryError, match=r"holding runs\.parquet"):
         load_cases(tmp_path)

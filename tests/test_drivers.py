@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 import tomllib
+from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
-from hypothesis import given, strategies as st
-
 from clitools import invoke, only_run
-from sim.analysis.drivers import (CENTRAL, MAIN_OUTCOMES, UncertainInput, input_range, is_power_of_two, sweep_document,
-                                  toml_text, uncertain_inputs)
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sim.analysis.drivers import CENTRAL, MAIN_OUTCOMES, UncertainInput, input_range, is_power_of_two, sweep_document, toml_text, uncertain_inputs
 from sim.experiment.load import load
 from sim.scenario.params import Beta, Bounds, Normal, Triangular, Uniform, quantile
 
@@ -93,8 +94,8 @@ def _one_line(result) -> str:
 
 
 def test_n_must_be_a_power_of_two(baseline_path, tmp_path):
-    line = _one_line(invoke("drivers", baseline_path, "--n", "12", "--out", tmp_path))
-    assert line == "--n: expected a power of two of at least 2 (Saltelli's base sample), got 12"
+    line = _one_line(invoke("drivers", baseline_path, "--base-sample", "12", "--out", tmp_path))
+    assert line == "--base-sample: expected a power of two of at least 2 (Saltelli's base sample), got 12"
     assert not any(tmp_path.iterdir())
 
 
@@ -127,7 +128,7 @@ def test_a_tiny_drivers_run(baseline_path, tmp_path):
     # The sweep file it ran sits beside the result folder, so `sim sweep --resume` can finish an interrupted one.
     sweep_file = manifest["sweep_file"]
     assert sweep_file.startswith(str((out / "drivers_baseline").resolve())) and sweep_file.endswith(".toml")
-    assert tomllib.loads(open(sweep_file, encoding="utf-8").read())["design"]["kind"] == "sobol"
+    assert tomllib.loads(Path(sweep_file).read_text(encoding="utf-8"))["design"]["kind"] == "sobol"
     # A drivers folder is a sweep folder: `sim discover` reads its inputs as dimensions.
     from sim.analysis.discovery import load_cases
 

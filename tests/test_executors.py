@@ -194,7 +194,7 @@ def test_without_dask_a_clear_message_says_how_to_get_it(monkeypatch, tmp_path):
 
 
 def test_scheduler_implies_dask_and_bad_executor_names_are_input_errors(tmp_path):
-    from sim.cli.sweep import executor_spec
+    from sim.cli.options import executor_spec
     from sim.errors import InputError
 
     assert executor_spec("local", None, "tcp://127.0.0.1:1").kind == "dask"

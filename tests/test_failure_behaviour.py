@@ -8,7 +8,6 @@ Subprocess calls have timeouts, so a hang fails the test instead of blocking it.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -19,9 +18,6 @@ import time
 from pathlib import Path
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-
 from clitools import invoke
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -344,12 +340,11 @@ def test_a_closed_pipe_is_one_line(tmp_path):
 
 
 def test_an_os_error_anywhere_is_one_line(monkeypatch):
-    import sim.cli.validate as validate_module
-
     def denied(*args, **kwargs):
         raise PermissionError(13, "Permission denied", "somewhere/file")
 
-    monkeypatch.setattr(validate_module, "load_scenario", denied)
+    # `sim validate` imports the loader when it runs (the command modules load the library lazily).
+    monkeypatch.setattr("sim.experiment.load.load", denied)
     result = invoke("validate", BASELINE)
     assert result.exit_code == 1
     assert result.stderr.strip().endswith(": Permission denied (somewhere/file); nothing half-written was left under a result name")

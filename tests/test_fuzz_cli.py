@@ -146,7 +146,7 @@ def argument_lists(draw, command_name: str) -> list[str]:
             elif param.required or draw(st.booleans()):
                 args.append(draw(_option_values(param)))
             continue
-        if not draw(st.integers(0, 2)) == 0:  # each option given one time in three
+        if draw(st.integers(0, 2)) != 0:  # each option given one time in three
             continue
         if getattr(param, "is_flag", False):
             args.append(draw(st.sampled_from(param.opts + param.secondary_opts)))

@@ -94,7 +94,7 @@ def test_simulated_truce_durations_fall_within_the_reference_class_fit():
 
     checks = check_durations(BASELINE, 3000, SEED)
     assert set(checks) == {"partial", "ceasefire"}
-    for name, check in checks.items():
+    for check in checks.values():
         assert check.consistent, check.table()
 
 

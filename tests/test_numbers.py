@@ -12,15 +12,14 @@ import warnings
 
 import numpy as np
 import pytest
+from clitools import invoke
+from conftest import BASELINE
 from hypothesis import given
 from hypothesis import strategies as st
 
-from clitools import invoke
 from sim.errors import InputError
 from sim.scenario.load import load_scenario
 from sim.scenario.params import Bounds, quantile, validate_number
-
-from conftest import BASELINE
 
 EXTREME = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),

@@ -113,19 +113,17 @@ def test_atomic_run_dir_never_overwrites(tmp_path):
     existing = tmp_path / "baseline" / "run-1"
     existing.mkdir(parents=True)
     (existing / "keep.txt").write_text("old")
-    with pytest.raises(RunDirExists, match=r"run-1 already exists"):
-        with atomic_run_dir(tmp_path, "baseline", "run-1"):
-            pytest.fail("the block must not run when the run id exists")
+    with pytest.raises(RunDirExists, match=r"run-1 already exists"), atomic_run_dir(tmp_path, "baseline", "run-1"):
+        pytest.fail("the block must not run when the run id exists")
     assert issubclass(RunDirExists, FileExistsError)
     assert (existing / "keep.txt").read_text() == "old"
     assert sorted(p.name for p in (tmp_path / "baseline").iterdir()) == ["run-1"]
 
 
 def test_atomic_run_dir_removes_temporary_folder_on_exception(tmp_path):
-    with pytest.raises(RuntimeError, match="simulation failed"):
-        with atomic_run_dir(tmp_path, "baseline", "run-2") as tmp:
-            (tmp / "partial.parquet").write_bytes(b"x")
-            raise RuntimeError("simulation failed")
+    with pytest.raises(RuntimeError, match="simulation failed"), atomic_run_dir(tmp_path, "baseline", "run-2") as tmp:
+        (tmp / "partial.parquet").write_bytes(b"x")
+        raise RuntimeError("simulation failed")
     assert list((tmp_path / "baseline").iterdir()) == []
 
 
@@ -184,7 +182,7 @@ def test_write_parquet_atomic_round_trips(results, tmp_path):
     path = write_parquet_atomic(tmp_path / "weekly.parquet", weekly)
     assert pq.read_table(path).equals(weekly)
     assert [p.name for p in tmp_path.iterdir()] == ["weekly.parquet"]
-    with pytest.raises(TypeError, match="expected a pyarrow.Table, got str"):
+    with pytest.raises(TypeError, match=r"expected a pyarrow\.Table, got str"):
         write_parquet_atomic(tmp_path / "bad.parquet", "not a table")  # type: ignore[arg-type]
     assert [p.name for p in tmp_path.iterdir()] == ["weekly.parquet"]
     assert isinstance(weekly, pa.Table)

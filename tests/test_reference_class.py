@@ -6,7 +6,6 @@ Hypothesis example counts come from the settings profiles in tests/conftest.py.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import hashlib
 import math
 import subprocess

@@ -7,16 +7,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from clitools import invoke
 
 import sim.rules  # noqa: F401
-from clitools import invoke
 from sim.rules.registry import KINDS, REGISTRY, RuleDeclarationError, RuleParam, rule, rules_of_kind, rules_with_trait
 from sim.rules.traits import GENERIC_PROPERTIES, TRAITS, resolve_trait
 from sim.testing import GENERIC, TRAIT_CHECKS, isolated_rules
 from sim.testing.strategies import DOMAINS, kinds_without_domains
-
-
-
 
 # ---------------------------------------------------------------- declarations
 
@@ -129,7 +126,7 @@ def test_isolated_rules_restores_the_registry():
     with isolated_rules():
         rule(kind="acceptance", source="s", name="temporary")(_acceptance)
         assert "temporary" in REGISTRY
-    assert REGISTRY == before
+    assert before == REGISTRY
 
 
 # ---------------------------------------------------------------- the catalogue

@@ -11,8 +11,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-
 from clitools import invoke
+
 from sim.experiment.load import load
 from sim.report.assumptions import position_rows
 from sim.viz.browser import chromium_path

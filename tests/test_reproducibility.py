@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -50,12 +50,12 @@ RICH = (
 SCENARIOS = {"baseline": (), "rich": RICH}
 
 
-@lru_cache(maxsize=None)
+@cache
 def loaded(name: str):
     return load_scenario(BASELINE, sets=list(SCENARIOS[name]))
 
 
-@lru_cache(maxsize=None)
+@cache
 def reference(name: str, weeks: int | None = None, n: int = MANY) -> ChunkOutcome:
     """Replications 0 .. n-1 run together in one batch."""
     return CeasefireModel(loaded(name).scenario, SEED, np.arange(n), weeks=weeks).run().outcome()

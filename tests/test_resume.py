@@ -17,9 +17,10 @@ import time
 from pathlib import Path
 
 import pytest
-
 from clitools import invoke, only_run
 from sim.experiment.batches import read_file_pieces, read_summary_aggregates
+
+from sim.experiment.chunks import read_chunk_meta
 
 ROOT = Path(__file__).resolve().parent.parent
 # Not `python -m sim`: sim/__main__.py calls main() unguarded, which spawned worker processes would re-run.
@@ -123,7 +124,7 @@ def test_an_interrupted_sweep_resumes_to_identical_files(reference, tmp_path, ho
         except subprocess.TimeoutExpired:
             proc.send_signal(signal.SIGABRT)
             stdout, stderr = proc.communicate(timeout=10)
-            raise AssertionError(f"the sweep did not stop: {stderr}")
+            raise AssertionError(f"the sweep did not stop: {stderr}") from None
     finally:
         stop_group(proc)
     if how == "SIGINT":

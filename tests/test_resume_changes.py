@@ -8,7 +8,6 @@ import shutil
 from pathlib import Path
 
 import pyarrow.parquet as pq
-
 from clitools import invoke, only_run
 
 ROOT = Path(__file__).resolve().parent.parent

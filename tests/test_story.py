@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
+from clitools import invoke
 from hypothesis import given
 from hypothesis import strategies as st
 
-from clitools import invoke
 from sim.cli.story import load_result
 from sim.experiment.load import load
 from sim.report.story import NEWS, ConditionError, matching_replications, parse_condition, render_markdown, render_text, tell
@@ -160,7 +160,7 @@ def test_find_picks_the_first_matching_replication(results):
 def test_find_conditions_are_checked():
     columns = ["replication", "status", "breakdowns", "terms_territory", "front_final"]
     assert parse_condition("territory>0.6, front<=0.5", columns) == [("terms_territory", ">", 0.6), ("front_final", "<=", 0.5)]
-    with pytest.raises(ConditionError, match="unknown column 'teritory'.*did you mean 'territory'"):
+    with pytest.raises(ConditionError, match=r"unknown column 'teritory'.*did you mean 'territory'"):
         parse_condition("teritory>0.6", columns)
     with pytest.raises(ConditionError, match="expected a condition like"):
         parse_condition("territory is big", columns)

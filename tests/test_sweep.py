@@ -13,8 +13,8 @@ import numpy as np
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
-
 from clitools import invoke, only_run
+
 from sim.analysis.aggregate import STATUSES
 from sim.errors import InputError
 from sim.experiment.sweep import plan_sweep, toml_literal, variant_seed

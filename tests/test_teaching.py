@@ -35,8 +35,9 @@ def lesson_commands() -> list[str]:
 
 
 def available_commands(env: dict) -> set[str]:
-    from sim.cli.main import app
     import typer.main
+
+    from sim.cli.main import app
 
     group = typer.main.get_command(app)
     return set(group.commands)

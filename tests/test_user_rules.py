@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from clitools import invoke
 
 import sim.rules  # noqa: F401
-from clitools import invoke
 from sim.rules.plugins import ENV_VAR, load_entry_points
 from sim.rules.registry import REGISTRY
 from sim.testing import isolated_rules

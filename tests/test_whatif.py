@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
-
 from clitools import invoke
+
 from sim.analysis.paired import Difference
 from sim.cli.whatif import largest_changes, sentence
 

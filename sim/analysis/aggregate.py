@@ -131,16 +131,16 @@ class Aggregates:
     issues: tuple[str, ...]
     horizon: int
     n: int = 0
-    status_counts: np.ndarray = field(default=None)  # type: ignore[assignment]
-    first_agreement_counts: np.ndarray = field(default=None)  # type: ignore[assignment]
-    first_agreement_week_hist: np.ndarray = field(default=None)  # type: ignore[assignment]
+    status_counts: np.ndarray = field(default=None)  # type: ignore[arg-type]  # filled by __post_init__
+    first_agreement_counts: np.ndarray = field(default=None)  # type: ignore[arg-type]  # filled by __post_init__
+    first_agreement_week_hist: np.ndarray = field(default=None)  # type: ignore[arg-type]  # filled by __post_init__
     with_agreement: int = 0
     with_breakdown: int = 0
     agreement_and_breakdown: int = 0
     total_breakdowns: int = 0
-    weekly_status_counts: np.ndarray = field(default=None)  # type: ignore[assignment]
-    weekly_front_hist: np.ndarray = field(default=None)  # type: ignore[assignment]
-    terms_hist: np.ndarray = field(default=None)  # type: ignore[assignment]
+    weekly_status_counts: np.ndarray = field(default=None)  # type: ignore[arg-type]  # filled by __post_init__
+    weekly_front_hist: np.ndarray = field(default=None)  # type: ignore[arg-type]  # filled by __post_init__
+    terms_hist: np.ndarray = field(default=None)  # type: ignore[arg-type]  # filled by __post_init__
 
     def __post_init__(self) -> None:
         shapes = {

@@ -28,6 +28,7 @@ weights) is sampled, run and analysed by the rest of this module and `sim driver
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -179,7 +180,7 @@ def uncertain_inputs(scenario: Scenario, positions: bool = True) -> list[Uncerta
 
 
 def sweep_document(scenario_file: str, name: str, inputs: list[UncertainInput], n: int, runs: int, seed: int,
-                   sets: list[str] = (), title: str = "") -> dict:
+                   sets: Sequence[str] = (), title: str = "") -> dict:
     """A sweep file (as a TOML-ready dict) for a Sobol design over `inputs`, run by the ordinary sweep machinery."""
     return {
         "name": name,

@@ -26,9 +26,10 @@ from __future__ import annotations
 import ast
 import re
 import warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from difflib import get_close_matches
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 

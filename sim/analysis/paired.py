@@ -25,8 +25,8 @@ they report, counted per replication (from runs.parquet rows) or from exact aggr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import pyarrow as pa
@@ -59,7 +59,7 @@ class Codes:
         return int(self.replication.shape[0])
 
     @classmethod
-    def from_table(cls, table: pa.Table) -> "Codes":
+    def from_table(cls, table: pa.Table) -> Codes:
         """Codes from runs.parquet rows (status and first agreement as labels, none as null)."""
         status = _label_codes(table.column("status"), STATUSES)
         first = _label_codes(table.column("first_agreement"), AGREEMENT_TYPES)
@@ -72,7 +72,7 @@ class Codes:
         )
 
     @classmethod
-    def concat(cls, parts: list["Codes"]) -> "Codes":
+    def concat(cls, parts: list[Codes]) -> Codes:
         if not parts:
             empty = np.zeros(0, dtype=np.int64)
             return cls(empty, empty.astype(np.int8), empty.astype(np.int8), empty.astype(bool), empty.astype(bool))

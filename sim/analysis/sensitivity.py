@@ -82,8 +82,8 @@ def analyse(kind: str, problem: dict, matrix: np.ndarray, summary: pa.Table, see
             for key, values in result.items():
                 rows.setdefault(key, []).append(float(values[k]))
     columns = {"outcome": pa.array(rows.pop("outcome"), pa.string()), "parameter": pa.array(rows.pop("parameter"), pa.string())}
-    for key, values in rows.items():
-        columns[key] = pa.array(values, pa.float64())
+    for key, column in rows.items():
+        columns[key] = pa.array(column, pa.float64())
     return pa.table(columns)
 
 

@@ -15,6 +15,7 @@ from sim.analysis.aggregate import (
     histogram_quantile,
 )
 from sim.analysis.intervals import wilson_interval
+from sim.analysis.paired import OUTCOMES
 from sim.analysis.survival import week_quantiles
 
 FRONT_QUANTILES: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -105,4 +106,40 @@ def weekly_table(agg: Aggregates) -> pa.Table:
     return pa.table(columns)
 
 
-__all__ = ["FRONT_QUANTILES", "proportion", "summarise", "weekly_table"]
+def summary_row(agg: Aggregates, confidence: float = 0.95) -> dict:
+    """One experiment's outcomes as a flat row: `n`; for each outcome of `sim.analysis.paired.OUTCOMES` its share and
+    95% Wilson interval (`<outcome>_share`, `_low`, `_high`); replications with an agreement (`weeks_reached`) and
+    the quartiles of the week of the first agreement; the share of those that saw a breakdown, with its interval;
+    breakdowns per replication. "None" is None (null in Parquet), never NaN: no replications, no agreement."""
+    row: dict = {"n": int(agg.n)}
+    for o in OUTCOMES:
+        share = proportion(o.count(agg), agg.n, confidence)
+        row[f"{o.name}_share"], row[f"{o.name}_low"], row[f"{o.name}_high"] = share["share"], share["low"], share["high"]
+    q25, median, q75 = week_quantiles(agg.first_agreement_week_hist, (0.25, 0.5, 0.75))
+    row["weeks_reached"] = int(agg.first_agreement_week_hist.sum())
+    row["weeks_median"], row["weeks_q25"], row["weeks_q75"] = median, q25, q75
+    breakdown = proportion(agg.agreement_and_breakdown, agg.with_agreement, confidence)
+    row["breakdown_share"], row["breakdown_low"], row["breakdown_high"] = breakdown["share"], breakdown["low"], breakdown["high"]
+    row["mean_breakdowns"] = _number(agg.total_breakdowns / agg.n) if agg.n else None
+    return row
+
+
+def summary_table(agg: Aggregates, scenario: str, seed: int, confidence: float = 0.95) -> pa.Table:
+    """summary.parquet of a single run: one row, `scenario` and `seed`, then `summary_row`'s columns (the columns
+    of a sweep's summary.parquet after its parameters), so runs and sweep variants stack into one table."""
+    row = {"scenario": scenario, "seed": int(seed), **summary_row(agg, confidence)}
+    columns: dict[str, pa.Array] = {}
+    for key, value in row.items():
+        if key == "scenario":
+            kind = pa.string()
+        elif key in ("n", "seed", "weeks_reached"):
+            kind = pa.int64()
+        elif key.startswith("weeks_"):
+            kind = pa.int32()
+        else:
+            kind = pa.float64()
+        columns[key] = pa.array([value], type=kind)
+    return pa.table(columns)
+
+
+__all__ = ["FRONT_QUANTILES", "proportion", "summarise", "summary_row", "summary_table", "weekly_table"]

@@ -99,7 +99,7 @@ def check_model(scenario: str, runs: int, seed: int) -> int:
     from sim.experiment.levers import check_relations
     from sim.experiment.load import load
 
-    load(scenario)  # one-line errors for a bad file before any work
+    scenario = str(load(scenario).path)  # one-line errors for a bad file before any work; shipped names resolved
     err = Console(stderr=True)
     with err.status("checking the model") as status:
         results = check_relations(Path(scenario), runs, seed, progress=lambda what: status.update(f"checking: {what}"))

@@ -11,25 +11,38 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
-import pyarrow.parquet as pq
 import typer
-from rich import box
-from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
-from sim.cli.limits import MAX_CHUNK, MAX_RUNS
-from sim.analysis.paired import CODE_COLUMNS, OUTCOMES, Codes, Difference, compare_codes, share_with_interval
-from sim.analysis.survival import week_quantiles
-from sim.cli.run import DEFAULT_RUNS, DEFAULT_SEED  # one default for every command
-from sim.cli.sweep import ExecutorOption, SchedulerOption, WorkersOption, executor_spec, progress_bar
+from sim.cli.limits import MAX_RUNS
+from sim.cli.options import (
+    DEFAULT_CHUNK,
+    DEFAULT_RUNS,
+    DEFAULT_SEED,
+    ChunkSizeOption,
+    Executor,
+    ExecutorOption,
+    JsonOption,
+    SchedulerOption,
+    WeeksOption,
+    WorkersOption,
+    executor_spec,
+    print_json,
+    progress_bar,
+    stderr_console,
+    stdout_console,
+)
 from sim.errors import InputError
-from sim.experiment.store import check_not_temporary
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
+    from sim.analysis.paired import Codes, Difference
 
 
 @dataclass
@@ -47,6 +60,8 @@ class Experiment:
 def _weeks_from_table(table) -> list:
     import numpy as np
 
+    from sim.analysis.survival import week_quantiles
+
     weeks = table.column("first_agreement_week").to_numpy(zero_copy_only=False)
     weeks = np.asarray(weeks, dtype=float)
     weeks = weeks[~np.isnan(weeks)].astype(np.int64)
@@ -59,6 +74,10 @@ def read_run_folder(target: str) -> Experiment:
     match = re.fullmatch(r"(.+)#(\d+)", target)
     folder = Path(match.group(1) if match and not Path(target).exists() else target)
     variant = int(match.group(2)) if match and not Path(target).exists() else None
+    import pyarrow.parquet as pq
+
+    from sim.analysis.paired import CODE_COLUMNS, Codes
+    from sim.experiment.store import check_not_temporary
     from sim.input_files import check_input_file, read_input_text
 
     check_not_temporary(target, folder)
@@ -100,13 +119,24 @@ def read_run_folder(target: str) -> Experiment:
 
 
 def is_scenario(target: str) -> bool:
-    return target.endswith(".toml")
+    """A scenario file (`*.toml`), or the name of a shipped scenario (`baseline`) when no such folder exists."""
+    from sim.scenario.shipped import shipped_path
+
+    if target.endswith(".toml"):
+        return True
+    try:
+        if Path(target).exists():
+            return False
+    except (OSError, ValueError):
+        return False
+    found = shipped_path(target)
+    return found is not None and found.is_file()
 
 
 def load_experiments(targets: list[str], runs: int | None, seed: int | None, weeks: int | None, spec, chunk_size: int,
                      console: Console) -> tuple[list[Experiment], int, int]:
     """Read folders and run scenarios (together, with one seed); returns experiments in the order given."""
-    from sim.analysis.paired import Codes  # noqa: F401
+    from sim.analysis.survival import week_quantiles
     from sim.experiment.executors import ExecutorUnavailable
     from sim.experiment.load import load
     from sim.experiment.run import run_in_memory
@@ -140,6 +170,8 @@ def _pct(value: float, signed: bool = False) -> str:
 
 
 def share_cell(codes: Codes, o) -> str:
+    from sim.analysis.paired import share_with_interval
+
     count = int(o.indicator(codes).sum())
     share, low, high = share_with_interval(count, codes.n)
     return f"{_pct(share)}\n[dim]{100 * low:.1f}–{100 * high:.1f}[/dim]"
@@ -156,6 +188,11 @@ def weeks_cell(weeks: list) -> str:
 
 def comparison(experiments: list[Experiment]) -> tuple[Table, list[dict[str, Difference]]]:
     """The side-by-side table and, per experiment after the first, its differences to the first."""
+    from rich import box
+    from rich.table import Table
+
+    from sim.analysis.paired import OUTCOMES, compare_codes
+
     first = experiments[0]
     diffs = [compare_codes(first.codes, e.codes, paired=e.seed == first.seed) for e in experiments[1:]]
     kinds = {d[OUTCOMES[0].name].paired for d in diffs}
@@ -191,25 +228,55 @@ def comparison(experiments: list[Experiment]) -> tuple[Table, list[dict[str, Dif
     return table, diffs
 
 
+def comparison_document(experiments: list[Experiment], diffs: list[dict[str, Difference]]) -> dict:
+    """The comparison for `--json`: each experiment's outcome shares with 95% intervals and weeks to agreement, and
+    each later experiment's differences to the first (`paired` says which interval)."""
+    from sim.analysis.paired import OUTCOMES, share_with_interval
+
+    def shares(codes: Codes) -> dict:
+        out = {}
+        for o in OUTCOMES:
+            share, low, high = share_with_interval(int(o.indicator(codes).sum()), codes.n)
+            out[o.name] = {"share": share, "low": low, "high": high}
+        return out
+
+    return {
+        "experiments": [
+            {"label": e.label, "source": e.source, "seed": e.seed, "horizon": e.horizon, "n": e.codes.n,
+             "shares": shares(e.codes), "weeks_to_first_agreement": dict(zip(("q25", "median", "q75"), e.weeks))}
+            for e in experiments
+        ],
+        "differences": [
+            {"first": experiments[0].label, "second": e.label,
+             "outcomes": {name: {"difference": d.difference, "low": d.low, "high": d.high, "paired": d.paired}
+                          for name, d in diff.items()}}
+            for e, diff in zip(experiments[1:], diffs)
+        ],
+    }
+
+
 def compare(
-    targets: Annotated[list[str], typer.Argument(metavar="A B [C ...]", help="Result folders (FOLDER, or SWEEP_FOLDER#variant) or scenario files.")],
-    runs: Annotated[Optional[int], typer.Option("--runs", "-n", min=1, max=MAX_RUNS, help="Replications of scenarios run here (default: the first folder's, else 10000).")] = None,
-    seed: Annotated[Optional[int], typer.Option("--seed", "-s", min=0, max=2**63 - 1, help="Seed of scenarios run here (default: the first folder's).")] = None,
-    weeks: Annotated[Optional[int], typer.Option("--weeks", "-w", min=1, max=520, help="Horizon of scenarios run here.")] = None,
+    targets: Annotated[list[str], typer.Argument(metavar="A B [C ...]", help="Result folders (FOLDER, or SWEEP_FOLDER#variant), scenario files, or shipped scenarios by name.")],
+    runs: Annotated[int | None, typer.Option("--runs", "-n", min=1, max=MAX_RUNS, help="Replications of scenarios run here (default: the first folder's, else 10000).")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", "-s", min=0, max=2**63 - 1, help="Seed of scenarios run here (default: the first folder's).")] = None,
+    weeks: WeeksOption = None,
     workers: WorkersOption = None,
-    executor: ExecutorOption = "local",
+    executor: ExecutorOption = Executor.local,
     scheduler: SchedulerOption = None,
-    chunk_size: Annotated[int, typer.Option("--chunk-size", min=1, max=MAX_CHUNK, help="Replications per chunk (results do not depend on it).")] = 10_000,
+    chunk_size: ChunkSizeOption = DEFAULT_CHUNK,
+    as_json: JsonOption = False,
 ) -> None:
     """Compare experiments: outcome shares side by side, differences to the first with 95% (paired) intervals."""
     if len(targets) < 2:
         raise InputError("compare", None, f"expected at least two result folders or scenario files, got {len(targets)}")
     spec = executor_spec(executor, workers, scheduler)
-    console = Console(width=None if sys.stdout.isatty() else 160)
-    err = Console(stderr=True)
+    err = stderr_console()  # progress goes to stderr, like every command's
     experiments, runs, seed = load_experiments(targets, runs, seed, weeks, spec, chunk_size, err)
-    table, _ = comparison(experiments)
-    console.print(table)
+    table, diffs = comparison(experiments)
+    if as_json:
+        print_json(comparison_document(experiments, diffs))
+    else:
+        stdout_console(160).print(table)
 
 
 def register(app: typer.Typer) -> None:

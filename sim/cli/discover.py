@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich import box as rich_box
@@ -99,8 +99,8 @@ def discover(
     folder: Annotated[Path, typer.Argument(metavar="RESULT_DIR", help="A finished sweep folder, or a run folder whose runs.parquet has drawn param.* columns.")],
     outcome: Annotated[str, typer.Option("--outcome", help="The cases of interest, e.g. 'status == \"settlement\"', 'first_agreement_week <= 12 and not breakdown'.")],
     method: Annotated[str, typer.Option("--method", "-m", help="prim (boxes by peeling and pasting), cart (tree leaves) or scores (extra-trees feature scores).")] = "prim",
-    box: Annotated[Optional[int], typer.Option("--box", min=0, help="Box of the trajectory (PRIM) or leaf (CART) to show (default: the best balance of coverage and density).")] = None,
-    dimension: Annotated[Optional[list[str]], typer.Option("--dimension", "-d", help="Only these parameters (repeatable; default: every parameter that varies).")] = None,
+    box: Annotated[int | None, typer.Option("--box", min=0, help="Box of the trajectory (PRIM) or leaf (CART) to show (default: the best balance of coverage and density).")] = None,
+    dimension: Annotated[list[str] | None, typer.Option("--dimension", "-d", help="Only these parameters (repeatable; default: every parameter that varies).")] = None,
     drawn: Annotated[bool, typer.Option("--drawn/--no-drawn", help="Include the parameters drawn per replication (param.* columns); --no-drawn keeps a sweep's varied parameters only.")] = True,
     mass_min: Annotated[float, typer.Option("--mass-min", min=0.0, max=1.0, help="Smallest box, as a share of the cases.")] = 0.05,
     peel_alpha: Annotated[float, typer.Option("--peel-alpha", min=0.001, max=0.5, help="PRIM: share of the box's cases peeled off per step.")] = 0.05,
@@ -109,7 +109,8 @@ def discover(
     write: Annotated[bool, typer.Option("--write/--no-write", help="Write discovery.json, discovery.parquet and plots into RESULT_DIR.")] = True,
 ) -> None:
     """Scenario discovery: the parameter box (or the parameters) that make an outcome likely, from a finished sweep or run."""
-    from sim.analysis.discovery import DiscoveryError, discover as run_discovery
+    from sim.analysis.discovery import DiscoveryError
+    from sim.analysis.discovery import discover as run_discovery
 
     console = Console(width=None if sys.stdout.isatty() else 150)
     if write and folder.is_dir():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich import box as rich_box
@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from sim.cli.sweep import ExecutorOption, SchedulerOption, WorkersOption, command_line, executor_spec, progress_bar
+from sim.cli.options import DEFAULT_SEED, Executor, ExecutorOption, SchedulerOption, WorkersOption, command_line, executor_spec, progress_bar
 from sim.errors import InputError
 
 
@@ -76,15 +76,15 @@ def drivers_view(table, outcomes: tuple[str, ...], limit: int = 25) -> Table:
 def drivers(
     ctx: typer.Context,
     scenario: Annotated[Path, typer.Argument(metavar="SCENARIO", help="A scenario file whose uncertain inputs (distributions) are analysed.")],
-    n: Annotated[int, typer.Option("--n", help="Saltelli base sample N, a power of two: N x (inputs + 2) variants.")] = 16,
+    n: Annotated[int, typer.Option("--base-sample", "--n", help="Saltelli's base sample N, a power of two: N x (inputs + 2) variants (--n is its former name).")] = 16,
     runs: Annotated[int, typer.Option("--runs", "-n", min=1, help="Replications per variant.")] = 200,
-    seed: Annotated[int, typer.Option("--seed", "-s", min=0, max=2**63 - 1, help="Seed of the runs and of the design.")] = 20250311,
-    weeks: Annotated[Optional[int], typer.Option("--weeks", "-w", min=1, max=520, help="Horizon in weeks (overrides the scenario).")] = None,
-    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a field: dotted.path=value (repeatable).")] = None,
+    seed: Annotated[int, typer.Option("--seed", "-s", min=0, max=2**63 - 1, help="Seed of the runs and of the design.")] = DEFAULT_SEED,
+    weeks: Annotated[int | None, typer.Option("--weeks", "-w", min=1, max=520, help="Horizon in weeks (overrides the scenario).")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Override a field: dotted.path=value (repeatable).")] = None,
     positions: Annotated[bool, typer.Option("--positions/--no-positions", help="Include the actors' positions derived from statements.")] = True,
     out: Annotated[Path, typer.Option("--out", "-o", help="Base folder of the results.")] = Path("results"),
     workers: WorkersOption = None,
-    executor: ExecutorOption = "local",
+    executor: ExecutorOption = Executor.local,
     scheduler: SchedulerOption = None,
 ) -> None:
     """Rank a scenario's uncertain inputs by their Sobol indices on P(any agreement), P(ceasefire or settlement) and P(war)."""
@@ -97,7 +97,7 @@ def drivers(
     from sim.report.discovery_plots import drivers_plot
 
     if not is_power_of_two(n):
-        raise InputError("--n", None, f"expected a power of two of at least 2 (Saltelli's base sample), got {n}")
+        raise InputError("--base-sample", None, f"expected a power of two of at least 2 (Saltelli's base sample), got {n}")
     sets = list(set_ or [])
     loaded = load(scenario, sets)
     inputs = uncertain_inputs(loaded.scenario, positions=positions)

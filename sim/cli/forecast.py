@@ -1,202 +1,84 @@
-"""`sim forecast SCENARIO`: Bueno de Mesquita's expected-utility forecast, round by round, per issue.
+"""`sim forecast SCENARIO`: Bueno de Mesquita's expected-utility forecast, round by round, per issue (the
+computation: `sim.experiment.forecast`).
 
 The classic use of the model (Bueno de Mesquita 1994; Scholz, Calbert & Smith 2011): from each
 actor's position, salience and capability on one issue, rounds of challenges and offers move the
 positions; the forecast is the median voter position (and the weighted mean) after the rounds.
 Positions and saliences are the scenario's derived central values (`sim inspect`); capability
 is the table `CAPABILITY` (an assumption, docs/bdm.md) unless `--capability` replaces it. With
-`--replications R`, positions are drawn per replication exactly as the simulation draws them
+`--runs R`, positions are drawn per replication exactly as the simulation draws them
 (same seed, same replication index, same draw), saliences and capabilities stay central.
 """
 
 from __future__ import annotations
 
-import platform
-import sys
-from datetime import datetime, timezone
+from datetime import UTC
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
-import numpy as np
-import pyarrow as pa
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
-import sim
+from sim.cli.options import DEFAULT_SEED, OutOption, SetOption, command_line
 from sim.errors import InputError
-from sim.experiment.load import load as load_scenario
-from sim.experiment.store import (
-    RunDirExists, UnwritableOutput, check_writable, make_run_id, new_run_dir, publish_run_dir, write_json_atomic,
-    write_parquet_atomic,
-)
-from sim.rules.bdm import PARAMS, bdm_round, median_voter, weighted_mean_position
-from sim.scenario.derive import derive
-from sim.scenario.load import scenario_hash
-from sim.scenario.schema import ACTOR_IDS
 
 DEFAULT_ROUNDS = 10
-DEFAULT_SEED = 20250311
-SPAN = 1.0  # distances are measured in units of the whole 0-1 issue scale
-
-# Capability: military expenditure in 2024, billions of US dollars (SIPRI, Trends in world military expenditure
-# 2024, April 2025). US, Russia, Ukraine as published; Europe is SIPRI's European total (about 693) less Russia and
-# Ukraine, an approximation of the coalition; Turkey rounded. Shares of their sum are the capabilities.
-CAPABILITY_SPENDING = {"us": 997.0, "russia": 149.0, "ukraine": 64.7, "europe": 479.0, "turkey": 25.0}
-CAPABILITY_SOURCE = (
-    "military expenditure 2024 in USD bn (SIPRI, Trends in world military expenditure 2024): US 997, Russia 149, "
-    "Ukraine 64.7; Europe ~479 (SIPRI's European total ~693 less Russia and Ukraine), Turkey ~25; as shares"
-)
-
-
-def capability_table(overrides: list[str], scenario=None) -> tuple[dict[str, float], str]:
-    """Capabilities (shares summing to one) and their source: the scenario's `actors.<id>.capability` when every actor
-    has one, else the SIPRI table here; then `ACTOR=VALUE` overrides (renormalised)."""
-    raw = dict(CAPABILITY_SPENDING)
-    source = CAPABILITY_SOURCE
-    if scenario is not None:
-        from sim.scenario.params import Bounds, mean_of
-
-        given = {a: getattr(scenario.actors, a).capability for a in ACTOR_IDS}
-        if all(v is not None for v in given.values()):
-            raw = {a: mean_of(v, Bounds(0.0, 1.0, "share")) for a, v in given.items()}
-            source = "the scenario's actors.<id>.capability"
-    for item in overrides:
-        actor, sep, value = item.partition("=")
-        actor = actor.strip()
-        if not sep or actor not in raw:
-            raise InputError("--capability", item, f"expected ACTOR=VALUE with ACTOR one of {', '.join(ACTOR_IDS)}")
-        try:
-            number = float(value)
-        except ValueError:
-            number = float("nan")
-        if not np.isfinite(number) or number < 0:
-            raise InputError("--capability", item, "expected a finite number >= 0")
-        raw[actor] = number
-        source = "--capability overrides of: " + CAPABILITY_SOURCE
-    total = sum(raw.values())
-    if total <= 0:
-        raise InputError("--capability", ",".join(overrides), "expected at least one actor with capability > 0")
-    return {a: raw[a] / total for a in ACTOR_IDS}, source
-
-
-def rule_parameters(items: list[str]) -> dict[str, float]:
-    """The rule's declared parameters (`sim rules bdm_scholz`), defaults replaced by `NAME=VALUE` items."""
-    values = {name: p.default for name, p in PARAMS.items()}
-    for item in items:
-        name, sep, value = item.partition("=")
-        name = name.strip()
-        if not sep or name not in PARAMS:
-            raise InputError("--param", item, f"expected NAME=VALUE with NAME one of {', '.join(PARAMS)}")
-        p = PARAMS[name]
-        try:
-            number = float(value)
-        except ValueError:
-            number = float("nan")
-        if not p.lo <= number <= p.hi:
-            raise InputError("--param", item, f"expected a value in [{p.lo:g}, {p.hi:g}] {p.unit}")
-        values[name] = number
-    return values
-
-
-def forecast_inputs(scenario, issues: list[str], replications: int, seed: int):
-    """Positions (R, A, K), raw saliences (A, K), red lines (A, K) x 2 for `issues`: central values, or drawn
-    positions per replication (the simulation's draws) when replications > 1."""
-    profiles = derive(scenario)
-    k_index = [list(scenario.issues).index(i) for i in issues]
-    position = np.array([[profiles[a][i].position.mean for i in issues] for a in ACTOR_IDS])
-    salience = np.array([[profiles[a][i].salience.mean for i in issues] for a in ACTOR_IDS])
-    low = np.array([[profiles[a][i].red_line_low.mean for i in issues] for a in ACTOR_IDS])
-    high = np.array([[profiles[a][i].red_line_high.mean for i in issues] for a in ACTOR_IDS])
-    position = np.clip(position, low, high)[None].repeat(replications, axis=0)
-    if replications > 1:
-        from sim.model.parameters import draw_parameters
-        from sim.rng import Streams
-
-        drawn = draw_parameters(scenario, Streams(seed, np.arange(replications)), profiles)
-        position = np.stack([drawn.actors[a].position[:, k_index] for a in ACTOR_IDS], axis=1)
-    return position, salience, low, high
-
-
-def run_forecast(position: np.ndarray, salience: np.ndarray, capability: np.ndarray, rounds: int, **params) -> np.ndarray:
-    """Positions (rounds + 1, R, A, K): the inputs, then after every round of the rule `bdm_scholz` with `params`."""
-    r, a, k = position.shape
-    out = np.empty((rounds + 1, r, a, k))
-    out[0] = position
-    s = np.broadcast_to(salience, (r, a, k))
-    c = np.broadcast_to(capability, (r, a))
-    for t in range(rounds):
-        for j in range(k):
-            out[t + 1, :, :, j] = bdm_round(out[t, :, :, j], s[:, :, j], c, SPAN, **params)
-    return out
-
-
-def outcomes(path: np.ndarray, salience: np.ndarray, capability: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Median voter and weighted mean positions (rounds + 1, R, K) along a forecast path."""
-    t, r, a, k = path.shape
-    med, mean = np.empty((t, r, k)), np.empty((t, r, k))
-    for j in range(k):
-        w = np.broadcast_to(capability * salience[:, j], (r, a))
-        for i in range(t):
-            med[i, :, j] = median_voter(path[i, :, :, j], w)
-            mean[i, :, j] = weighted_mean_position(path[i, :, :, j], w)
-    return med, mean
-
-
-def forecast_table(issues, labels, path, med, mean) -> pa.Table:
-    """The long result table: one row per issue, replication and round; a column per actor, median, mean."""
-    t, r, a, k = path.shape
-    ii, rr, tt = np.meshgrid(np.arange(k), np.arange(r), np.arange(t), indexing="ij")
-    cols = {
-        "issue": pa.array([issues[j] for j in ii.ravel()], pa.string()),
-        "replication": pa.array(rr.ravel(), pa.int64()),
-        "round": pa.array(tt.ravel(), pa.int64()),
-    }
-    for n, actor in enumerate(ACTOR_IDS):
-        cols[actor] = pa.array(np.transpose(path[:, :, n, :], (2, 1, 0)).ravel(), pa.float64())
-    cols["median"] = pa.array(np.transpose(med, (2, 1, 0)).ravel(), pa.float64())
-    cols["mean"] = pa.array(np.transpose(mean, (2, 1, 0)).ravel(), pa.float64())
-    return pa.table(cols)
-
-
-def plot_forecast(issue_label: str, labels: list[str], path: np.ndarray, med: np.ndarray, mean: np.ndarray, file: Path) -> Path:
-    """Positions of every actor by round (the mean over replications), with the median and mean forecasts."""
-    from sim.report.plots import _new_figure, _save
-
-    figure = _new_figure(9.0, 4.5)
-    ax = figure.subplots()
-    rounds = np.arange(path.shape[0])
-    for n, name in enumerate(labels):
-        ax.plot(rounds, path[:, :, n].mean(axis=1), marker="o", markersize=3, label=name)
-    ax.plot(rounds, med.mean(axis=1), color="black", linestyle="--", linewidth=2, label="Median voter")
-    ax.plot(rounds, mean.mean(axis=1), color="grey", linestyle=":", linewidth=2, label="Weighted mean")
-    ax.set_ylim(-0.02, 1.02)
-    ax.set_xlabel("Round")
-    ax.set_ylabel("Position on the 0-1 issue scale")
-    reps = path.shape[1]
-    ax.set_title(f"{issue_label}: expected-utility forecast" + (f" (mean of {reps} replications)" if reps > 1 else ""))
-    ax.grid(alpha=0.3)
-    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8)
-    figure.tight_layout()
-    return _save(figure, file)
 
 
 def forecast(
     ctx: typer.Context,
-    scenario: Annotated[Path, typer.Argument(help="Scenario file.")],
-    issue: Annotated[Optional[list[str]], typer.Option("--issue", "-i", help="Issue id to forecast (repeatable; default: every issue).")] = None,
+    scenario: Annotated[Path, typer.Argument(help="Scenario file, or a shipped scenario by name.")],
+    issue: Annotated[list[str] | None, typer.Option("--issue", "-i", help="Issue id to forecast (repeatable; default: every issue).")] = None,
     rounds: Annotated[int, typer.Option("--rounds", "-r", min=1, max=1000, help="Rounds of the model.")] = DEFAULT_ROUNDS,
-    replications: Annotated[int, typer.Option("--replications", "-n", min=1, max=100_000, help="Replications: 1 uses the central values; more draw the positions as the simulation does.")] = 1,
-    seed: Annotated[int, typer.Option("--seed", "-s", min=0, max=2**63 - 1, help="Seed of the position draws (used with --replications > 1).")] = DEFAULT_SEED,
-    capability: Annotated[Optional[list[str]], typer.Option("--capability", "-c", metavar="ACTOR=VALUE", help="Replace an actor's capability (before normalising to shares; repeatable).")] = None,
-    param: Annotated[Optional[list[str]], typer.Option("--param", "-p", metavar="NAME=VALUE", help="Set a parameter of the rule bdm_scholz, e.g. capitulation=0 (repeatable; `sim rules bdm_scholz`).")] = None,
-    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a field: dotted.path=value (repeatable).")] = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Base folder of the results.")] = Path("results"),
+    runs: Annotated[int, typer.Option("--runs", "-n", min=1, max=100_000, help="Replications: 1 uses the central values; more draw the positions as the simulation does.")] = 1,
+    seed: Annotated[int, typer.Option("--seed", "-s", min=0, max=2**63 - 1, help="Seed of the position draws (used with --runs > 1).")] = DEFAULT_SEED,
+    capability: Annotated[list[str] | None, typer.Option("--capability", "-c", metavar="ACTOR=VALUE", help="Replace an actor's capability (before normalising to shares; repeatable).")] = None,
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", metavar="NAME=VALUE", help="Set a parameter of the rule bdm_scholz, e.g. capitulation=0 (repeatable; `sim rules bdm_scholz`).")] = None,
+    set_: SetOption = None,
+    out: OutOption = Path("results"),
+    replications: Annotated[int | None, typer.Option("--replications", min=1, max=100_000, hidden=True, help="The former name of --runs.")] = None,
 ) -> None:
     """Bueno de Mesquita's expected-utility forecast per issue: positions by round, median and mean, a results folder."""
-    argv = ctx.obj.get("argv") if isinstance(ctx.obj, dict) else None
-    command = ["sim", *(argv if argv is not None else sys.argv[1:])]
+    import platform
+    import shutil
+    from datetime import datetime
+
+    import numpy as np
+    from rich.markup import escape
+    from rich.table import Table
+
+    import sim
+    from sim.cli.options import stdout_console
+    from sim.experiment.forecast import (
+        PARAMS,
+        SPAN,
+        capability_table,
+        forecast_inputs,
+        forecast_table,
+        outcomes,
+        reserve_forecast_dir,
+        rule_parameters,
+        run_forecast,
+    )
+    from sim.experiment.load import load as load_scenario
+    from sim.experiment.provenance import provenance
+    from sim.experiment.store import (
+        RunDirExists,
+        UnwritableOutput,
+        check_writable,
+        publish_run_dir,
+        write_json_atomic,
+        write_parquet_atomic,
+    )
+    from sim.report.forecast_plots import plot_forecast
+    from sim.scenario.load import scenario_hash
+    from sim.scenario.schema import ACTOR_IDS
+
+    command = command_line(ctx)
+    if replications is not None:  # the former name of --runs (`--replications 3` still works)
+        if runs not in (1, replications):
+            raise InputError("--replications", str(replications), f"expected the same as --runs ({runs}); --replications is its former name")
+        runs = replications
+    replications = runs
     loaded = load_scenario(scenario, set_ or [])
     s = loaded.scenario
     issues = list(issue or s.issues)
@@ -211,14 +93,14 @@ def forecast(
     except UnwritableOutput as exc:
         raise InputError("--out", str(out), f"expected a writable folder: {exc}") from None
 
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     position, salience, low, high = forecast_inputs(s, issues, replications, seed)
     cap = np.array([caps[a] for a in ACTOR_IDS])
     path = run_forecast(position, salience, cap, rounds, **params)
     med, mean = outcomes(path, salience, cap)
     labels = [getattr(s.actors, a).label for a in ACTOR_IDS]
 
-    console = Console(width=None if sys.stdout.isatty() else 150)
+    console = stdout_console()
     for j, iss in enumerate(issues):
         title = f"{s.issues[iss].label} ({iss}): expected-utility forecast, {rounds} rounds"
         if replications > 1:
@@ -242,7 +124,7 @@ def forecast(
         console.print(f"[dim]rule bdm_scholz with {escape(', '.join(f'{k}={v:g}' for k, v in changed.items()))}[/dim]")
 
     try:
-        final, tmp = _reserve(base, s.name, seed)
+        final, tmp = reserve_forecast_dir(base, s.name, seed)
     except (UnwritableOutput, ValueError) as exc:
         raise InputError("--out", str(out), f"expected a writable folder: {exc}") from None
     try:
@@ -280,14 +162,13 @@ def forecast(
             },
             "package_version": sim.__version__,
             "python": platform.python_version(),
+            **provenance(),
             "command": command,
             "run_id": final.name,
-            "times": {"started": started.isoformat(), "finished": datetime.now(timezone.utc).isoformat()},
+            "times": {"started": started.isoformat(), "finished": datetime.now(UTC).isoformat()},
         }
         write_json_atomic(tmp / "forecast.json", summary, sort_keys=False)
     except BaseException:
-        import shutil
-
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     try:
@@ -295,17 +176,6 @@ def forecast(
     except RunDirExists as exc:
         raise InputError("--out", str(out), str(exc)) from None
     console.print(f"[dim]{s.name}: forecast of {len(issues)} issue(s), {rounds} rounds -> {escape(str(final))}[/dim]")
-
-
-def _reserve(base: Path, name: str, seed: int):
-    """A free `forecast-<time>-seed<seed>` folder under OUT/<scenario>/ (suffixed -2, -3, ... when taken)."""
-    stem = f"forecast-{make_run_id(seed)}"
-    for n in range(1, 1000):
-        try:
-            return new_run_dir(base, name, stem if n == 1 else f"{stem}-{n}")
-        except RunDirExists:
-            continue
-    raise UnwritableOutput(f"no free forecast folder name under {base / name}")
 
 
 def register(app: typer.Typer) -> None:

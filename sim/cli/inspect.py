@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
-from rich.console import Console
+from rich.console import Console, JustifyMethod
 from rich.markup import escape
 from rich.table import Table
 
-from sim.report.assumptions import capability_rows, position_rows, rule_parameter_rows
-from sim.experiment.load import load as load_scenario
-
 
 def inspect(
-    scenario: Annotated[Path, typer.Argument(help="Scenario file.")],
-    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a field: dotted.path=value (repeatable).")] = None,
+    scenario: Annotated[Path, typer.Argument(help="Scenario file, or a shipped scenario by name.")],
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Override a field: dotted.path=value (repeatable).")] = None,
     statements: Annotated[bool, typer.Option("--statements/--no-statements", help="List the statements with their quotes.")] = True,
 ) -> None:
     """Print the derived table (actor x issue), capabilities and rule parameters, with their sources."""
+    from sim.experiment.load import load as load_scenario
+    from sim.report.assumptions import capability_rows, position_rows, rule_parameter_rows
+
     loaded = load_scenario(scenario, set_ or [])
     s = loaded.scenario
     console = Console()
@@ -29,8 +29,9 @@ def inspect(
         console.print(escape("extends: " + " -> ".join(p.name for p in loaded.chain)))
 
     table = Table(title="Positions derived from statements (0-1 issue scales)")
-    for col, just in [("Actor", "left"), ("Issue", "left"), ("Position ± spread", "right"), ("Salience", "right"),
-                      ("Acceptable", "center"), ("How", "left"), ("Statements", "left")]:
+    columns: list[tuple[str, JustifyMethod]] = [("Actor", "left"), ("Issue", "left"), ("Position ± spread", "right"), ("Salience", "right"),
+                      ("Acceptable", "center"), ("How", "left"), ("Statements", "left")]
+    for col, just in columns:
         table.add_column(col, justify=just)
     last = None
     for r in position_rows(s):
@@ -46,8 +47,8 @@ def inspect(
         t = Table(title=title)
         for col in ("Field", "Value", "Unit", "Source"):
             t.add_column(col)
-        for r in rows:
-            t.add_row(escape(r.path), escape(r.value), escape(r.unit), escape(r.source) or "[dim]assumption (docs/model.md)[/dim]")
+        for p in rows:
+            t.add_row(escape(p.path), escape(p.value), escape(p.unit), escape(p.source) or "[dim]assumption (docs/model.md)[/dim]")
         console.print(t)
 
     if statements and s.statements:

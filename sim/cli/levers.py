@@ -66,6 +66,9 @@ def levers(
         if actor not in actors:
             raise InputError("--actor", None, f"expected one of {', '.join(actors)}, got {actor!r}")
         chosen = [lv for lv in chosen if lv.actor == actor]
+    from sim.scenario.shipped import resolve_scenario_path
+
+    scenario = str(resolve_scenario_path(scenario))
     if not Path(scenario).is_file():
         raise InputError(scenario, None, "expected a scenario file, which does not exist")
     err = Console(stderr=True)

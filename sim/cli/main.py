@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import signal
 import sys
-from typing import Annotated, Any, Optional
+from collections.abc import Sequence
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
+import sim
 from sim.errors import InputError
-from sim.experiment.execute import ChunksFailed
 
 # typer vendors click; its ClickException is the base of every usage error (BadParameter's ancestors).
-_ClickException = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+_ClickException: Any = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 
 class Terminated(KeyboardInterrupt):
@@ -47,7 +49,8 @@ class OneLineErrors(TyperGroup):
         except (KeyboardInterrupt, OSError) as exc:
             raise _Carried(exc) from exc
 
-    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra: Any) -> Any:
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, windows_expand_args: bool = True, **extra: Any) -> Any:
         # The arguments as given (not sys.argv, which differs when called in-process), for run manifests.
         extra.setdefault("obj", {"argv": list(args) if args is not None else sys.argv[1:]})
         name = prog_name or "sim"
@@ -56,18 +59,16 @@ class OneLineErrors(TyperGroup):
         previous = _catch_sigterm()
         try:
             try:
-                rv = super().main(args=args, prog_name=prog_name, complete_var=complete_var, standalone_mode=False, **extra)
+                rv = super().main(args=args, prog_name=prog_name, complete_var=complete_var, standalone_mode=False,
+                                  windows_expand_args=windows_expand_args, **extra)
                 if standalone_mode:
                     sys.stdout.flush()  # a full device or a closed pipe shows here, not in the interpreter's exit
             except _Carried as carried:
                 raise carried.original from None
         except InputError as exc:
             _fail(exc.line(), 2)
-        except ChunksFailed as exc:
-            # A chunk raised (e.g. a user rule with a bug): the others finished; name the failures in one line.
-            _fail(f"{name}: {exc}", 1)
         except _ClickException as exc:
-            _fail(f"{name}: {exc.format_message()}", exc.exit_code)
+            _fail(_choice_line(exc) or f"{name}: {exc.format_message()}", exc.exit_code)
         except Terminated:
             _fail(f"{name}: terminated (SIGTERM); nothing half-written was left under a result name", 143)
         except (typer.Abort, KeyboardInterrupt):
@@ -78,12 +79,39 @@ class OneLineErrors(TyperGroup):
             _fail(f"{name}: input nested too deeply to process", 2)
         except MemoryError:
             _fail(f"{name}: out of memory; ask for fewer replications or variants", 1)
+        except Exception as exc:
+            if not _chunks_failed(exc):
+                raise
+            # A chunk raised (e.g. a user rule with a bug): the others finished; name the failures in one line.
+            _fail(f"{name}: {exc}", 1)
         finally:
             _restore_sigterm(previous)
         code = rv if isinstance(rv, int) else 0
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+_NOT_A_CHOICE = re.compile(r"(?P<value>'.*') is not one of (?P<choices>'.*')\.?$", re.DOTALL)
+
+
+def _choice_line(exc: Exception) -> str | None:
+    """A value outside a choice option's choices in the project's one-line form (`--executor: expected one of
+    local, inprocess, dask, got 'bogus'`), as for every other input error; None for other usage errors."""
+    param = getattr(exc, "param", None)
+    match = _NOT_A_CHOICE.search(str(getattr(exc, "message", "")))
+    if param is None or match is None:
+        return None
+    option = max(getattr(param, "opts", None) or [str(getattr(param, "name", ""))], key=len)
+    choices = ", ".join(c.strip().strip("'") for c in match.group("choices").split(","))
+    return f"{option}: expected one of {choices}, got {match.group('value')}"
+
+
+def _chunks_failed(exc: BaseException) -> bool:
+    """Whether `exc` is the experiment layer's ChunksFailed, without importing that layer (and the model) to know:
+    if it was never imported, nothing raised it (`sim --help` stays fast)."""
+    execute = sys.modules.get("sim.experiment.execute")
+    return execute is not None and isinstance(exc, execute.ChunksFailed)
 
 
 def _catch_sigterm():
@@ -163,7 +191,7 @@ def _install_rich_broken_pipe() -> None:
     except ImportError:  # pragma: no cover - rich comes with typer
         return
     if hasattr(Console, "on_broken_pipe"):
-        Console.on_broken_pipe = _rich_broken_pipe
+        Console.on_broken_pipe = _rich_broken_pipe  # type: ignore[method-assign,assignment]
 
 
 def _silence_stdout() -> None:
@@ -188,18 +216,28 @@ def _fail(line: str, code: int) -> None:
 app = typer.Typer(
     cls=OneLineErrors,
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish and PowerShell
     pretty_exceptions_enable=False,
     help="Scenario simulator of ceasefire negotiations: ensemble agent-based Monte Carlo on Mesa.",
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"sim {sim.__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def global_options(
     rules: Annotated[
-        Optional[list[str]],
+        list[str] | None,
         typer.Option("--rules", metavar="PATH_OR_MODULE", help="Register user rules from a .py file or an importable module before the command (repeatable)."),
     ] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", is_eager=True, callback=_print_version, help="Print the version of sim and exit."),
+    ] = False,
 ) -> None:
     """Scenario simulator of ceasefire negotiations: ensemble agent-based Monte Carlo on Mesa."""
     if rules:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -16,7 +16,7 @@ from sim.input_files import read_input_text
 
 def report(
     folder: Annotated[Path, typer.Argument(metavar="RESULT_DIR", help="A result folder: a run, a sweep or a comparison.")],
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", parser=output_path, help="The HTML file to write (default RESULT_DIR/report.html).")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", parser=output_path, help="The HTML file to write (default RESULT_DIR/report.html).")] = None,
 ) -> None:
     """Write an HTML report: what was run, the assumptions, outcomes with intervals, plots, how to reproduce it."""
     from sim.report.html import report as build
@@ -80,7 +80,8 @@ def check_result_folder(folder: Path) -> str:
     problems: list[str] = []
     if manifest.get("kind") == "sweep":
         if manifest.get("status") != "complete":
-            chunks = manifest.get("chunks") if isinstance(manifest.get("chunks"), dict) else {}
+            recorded = manifest.get("chunks")
+            chunks = recorded if isinstance(recorded, dict) else {}
             done, planned = len(chunks.get("complete") or []), chunks.get("planned", "?")
             raise InputError(str(folder), None, f"expected a complete sweep, got an incomplete one ({done} of {planned} chunks); "
                              f"finish it first: sim sweep --resume {folder}")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import inspect
 import sys
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -50,10 +50,10 @@ def _console() -> Console:
 
 
 def rules(
-    name: Annotated[Optional[str], typer.Argument(help="A rule's name: print its declaration in full.")] = None,
-    kind: Annotated[Optional[str], typer.Option("--kind", help="Only rules of this kind.")] = None,
-    trait: Annotated[Optional[str], typer.Option("--trait", help="Only rules declaring this trait.")] = None,
-    modules: Annotated[Optional[list[str]], typer.Option("--rules", metavar="PATH_OR_MODULE", help="Register user rules first (repeatable).")] = None,
+    name: Annotated[str | None, typer.Argument(help="A rule's name: print its declaration in full.")] = None,
+    kind: Annotated[str | None, typer.Option("--kind", help="Only rules of this kind.")] = None,
+    trait: Annotated[str | None, typer.Option("--trait", help="Only rules declaring this trait.")] = None,
+    modules: Annotated[list[str] | None, typer.Option("--rules", metavar="PATH_OR_MODULE", help="Register user rules first (repeatable).")] = None,
     markdown: Annotated[bool, typer.Option("--markdown", help="Print the catalogue (kinds, traits, properties, rules) as Markdown.")] = False,
 ) -> None:
     """The rule catalogue (name, kind, traits, source), or one rule's details with NAME."""
@@ -105,7 +105,7 @@ def _details(name: str) -> None:
     console.print(f"[bold]Convention[/bold]  {escape(spec.convention())}" + (" + parameters as keywords" if info.params else ""))
     if spec.selectable:
         default = " (the default)" if spec.default == info.name else ""
-        console.print(f"[bold]Selected by[/bold] {escape(spec.path)} = \"{escape(info.name)}\"{default}")
+        console.print(f"[bold]Selected by[/bold] {escape(spec.path or '')} = \"{escape(info.name)}\"{default}")
     doc = inspect.getdoc(info.func) or ""
     rest = doc.split("\n", 1)[1].strip() if "\n" in doc else ""
     if rest:
@@ -119,7 +119,7 @@ def _details(name: str) -> None:
         console.print(t)
         if spec.selectable:
             example = ", ".join(f"{k} = {p.default:g}" for k, p in info.params.items())
-            where = spec.path.replace("<belligerent>", "russia")
+            where = (spec.path or "").replace("<belligerent>", "russia")
             console.print(escape(f"In a scenario: {where} = {{name = \"{info.name}\", {example}}}"))
     t = Table(title="Properties checked by `sim check`")
     t.add_column("Property", overflow="fold")

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from sim.cli.paths import output_path
 
-from sim.scenario.schema import Scenario
-
 
 def scenario_json_schema() -> dict:
     """JSON Schema (draft 2020-12) of a scenario file, distributions included (`$defs.Distribution`)."""
+    from sim.scenario.schema import Scenario
+
     schema = Scenario.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "Ceasefire simulator scenario"
@@ -22,7 +22,7 @@ def scenario_json_schema() -> dict:
 
 
 def schema(
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", parser=output_path, help="Write to this file instead of stdout.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", parser=output_path, help="Write to this file instead of stdout.")] = None,
 ) -> None:
     """Write the JSON Schema of the scenario format (point your editor's TOML plugin at it)."""
     text = json.dumps(scenario_json_schema(), indent=2, sort_keys=True) + "\n"

@@ -6,7 +6,7 @@ import json
 import shutil
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -86,18 +86,18 @@ def _issues_in_run_order(resolved: dict, folder: Path) -> dict:
 
 
 def story(
-    scenario_file: Annotated[Optional[Path], typer.Argument(metavar="[SCENARIO]", help="A scenario file (or use --from).")] = None,
-    from_: Annotated[Optional[Path], typer.Option("--from", help="A result folder of `sim run`: replay one of its replications.")] = None,
-    replication: Annotated[Optional[int], typer.Option("--replication", "-r", min=0, max=MAX_INDEX, help="Replication index (default 0).")] = None,
-    find: Annotated[Optional[str], typer.Option(
+    scenario_file: Annotated[Path | None, typer.Argument(metavar="[SCENARIO]", help="A scenario file (or use --from).")] = None,
+    from_: Annotated[Path | None, typer.Option("--from", help="A result folder of `sim run`: replay one of its replications.")] = None,
+    replication: Annotated[int | None, typer.Option("--replication", "-r", min=0, max=MAX_INDEX, help="Replication index (default 0).")] = None,
+    find: Annotated[str | None, typer.Option(
         "--find", help="With --from: the first replication meeting a condition, e.g. breakdown, settlement, "
         "'status=settlement and territory>0.6', 'week<10'.")] = None,
     nth: Annotated[int, typer.Option("--nth", min=1, max=MAX_INDEX, help="With --find: take the n-th match instead of the first.")] = 1,
-    seed: Annotated[Optional[int], typer.Option("--seed", "-s", min=0, max=2**63 - 1, help="Seed (with SCENARIO; default as `sim run`).")] = None,
-    weeks: Annotated[Optional[int], typer.Option("--weeks", "-w", min=1, max=520, help="Horizon in weeks (with SCENARIO).")] = None,
-    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a field (with SCENARIO): dotted.path=value (repeatable).")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", "-s", min=0, max=2**63 - 1, help="Seed (with SCENARIO; default as `sim run`).")] = None,
+    weeks: Annotated[int | None, typer.Option("--weeks", "-w", min=1, max=520, help="Horizon in weeks (with SCENARIO).")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Override a field (with SCENARIO): dotted.path=value (repeatable).")] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="terminal (default), markdown or html.")] = "terminal",
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", parser=output_path, help="Write the story to this file instead of the terminal.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", parser=output_path, help="Write the story to this file instead of the terminal.")] = None,
 ) -> None:
     """Replay one replication exactly and tell it week by week; quiet weeks are folded."""
     from sim.report.story import ConditionError, matching_replications, render, tell
@@ -135,10 +135,11 @@ def story(
         if runs and replication >= runs:
             raise InputError("--replication", str(replication), f"expected an index below {runs}, the number of replications of this run")
     else:
-        from sim.cli.run import DEFAULT_SEED
+        from sim.defaults import DEFAULT_SEED
         from sim.experiment.load import load
 
         overrides = list(set_ or []) + ([f"horizon_weeks={weeks}"] if weeks is not None else [])
+        assert scenario_file is not None  # exactly one of SCENARIO and --from, checked above
         scenario = load(scenario_file, overrides).scenario
         seed_value = DEFAULT_SEED if seed is None else seed
         source = str(scenario_file)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich import box
@@ -22,50 +22,21 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from sim.cli.limits import MAX_CHUNK, MAX_RUNS, MAX_WORKERS
-from sim.cli.paths import output_path
+from sim.cli.limits import MAX_CHUNK, MAX_RUNS
+from sim.cli.options import (
+    Executor,
+    ExecutorOption,
+    OutOption,
+    SchedulerOption,
+    WeeksOption,
+    WorkersOption,
+    command_line,
+    executor_spec,
+    progress_bar,
+    stderr_console,
+    stdout_console,
+)
 from sim.errors import InputError
-from sim.experiment.executors import EXECUTORS, ExecutorSpec, ExecutorUnavailable
-
-# Options shared by the commands that run chunks (sweep, compare, whatif).
-WorkersOption = Annotated[Optional[int], typer.Option("--workers", "-j", min=1, max=MAX_WORKERS, help="Worker processes, or Dask workers of a LocalCluster (default: all cores).")]
-ExecutorOption = Annotated[str, typer.Option("--executor", "-x", help=f"Where chunks run: {', '.join(EXECUTORS)} (results are identical).")]
-SchedulerOption = Annotated[Optional[str], typer.Option("--scheduler", help="Join an existing Dask cluster at this address (tcp://host:8786); implies --executor dask.")]
-
-
-def executor_spec(kind: str, workers: int | None, scheduler: str | None) -> ExecutorSpec:
-    """The executor options as a spec; a bad name is an input error."""
-    kind = "dask" if scheduler else kind
-    if kind not in EXECUTORS:
-        raise InputError("--executor", None, f"expected one of {', '.join(EXECUTORS)}, got {kind!r}")
-    if scheduler is not None:  # a malformed address is an input error, before any work
-        from sim.experiment.executors import check_scheduler_address
-
-        try:
-            check_scheduler_address(scheduler)
-        except ValueError as exc:
-            raise InputError("--scheduler", None, str(exc)) from None
-    if kind == "dask":  # say so before any work (or result folder) is started
-        from sim.experiment.executors import import_distributed
-
-        try:
-            import_distributed()
-        except ExecutorUnavailable as exc:
-            raise InputError("--executor", "dask", str(exc)) from None
-    return ExecutorSpec(kind, workers, scheduler)
-
-
-def command_line(ctx: typer.Context) -> list[str]:
-    """The command as given to `sim` (for manifests)."""
-    argv = ctx.obj.get("argv") if isinstance(ctx.obj, dict) else None
-    return ["sim", *(argv if argv is not None else sys.argv[1:])]
-
-
-def progress_bar(console: Console) -> Progress:
-    return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        TextColumn("left"), TimeRemainingColumn(), console=console, transient=True, disable=not console.is_terminal,
-    )
 
 
 class _SweepCounts(ProgressColumn):
@@ -193,30 +164,35 @@ def sweep_file_changes(file: Path | None, recorded: dict) -> list[str]:
 
 def sweep(
     ctx: typer.Context,
-    file: Annotated[Optional[Path], typer.Argument(metavar="FILE", help="A sweep file (TOML); see docs/sweeps.md. Optional with --resume.")] = None,
-    runs: Annotated[Optional[int], typer.Option("--runs", "-n", min=1, max=MAX_RUNS, help="Replications per variant (default: the file's).")] = None,
-    seed: Annotated[Optional[int], typer.Option("--seed", "-s", min=0, max=2**63 - 1, help="Seed (default: the file's).")] = None,
-    weeks: Annotated[Optional[int], typer.Option("--weeks", "-w", min=1, max=520, help="Horizon in weeks for every variant.")] = None,
+    file: Annotated[Path | None, typer.Argument(metavar="FILE", help="A sweep file (TOML); see docs/sweeps.md. Optional with --resume.")] = None,
+    runs: Annotated[int | None, typer.Option("--runs", "-n", min=1, max=MAX_RUNS, help="Replications per variant (default: the file's).")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", "-s", min=0, max=2**63 - 1, help="Seed (default: the file's).")] = None,
+    weeks: WeeksOption = None,
     workers: WorkersOption = None,
-    executor: ExecutorOption = "local",
+    executor: ExecutorOption = Executor.local,
     scheduler: SchedulerOption = None,
-    out: Annotated[Path, typer.Option("--out", "-o", parser=output_path, help="Base folder of the results.")] = Path("results"),
-    resume: Annotated[Optional[Path], typer.Option("--resume", help="Finish an interrupted sweep in this result folder.")] = None,
-    chunk_size: Annotated[Optional[int], typer.Option("--chunk-size", min=1, max=MAX_CHUNK, help="Replications per chunk (results do not depend on it).")] = None,
-    crn: Annotated[Optional[bool], typer.Option("--crn/--no-crn", help="Common random numbers across variants (default: the file's, normally on).")] = None,
+    out: OutOption = Path("results"),
+    resume: Annotated[Path | None, typer.Option("--resume", help="Finish an interrupted sweep in this result folder.")] = None,
+    chunk_size: Annotated[int | None, typer.Option("--chunk-size", min=1, max=MAX_CHUNK, help="Replications per chunk (default: the file's, else 10000; results do not depend on it).")] = None,
+    crn: Annotated[bool | None, typer.Option("--crn/--no-crn", help="Common random numbers across variants (default: the file's, normally on).")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="With --resume: refuse when the sweep file was renamed or edited (runs, seed, ...) since the sweep started, instead of resuming with the recorded values.")] = False,
 ) -> None:
     """Run a sweep: variants of a scenario x replications; results under OUT/<sweep>/<run id>/."""
+    from sim.experiment.executors import ExecutorUnavailable
     from sim.experiment.store import UnwritableOutput, check_writable
     from sim.experiment.sweep import SweepInterrupted, plan_sweep, resume_sweep, start_sweep
+    from sim.scenario.shipped import resolve_scenario_path
 
     command = command_line(ctx)
     spec = executor_spec(executor, workers, scheduler)
-    console = Console(width=None if sys.stdout.isatty() else 150)
-    err = Console(stderr=True)
+    console = stdout_console()
+    err = stderr_console()
     if resume is None and file is None:
         raise InputError("FILE", None, "expected a sweep file (or --resume RUN_DIR)")
+    if file is not None:
+        file = resolve_scenario_path(file, ("sweeps", ""))  # a shipped sweep by name: `sim sweep sobol_ceasefire`
     if resume is None:
+        assert file is not None  # checked above
         plan = plan_sweep(file, runs=runs, seed=seed, chunk_size=chunk_size, crn=crn, weeks=weeks)
         try:
             check_writable(out)

@@ -8,11 +8,12 @@ from typing import Annotated
 import typer
 
 from sim.errors import InputError
-from sim.experiment.load import load as load_scenario
 
 
-def validate(files: Annotated[list[Path], typer.Argument(help="Scenario files to check.")]) -> int:
+def validate(files: Annotated[list[Path], typer.Argument(help="Scenario files (or shipped scenarios by name) to check.")]) -> int:
     """Check scenario files: one line per file, ok or the first problem (exit code 2 if any fails)."""
+    from sim.experiment.load import load as load_scenario
+
     failed = 0
     for path in files:
         try:

@@ -6,10 +6,11 @@ import os
 import socket
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
+from sim.defaults import DEFAULT_SEED
 from sim.errors import InputError
 
 HOST = "127.0.0.1"  # never another interface: the app is for the machine it runs on
@@ -43,9 +44,9 @@ def server_env(scenario: Path, runs: int, seed: int, base: dict | None = None) -
 
 
 def viz(
-    scenario: Annotated[Optional[Path], typer.Argument(metavar="[SCENARIO]", help="Scenario file (default scenarios/baseline.toml).")] = None,
+    scenario: Annotated[Path | None, typer.Argument(metavar="[SCENARIO]", help="Scenario file or shipped scenario name (default: the shipped baseline).")] = None,
     runs: Annotated[int, typer.Option("--runs", "-n", min=10, max=100_000, help="Replications stepped live.")] = 2000,
-    seed: Annotated[int, typer.Option("--seed", "-s", min=0, max=2**63 - 1, help="Seed.")] = 20250311,
+    seed: Annotated[int, typer.Option("--seed", "-s", min=0, max=2**63 - 1, help="Seed.")] = DEFAULT_SEED,
     port: Annotated[int, typer.Option("--port", "-p", min=0, max=65535, help="Port on 127.0.0.1 (0: any free port).")] = DEFAULT_PORT,
 ) -> None:
     """Start the browser app on 127.0.0.1 and print its address (Ctrl-C stops it)."""

@@ -8,23 +8,35 @@ a few plain sentences naming the largest changes.
 
 from __future__ import annotations
 
-import sys
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich import box
-from rich.columns import Columns
-from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
-from sim.cli.limits import MAX_CHUNK, MAX_RUNS
-from sim.analysis.paired import OUTCOMES, Difference, compare_codes
-from sim.analysis.summary import summarise
-from sim.analysis.tables import outcome_table
-from sim.cli.compare import DEFAULT_RUNS, DEFAULT_SEED
-from sim.cli.sweep import ExecutorOption, SchedulerOption, WorkersOption, executor_spec, progress_bar
+from sim.cli.options import (
+    DEFAULT_CHUNK,
+    DEFAULT_RUNS,
+    DEFAULT_SEED,
+    ChunkSizeOption,
+    Executor,
+    ExecutorOption,
+    JsonOption,
+    RunsOption,
+    SchedulerOption,
+    WeeksOption,
+    WorkersOption,
+    executor_spec,
+    print_json,
+    progress_bar,
+    stderr_console,
+    stdout_console,
+)
 from sim.errors import InputError
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from sim.analysis.paired import Difference
 
 MIN_CHANGE = 0.005  # half a point: smaller changes are not worth a sentence
 SENTENCES = 3
@@ -54,8 +66,10 @@ def sentence(phrase: str, d: Difference) -> str:
 
 def largest_changes(diffs: dict[str, Difference], horizon: int, count: int = SENTENCES) -> list[str]:
     """Sentences about the outcomes that change most (at least half a point), largest first."""
+    from sim.analysis.paired import OUTCOMES
+
     ranked = sorted(OUTCOMES, key=lambda o: -abs(diffs[o.name].difference))
-    chosen = []
+    chosen: list[Any] = []
     for o in ranked:
         if abs(diffs[o.name].difference) < MIN_CHANGE or len(chosen) == count:
             break
@@ -74,6 +88,11 @@ def largest_changes(diffs: dict[str, Difference], horizon: int, count: int = SEN
 
 def difference_table(diffs: dict[str, Difference], first: str, second: str) -> Table:
     """Outcome shares of both and the paired difference with its 95% interval."""
+    from rich import box
+    from rich.table import Table
+
+    from sim.analysis.paired import OUTCOMES
+
     table = Table(title="What changes", box=box.SIMPLE_HEAD,
                   caption="Differences in percentage points; 95% paired intervals (same seed and replications: common "
                           "random numbers; Newcombe 1998, method 10).")
@@ -90,17 +109,23 @@ def difference_table(diffs: dict[str, Difference], first: str, second: str) -> T
 
 
 def whatif(
-    scenario: Annotated[str, typer.Argument(metavar="SCENARIO", help="The baseline scenario file.")],
-    set_: Annotated[Optional[list[str]], typer.Option("--set", help="The change: dotted.path=value (repeatable).")] = None,
-    runs: Annotated[int, typer.Option("--runs", "-n", min=1, max=MAX_RUNS, help="Replications of each.")] = DEFAULT_RUNS,
+    scenario: Annotated[str, typer.Argument(metavar="SCENARIO", help="The baseline scenario: a file, or a shipped scenario by name.")],
+    set_: Annotated[list[str] | None, typer.Option("--set", metavar="PATH=VALUE", help="The change: dotted.path=value (repeatable).")] = None,
+    runs: RunsOption = DEFAULT_RUNS,
     seed: Annotated[int, typer.Option("--seed", "-s", min=0, max=2**63 - 1, help="Seed shared by both.")] = DEFAULT_SEED,
-    weeks: Annotated[Optional[int], typer.Option("--weeks", "-w", min=1, max=520, help="Horizon in weeks (overrides the scenario).")] = None,
+    weeks: WeeksOption = None,
     workers: WorkersOption = None,
-    executor: ExecutorOption = "local",
+    executor: ExecutorOption = Executor.local,
     scheduler: SchedulerOption = None,
-    chunk_size: Annotated[int, typer.Option("--chunk-size", min=1, max=MAX_CHUNK, help="Replications per chunk (results do not depend on it).")] = 10_000,
+    chunk_size: ChunkSizeOption = DEFAULT_CHUNK,
+    as_json: JsonOption = False,
 ) -> None:
     """What if one thing changes? The scenario and its modified copy, side by side, on the same random numbers."""
+    from rich.columns import Columns
+
+    from sim.analysis.paired import compare_codes
+    from sim.analysis.summary import summarise
+    from sim.analysis.tables import outcome_table
     from sim.experiment.executors import ExecutorUnavailable
     from sim.experiment.load import load
     from sim.experiment.run import run_in_memory
@@ -112,8 +137,7 @@ def whatif(
     horizon = [f"horizon_weeks={weeks}"] if weeks is not None else []
     base = load(scenario, horizon)
     changed = load(scenario, horizon + sets)
-    console = Console(width=None if sys.stdout.isatty() else 150)
-    err = Console(stderr=True)
+    err = stderr_console()
     with progress_bar(err) as progress:
         bar = progress.add_task("baseline and what-if", total=2 * runs)
         try:
@@ -121,13 +145,24 @@ def whatif(
                                           progress=lambda k: progress.advance(bar, k))
         except ExecutorUnavailable as exc:
             raise InputError("--executor", spec.kind, str(exc)) from None
+    diffs = compare_codes(first.codes, second.codes, paired=True)
+    sentences = largest_changes(diffs, base.scenario.horizon_weeks)
+    if as_json:
+        print_json({
+            "scenario": base.scenario.name, "scenario_file": str(base.path), "changes": sets, "runs": runs, "seed": seed,
+            "executor": spec.kind, "baseline": summarise(first.aggregates), "whatif": summarise(second.aggregates),
+            "differences": {name: {"baseline": d.first, "whatif": d.second, "difference": d.difference, "low": d.low,
+                                   "high": d.high, "paired": d.paired} for name, d in diffs.items()},
+            "sentences": sentences,
+        })
+        return
+    console = stdout_console()
     change = ", ".join(sets)
     left = outcome_table(summarise(first.aggregates), escape(base.scenario.title))
     right = outcome_table(summarise(second.aggregates), escape(f"What if {change}"))
     console.print(Columns([left, right], equal=True))
-    diffs = compare_codes(first.codes, second.codes, paired=True)
     console.print(difference_table(diffs, "Baseline", "What-if"))
-    for line in largest_changes(diffs, base.scenario.horizon_weeks):
+    for line in sentences:
         console.print(escape(line))
     console.print(f"[dim]{runs} replications each, seed {seed}, {spec.describe()}; nothing written.[/dim]")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from sim.errors import InputError, dotted
@@ -10,11 +11,11 @@ from sim.scenario.load import LoadedScenario, load_scenario
 from sim.scenario.schema import ScenarioPathError
 
 
-def load(path: str | Path, sets: list[str] = ()) -> LoadedScenario:
+def load(path: str | Path, sets: Sequence[str] = ()) -> LoadedScenario:
     """A validated scenario whose rule choices (and user rule modules) are checked too; errors are one-line InputErrors."""
     loaded = load_scenario(path, sets)
     try:
-        check_rules(loaded.scenario, Path(path).parent)
+        check_rules(loaded.scenario, Path(loaded.path).parent)
     except ScenarioPathError as exc:
         set_paths = [s.split("=", 1)[0].strip() for s in sets]
         where = dotted(exc.path)

@@ -22,7 +22,8 @@ from typing import Callable
 
 import sim
 from sim.analysis.aggregate import Aggregates
-from sim.analysis.summary import summarise, weekly_table
+from sim.analysis.summary import summarise, summary_table, weekly_table
+from sim.experiment.provenance import provenance
 from sim.experiment.chunks import (  # noqa: F401  (re-exported: the names this module always had)
     DEFAULT_CHUNK,
     MEDIATORS,
@@ -158,6 +159,7 @@ def run_scenario(
         weekly = weekly_table(agg)
         write_parquet_atomic(tmp / "weekly.parquet", weekly)
         write_json_atomic(tmp / "summary.json", summary)
+        write_parquet_atomic(tmp / "summary.parquet", summary_table(agg, scenario.name, seed))
         from sim.report.plots import write_plots
 
         (tmp / "plots").mkdir()
@@ -179,6 +181,7 @@ def run_scenario(
             "executor": spec.kind,
             "package_version": sim.__version__,
             "python": platform.python_version(),
+            **provenance(),
             "command": command if command is not None else sys.argv,
             "run_id": final.name,
             "times": {

@@ -24,11 +24,12 @@ import stat
 import tempfile
 import time
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pyarrow as pa
-import pyarrow.parquet as pq
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 TMP_PREFIX = ".tmp-"
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
@@ -187,7 +188,7 @@ def _check_name(kind: str, name: str) -> str:
 
 def make_run_id(seed: int | None = None, now: datetime | None = None) -> str:
     """Run id `YYYYmmdd-HHMMSS-seed<seed>` (without the seed part when seed is None)."""
-    stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%d-%H%M%S")
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S")
     return stamp if seed is None else f"{stamp}-seed{int(seed)}"
 
 
@@ -339,6 +340,11 @@ def write_json_atomic(path: Path, obj, sort_keys: bool = True) -> Path:
 
 def write_parquet_atomic(path: Path, table: pa.Table) -> Path:
     """Write a pyarrow table as Parquet atomically to `path`."""
+    # pyarrow is imported here, not above: the command line imports this module for its checks, and `sim --help`
+    # must not pay for pyarrow (benchmarks/bench_help.py).
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     if not isinstance(table, pa.Table):
         raise TypeError(f"expected a pyarrow.Table, got {type(table).__name__}")
     return atomic_write(path, lambda name: pq.write_table(table, name))

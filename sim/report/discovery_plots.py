@@ -12,7 +12,7 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 
-from sim.analysis.discovery import Box, Cases, Discovery
+from sim.analysis.discovery import Cases, Discovery
 from sim.report.plots import _new_figure, _save
 
 INTEREST = "#b2182b"
@@ -58,6 +58,8 @@ def trajectory_plot(result: Discovery, path: Path) -> Path:
 def limits_plot(result: Discovery, path: Path) -> Path:
     """The selected box's limits on each restricted dimension, as a share of the dimension's range, with quasi-p-values."""
     box = result.box
+    if box is None:
+        raise ValueError("expected a discovery result with a selected box")
     lims = [lim for lim in box.restricted] or box.limits[:1]
     fig = _new_figure(7.0, 1.2 + 0.5 * len(lims))
     ax = fig.add_subplot(1, 1, 1)
@@ -89,6 +91,8 @@ def limits_plot(result: Discovery, path: Path) -> Path:
 def pairs_plot(result: Discovery, cases: Cases, y: np.ndarray, path: Path, dimensions: int = 4) -> Path | None:
     """Pairwise scatter of the box's (numeric) restricted dimensions, cases of interest in colour, the box drawn."""
     box = result.box
+    if box is None:
+        raise ValueError("expected a discovery result with a selected box")
     dims = [lim for lim in box.restricted if lim.categories is None][:dimensions]
     if len(dims) < 2:
         return None

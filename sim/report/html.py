@@ -14,8 +14,9 @@ import html
 import json
 import math
 import shlex
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -334,12 +335,12 @@ def _generic_report(folder: Path, manifest: dict | None) -> str:
     subruns = sorted(p for p in folder.iterdir() if p.is_dir() and (p / "summary.json").exists()) if folder.is_dir() else []
     if subruns:
         body.append("<h2>Runs in this folder</h2>")
-        rows = []
+        run_rows: list[tuple[Any, ...]] = []
         for sub in subruns:
             s = _read_json(sub / "summary.json") or {}
             st = s.get("status_at_horizon", {})
-            rows.append((sub.name, *(percent(st.get(k)) for k in ("war", "partial_truce", "ceasefire", "settlement"))))
-        body.append(table(("Run", "War", "Partial truce", "Ceasefire", "Settlement"), rows, numeric=(1, 2, 3, 4)))
+            run_rows.append((sub.name, *(percent(st.get(k)) for k in ("war", "partial_truce", "ceasefire", "settlement"))))
+        body.append(table(("Run", "War", "Partial truce", "Ceasefire", "Settlement"), run_rows, numeric=(1, 2, 3, 4)))
     base = manifest.get("base_scenario")
     if isinstance(base, dict) and base.get("file"):
         body.append("<h2>Assumptions</h2>")
@@ -401,7 +402,7 @@ def discovery_html(folder: Path) -> str:
             out.append(f"<p>Box {esc(box.get('index'))}: coverage {_fixed(box.get('coverage'))}, density "
                        f"{_fixed(box.get('density'))}, {esc(box.get('n'))} cases, {esc(box.get('restricted_dimensions'))} "
                        "restricted dimensions.</p>")
-            rows = []
+            rows: list[tuple[Any, ...]] = []
             for lim in box.get("limits") or []:
                 if not isinstance(lim, dict) or not lim.get("restricted"):
                     continue

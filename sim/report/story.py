@@ -412,7 +412,7 @@ def _fold(scenario: Scenario, weeks: list[int], info: dict[int, dict]) -> Sectio
     if beliefs and moving:
         r, u = beliefs[-1]
         parts.append(f"beliefs about the weekly drift end at Russia {_signed(r, 4)}, Ukraine {_signed(u, 4)}")
-    conceded = {}
+    conceded: dict[str, float] = {}
     for w in weeks:
         for side, moved in info[w]["concession"].items():
             conceded[side] = conceded.get(side, 0.0) + moved
@@ -650,7 +650,7 @@ def _markdown_newest_first(story: Story) -> str:
 
 
 def _paragraph_breaks(lines: list[str]) -> list[str]:
-    out = []
+    out: list[str] = []
     for line in lines:
         if out and out[-1] and line and not line.lstrip().startswith(("#", "- ")):
             out.append("")

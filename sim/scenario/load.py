@@ -7,6 +7,7 @@ import json
 import tomllib
 import typing
 import warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from difflib import get_close_matches
 from pathlib import Path
@@ -16,7 +17,9 @@ from pydantic import BaseModel, ValidationError
 
 from sim.errors import InputError, InputWarning, dotted
 from sim.input_files import read_input_text
+from sim.scenario.derive import derive
 from sim.scenario.schema import Scenario, ScenarioPathError
+from sim.scenario.shipped import resolve_scenario_path, shipped_names, shipped_path
 
 
 @dataclass
@@ -81,6 +84,9 @@ def resolve_document(path: Path, _stack: tuple[Path, ...] = ()) -> tuple[dict[st
     try:
         target = (path.parent / parent).resolve()
         found = target.is_file()
+        if not found and (shipped := shipped_path(parent)) is not None and shipped.is_file():
+            # A what-if written anywhere may extend a shipped scenario by name (`extends = "baseline.toml"`).
+            target, found = shipped.resolve(), True
     except (OSError, ValueError, RuntimeError):  # a NUL byte, a symlink loop, ...
         found = False
     if not found:
@@ -117,7 +123,7 @@ def apply_sets(doc: dict[str, Any], sets: list[str]) -> tuple[dict[str, Any], li
     paths = []
     for expr in sets:
         parts, value = parse_set(expr)
-        node = doc
+        node: dict[str, Any] | list[Any] = doc
         for i, part in enumerate(parts[:-1]):
             if isinstance(node, list):  # an entry of an array of tables, by index (events.0.week)
                 node = _list_entry(node, part, parts, i)
@@ -185,7 +191,7 @@ def validate_events(scenario: Scenario, doc: dict[str, Any], file: str) -> None:
                 raise InputError(file, f"{where}.set.{j}", exc.message) from None
             members = scenario.actors.europe.members
             if (parts[0] in EVENT_FORBIDDEN or "rules" in parts or "readings" in parts
-                    or parts[:3] == ["actors", "europe", "members"] and len(parts) > 3 and parts[3] not in members
+                    or (parts[:3] == ["actors", "europe", "members"] and len(parts) > 3 and parts[3] not in members)
                     or parts[-1] in ("needs_us_backstop", "label", "sources")):
                 raise InputError(file, f"{where}.set.{j}", f"expected a number, an override or a policy an event can change, got {'.'.join(parts)!r} "
                                  "(events cannot change issues, statements, rules, members or the horizon)")
@@ -195,7 +201,7 @@ def validate_events(scenario: Scenario, doc: dict[str, Any], file: str) -> None:
             raise InputError(file, f"{where}.set", f"{exc.path}: {exc.message}" if exc.path else exc.message) from None
 
 
-def validate_document(doc: dict[str, Any], file: str, set_paths: list[tuple[str, ...]] = ()) -> Scenario:
+def validate_document(doc: dict[str, Any], file: str, set_paths: Sequence[tuple[str, ...]] = ()) -> Scenario:
     """Validate a merged document; the first problem becomes a one-line InputError."""
     try:
         scenario = Scenario.model_validate(doc)
@@ -228,7 +234,7 @@ def validate_document(doc: dict[str, Any], file: str, set_paths: list[tuple[str,
         raise InputError(file, dotted(exc.path), exc.message) from None
 
 
-def _expected(message: str, err: dict) -> str:
+def _expected(message: str, err: Mapping[str, Any]) -> str:
     text = message.removeprefix("Value error, ")
     if text.startswith("expected"):
         return text
@@ -271,19 +277,19 @@ def _unwrap(annotation: Any) -> Any:
             return annotation
 
 
-def load_scenario(path: str | Path, sets: list[str] = ()) -> LoadedScenario:
-    """Read, merge, override and validate a scenario file."""
-    path = Path(path)
+def load_scenario(path: str | Path, sets: Sequence[str] = ()) -> LoadedScenario:
+    """Read, merge, override and validate a scenario file (a shipped one by name: `baseline`)."""
+    path = resolve_scenario_path(path)
     if not path.exists():
-        raise InputError(str(path), None, "expected an existing scenario file: not found")
+        names = ", ".join(shipped_names())
+        raise InputError(str(path), None, "expected an existing scenario file: not found"
+                         + (f" (shipped scenarios by name: {names})" if names else ""))
     doc, chain = resolve_document(path)
     if "name" not in doc:
         doc["name"] = path.stem
     doc, set_paths = apply_sets(doc, list(sets))
     scenario = validate_document(doc, str(path), set_paths)
     # Derivation problems (conflicting red lines) are input errors too: surface them now.
-    from sim.scenario.derive import derive
-
     try:
         profiles = derive(scenario)
     except ScenarioPathError as exc:
@@ -313,8 +319,9 @@ def _check_positions_within_red_lines(scenario: Scenario, profiles, file: str, s
 
 
 def scenario_files(target: str | Path) -> list[Path]:
-    """A scenario file, or every `*.toml` scenario directly inside a folder (sorted, baseline first)."""
-    target = Path(target)
+    """A scenario file, or every `*.toml` scenario directly inside a folder (sorted, baseline first); a shipped
+    scenario or folder by name (`baseline`, `textbook`) when no such file or folder exists."""
+    target = resolve_scenario_path(target)
     if target.is_dir():
         files = sorted(p for p in target.glob("*.toml"))
         files.sort(key=lambda p: (p.stem != "baseline", p.stem))

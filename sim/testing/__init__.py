@@ -27,7 +27,22 @@ from sim.testing.strategies import (
 )
 
 __all__ = [
-    "CheckResult", "GENERIC", "PropertyFailure", "RuleCase", "TRAIT_CHECKS", "actor_parameters", "check_property",
-    "check_rules", "distributions", "field_values", "isolated_rules", "issue_profiles", "numbers", "profile_arrays",
-    "properties_for", "rule_cases", "scenarios", "trait_check",
+    "GENERIC",
+    "TRAIT_CHECKS",
+    "CheckResult",
+    "PropertyFailure",
+    "RuleCase",
+    "actor_parameters",
+    "check_property",
+    "check_rules",
+    "distributions",
+    "field_values",
+    "isolated_rules",
+    "issue_profiles",
+    "numbers",
+    "profile_arrays",
+    "properties_for",
+    "rule_cases",
+    "scenarios",
+    "trait_check",
 ]

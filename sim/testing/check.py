@@ -13,9 +13,9 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator
 
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import seed as hypothesis_seed
@@ -41,6 +41,7 @@ class CheckResult:
 
 def _settings(examples: int | None, seed: int | None, shrink: bool) -> settings:
     base = settings.default
+    assert base is not None  # hypothesis always has a current profile
     return settings(
         base,
         max_examples=examples if examples is not None else base.max_examples,

@@ -10,7 +10,8 @@ trait (`TRAIT_CHECKS`, plus the monotone families `increasing_in_<x>` / `decreas
 from __future__ import annotations
 
 import random
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
@@ -103,7 +104,7 @@ def check_repeatable(case: RuleCase, data) -> None:
     if changed:
         raise PropertyFailure(f"the rule modified its input(s) {', '.join(changed)}")
     second = case.call()
-    for i, (a, b) in enumerate(zip(_outputs(case, first), _outputs(case, second))):
+    for _i, (a, b) in enumerate(zip(_outputs(case, first), _outputs(case, second))):
         ok = _close(a, b) if a.shape == b.shape else np.array(False)
         if not np.all(ok):
             idx = _where(~ok) if a.shape == b.shape and ok.ndim else ()

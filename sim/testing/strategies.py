@@ -24,7 +24,7 @@ import copy
 import datetime as dt
 import typing
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from annotated_types import Ge, Le
@@ -63,9 +63,9 @@ def bounds_of(model: type[BaseModel], name: str) -> Bounds:
     lo = hi = None
     for meta in model.model_fields[name].metadata:
         if isinstance(meta, Ge):
-            lo = float(meta.ge)
+            lo = float(cast(float, meta.ge))
         elif isinstance(meta, Le):
-            hi = float(meta.le)
+            hi = float(cast(float, meta.le))
     if lo is None or hi is None:
         raise KeyError(f"{model.__name__}.{name} declares no bounds")
     return Bounds(lo, hi, "", model.model_fields[name].annotation is int)
@@ -411,7 +411,7 @@ class RuleCase:
     def output_shapes(self) -> list[tuple[int, ...]]:
         return [shape_of(d, self.sizes) for d in self.info.spec.outputs]
 
-    def single(self, i: int) -> "RuleCase":
+    def single(self, i: int) -> RuleCase:
         """The same call for replication i alone (every per-replication array cut to its entry i, kept as length one)."""
 
         def cut(name, value):
@@ -493,6 +493,19 @@ def kinds_without_domains() -> list[str]:
 
 
 __all__ = [
-    "Domain", "RuleCase", "DOMAINS", "actor_parameters", "argument_domain", "bounds_of", "distributions", "field_values",
-    "fmt", "issue_profiles", "numbers", "profile_arrays", "rule_cases", "scenarios", "value_or_distribution",
+    "DOMAINS",
+    "Domain",
+    "RuleCase",
+    "actor_parameters",
+    "argument_domain",
+    "bounds_of",
+    "distributions",
+    "field_values",
+    "fmt",
+    "issue_profiles",
+    "numbers",
+    "profile_arrays",
+    "rule_cases",
+    "scenarios",
+    "value_or_distribution",
 ]

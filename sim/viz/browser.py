@@ -10,9 +10,9 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = (
@@ -35,7 +35,7 @@ def chromium_path() -> str | None:
 
 
 @contextmanager
-def headless_chromium(width: int = 1400, height: int = 1000) -> Iterator["object"]:
+def headless_chromium(width: int = 1400, height: int = 1000) -> Iterator[object]:
     """A Playwright browser context on headless Chromium with a fresh user-data dir (removed afterwards)."""
     from playwright.sync_api import sync_playwright
 

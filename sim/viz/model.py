@@ -19,13 +19,13 @@ import numpy as np
 
 from sim.analysis.aggregate import AGREEMENT_TYPES, STATUSES
 from sim.analysis.intervals import wilson_interval
+from sim.defaults import DEFAULT_SEED
 from sim.scenario.params import field_bounds, mean_of
 from sim.scenario.schema import Belligerent, Scenario
+from sim.scenario.shipped import SHIPPED
 
-ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_SCENARIO = ROOT / "scenarios" / "baseline.toml"
+DEFAULT_SCENARIO = SHIPPED / "baseline.toml"  # package data: there in a checkout and in an installed wheel
 DEFAULT_REPLICATIONS = 2000
-DEFAULT_SEED = 20250311
 AID_POLICIES = ("conditional", "full", "cut")
 
 
@@ -74,6 +74,7 @@ def controlled_scenario(
     actors["turkey"]["mediation_intensity"] = float(turkey_mediation)
     r_bounds = field_bounds(Belligerent, "rationality")
     c_bounds = field_bounds(Belligerent, "weekly_cost")
+    assert r_bounds is not None and c_bounds is not None  # both are declared with bounds in the schema
     for side in ("russia", "ukraine"):
         actors[side]["rationality"] = scale_number(actors[side]["rationality"], rationality, r_bounds.lo, r_bounds.hi)
         actors[side]["weekly_cost"] = scale_number(actors[side]["weekly_cost"], war_costs, c_bounds.lo, c_bounds.hi)
@@ -126,7 +127,7 @@ class EnsembleView(mesa.Model):
 
         base = load_base(scenario_path)
         self.base = base
-        self.controls = {
+        self.controls: dict[str, Any] = {
             "us_aid": us_aid or base.actors.us.aid_policy,
             "reassurance_force": bool(reassurance_force),
             "us_backstop": base.actors.us.backstop if us_backstop is None else bool(us_backstop),

@@ -1,0 +1,119 @@
+"""Options shared by the commands, declared once: names, short forms, bounds, help and choices.
+
+Light on purpose: this module (like every command module at import time) loads only typer and `sim.defaults`,
+so that `sim --help` starts in well under half a second (benchmarks/bench_help.py); the library is imported
+inside the command functions that use it.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from sim.cli.limits import MAX_CHUNK, MAX_RUNS, MAX_WORKERS
+from sim.cli.paths import output_path
+from sim.defaults import DEFAULT_CHUNK, DEFAULT_RUNS, DEFAULT_SEED, EXECUTORS
+from sim.errors import InputError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from sim.experiment.executors import ExecutorSpec
+
+__all__ = ["DEFAULT_CHUNK", "DEFAULT_RUNS", "DEFAULT_SEED", "Executor"]
+
+class Executor(StrEnum):
+    """Where chunks run (a choice on the command line: `--executor local|inprocess|dask`; the names of EXECUTORS)."""
+
+    local = "local"
+    inprocess = "inprocess"
+    dask = "dask"
+
+
+RunsOption = Annotated[int, typer.Option("--runs", "-n", min=1, max=MAX_RUNS, help="Replications of each scenario.")]
+SeedOption = Annotated[int, typer.Option("--seed", "-s", min=0, max=2**63 - 1, help="Seed; the same seed gives the same results.")]
+WeeksOption = Annotated[int | None, typer.Option("--weeks", "-w", min=1, max=520, help="Horizon in weeks (overrides the scenario).")]
+SetOption = Annotated[list[str] | None, typer.Option("--set", metavar="PATH=VALUE", help="Override a field: dotted.path=value (repeatable).")]
+OutOption = Annotated[Path, typer.Option("--out", "-o", parser=output_path, metavar="FOLDER", help="Base folder of the results.")]
+WorkersOption = Annotated[int | None, typer.Option("--workers", "-j", min=1, max=MAX_WORKERS, help="Worker processes, or Dask workers of a LocalCluster (default: all cores).")]
+ExecutorOption = Annotated[Executor, typer.Option("--executor", "-x", help="Where chunks run (results are identical).")]
+SchedulerOption = Annotated[str | None, typer.Option("--scheduler", metavar="ADDRESS", help="Join an existing Dask cluster at this address (tcp://host:8786); implies --executor dask.")]
+ChunkSizeOption = Annotated[int, typer.Option("--chunk-size", min=1, max=MAX_CHUNK, help="Replications per chunk (results do not depend on it).")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Write the results as one JSON document on stdout (for scripts); tables, progress and notes go to stderr or nowhere.")]
+
+
+def executor_spec(kind: str, workers: int | None, scheduler: str | None) -> ExecutorSpec:
+    """The executor options as a spec; a bad name is an input error."""
+    from sim.experiment.executors import ExecutorSpec, ExecutorUnavailable
+
+    kind = "dask" if scheduler else str(kind.value if isinstance(kind, Executor) else kind)
+    if kind not in EXECUTORS:
+        raise InputError("--executor", None, f"expected one of {', '.join(EXECUTORS)}, got {kind!r}")
+    if scheduler is not None:  # a malformed address is an input error, before any work
+        from sim.experiment.executors import check_scheduler_address
+
+        try:
+            check_scheduler_address(scheduler)
+        except ValueError as exc:
+            raise InputError("--scheduler", None, str(exc)) from None
+    if kind == "dask":  # say so before any work (or result folder) is started
+        from sim.experiment.executors import import_distributed
+
+        try:
+            import_distributed()
+        except ExecutorUnavailable as exc:
+            raise InputError("--executor", "dask", str(exc)) from None
+    return ExecutorSpec(kind, workers, scheduler)
+
+
+def command_line(ctx: typer.Context) -> list[str]:
+    """The command as given to `sim` (for manifests)."""
+    argv = ctx.obj.get("argv") if isinstance(ctx.obj, dict) else None
+    return ["sim", *(argv if argv is not None else sys.argv[1:])]
+
+
+def progress_bar(console: Console) -> Progress:
+    """The progress bar of the commands that run chunks: drawn on `console` (stderr) only when it is a terminal."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("left"), TimeRemainingColumn(), console=console, transient=True, disable=not console.is_terminal,
+    )
+
+
+def stdout_console(width: int = 150) -> Console:
+    """The console of tables: stdout, with a wide page when piped (make run, CI logs) rather than rich's 80 columns."""
+    from rich.console import Console
+
+    return Console(width=None if sys.stdout.isatty() else width)
+
+
+def stderr_console() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def print_json(document: object) -> None:
+    """One strict JSON document on stdout (NaN and infinity become null: the results' missing-value convention)."""
+    import json
+    import math
+
+    def clean(value: object) -> object:
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        if isinstance(value, dict):
+            return {str(k): clean(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [clean(v) for v in value]
+        if hasattr(value, "item") and callable(value.item):  # a numpy scalar
+            return clean(value.item())
+        return value
+
+    sys.stdout.write(json.dumps(clean(document), indent=2, allow_nan=False, ensure_ascii=False) + "\n")

@@ -1,0 +1,19 @@
+"""Defaults shared by the command line and the library, in a module that imports nothing (so `sim --help` can
+show them without loading the model).
+
+TODO(lead): `sim.experiment.chunks.DEFAULT_CHUNK`, `sim.experiment.executors.EXECUTORS` and
+`sim.experiment.sweep.DEFAULT_SEED` still hold their own copies; each becomes `from sim.defaults import ...`
+(tests/test_cli_conventions.py checks that the copies agree until then).
+"""
+
+DEFAULT_SEED = 20250311
+"""The seed of every command unless given (the date of the actors' positions, 11 March 2025)."""
+
+DEFAULT_RUNS = 10_000
+"""Replications of `sim run`, `sim compare` and `sim whatif` unless given."""
+
+DEFAULT_CHUNK = 10_000
+"""Replications per chunk: what one process computes at once (results do not depend on it)."""
+
+EXECUTORS = ("local", "inprocess", "dask")
+"""Where chunks run: local worker processes, this process, or Dask."""
