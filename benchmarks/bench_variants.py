@@ -74,7 +74,6 @@ def phase(kind: str, variants: int, runs: int, workers: int, out: Path) -> dict:
             run_scenario(loaded, variants * runs, 20250311, out, executor=ExecutorSpec("local", workers), command=["bench"])
             plan_seconds = 0.0
         else:
-            from sim.experiment.batches import STATS
             from sim.experiment.sweep import plan_sweep, start_sweep
 
             path = out / "bench_variants.toml"

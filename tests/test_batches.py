@@ -226,9 +226,9 @@ def test_a_chunk_that_raises_in_a_batch_is_reported_alone(plan, alone, monkeypat
     original = model_module.CeasefireModel.__init__
 
     def fails_on_one_value(self, scenario, seed, replications, *args, params=None, **kwargs):
-        if params is not None and np.any(np.asarray(params.values["actors.turkey.mediation_intensity"]) == 0.3):
-            if 5 in np.asarray(replications):
-                raise ValueError("a rule broke on replication 5")
+        if (params is not None and np.any(np.asarray(params.values["actors.turkey.mediation_intensity"]) == 0.3)
+                and 5 in np.asarray(replications)):
+            raise ValueError("a rule broke on replication 5")
         original(self, scenario, seed, replications, *args, params=params, **kwargs)
 
     monkeypatch.setattr(model_module.CeasefireModel, "__init__", fails_on_one_value)
@@ -293,9 +293,9 @@ def test_a_chunk_that_raises_in_a_batch_file_is_reported_alone_and_the_others_ar
     original = model_module.CeasefireModel.__init__
 
     def fails_on_one_value(self, scenario, seed, replications, *args, params=None, **kwargs):
-        if params is not None and np.any(np.asarray(params.values["actors.turkey.mediation_intensity"]) == 0.3):
-            if 5 in np.asarray(replications):
-                raise ValueError("a rule broke on replication 5")
+        if (params is not None and np.any(np.asarray(params.values["actors.turkey.mediation_intensity"]) == 0.3)
+                and 5 in np.asarray(replications)):
+            raise ValueError("a rule broke on replication 5")
         original(self, scenario, seed, replications, *args, params=params, **kwargs)
 
     monkeypatch.setattr(model_module.CeasefireModel, "__init__", fails_on_one_value)

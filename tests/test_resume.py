@@ -18,9 +18,8 @@ from pathlib import Path
 
 import pytest
 from clitools import invoke, only_run
-from sim.experiment.batches import read_file_pieces, read_summary_aggregates
 
-from sim.experiment.chunks import read_chunk_meta
+from sim.experiment.batches import read_file_pieces, read_summary_aggregates
 
 ROOT = Path(__file__).resolve().parent.parent
 # Not `python -m sim`: sim/__main__.py calls main() unguarded, which spawned worker processes would re-run.

@@ -7,8 +7,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from clitools import invoke
+
 from sim.experiment.chunks import plan_chunks
 from sim.experiment.executors import OVERSUBSCRIBE, capped_workers, usable_cores
 

@@ -174,7 +174,7 @@ def _show_input_warnings() -> None:
             return
         default(message, category, filename, lineno, file, line)
 
-    show._sim_one_line = True
+    show._sim_one_line = True  # type: ignore[attr-defined]
     warnings.showwarning = show
 
 

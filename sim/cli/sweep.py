@@ -13,7 +13,6 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import (
     BarColumn,
-    MofNCompleteColumn,
     Progress,
     ProgressColumn,
     TextColumn,
@@ -32,7 +31,6 @@ from sim.cli.options import (
     WorkersOption,
     command_line,
     executor_spec,
-    progress_bar,
     stderr_console,
     stdout_console,
 )

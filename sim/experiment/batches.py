@@ -30,13 +30,16 @@ independent of the batching, bit for bit:
 
 from __future__ import annotations
 
-import copy
 import time
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 from pydantic import BaseModel
 
 from sim.analysis.aggregate import Aggregates, ChunkOutcome
@@ -169,7 +172,7 @@ class BatchTask:
             return self.scenario
         return with_values(self.scenario, self.varied, self.pieces[i].values)
 
-    def alone(self, i: int) -> "BatchTask":
+    def alone(self, i: int) -> BatchTask:
         """Piece i as a batch of its own."""
         return BatchTask(self.piece_scenario(i), self.seed, (self.pieces[i],), self.varied, self.rules_base)
 
@@ -179,7 +182,7 @@ def single(task: ChunkTask) -> BatchTask:
     return BatchTask(task.scenario, task.seed, (Piece(task.variant, task.chunk, task.scenario_hash),), (), task.rules_base)
 
 
-def make_batches(pieces: Iterable[tuple[Any, Piece]], make: "callable", limit: int = BATCH_REPLICATIONS) -> Iterator[BatchTask]:
+def make_batches(pieces: Iterable[tuple[Any, Piece]], make: callable, limit: int = BATCH_REPLICATIONS) -> Iterator[BatchTask]:
     """Group consecutive pieces with the same key into batches of at most `limit` replications.
 
     `pieces` yields (key, piece) in chunk order; `make(key, pieces)` builds the BatchTask of a
@@ -264,7 +267,7 @@ def batch_parameters(batch: BatchTask, streams):
     return draw_parameters(batch.scenario, streams, derive(batch.scenario), given=given)
 
 
-def _simulate_parts(batch: BatchTask) -> list[tuple[ChunkTask, "pa.RecordBatch", Aggregates]]:
+def _simulate_parts(batch: BatchTask) -> list[tuple[ChunkTask, pa.RecordBatch, Aggregates]]:
     """One model over the batch; per piece its task, its rows and its aggregates (raises what the model raises)."""
     from sim.model.model import CeasefireModel
     from sim.rng import Streams
@@ -326,7 +329,7 @@ class BatchFile:
     seconds: float
 
 
-def _simulate_table(batch: BatchTask) -> tuple["pa.Table", dict[str, np.ndarray]]:
+def _simulate_table(batch: BatchTask) -> tuple[pa.Table, dict[str, np.ndarray]]:
     """One model over the batch: its rows (a variant column first) and each chunk's summary counts, one row per chunk.
 
     The counts are those `Aggregates.from_chunk` gives each chunk alone (the same definitions,
@@ -460,7 +463,7 @@ class StoredPiece:
     index: int  # its position among the file's chunks (for the aggregates)
 
 
-def read_file_pieces(path: Path) -> tuple[list[StoredPiece], "pa.Schema"]:
+def read_file_pieces(path: Path) -> tuple[list[StoredPiece], pa.Schema]:
     """The chunks a file in a sweep's chunks/ folder holds, from its footer alone (batch files and one-chunk files)."""
     import json
 

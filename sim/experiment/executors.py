@@ -401,7 +401,7 @@ def probe_scheduler(address: str, timeout: float = CONNECT_TIMEOUT) -> None:
                 if not more:
                     raise ExecutorUnavailable(f"the peer at {address} closed the connection: not a Dask scheduler")
                 head += more
-    except socket.timeout:
+    except TimeoutError:
         raise ExecutorUnavailable(f"nothing at {address} answered as a Dask scheduler within {timeout:g} s "
                                   "(is something else listening there?)") from None
     except OSError as exc:

@@ -35,11 +35,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from difflib import get_close_matches
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import TYPE_CHECKING, Any, Callable, Literal
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+if TYPE_CHECKING:
+    from sim.experiment.batches import StoredPiece
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 import sim
@@ -1000,7 +1003,7 @@ def resume_sweep(run_dir: Path, file: Path | None = None, executor: ExecutorSpec
     return _execute(plan, manifest, spec, command, on_chunk, on_start, batch_replications)
 
 
-def _finished_chunks(store: ChunkStore, tasks: list[ChunkTask]) -> dict[str, "StoredPiece"]:
+def _finished_chunks(store: ChunkStore, tasks: list[ChunkTask]) -> dict[str, StoredPiece]:
     """Chunks on disk that are what the plan asks for (identity checked from each file's footer): name -> where."""
     from sim.experiment.batches import read_file_pieces
 
