@@ -62,6 +62,13 @@ def inspect(
             cells = (sid, f"{st.speaker}, {st.date}", f"{st.issue}: {st.stance}", strength, quote, st.source)
             t.add_row(*map(escape, cells))
         console.print(t)
+    if s.events:
+        t = Table(title="Dated events (each drawn per replication with its probability: param.event.<i>)")
+        for col in ("#", "Week", "Probability", "Changes", "What"):
+            t.add_column(col, overflow="fold")
+        for i, ev in enumerate(s.events):
+            t.add_row(str(i), str(ev.week), f"{ev.probability:.2f}", escape("; ".join(ev.set)), escape(ev.label))
+        console.print(t)
     if s.statements and any(st.readings for st in s.statements.values()):
         t = Table(title="Readings: statements with alternative codings, one drawn per replication (param.reading.<id>)")
         for col in ("Id", "Reading", "Weight", "Coding"):

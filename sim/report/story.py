@@ -498,6 +498,18 @@ def _tell_week(model, events: list[dict], state: dict, lookahead: float, full: b
             ))
             if kind == SETTLEMENT:
                 state["last_settlement"] = e["terms"]
+                withheld = int(e.get("withheld", 0) or 0)
+                parties = [name for bit, name in ((1, "Europe"), (2, "the United States")) if withheld & bit]
+                if parties:
+                    lines.append(Line(
+                        " and ".join(parties) + (" withholds consent to the terms it controls" if len(parties) == 1 else
+                                                 " withhold consent to the terms they control")
+                        + " (a share of the sanctions relief; for Europe also a guarantee resting on its force): the "
+                        "settlement on the table delivers only what is consented to.",
+                        depth=1,
+                    ))
+                else:
+                    lines.append(Line("Europe and the United States consent to the terms they control.", depth=1, kind="detail"))
         elif ev == "decision":
             side = SIDE_NAMES[e["side"]]
             crossed = e.get("red_lines_crossed") or []
