@@ -243,7 +243,7 @@ def test_inspect_shows_statements_and_positions(runner, baseline_path):
 
 
 def test_inspect_applies_set_and_shows_the_extends_chain(runner, tmp_scenario):
-    path = tmp_scenario("[actors.russia.overrides.territory]\nposition = 0.8\nred_line_low = 0.5\n", name="override")
+    path = tmp_scenario("[actors.russia.overrides.territory]\nposition = 0.8\n", name="override")
     result = invoke(runner, "inspect", path, "--set", "actors.russia.overrides.territory.salience=0.9", env=WIDE)
     assert result.exit_code == 0, result.output
     assert "extends: override.toml -> baseline.toml" in result.stdout

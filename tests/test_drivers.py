@@ -120,11 +120,11 @@ def test_a_tiny_drivers_run(baseline_path, tmp_path):
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["status"] == "complete" and manifest["design"] == "sobol" and manifest["variants"] == 2 * (14 + 2)
     table = pq.read_table(folder / "drivers.parquet")
-    assert table.num_rows == 8 * len(MAIN_OUTCOMES)
+    assert table.num_rows == 14 * len(MAIN_OUTCOMES)
     assert set(table.column("outcome").to_pylist()) == set(MAIN_OUTCOMES)
-    assert sorted(set(table.column("rank").to_pylist())) == list(range(1, 9))
+    assert sorted(set(table.column("rank").to_pylist())) == list(range(1, 15))
     data = json.loads((folder / "drivers.json").read_text())
-    assert data["design"]["n"] == 2 and len(data["inputs"]) == 8 and (folder / data["plot"]).exists()
+    assert data["design"]["n"] == 2 and len(data["inputs"]) == 14 and (folder / data["plot"]).exists()
     # The sweep file it ran sits beside the result folder, so `sim sweep --resume` can finish an interrupted one.
     sweep_file = manifest["sweep_file"]
     assert sweep_file.startswith(str((out / "drivers_baseline").resolve())) and sweep_file.endswith(".toml")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import functools
 import os
 import re
 import signal
@@ -124,6 +125,16 @@ class Executor:
         self.close()
 
 
+def with_rule_modules(modules: str, fn, task):
+    """Run `fn(task)` in a worker after registering the rule modules the parent lists (os.pathsep-separated)."""
+    if modules and os.environ.get("SIM_RULE_MODULES", "") != modules:
+        os.environ["SIM_RULE_MODULES"] = modules
+        from sim.rules.plugins import load_environment_modules
+
+        load_environment_modules()
+    return fn(task)
+
+
 class InProcessExecutor(Executor):
     """Chunks one after the other in this process."""
 
@@ -223,6 +234,9 @@ class LocalProcessExecutor(Executor):
         )
 
     def run(self, fn, tasks):
+        # A worker forked from a fork server started earlier has that moment's environment: hand it the rule
+        # modules this process has registered since (--rules, SIM_RULE_MODULES) with every task.
+        fn = functools.partial(with_rule_modules, os.environ.get("SIM_RULE_MODULES", ""), fn)
         todo = _Todo(tasks)
         pending: dict[Future, ChunkTask] = {}
         restarts = 0

@@ -48,8 +48,7 @@ def position_rows(scenario: Scenario) -> list[PositionRow]:
             rule = p.position.rule
             kinds = [k for k in (p.red_line_low_kind, p.red_line_high_kind) if k]
             if kinds:
-                rule += f"; red line from statement ({', '.join(dict.fromkeys(kinds))}: audience cost "
-                rule += ", ".join(f"negotiation.audience_costs.{k}" for k in dict.fromkeys(kinds)) + ")"
+                rule += f"; red line from statement ({', '.join(dict.fromkeys(kinds))})"
             if p.red_line_cost is not None:
                 rule += "; explicit red-line cost"
             if "explicit" in (p.salience.rule, p.red_line_low.rule, p.red_line_high.rule):
