@@ -35,8 +35,7 @@ import numpy as np
 
 from sim.analysis.aggregate import AGREEMENT_TYPES, STATUSES
 
-# The shorthands and presets of `sim story --find` (sim/report/story.py), repeated here because
-# analysis must not import report; a test checks the two agree.
+# The shorthands and presets of outcome expressions, shared with `sim story --find` (sim/report/story.py).
 ALIASES = {
     "front": "front_final",
     "type": "first_agreement",

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from sim.analysis.aggregate import AGREEMENT_TYPES, CEASEFIRE, PARTIAL_TRUCE, SETTLEMENT, STATUSES, WAR
+from sim.analysis.outcome_expr import ALIASES, PRESETS
 from sim.scenario.schema import Scenario
 
 TYPE_NAMES = {
@@ -725,24 +726,7 @@ def render(story: Story, fmt: str, width: int = 100) -> str:
 
 
 # ---------------------------------------------------------------------- --find
-PRESETS: dict[str, str] = {
-    "breakdown": "breakdowns>=1",
-    "agreement": "agreements>=1",
-    "no-agreement": "agreements=0",
-    "war": "status=war",
-    "partial_truce": "status=partial_truce",
-    "partial-truce": "status=partial_truce",
-    "ceasefire": "status=ceasefire",
-    "settlement": "status=settlement",
-}
-ALIASES = {
-    "front": "front_final",
-    "type": "first_agreement",
-    "first": "first_agreement",
-    "week": "first_agreement_week",
-    "mediator": "first_mediator",
-    "force": "force_size",
-}
+# The shorthands and presets of --find (ALIASES, PRESETS) are the outcome expressions', imported above.
 _CLAUSE = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*(==|=|!=|>=|<=|>|<)\s*(.+?)\s*$")
 
 
