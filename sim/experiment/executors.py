@@ -296,6 +296,13 @@ class LocalProcessExecutor(Executor):
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
 
+    def __exit__(self, exc_type, *exc) -> None:
+        if exc_type is not None:  # interrupted or failed: do not wait for the chunks still in flight
+            _LIVE_POOLS.discard(self)
+            self._kill_pool()
+        else:
+            self.close()
+
 
 class _Todo:
     """Tasks still to submit: those put back (a dead worker's), then the rest of a lazy iterable, one at a time."""
