@@ -1,14 +1,7 @@
-"""`sim forecast SCENARIO`: Bueno de Mesquita's expected-utility forecast, round by round, per issue (the
-computation: `sim.experiment.forecast`).
+"""`sim forecast SCENARIO`: Bueno de Mesquita's expected-utility forecast, round by round, per issue.
 
-The classic use of the model (Bueno de Mesquita 1994; Scholz, Calbert & Smith 2011): from each
-actor's position, salience and capability on one issue, rounds of challenges and offers move the
-positions; the forecast is the median voter position (and the weighted mean) after the rounds.
-Positions and saliences are the scenario's derived central values (`sim inspect`); capability
-is the table `CAPABILITY` (an assumption, docs/bdm.md) unless `--capability` replaces it. With
-`--runs R`, positions are drawn per replication exactly as the simulation draws them
-(same seed, same replication index, same draw), saliences and capabilities stay central.
-"""
+The computation, its inputs and its assumptions are `sim.experiment.forecast`'s (docs/bdm.md); this module
+parses the options, prints the table and writes the result folder."""
 
 from __future__ import annotations
 
