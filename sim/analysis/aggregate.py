@@ -17,6 +17,9 @@ STATUSES: tuple[str, ...] = ("war", "partial_truce", "ceasefire", "settlement")
 WAR, PARTIAL_TRUCE, CEASEFIRE, SETTLEMENT = range(4)
 
 AGREEMENT_TYPES: tuple[str, ...] = ("none", "partial_truce", "ceasefire", "settlement")
+FIRST_ENDS: tuple[str, ...] = ("in_force", "breakdown", "lapse", "escalated")
+"""How a replication's first truce ended (runs.parquet `first_end`), indexed by the codes below."""
+END_IN_FORCE, END_BREAKDOWN, END_LAPSE, END_ESCALATED = range(len(FIRST_ENDS))
 """First-agreement names; code 0 means no agreement, codes 1..3 match the status codes."""
 
 FRONT_BINS = 1000

@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.experiment.store import atomic_write
-from sim.analysis.aggregate import AGREEMENT_TYPES, STATUSES, Aggregates
+from sim.analysis.aggregate import AGREEMENT_TYPES, FIRST_ENDS, STATUSES, Aggregates
 from sim.scenario.schema import Scenario
 
 DEFAULT_CHUNK = 10_000
@@ -165,10 +165,6 @@ def _forget_model(model) -> None:
     # Mesa's Model keeps bound methods of itself (a reference cycle): without this, a worker's memory grows
     # chunk after chunk until the cyclic collector happens to run.
     vars(model).clear()
-
-
-FIRST_ENDS = ("in_force", "breakdown", "lapse", "escalated")
-"""How a replication's first truce ended (runs.parquet `first_end`; codes END_* of sim.model.model)."""
 
 
 def runs_batch(runs: dict[str, np.ndarray]) -> pa.RecordBatch:

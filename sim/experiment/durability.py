@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.analysis.aggregate import CEASEFIRE, PARTIAL_TRUCE
+from sim.analysis.aggregate import CEASEFIRE, END_BREAKDOWN, PARTIAL_TRUCE
 from sim.experiment.levers import simulate
 from sim.experiment.load import load
 
@@ -26,8 +26,6 @@ TYPES = {"partial": PARTIAL_TRUCE, "ceasefire": CEASEFIRE}
 
 def first_truce_durations(runs: dict[str, np.ndarray], horizon: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Per type: (days in force, censored) of each replication's first truce of that type."""
-    from sim.model.model import END_BREAKDOWN
-
     out = {}
     started = runs["first_agreement_week"]
     for name, code in TYPES.items():

@@ -21,7 +21,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim.analysis.aggregate import CEASEFIRE, PARTIAL_TRUCE, SETTLEMENT, WAR, ChunkOutcome
+from sim.analysis.aggregate import CEASEFIRE, END_BREAKDOWN, END_ESCALATED, END_LAPSE, PARTIAL_TRUCE, SETTLEMENT, WAR, ChunkOutcome
 from sim.model.agents import Belligerent, EuropeanCoalition, EuropeanMember, Turkey, UnitedStates, cached_rows, rows
 from sim.model.parameters import DrawnParameters, draw_parameters
 from sim.model.rulebook import bind_rules, guarded
@@ -37,8 +37,6 @@ from sim.scenario.schema import Scenario
 AGREEMENT_TYPES = (PARTIAL_TRUCE, CEASEFIRE, SETTLEMENT)
 
 
-# How the first truce of a replication ended (runs.parquet `first_end`).
-END_IN_FORCE, END_BREAKDOWN, END_LAPSE, END_ESCALATED = 0, 1, 2, 3
 
 
 def side_vetoes(side, point: np.ndarray, fixed: np.ndarray, issue_ids: tuple[str, ...]) -> list[str]:

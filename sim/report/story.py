@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.analysis.aggregate import AGREEMENT_TYPES, CEASEFIRE, PARTIAL_TRUCE, SETTLEMENT, STATUSES, WAR
+from sim.analysis.aggregate import AGREEMENT_TYPES, CEASEFIRE, FIRST_ENDS, PARTIAL_TRUCE, SETTLEMENT, STATUSES, WAR
 from sim.analysis.outcome_expr import ALIASES, PRESETS
 from sim.scenario.schema import Scenario
 
@@ -98,9 +98,6 @@ def _forget(model) -> None:
     for agent in list(model.agents):
         agent.remove()
     getattr(mesa.Agent, "_ids", {}).pop(model, None)
-
-
-FIRST_ENDS = ("in_force", "breakdown", "lapse", "escalated")  # as runs.parquet writes `first_end`
 
 
 def outcome_row(model) -> dict[str, Any]:
