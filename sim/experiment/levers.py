@@ -103,6 +103,17 @@ def baseline_levers() -> list[Lever]:
         L("turkey", "territory 0.5", ("actors.turkey.overrides.territory.position=0.5",), "Turkey's territorial position at the frozen front"),
         L("battlefield", "drift 0", ("battlefield.drift_scale=0.0",), "no drift of the front"),
         L("battlefield", "drift x3", ("battlefield.drift_scale=0.03",), "the front drifts three times as fast"),
+        L("negotiation", "mediators' stakes x5", ("actors.us.stake=0.005", "actors.turkey.stake=0.005", "actors.europe.stake=0.005"),
+          "the third parties lose five times as much while the war goes on"),
+        L("negotiation", "exploitation cost x4", ("actors.russia.exploitation_cost=0.2", "actors.ukraine.exploitation_cost=0.2"),
+          "being caught standing down when a truce breaks down costs four times as much"),
+        L("negotiation", "BdM position dynamics", ("negotiation.position_dynamics='bdm'",),
+          "all five actors' positions move by Bueno de Mesquita's challenges and offers"),
+        L("negotiation", "first edition's type choice", ("actors.us.rules.proposal_type='sequencing'", "actors.turkey.rules.proposal_type='sequencing'"),
+          "mediators table by their sequencing position alone"),
+        L("negotiation", "open-ended partial truces", ("negotiation.partial_truce_weeks=0",), "a partial truce needs no renewal"),
+        L("negotiation", "no freeze risk", ("negotiation.partial_truce_freeze=0.0",), "a partial truce is never seen as a step to a freeze"),
+        L("negotiation", "no snapback", ("negotiation.snapback=false",), "relieved sanctions do not return when a settlement breaks down"),
     ]
 
 
