@@ -130,7 +130,9 @@ def drivers(
             progress.stop()
             print(f"sim drivers: interrupted: {exc.done} of {exc.total} chunks complete in {exc.path}; resume with: "
                   f"sim sweep {sweep_file} --resume {exc.path}, then run sim drivers again for the table", file=sys.stderr)
-            raise typer.Exit(130) from None
+            from sim.cli.options import exit_interrupted
+
+            exit_interrupted(130)
     if not result.complete:
         print(f"sim drivers: {len(result.failures)} chunk(s) failed; {result.chunks_done} of {result.chunks_total} complete in "
               f"{result.path}; after the fix: sim sweep {sweep_file} --resume {result.path}", file=sys.stderr)

@@ -117,3 +117,19 @@ def print_json(document: object) -> None:
         return value
 
     sys.stdout.write(json.dumps(clean(document), indent=2, allow_nan=False, ensure_ascii=False) + "\n")
+
+
+def exit_interrupted(code: int) -> None:
+    """End the process at once after an interrupted sweep, whose state is already on disk.
+
+    A normal exit would wait for the workers' batches in flight (CPython joins a process pool at exit, and a
+    worker stopped while sending its result leaves the pool's pipe half-written, so the wait never ends); the
+    workers notice their parent is gone and exit within half a second (sim.experiment.executors)."""
+    import os
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)

@@ -31,6 +31,7 @@ from sim.cli.options import (
     WorkersOption,
     command_line,
     executor_spec,
+    exit_interrupted,
     stderr_console,
     stdout_console,
 )
@@ -246,7 +247,7 @@ def sweep(
             terminated = isinstance(exc.__context__, Terminated) or isinstance(exc.__cause__, Terminated)
             print(f"sim sweep: {'terminated (SIGTERM)' if terminated else 'interrupted'}: {exc.done} of {exc.total} chunks "
                   f"complete in {exc.path} (marked incomplete); resume with: sim sweep {plan.file} --resume {exc.path}", file=sys.stderr)
-            raise typer.Exit(143 if terminated else 130) from None
+            exit_interrupted(143 if terminated else 130)
     if not result.complete:
         from sim.experiment.sweep import describe_task
 
