@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import sim.rules  # noqa: F401  (registers the rules)
+from sim.model.model import CeasefireModel
 from sim.rules.bdm import (
     bdm_position_dynamics,
     bdm_round,
@@ -38,6 +39,7 @@ from tests.clitools import invoke, only_run
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data" / "bdm"
 BASELINE = ROOT / "scenarios" / "baseline.toml"
+TEXTBOOK = ROOT / "scenarios" / "textbook" / "fearon_complete_information.toml"
 SCHOLZ_CODE = {"lowest_compromise": 1.0}  # the parameter that follows Scholz et al.'s code as McKibben ports it
 
 
@@ -256,7 +258,7 @@ def test_forecast_is_the_rule_applied_to_the_derived_inputs(tmp_path):
     table = pq.read_table(only_run(tmp_path, "baseline") / "forecast.parquet").to_pydict()
     scenario = load_scenario(BASELINE).scenario
     x, s, _, _ = forecast_inputs(scenario, ["territory"], 1, 0)
-    caps, _ = capability_table([])
+    caps, _ = capability_table([], scenario)
     c = np.array([[caps[a] for a in ACTOR_IDS]])
     expected = forecast_rounds(x[:, :, 0], s[None, :, 0], c, 3, span=1.0)[:, 0, :]
     got = np.array([table[a] for a in ACTOR_IDS]).T
@@ -343,3 +345,23 @@ def test_the_new_trait_checks_catch_a_rule_broken_on_purpose(trait, kind, args, 
         result = check_property(info, trait, trait_check(info, trait), examples=50)
     assert not result.passed
     assert "outside" in result.message
+
+
+def test_a_scenario_without_capabilities_forecasts_with_equal_shares_as_the_simulation_does():
+    from sim.experiment.forecast import capability_table
+    from sim.scenario.load import load_scenario
+
+    scenario = load_scenario(TEXTBOOK).scenario
+    caps, source = capability_table([], scenario)
+    assert caps == dict.fromkeys(caps, 0.2) and source.startswith("equal shares")
+    model = CeasefireModel(scenario, 1, np.arange(3))
+    np.testing.assert_array_equal(model.capability, np.full((3, 5), 0.2))
+
+
+def test_capabilities_for_some_actors_only_are_one_line_input_errors(tmp_path):
+    partial = tmp_path / "partial.toml"
+    partial.write_text(f'extends = "{TEXTBOOK.as_posix()}"\n[actors.us]\ncapability = 0.5\n')
+    result = invoke("validate", partial)
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines()[-1] == (
+        f"{partial}: actors.russia.capability: expected a capability for every actor or for none (given for us)")
