@@ -3,8 +3,8 @@
 Any numeric field of a scenario may be a plain number or a distribution table, drawn once
 per replication: `{dist = "beta", mean = 0.3, sd = 0.1}`, `{dist = "uniform", low, high}`,
 `{dist = "triangular", low, mode, high}` or `{dist = "normal", mean, sd}` (truncated to the
-field's bounds). A field is declared with `num(lo, hi, unit, description)` and the bounds,
-unit and description then reach the validation, the JSON Schema, `sim inspect` and the
+field's bounds). A field is declared with `Annotated[Number, num(lo, hi, unit)]` and a description
+in `Field`; the bounds, unit and description then reach the validation, the JSON Schema, `sim inspect` and the
 hypothesis strategies from that one place.
 """
 
@@ -15,7 +15,8 @@ from functools import cache
 from typing import Annotated, Any, Literal, Union
 
 import numpy as np
-from pydantic import AfterValidator, BaseModel, ValidationError, BeforeValidator, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, GetJsonSchemaHandler, TypeAdapter, ValidationError
+from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 from scipy import stats
 
@@ -64,14 +65,33 @@ Distribution = Annotated[Union[Beta, Uniform, Triangular, Normal], Field(discrim
 _DIST_KINDS = {"beta": Beta, "uniform": Uniform, "triangular": Triangular, "normal": Normal}
 
 
+Number = float | Beta | Uniform | Triangular | Normal
+"""What a numeric field holds once validated: a fixed number, or a distribution drawn per replication."""
+
+
 @dataclass(frozen=True)
 class Bounds:
-    """Bounds and unit of a numeric field (kept in the field's metadata)."""
+    """Bounds and unit of a numeric field, kept in the field's metadata: `Annotated[Number, num(lo, hi, unit)]`.
+
+    As metadata it is also the field's pydantic schema: a number or a distribution table (`_parse_number`),
+    within the bounds (`_check_bounds`); in the JSON Schema, a bounded number or a `Distribution`."""
 
     lo: float
     hi: float
     unit: str
     integer: bool = False
+
+    def __get_pydantic_core_schema__(self, _source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        # The declared type (Number) is what validation returns; any input reaches _parse_number, which says
+        # what it expected.
+        parsed = core_schema.no_info_before_validator_function(_parse_number, handler(Any))
+        return core_schema.no_info_after_validator_function(_check_bounds(self), parsed)
+
+    def __get_pydantic_json_schema__(self, _schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        # The handler registers the Distribution definition (a bare "$ref" to an unknown
+        # definition makes pydantic's schema generation fail).
+        number = {"type": "number", "minimum": self.lo, "maximum": self.hi}
+        return {"x-unit": self.unit, "anyOf": [number, handler(_distribution_core_schema())]}
 
 
 def _parse_number(value: Any) -> Any:
@@ -147,35 +167,9 @@ def _distribution_core_schema() -> core_schema.CoreSchema:
     )
 
 
-@dataclass(frozen=True)
-class _NumberJsonSchema:
-    """JSON Schema of a numeric field: a number within its bounds, or a distribution table."""
-
-    bounds: Bounds
-    description: str
-
-    def __get_pydantic_json_schema__(self, _schema, handler) -> dict:
-        # The handler registers the Distribution definition (a bare "$ref" to an unknown
-        # definition makes pydantic's schema generation fail).
-        number = {"type": "number", "minimum": self.bounds.lo, "maximum": self.bounds.hi}
-        return {
-            "description": f"{self.description} Unit: {self.bounds.unit}. A number or a distribution table.",
-            "x-unit": self.bounds.unit,
-            "anyOf": [number, handler(_distribution_core_schema())],
-        }
-
-
-def num(lo: float, hi: float, unit: str, description: str, integer: bool = False):
-    """Declare a numeric field: bounds, unit and description, once."""
-    bounds = Bounds(float(lo), float(hi), unit, integer)
-    return Annotated[
-        Any,
-        BeforeValidator(_parse_number),
-        AfterValidator(_check_bounds(bounds)),
-        _NumberJsonSchema(bounds, description),
-        Field(description=description),
-        bounds,
-    ]
+def num(lo: float, hi: float, unit: str, integer: bool = False) -> Bounds:
+    """The metadata of a numeric field: `Annotated[Number, num(lo, hi, unit)]`, its description in `Field`."""
+    return Bounds(float(lo), float(hi), unit, integer)
 
 
 def field_bounds(model: type[BaseModel], name: str) -> Bounds | None:
