@@ -51,7 +51,7 @@ _NOT_PARAMETERS = ("variant", "seed", "scenario_hash", "overrides")
 class DiscoveryError(ValueError):
     """Input that scenario discovery cannot work with; `field` names the option, the message says what was expected."""
 
-    def __init__(self, field: str | None, message: str):
+    def __init__(self, field: str | None, message: str) -> None:
         self.field = field
         self.message = message
         super().__init__(message)
@@ -224,7 +224,7 @@ class Discovery:
     boxes: list[Box] = field(default_factory=list)  # PRIM: the peeling trajectory; CART: the leaves
     selected: int | None = None
     scores: list[tuple[str, float]] = field(default_factory=list)
-    settings: dict = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
 
     @property
     def base_rate(self) -> float:
@@ -234,7 +234,7 @@ class Discovery:
     def box(self) -> Box | None:
         return None if self.selected is None else self.boxes[self.selected]
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         box = self.box
         return {
             "method": self.method,
@@ -290,7 +290,7 @@ def _num(v: float | None) -> str:
     return "—" if v is None else f"{v:.4g}"
 
 
-def _clean(d: dict) -> dict:
+def _clean(d: dict[str, Any]) -> dict:
     return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in d.items()}
 
 
@@ -314,7 +314,7 @@ def _ema():
     return prim, cart, feature_scoring, sdutil
 
 
-def _limits(box_lim, box_init, restricted: list[str], qp: dict, x) -> list[Limit]:
+def _limits(box_lim, box_init, restricted: list[str], qp: dict[str, Any], x) -> list[Limit]:
     out = []
     order = list(restricted) + [d for d in x.columns if d not in restricted]
     for d in order:

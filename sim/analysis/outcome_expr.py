@@ -85,7 +85,7 @@ class Compare:
 @dataclass(frozen=True)
 class BoolOp:
     op: str  # "and" | "or"
-    parts: tuple
+    parts: tuple[Any, ...]
 
 
 @dataclass(frozen=True)
@@ -140,7 +140,7 @@ def _quote_names(text: str) -> tuple[str, dict[str, str]]:
     """Replace `backticked names` by placeholder identifiers; return the text and placeholder -> name."""
     names: dict[str, str] = {}
 
-    def swap(m: re.Match) -> str:
+    def swap(m: re.Match[str]) -> str:
         key = f"_backtick_{len(names)}_"
         names[key] = m.group(1)
         return key
@@ -150,7 +150,7 @@ def _quote_names(text: str) -> tuple[str, dict[str, str]]:
 
 def _expand_presets(text: str) -> str:
     """Replace preset words standing alone as clauses (`breakdown and week <= 12`) by their conditions."""
-    def swap(m: re.Match) -> str:
+    def swap(m: re.Match[str]) -> str:
         word = m.group(0)
         return f"({PRESETS[word.lower()]})"
 
@@ -171,7 +171,7 @@ def _expand_presets(text: str) -> str:
 
 
 class _Reader:
-    def __init__(self, columns: list[str], labels: dict[str, tuple], kinds: dict[str, str]):
+    def __init__(self, columns: list[str], labels: dict[str, tuple[Any, ...]], kinds: dict[str, str]) -> None:
         self.columns = columns
         self.labels = labels
         self.kinds = kinds
@@ -372,13 +372,15 @@ def _compare(c: Compare, values: np.ndarray) -> np.ndarray:
     arr = values.astype(float)
     target = float(c.value)
     with np.errstate(invalid="ignore"):
-        return {"==": arr == target, "!=": arr != target, "<": arr < target, "<=": arr <= target,
+        out: np.ndarray = {"==": arr == target, "!=": arr != target, "<": arr < target, "<=": arr <= target,
                 ">": arr > target, ">=": arr >= target}[op]
+        return out
 
 
 def _is_null(values: np.ndarray) -> np.ndarray:
     if values.dtype == object:
         return np.array([v is None or (isinstance(v, float) and v != v) for v in values.tolist()], dtype=bool)
     if values.dtype.kind == "f":
-        return np.isnan(values)
+        out: np.ndarray = np.isnan(values)
+        return out
     return np.zeros(values.shape[0], dtype=bool)

@@ -24,6 +24,7 @@ import math
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -178,7 +179,7 @@ def _sf_band(result, confidence: float):
         return result.sf.confidence_interval(confidence_level=confidence, method="log-log")
 
 
-def kaplan_meier(days, event, confidence: float = CONFIDENCE) -> dict:
+def kaplan_meier(days, event, confidence: float = CONFIDENCE) -> dict[str, Any]:
     """Kaplan-Meier survival at each distinct observed time (breakdown or censoring), with a pointwise log-log band.
 
     Kaplan & Meier (1958), JASA 53, 457-481; Greenwood's variance on the log(-log S) scale,
@@ -295,7 +296,7 @@ def weibull_median(shape: float, scale: float) -> float:
     return scale * math.log(2.0) ** (1.0 / shape)
 
 
-def exponential_fit(days, event, confidence: float = CONFIDENCE) -> dict:
+def exponential_fit(days, event, confidence: float = CONFIDENCE) -> dict[str, Any]:
     """Constant-hazard model: rate = events / total days at risk, with a chi-square interval.
 
     The interval [chi2(a/2; 2d) / 2T, chi2(1 - a/2; 2d + 2) / 2T] is exact for a Poisson
@@ -372,7 +373,7 @@ def fit_type(
     replicates: int = BOOTSTRAP_REPLICATES,
     seed: int = BOOTSTRAP_SEED,
     confidence: float = CONFIDENCE,
-) -> dict:
+) -> dict[str, Any]:
     """Kaplan-Meier, Weibull (with bootstrap intervals) and exponential fits for one truce type, as a JSON-ready dict."""
     days, event, limit = durations_of(truces, truce_type)
     if days.size == 0 or not event.any():
@@ -429,7 +430,7 @@ def fit_all(
     path: Path | str = TRUCES_CSV,
     replicates: int = BOOTSTRAP_REPLICATES,
     seed: int = BOOTSTRAP_SEED,
-) -> dict:
+) -> dict[str, Any]:
     """Fit every truce type in the CSV; the dict written to data/truce_hazards.json (floats to 6 significant digits)."""
     path = Path(path)
     truces = load_truces(path)
@@ -463,13 +464,13 @@ def fit_all(
 # --- reading the fitted hazards ----------------------------------------------------------
 
 
-def load_hazards(path: Path | str = HAZARDS_JSON) -> dict:
+def load_hazards(path: Path | str = HAZARDS_JSON) -> dict[str, Any]:
     """Read data/truce_hazards.json: {"meta": {...}, "types": {"partial": {...}, "ceasefire": {...}}}."""
     with open(path, encoding="utf-8") as handle:
         return json.load(handle)
 
 
-def _type_fit(fit: dict, truce_type: str) -> dict:
+def _type_fit(fit: dict[str, Any], truce_type: str) -> dict:
     if "types" in fit:
         if truce_type not in fit["types"]:
             raise ValueError(f"no fit for truce type {truce_type!r}; have {sorted(fit['types'])}")
@@ -477,13 +478,13 @@ def _type_fit(fit: dict, truce_type: str) -> dict:
     return fit
 
 
-def weekly_hazard(hazards: dict, truce_type: str, weeks) -> np.ndarray:
+def weekly_hazard(hazards: dict[str, Any], truce_type: str, weeks) -> np.ndarray:
     """Fitted Weibull weekly breakdown hazard of a truce of `truce_type` in its week(s) `weeks` (1 = first week)."""
     fit = _type_fit(hazards, truce_type)["weibull"]
     return weibull_weekly_hazard(weeks, fit["shape"], fit["scale_days"])
 
 
-def constant_weekly_hazard(hazards: dict, truce_type: str) -> float:
+def constant_weekly_hazard(hazards: dict[str, Any], truce_type: str) -> float:
     """Fitted exponential (constant) weekly breakdown hazard of a truce of `truce_type`: 1 - exp(-7 * rate)."""
     return float(_type_fit(hazards, truce_type)["exponential"]["weekly_hazard"])
 
@@ -532,7 +533,7 @@ class DurationCheck:
 
 
 def durations_within_fit(
-    simulated_days: np.ndarray, censored: np.ndarray, truce_type: str, fit: dict, confidence: float = CONFIDENCE
+    simulated_days: np.ndarray, censored: np.ndarray, truce_type: str, fit: dict[str, Any], confidence: float = CONFIDENCE
 ) -> DurationCheck:
     """Are simulated truce durations consistent with the reference-class fit for `truce_type`?
 

@@ -9,7 +9,7 @@ few bytes of outcome codes per replication and the exact aggregates.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -34,7 +34,7 @@ OnChunk = Callable[[ChunkTask, "ChunkResult | ChunkError"], None]
 class ChunksFailed(RuntimeError):
     """Some chunks raised; the others finished. The message names each failed chunk and its error."""
 
-    def __init__(self, failures: list[tuple[ChunkTask, ChunkError]], describe: Callable[[ChunkTask], str] | None = None):
+    def __init__(self, failures: list[tuple[ChunkTask, ChunkError]], describe: Callable[[ChunkTask], str] | None = None) -> None:
         self.failures = failures
         describe = describe or (lambda t: t.describe())
         lines = [f"{describe(task)}: {error.message}" for task, error in failures]
@@ -119,7 +119,7 @@ class InMemoryResult:
     aggregates: Aggregates
 
 
-def decode_result(data: bytes) -> tuple[dict, Codes, Aggregates]:
+def decode_result(data: bytes) -> tuple[dict[str, Any], Codes, Aggregates]:
     """Identity, outcome codes and aggregates of a chunk file held in memory."""
     import json
 

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import sim
 from sim.analysis.aggregate import Aggregates
@@ -29,6 +29,7 @@ from sim.experiment.chunks import (  # noqa: F401  (re-exported: the names this 
     MEDIATORS,
     Chunk,
     ChunkError,
+    ChunkResult,
     ChunkStore,
     ChunkTask,
     StreamingAssembler,
@@ -50,7 +51,7 @@ from sim.scenario.load import LoadedScenario, scenario_hash
 class _Warmup:
     """Imports the plotting modules in a background thread (once), so the plots at the end do not wait for them."""
 
-    def __init__(self, module: str = "sim.report.plots"):
+    def __init__(self, module: str = "sim.report.plots") -> None:
         import threading
 
         self.module = module
@@ -95,7 +96,7 @@ class RunResult:
     """What a finished run produced."""
 
     path: Path
-    summary: dict
+    summary: dict[str, Any]
     aggregates: Aggregates
     seconds: float
 
@@ -133,7 +134,7 @@ def run_scenario(
         assembler = StreamingAssembler([t.name for t in tasks], store, tmp / "runs.parquet")
         warm = _Warmup()
 
-        def on_chunk(task, result) -> None:
+        def on_chunk(task: ChunkTask, result: ChunkResult | ChunkError) -> None:
             if not isinstance(result, ChunkError):
                 assembler.arrived(task.name, result.data)
             warm.start()  # the workers exist by now (a pool forks them before any thread starts here)

@@ -8,6 +8,7 @@ change them, and saved without the software-version metadata that would change t
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import matplotlib.style
 import numpy as np
@@ -58,7 +59,7 @@ def _save(figure: Figure, path: Path) -> Path:
     return path
 
 
-def _bars_with_whiskers(ax, entries: dict, names, colours: dict, title: str) -> None:
+def _bars_with_whiskers(ax, entries: dict[str, Any], names, colours: dict, title: str) -> None:
     """Bar chart of shares (percent) with Wilson-interval whiskers."""
     shares = np.array([np.nan if entries[k]["share"] is None else entries[k]["share"] for k in names])
     low = np.array([np.nan if entries[k]["low"] is None else entries[k]["low"] for k in names])
@@ -74,7 +75,7 @@ def _bars_with_whiskers(ax, entries: dict, names, colours: dict, title: str) -> 
     ax.grid(axis="y", alpha=0.3)
 
 
-def plot_outcome_shares(summary: dict, path: Path) -> Path:
+def plot_outcome_shares(summary: dict[str, Any], path: Path) -> Path:
     """Bars of status shares at the horizon and of first-agreement types, with 95% whiskers."""
     figure = _new_figure(10.0, 4.5)
     left, right = figure.subplots(1, 2)
@@ -172,7 +173,7 @@ def plot_front_fan(weekly: pa.Table, path: Path) -> Path:
     return _save(figure, path)
 
 
-def write_plots(summary: dict, weekly_table: pa.Table, agg: Aggregates, folder: Path) -> list[Path]:
+def write_plots(summary: dict[str, Any], weekly_table: pa.Table, agg: Aggregates, folder: Path) -> list[Path]:
     """Write the experiment's PNG plots into `folder` (which must exist); return their paths."""
     folder = Path(folder)
     with matplotlib.style.context("default"):

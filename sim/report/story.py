@@ -216,7 +216,7 @@ def _interval(lo: float, hi: float) -> str:
 
 
 # ---------------------------------------------------------------------- building
-def _build(model, start: dict, source: str) -> Story:
+def _build(model, start: dict[str, Any], source: str) -> Story:
     scenario: Scenario = model.scenario
     issues = model.issue_ids
     p = model.params.values
@@ -293,7 +293,7 @@ def _build(model, start: dict, source: str) -> Story:
         ru_pressure = 1.0 + _scalar(model.russia.pressure_sensitivity) * _scalar(p["battlefield.sanctions_cost"]) * sanctions
         start_lines.append(Line(f"European sanctions (level {sanctions:.2f}) raise Russia's weekly war cost ×{ru_pressure:.2f}."))
 
-    weeks: dict[int, list[dict]] = {}
+    weeks: dict[int, list[dict[str, Any]]] = {}
     for e in model.events:
         weeks.setdefault(e["week"], []).append(e)
 
@@ -302,7 +302,7 @@ def _build(model, start: dict, source: str) -> Story:
                "first_mediator": None, "front_final": start["front"], "status": STATUSES[WAR]}
     sections: list[Section] = []
     quiet: list[int] = []
-    quiet_info: dict[int, dict] = {}
+    quiet_info: dict[int, dict[str, Any]] = {}
 
     def flush_quiet() -> None:
         if quiet:
@@ -358,7 +358,7 @@ def _build(model, start: dict, source: str) -> Story:
     )
 
 
-def _week_info(events: list[dict]) -> dict:
+def _week_info(events: list[dict[str, Any]]) -> dict:
     info: dict[str, Any] = {"concession": {}}
     for e in events:
         if e["event"] == "front":
@@ -374,7 +374,7 @@ def _week_info(events: list[dict]) -> dict:
     return info
 
 
-def _advance(state: dict, events: list[dict]) -> None:
+def _advance(state: dict[str, Any], events: list[dict]) -> None:
     """Keep the running state (status, US mediation, last aid) up to date through folded weeks."""
     for e in events:
         if e["event"] == "aid":
@@ -386,7 +386,7 @@ def _advance(state: dict, events: list[dict]) -> None:
             state["status"] = WAR
 
 
-def _fold(scenario: Scenario, weeks: list[int], info: dict[int, dict]) -> Section:
+def _fold(scenario: Scenario, weeks: list[int], info: dict[int, dict[str, Any]]) -> Section:
     """Quiet weeks as one section: the front's path, where the beliefs ended, truces holding, concessions."""
     first, last = weeks[0], weeks[-1]
     title = f"Week {first}" if first == last else f"Weeks {first}–{last}"
@@ -421,7 +421,7 @@ def _fold(scenario: Scenario, weeks: list[int], info: dict[int, dict]) -> Sectio
     return Section(title, [Line(text, kind="quiet")], (first, last), folded=True)
 
 
-def _tell_week(model, events: list[dict], state: dict, lookahead: float, full: bool) -> list[Line]:
+def _tell_week(model, events: list[dict[str, Any]], state: dict, lookahead: float, full: bool) -> list[Line]:
     scenario: Scenario = model.scenario
     lines: list[Line] = []
     sens = _scalar(model.ukraine.pressure_sensitivity)
@@ -560,7 +560,7 @@ def _tell_week(model, events: list[dict], state: dict, lookahead: float, full: b
     return lines
 
 
-def _outcome_lines(scenario: Scenario, row: dict, week: int, horizon: int) -> list[Line]:
+def _outcome_lines(scenario: Scenario, row: dict[str, Any], week: int, horizon: int) -> list[Line]:
     status = row["status"].replace("_", " ")
     if week >= horizon:
         lines = [Line(f"Status at the horizon (week {horizon}): {status}.", kind="outcome")]

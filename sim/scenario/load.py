@@ -146,7 +146,7 @@ def apply_sets(doc: dict[str, Any], sets: list[str]) -> tuple[dict[str, Any], li
     return doc, paths
 
 
-def _list_entry(node: list, part: str, parts: list[str], i: int, tables_only: bool = True):
+def _list_entry(node: list[Any], part: str, parts: list[str], i: int, tables_only: bool = True):
     """The entry `part` (a 0-based index) of an array in a --set path, or a one-line error."""
     where = ".".join(parts[: i + 1])
     if not part.isdigit() or int(part) >= len(node):
@@ -242,7 +242,7 @@ def _expected(message: str, err: Mapping[str, Any]) -> str:
     return f"expected: {text[0].lower() + text[1:]}" + (f", got {got!r}" if not isinstance(got, (dict, list)) else "")
 
 
-def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:
+def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     """Field names of the model class found by walking `loc` from `model` (for did-you-mean)."""
     annotation: Any = model
     for part in loc:

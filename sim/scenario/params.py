@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, TypeGuard, Union
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, GetJsonSchemaHandler, TypeAdapter, ValidationError
@@ -180,7 +180,7 @@ def field_bounds(model: type[BaseModel], name: str) -> Bounds | None:
     return None
 
 
-def is_random(value: Any) -> bool:
+def is_random(value: object) -> TypeGuard[Beta | Uniform | Triangular | Normal]:
     """Whether a numeric field holds a distribution rather than a fixed number."""
     return isinstance(value, (Beta, Uniform, Triangular, Normal))
 
@@ -240,6 +240,7 @@ def quantile(value: Any, bounds: Bounds, u: np.ndarray) -> np.ndarray:
     out = np.clip(out, lo, hi)
     if bounds.integer:
         out = np.round(out)
+    out: np.ndarray = out
     return out
 
 

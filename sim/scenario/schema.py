@@ -10,7 +10,7 @@ so that errors carry the path of the offending field.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Any, Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -437,22 +437,22 @@ class Scenario(StrictModel):
 class ScenarioPathError(ValueError):
     """A cross-reference error carrying the path of the offending field."""
 
-    def __init__(self, path: tuple, message: str, relative: bool = False):
+    def __init__(self, path: tuple[Any, ...], message: str, relative: bool = False) -> None:
         super().__init__(message)
         self.path = path
         self.message = message
         self.relative = relative  # the path continues the location of the table whose validator raised it
 
 
-def _path_error(path: tuple, message: str) -> ScenarioPathError:
+def _path_error(path: tuple[Any, ...], message: str) -> ScenarioPathError:
     return ScenarioPathError(path, message)
 
 
-def _relative_error(path: tuple, message: str) -> ScenarioPathError:
+def _relative_error(path: tuple[Any, ...], message: str) -> ScenarioPathError:
     return ScenarioPathError(path, message, relative=True)
 
 
-def _ref_error(path: tuple, what: str, choices, got: str) -> ScenarioPathError:
+def _ref_error(path: tuple[Any, ...], what: str, choices, got: str) -> ScenarioPathError:
     from difflib import get_close_matches
 
     hint = get_close_matches(str(got), [str(c) for c in choices], n=1)

@@ -56,7 +56,7 @@ def _settings(examples: int | None, seed: int | None, shrink: bool) -> settings:
     )
 
 
-def _run(test, examples: int | None, seed: int | None, shrink: bool):
+def _run(test, examples: int | None, seed: int | None, shrink: bool) -> None:
     run = _settings(examples, seed, shrink)(given(data=st.data())(test))
     if seed is not None:
         run = hypothesis_seed(seed)(run)
@@ -95,7 +95,7 @@ def check_rule(info: RuleInfo, examples: int | None = None, seed: int | None = N
     props = properties_for(info)
     failed: dict[str, str] = {}
 
-    def screen(data):
+    def screen(data) -> None:
         case = data.draw(rule_cases(info), label="case")
         for name, check in props:
             if name in failed:

@@ -28,7 +28,7 @@ class PropertyFailure(AssertionError):
     """A property does not hold; the message says where, with the values involved."""
 
 
-def _outputs(case: RuleCase, out: Any) -> tuple:
+def _outputs(case: RuleCase, out: Any) -> tuple[Any, ...]:
     """The rule's result as a tuple of arrays (one per declared output)."""
     n = len(case.info.spec.outputs)
     if n > 1:
@@ -38,12 +38,12 @@ def _outputs(case: RuleCase, out: Any) -> tuple:
     return (np.asarray(out),)
 
 
-def _where(mask: np.ndarray) -> tuple:
+def _where(mask: np.ndarray) -> tuple[Any, ...]:
     """Index of the first True entry of `mask`."""
     return tuple(int(i) for i in np.argwhere(np.asarray(mask))[0])
 
 
-def _at(x: Any, idx: tuple) -> str:
+def _at(x: Any, idx: tuple[Any, ...]) -> str:
     """x at index idx, broadcasting scalars and shorter arrays (per-replication values) as the rules do."""
     a = np.asarray(x)
     if a.ndim == 0:
@@ -52,7 +52,8 @@ def _at(x: Any, idx: tuple) -> str:
 
 
 def _first_output(case: RuleCase, out: Any) -> np.ndarray:
-    return _outputs(case, out)[0]
+    out: np.ndarray = _outputs(case, out)[0]
+    return out
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -68,7 +69,8 @@ def _close(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     both_nan = np.isnan(a) & np.isnan(b)
     with np.errstate(invalid="ignore"):
-        return both_nan | (a == b) | (np.abs(a - b) <= 1e-12 * np.maximum(np.abs(a), np.abs(b)) + 1e-300)
+        out: np.ndarray = both_nan | (a == b) | (np.abs(a - b) <= 1e-12 * np.maximum(np.abs(a), np.abs(b)) + 1e-300)
+        return out
 
 
 # ---------------------------------------------------------------- generic checks

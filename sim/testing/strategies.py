@@ -79,7 +79,7 @@ def numbers(bounds: Bounds) -> st.SearchStrategy[float]:
 
 
 @st.composite
-def distributions(draw, bounds: Bounds) -> dict:
+def distributions(draw, bounds: Bounds) -> dict[str, Any]:
     """A distribution table valid for a field with `bounds`: beta, uniform, triangular or normal."""
     lo, hi = bounds.lo, bounds.hi
     width = hi - lo
@@ -108,12 +108,12 @@ def numeric_fields(model: type[BaseModel]) -> dict[str, Bounds]:
     return {name: b for name in model.model_fields if (b := field_bounds(model, name)) is not None}
 
 
-def field_values(model: type[BaseModel], random: bool = False) -> st.SearchStrategy[dict]:
+def field_values(model: type[BaseModel], random: bool = False) -> st.SearchStrategy[dict[str, Any]]:
     """Every numeric field of `model` drawn within its declared bounds (distributions too when `random`)."""
     return st.fixed_dictionaries({name: value_or_distribution(b, random) for name, b in numeric_fields(model).items()})
 
 
-def actor_parameters(model: type[BaseModel] = Belligerent, random: bool = False) -> st.SearchStrategy[dict]:
+def actor_parameters(model: type[BaseModel] = Belligerent, random: bool = False) -> st.SearchStrategy[dict[str, Any]]:
     """An actor's parameter set: its numeric fields, e.g. `actor_parameters(Belligerent)`."""
     return field_values(model, random)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Any
 
 import solara
 from mesa.visualization import SolaraViz
@@ -43,7 +44,7 @@ def settings_from_env() -> Settings:
     )
 
 
-def model_params(settings: Settings) -> dict:
+def model_params(settings: Settings) -> dict[str, Any]:
     """SolaraViz's controls (dicts with a type) and fixed arguments of `EnsembleView`; defaults from the scenario."""
     base = load_base(settings.scenario_path)
     return {
@@ -63,7 +64,7 @@ def model_params(settings: Settings) -> dict:
     }
 
 
-def initial_model(settings: Settings, params: dict) -> EnsembleView:
+def initial_model(settings: Settings, params: dict[str, Any]) -> EnsembleView:
     """The model with every control at its default (what Reset builds before any control moves)."""
     kwargs = {k: (v["value"] if isinstance(v, dict) and "type" in v else v) for k, v in params.items()}
     return EnsembleView(**kwargs)
@@ -71,7 +72,7 @@ def initial_model(settings: Settings, params: dict) -> EnsembleView:
 
 # ---------------------------------------------------------------------- components
 @solara.component
-def Summary(model: EnsembleView):
+def Summary(model: EnsembleView) -> None:
     update_counter.get()
     with solara.Card("Scenario and controls in force", classes=["sim-summary"]):
         # solara.HTML, not solara.Markdown: Markdown loads KaTeX from a CDN, and the app must work offline.
@@ -85,7 +86,7 @@ def Summary(model: EnsembleView):
 def _chart_card(title: str, css: str, draw):
     """A card holding one chart of the ensemble, redrawn when the model steps."""
 
-    def Chart(model: EnsembleView):
+    def Chart(model: EnsembleView) -> None:
         update_counter.get()
         with solara.Card(title, classes=["sim-chart", css]):
             solara.FigureMatplotlib(draw(model), format="png", dependencies=[id(model), model.week])
@@ -100,7 +101,7 @@ OutcomeChart = _chart_card("Outcome shares with 95% intervals", "sim-outcome-cha
 
 
 @solara.component
-def StoryPane(model: EnsembleView):
+def StoryPane(model: EnsembleView) -> None:
     from sim.report.story import story_html
 
     update_counter.get()
@@ -113,7 +114,7 @@ COMPONENTS = [Summary, StatusChart, FrontChart, OutcomeChart, StoryPane]
 
 
 @solara.component
-def Page():
+def Page() -> None:
     settings = solara.use_memo(settings_from_env, [])
     params = solara.use_memo(lambda: model_params(settings), [settings])
     model = solara.use_memo(lambda: initial_model(settings, params), [settings])

@@ -120,7 +120,7 @@ class EnsembleView(mesa.Model):
         war_costs: float = 1.0,
         horizon: int | None = None,
         story_replication: int = 0,
-    ):
+    ) -> None:
         super().__init__(seed=seed)
         from sim.model.model import CeasefireModel
         from sim.report.story import snapshot
@@ -168,7 +168,8 @@ class EnsembleView(mesa.Model):
 
     def front_quantiles(self, levels=(0.05, 0.25, 0.5, 0.75, 0.95)) -> np.ndarray:
         """Quantiles of the front line by week, weeks 0..week (shape (week + 1, len(levels)))."""
-        return np.quantile(self.ensemble.weekly_front[: self.week + 1], levels, axis=1).T
+        out: np.ndarray = np.quantile(self.ensemble.weekly_front[: self.week + 1], levels, axis=1).T
+        return out
 
     def outcome_shares(self, confidence: float = 0.95) -> dict[str, dict[str, tuple[float, float, float]]]:
         """Status now and first agreement so far: share with its Wilson interval, by name."""
