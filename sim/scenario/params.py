@@ -10,6 +10,8 @@ hypothesis strategies from that one place.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from dataclasses import dataclass
 from functools import cache
 from typing import Annotated, Any, Literal, TypeGuard, Union
@@ -62,7 +64,7 @@ class Normal(StrictModel):
 
 
 Distribution = Annotated[Union[Beta, Uniform, Triangular, Normal], Field(discriminator="dist")]
-_DIST_KINDS = {"beta": Beta, "uniform": Uniform, "triangular": Triangular, "normal": Normal}
+_DIST_KINDS: dict[str, type[StrictModel]] = {"beta": Beta, "uniform": Uniform, "triangular": Triangular, "normal": Normal}
 
 
 Number = float | Beta | Uniform | Triangular | Normal
@@ -120,7 +122,7 @@ def _parse_number(value: Any) -> Any:
     raise ValueError(f"expected a number or a distribution table, got {type(value).__name__} {value!r}")
 
 
-def _check_bounds(bounds: Bounds):
+def _check_bounds(bounds: Bounds) -> Callable[[Any], Any]:
     def check(value: Any) -> Any:
         lo, hi = bounds.lo, bounds.hi
         span = f"[{lo:g}, {hi:g}] {bounds.unit}"
@@ -193,7 +195,7 @@ def mean_of(value: Any, bounds: Bounds) -> float:
         return value.mean
     if isinstance(value, Uniform):
         return (value.low + value.high) / 2
-    return (value.low + value.mode + value.high) / 3
+    return float((value.low + value.mode + value.high) / 3)
 
 
 _MAX_SHAPE = 1e12  # beta shape parameters beyond this make scipy's inversion lose all precision
@@ -237,11 +239,8 @@ def quantile(value: Any, bounds: Bounds, u: np.ndarray) -> np.ndarray:
         a = (lo - value.mean) / value.sd
         b = (hi - value.mean) / value.sd
         out = stats.truncnorm.ppf(u, a, b, loc=value.mean, scale=value.sd)
-    out = np.clip(out, lo, hi)
-    if bounds.integer:
-        out = np.round(out)
-    out: np.ndarray = out
-    return out
+    clipped: np.ndarray = np.clip(out, lo, hi)
+    return np.round(clipped) if bounds.integer else clipped
 
 
 def validate_number(value: Any, bounds: Bounds) -> Any:

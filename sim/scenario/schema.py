@@ -9,6 +9,8 @@ so that errors carry the path of the offending field.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import datetime as dt
 from typing import Any, Annotated, Literal
 
@@ -61,7 +63,7 @@ class Issue(StrictModel):
         return anchors
 
 
-def _stance_type(value):
+def _stance_type(value: object) -> object:
     """A stance is an anchor name or a number (not a boolean, table or array)."""
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise ValueError(f"expected an anchor name of the issue or a number in [0, 1], got {value!r}")
@@ -196,7 +198,7 @@ class RuleChoice(BaseModel):
     name: str = Field(description="Name of a registered rule of the right kind (see `sim rules`).")
 
 
-def _rule_choice(value):
+def _rule_choice(value: object) -> object:
     return {"name": value} if isinstance(value, str) else value
 
 
@@ -452,7 +454,7 @@ def _relative_error(path: tuple[Any, ...], message: str) -> ScenarioPathError:
     return ScenarioPathError(path, message, relative=True)
 
 
-def _ref_error(path: tuple[Any, ...], what: str, choices, got: str) -> ScenarioPathError:
+def _ref_error(path: tuple[Any, ...], what: str, choices: Iterable[object], got: str) -> ScenarioPathError:
     from difflib import get_close_matches
 
     hint = get_close_matches(str(got), [str(c) for c in choices], n=1)
