@@ -85,12 +85,16 @@ class Compare:
 @dataclass(frozen=True)
 class BoolOp:
     op: str  # "and" | "or"
-    parts: tuple[Any, ...]
+    parts: tuple[Node, ...]
 
 
 @dataclass(frozen=True)
 class Not:
-    part: Any
+    part: Node
+
+
+Node = Compare | BoolOp | Not
+"""A node of a checked expression."""
 
 
 @dataclass(frozen=True)
@@ -208,7 +212,7 @@ class _Reader:
         return OutcomeExpressionError(f"unknown column {name!r}{tail}")
 
     # ---------------------------------------------------------------- expressions
-    def expr(self, node: ast.AST):
+    def expr(self, node: ast.AST) -> Node:
         if isinstance(node, ast.BoolOp):
             op = "and" if isinstance(node.op, ast.And) else "or"
             return BoolOp(op, tuple(self.expr(v) for v in node.values))
@@ -227,14 +231,14 @@ class _Reader:
             return Compare(column, "==", True)
         raise OutcomeExpressionError(f"expected comparisons of columns with values joined by and/or/not, got {_describe(node)}")
 
-    def compare(self, node: ast.Compare):
+    def compare(self, node: ast.Compare) -> Node:
         operands = [node.left, *node.comparators]
         parts = []
         for (left, right), op in zip(zip(operands, operands[1:]), node.ops):
             parts.append(self.one_compare(left, _OPS[type(op)], right))
         return parts[0] if len(parts) == 1 else BoolOp("and", tuple(parts))
 
-    def side(self, node: ast.AST):
+    def side(self, node: ast.AST) -> tuple[str, Any]:
         """('column', name) or ('value', constant) or ('name', bare word that is not a column)."""
         name = self.dotted(node)
         if name is not None:
@@ -244,7 +248,7 @@ class _Reader:
             return "name", name
         return "value", self.constant(node)
 
-    def constant(self, node: ast.AST):
+    def constant(self, node: ast.AST) -> Any:
         if isinstance(node, ast.Constant) and (node.value is None or isinstance(node.value, (bool, int, float, str))):
             if isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
                 if not np.isfinite(float(node.value)):
@@ -259,7 +263,7 @@ class _Reader:
             return tuple(self.word_or_constant(e) for e in node.elts)
         raise OutcomeExpressionError(f"expected a number, a quoted label or a list of them, got {_describe(node)}")
 
-    def word_or_constant(self, node: ast.AST):
+    def word_or_constant(self, node: ast.AST) -> Any:
         name = self.dotted(node)
         if name is not None:
             return _WORDS.get(name, name)
@@ -296,7 +300,7 @@ class _Reader:
         self.used.append(column)
         return Compare(column, op, value, flipped)
 
-    def check_value(self, column: str, op: str, value: Any):
+    def check_value(self, column: str, op: str, value: Any) -> Any:
         kind = self.kinds.get(column)
         if value is None or (isinstance(value, str) and value in NULL_WORDS):
             if op not in ("==", "!="):
@@ -342,7 +346,7 @@ def _describe(node: ast.AST) -> str:
 
 
 # ---------------------------------------------------------------- evaluation
-def _evaluate(tree, data: Mapping[str, np.ndarray]) -> np.ndarray:
+def _evaluate(tree: Node, data: Mapping[str, np.ndarray]) -> np.ndarray:
     if isinstance(tree, BoolOp):
         parts = [_evaluate(p, data) for p in tree.parts]
         out = parts[0].copy()

@@ -7,12 +7,15 @@ change them, and saved without the software-version metadata that would change t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from pathlib import Path
 from typing import Any
 
 import matplotlib.style
 import numpy as np
 import pyarrow as pa
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -59,7 +62,7 @@ def _save(figure: Figure, path: Path) -> Path:
     return path
 
 
-def _bars_with_whiskers(ax, entries: dict[str, Any], names, colours: dict, title: str) -> None:
+def _bars_with_whiskers(ax: Axes, entries: dict[str, Any], names: Sequence[str], colours: dict[str, str], title: str) -> None:
     """Bar chart of shares (percent) with Wilson-interval whiskers."""
     shares = np.array([np.nan if entries[k]["share"] is None else entries[k]["share"] for k in names])
     low = np.array([np.nan if entries[k]["low"] is None else entries[k]["low"] for k in names])
@@ -109,7 +112,7 @@ def plot_time_to_agreement(agg: Aggregates, path: Path) -> Path:
     return _save(figure, path)
 
 
-def draw_weekly_status(ax, weeks: np.ndarray, shares: np.ndarray, horizon: int | None = None, title: str = "Status by week") -> None:
+def draw_weekly_status(ax: Axes, weeks: np.ndarray, shares: np.ndarray, horizon: int | None = None, title: str = "Status by week") -> None:
     """Stacked area of the weekly share of replications in each status; `shares` has one column per status.
 
     Shared by the result plots and the browser app (which draws the weeks stepped so far)."""
@@ -126,7 +129,7 @@ def draw_weekly_status(ax, weeks: np.ndarray, shares: np.ndarray, horizon: int |
     ax.set_title(title)
 
 
-def draw_front_fan(ax, weeks: np.ndarray, quantiles: np.ndarray, start: float, horizon: int | None = None,
+def draw_front_fan(ax: Axes, weeks: np.ndarray, quantiles: np.ndarray, start: float, horizon: int | None = None,
                    title: str = "Front line by week") -> None:
     """Fan of the front line by week: 5-95% and 25-75% bands and the median (`quantiles` columns
     q05, q25, q50, q75, q95), with the line the front started from."""
