@@ -8,7 +8,6 @@ whatever order the chunks finished, and on however many workers they ran.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-
 from dataclasses import dataclass, field
 
 import numpy as np

@@ -6,9 +6,8 @@ told the same way everywhere.
 
 from __future__ import annotations
 
-from typing import Any
-
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel
 

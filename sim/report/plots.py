@@ -8,7 +8,6 @@ change them, and saved without the software-version metadata that would change t
 from __future__ import annotations
 
 from collections.abc import Sequence
-
 from pathlib import Path
 from typing import Any
 
