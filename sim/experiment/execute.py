@@ -9,7 +9,7 @@ few bytes of outcome codes per replication and the exact aggregates.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -29,6 +29,7 @@ from sim.experiment.chunks import (
 from sim.experiment.executors import Executor
 
 OnChunk = Callable[[ChunkTask, "ChunkResult | ChunkError"], None]
+OnBatchChunk = Callable[[ChunkTask, "BatchFile | ChunkError"], None]
 
 
 class ChunksFailed(RuntimeError):
@@ -47,7 +48,7 @@ def as_batches(tasks: Iterable["ChunkTask | BatchTask"]) -> Iterable[BatchTask]:
     return (t if isinstance(t, BatchTask) else single(t) for t in tasks)
 
 
-def run_batches(executor: Executor, tasks: Iterable["ChunkTask | BatchTask"]):
+def run_batches(executor: Executor, tasks: Iterable["ChunkTask | BatchTask"]) -> Iterator[tuple[ChunkTask, ChunkResult | ChunkError]]:
     """Compute batches on `executor`; yield (chunk task, result) for every chunk, as batches finish.
 
     A batch the executor gave up on (its worker died again and again) yields that error for each of its chunks.
@@ -85,13 +86,14 @@ def run_into_store(
 
 
 def run_batch_files_into_store(
-    executor: Executor, batches: Iterable[BatchTask], store: ChunkStore, on_chunk: OnChunk | None = None,
+    executor: Executor, batches: Iterable[BatchTask], store: ChunkStore, on_chunk: OnBatchChunk | None = None,
     on_batch: Callable[[], None] | None = None,
 ) -> list[tuple[ChunkTask, ChunkError]]:
     """Compute batches, writing one file per batch (its chunks that succeeded) to `store` as it arrives.
 
     What sweeps use: a sweep of 10,000 small variants writes a few dozen files, not 10,000.
-    Returns the failed chunks; `on_chunk` is called for every chunk, `on_batch` after each batch.
+    Returns the failed chunks; `on_chunk` is called for every chunk (with its error, or its batch's file), `on_batch`
+    after each batch.
     """
     failures: list[tuple[ChunkTask, ChunkError]] = []
     store.create()
@@ -146,13 +148,21 @@ def run_into_memory(
             failures.append((task, result))
         else:
             _, codes[task.name], agg = decode_result(result.data)
-            totals[task.variant] = totals[task.variant] + agg if task.variant in totals else agg
+            variant = _variant(task)
+            totals[variant] = totals[variant] + agg if variant in totals else agg
         if on_chunk is not None:
             on_chunk(task, result)
     if failures:
         raise ChunksFailed(sorted(failures, key=lambda f: f[0].name))
     out: dict[int, InMemoryResult] = {}
-    for variant in sorted({t.variant for t in tasks}):
+    for variant in sorted({_variant(t) for t in tasks}):
         mine = sorted((t for t in tasks if t.variant == variant), key=lambda t: t.chunk.index)
         out[variant] = InMemoryResult(Codes.concat([codes.pop(t.name) for t in mine]), totals[variant])
     return out
+
+
+def _variant(task: ChunkTask) -> int:
+    """The scenario index of a task run into memory."""
+    if task.variant is None:
+        raise ValueError(f"expected a task with a variant (the index of its scenario), got {task.name}")
+    return task.variant
