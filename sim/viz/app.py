@@ -13,16 +13,21 @@ the new keyword arguments); "Step" advances every replication by one week, "▶"
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import solara
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
+from sim.defaults import DEFAULT_SEED
 from sim.report.html import esc
 from sim.viz.charts import front_chart, headline, outcome_chart, status_chart
-from sim.viz.model import AID_POLICIES, DEFAULT_REPLICATIONS, DEFAULT_SCENARIO, DEFAULT_SEED, EnsembleView, load_base, scenario_mediation
+from sim.viz.model import AID_POLICIES, DEFAULT_REPLICATIONS, DEFAULT_SCENARIO, EnsembleView, load_base, scenario_mediation
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 STORY_CHOICES = 1000  # the story pane can follow any of the first replications
 
@@ -71,7 +76,7 @@ def initial_model(settings: Settings, params: dict[str, Any]) -> EnsembleView:
 
 
 # ---------------------------------------------------------------------- components
-@solara.component
+@solara.component  # type: ignore[untyped-decorator]  # solara is read as untyped (pyproject.toml)
 def Summary(model: EnsembleView) -> None:
     update_counter.get()
     with solara.Card("Scenario and controls in force", classes=["sim-summary"]):
@@ -83,7 +88,7 @@ def Summary(model: EnsembleView) -> None:
                     "<b>Step</b> advances every replication a week.</i>")
 
 
-def _chart_card(title: str, css: str, draw):
+def _chart_card(title: str, css: str, draw: Callable[[EnsembleView], Figure]) -> Any:
     """A card holding one chart of the ensemble, redrawn when the model steps."""
 
     def Chart(model: EnsembleView) -> None:
@@ -100,7 +105,7 @@ FrontChart = _chart_card("Front-line fan", "sim-front-chart", front_chart)
 OutcomeChart = _chart_card("Outcome shares with 95% intervals", "sim-outcome-chart", outcome_chart)
 
 
-@solara.component
+@solara.component  # type: ignore[untyped-decorator]  # solara is read as untyped (pyproject.toml)
 def StoryPane(model: EnsembleView) -> None:
     from sim.report.story import story_html
 
@@ -113,7 +118,7 @@ def StoryPane(model: EnsembleView) -> None:
 COMPONENTS = [Summary, StatusChart, FrontChart, OutcomeChart, StoryPane]
 
 
-@solara.component
+@solara.component  # type: ignore[untyped-decorator]  # solara is read as untyped (pyproject.toml)
 def Page() -> None:
     settings = solara.use_memo(settings_from_env, [])
     params = solara.use_memo(lambda: model_params(settings), [settings])
