@@ -12,7 +12,7 @@ from sim.rules.registry import Values, rule
     source="Force employment as troops times materiel (Lanchester-style strength; Biddle 2004 for its limits)",
     traits=("non_negative", "increasing_in_aid", "deterministic"),
 )
-def effective_strength(troops: np.ndarray, firepower: Values, domestic_materiel: Values, aid_index: np.ndarray) -> np.ndarray:
+def effective_strength(troops: np.ndarray, firepower: Values, domestic_materiel: Values, aid_index: Values) -> np.ndarray:
     """Fighting strength: troops x firepower x (domestic materiel share + foreign share x aid index)."""
     return troops * firepower * (domestic_materiel + (1.0 - domestic_materiel) * aid_index)
 
