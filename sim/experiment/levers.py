@@ -205,6 +205,9 @@ RELATIONS: list[Relation] = [
     Relation("Europe refusing sanctions relief never raises P(settlement)",
              ("actors.europe.overrides.sanctions_relief.red_line_high=0.0", "actors.europe.overrides.sanctions_relief.red_line_cost=2.0"),
              "settlement", -1),
+    Relation("without snapback, Europe (its position on relief below the middle) never consents more often to the US's settlement terms",
+             ("negotiation.snapback=false",), "europe_consents_us_settlement", -1,
+             ("actors.us.overrides.sanctions_relief.position=1.0", "actors.europe.overrides.sanctions_relief.position=0.25")),
 ]
 
 PROBE_WEEK = 12
@@ -243,7 +246,8 @@ def probe_ceasefire(loaded: LoadedScenario, runs: int, seed: int, week: int = PR
     fixed = model.fixed_issues(settle)
     lost, risk = model.breakdown_risk(settle, idx)
     for mediator in model.mediators:
-        terms, _ = model.delivered_terms(model.settlement_terms(mediator, idx), idx)
+        terms, withheld = model.delivered_terms(model.settlement_terms(mediator, idx), idx)
+        out[f"europe_consents_{mediator.actor_id}_settlement"] = ((withheld & 1) == 0).astype(float)
         for side in (model.russia, model.ukraine):
             war_point = side.war_point(model, idx)
             gain = side.net_gain(model.agreement_value(side, settle, terms, war_point, idx) - side.war_value(model, war_point, idx),
@@ -275,7 +279,8 @@ class RelationResult:
 
 
 PROBES = ("ukraine_accepts_ceasefire", "russia_accepts_ceasefire", "both_accept_ceasefire", "ceasefire_hazard",
-          *(f"{side}_accepts_{m}_settlement" for side in ("russia", "ukraine") for m in ("us", "turkey")))
+          *(f"{side}_accepts_{m}_settlement" for side in ("russia", "ukraine") for m in ("us", "turkey")),
+          *(f"europe_consents_{m}_settlement" for m in ("us", "turkey")))
 
 
 def check_relations(path: Path, runs: int, seed: int, relations: list[Relation] | None = None,

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from sim.errors import InputError, InputWarning, dotted
 from sim.input_files import read_input_text
 from sim.scenario.derive import IssueProfile, derive
-from sim.scenario.schema import Scenario, ScenarioPathError
+from sim.scenario.schema import ACTOR_IDS, Scenario, ScenarioPathError
 from sim.scenario.shipped import resolve_scenario_path, shipped_names, shipped_path
 
 
@@ -177,6 +177,15 @@ def event_scenario(scenario: Scenario, sets: list[str]) -> Scenario:
     return Scenario.model_validate(changed)
 
 
+def check_capabilities(scenario: Scenario, file: str) -> None:
+    """Capabilities are shares of the five actors: a scenario gives one for every actor or for none (then all are equal)."""
+    given = {a: getattr(scenario.actors, a).capability is not None for a in ACTOR_IDS}
+    if any(given.values()) and not all(given.values()):
+        missing = next(a for a, g in given.items() if not g)
+        raise InputError(file, f"actors.{missing}.capability",
+                         f"expected a capability for every actor or for none (given for {', '.join(a for a, g in given.items() if g)})")
+
+
 def validate_events(scenario: Scenario, doc: dict[str, Any], file: str) -> None:
     """Each event's assignments name fields an event may change and give valid values (one-line InputError)."""
     base = {k: v for k, v in doc.items() if k != "events"}
@@ -205,6 +214,7 @@ def validate_document(doc: dict[str, Any], file: str, set_paths: Sequence[tuple[
     """Validate a merged document; the first problem becomes a one-line InputError."""
     try:
         scenario = Scenario.model_validate(doc)
+        check_capabilities(scenario, file)
         if scenario.events:
             validate_events(scenario, doc, file)
         return scenario
