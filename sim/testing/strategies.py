@@ -56,7 +56,7 @@ def bounds_of(model: type[BaseModel], name: str) -> Bounds:
     b = field_bounds(model, name)
     if b is not None:
         return b
-    for arg in typing.get_args(model.model_fields[name].annotation):  # an optional field: `num(...) | None`
+    for arg in typing.get_args(model.model_fields[name].annotation):  # an optional field: `Annotated[Number, num(...)] | None`
         for meta in getattr(arg, "__metadata__", ()):
             if isinstance(meta, Bounds):
                 return meta
