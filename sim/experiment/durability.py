@@ -12,9 +12,8 @@ must overlap the fitted Weibull's 95% band at the checkpoints within the horizon
 
 from __future__ import annotations
 
-from typing import Any
-
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 

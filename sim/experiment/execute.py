@@ -8,8 +8,9 @@ few bytes of outcome codes per replication and the exact aggregates.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -43,12 +44,12 @@ class ChunksFailed(RuntimeError):
         super().__init__(f"{len(failures)} chunk(s) failed: " + "; ".join(lines[:3]) + more)
 
 
-def as_batches(tasks: Iterable["ChunkTask | BatchTask"]) -> Iterable[BatchTask]:
+def as_batches(tasks: Iterable[ChunkTask | BatchTask]) -> Iterable[BatchTask]:
     """Plain chunk tasks as batches of one (batches pass through)."""
     return (t if isinstance(t, BatchTask) else single(t) for t in tasks)
 
 
-def run_batches(executor: Executor, tasks: Iterable["ChunkTask | BatchTask"]) -> Iterator[tuple[ChunkTask, ChunkResult | ChunkError]]:
+def run_batches(executor: Executor, tasks: Iterable[ChunkTask | BatchTask]) -> Iterator[tuple[ChunkTask, ChunkResult | ChunkError]]:
     """Compute batches on `executor`; yield (chunk task, result) for every chunk, as batches finish.
 
     A batch the executor gave up on (its worker died again and again) yields that error for each of its chunks.
@@ -60,7 +61,7 @@ def run_batches(executor: Executor, tasks: Iterable["ChunkTask | BatchTask"]) ->
 
 
 def run_into_store(
-    executor: Executor, tasks: Iterable["ChunkTask | BatchTask"], store: ChunkStore, on_chunk: OnChunk | None = None,
+    executor: Executor, tasks: Iterable[ChunkTask | BatchTask], store: ChunkStore, on_chunk: OnChunk | None = None,
     on_batch: Callable[[], None] | None = None,
 ) -> list[tuple[ChunkTask, ChunkError]]:
     """Compute every chunk (given as chunk tasks or batches), writing each finished one to `store` as it arrives.

@@ -14,9 +14,10 @@ wrong side of zero, i.e. when the wrong direction is more than Monte Carlo error
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 

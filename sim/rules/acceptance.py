@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-
 from scipy.special import ndtr
 
-from sim.rules.registry import Values, RuleParam, rule
+from sim.rules.registry import RuleParam, Values, rule
 
 
 @rule(

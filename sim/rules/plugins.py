@@ -15,13 +15,12 @@ bind a scenario's choices (`load_environment_modules`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import hashlib
 import importlib
 import importlib.util
 import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 ENV_VAR = "SIM_RULE_MODULES"

@@ -11,10 +11,9 @@ hypothesis strategies from that one place.
 from __future__ import annotations
 
 from collections.abc import Callable
-
 from dataclasses import dataclass
 from functools import cache
-from typing import Annotated, Any, Literal, TypeGuard, Union
+from typing import Annotated, Any, Literal, TypeGuard
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, GetJsonSchemaHandler, TypeAdapter, ValidationError
@@ -63,7 +62,7 @@ class Normal(StrictModel):
     sd: float = Field(gt=0)
 
 
-Distribution = Annotated[Union[Beta, Uniform, Triangular, Normal], Field(discriminator="dist")]
+Distribution = Annotated[Beta | Uniform | Triangular | Normal, Field(discriminator="dist")]
 _DIST_KINDS: dict[str, type[StrictModel]] = {"beta": Beta, "uniform": Uniform, "triangular": Triangular, "normal": Normal}
 
 
@@ -201,7 +200,7 @@ def mean_of(value: Any, bounds: Bounds) -> float:
 _MAX_SHAPE = 1e12  # beta shape parameters beyond this make scipy's inversion lose all precision
 
 
-def beta_shape(value: "Beta", bounds: Bounds) -> tuple[float, float]:
+def beta_shape(value: Beta, bounds: Bounds) -> tuple[float, float]:
     """The (a, b) shape parameters of a beta distribution given by mean and sd on the field's bounds."""
     lo, hi = bounds.lo, bounds.hi
     with np.errstate(all="ignore"):
@@ -211,7 +210,7 @@ def beta_shape(value: "Beta", bounds: Bounds) -> tuple[float, float]:
         return float(m * k), float((1 - m) * k)
 
 
-def _min_beta_sd(value: "Beta", bounds: Bounds) -> float:
+def _min_beta_sd(value: Beta, bounds: Bounds) -> float:
     lo, hi = bounds.lo, bounds.hi
     m = (value.mean - lo) / (hi - lo)
     return float((hi - lo) * np.sqrt(m * (1 - m) * max(m, 1 - m) / _MAX_SHAPE)) * 1.01

@@ -9,10 +9,9 @@ so that errors carry the path of the offending field.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import datetime as dt
-from typing import Any, Annotated, Literal
+from collections.abc import Iterable
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -117,7 +116,7 @@ class Statement(StrictModel):
     )
 
     @model_validator(mode="after")
-    def _red_line_has_side(self) -> "Statement":
+    def _red_line_has_side(self) -> Statement:
         for where, coding in [((), self), *((("readings", i), self.coded(i + 1)) for i in range(len(self.readings)))]:
             if coding.strength == "red_line" and coding.rejects is None:
                 raise _relative_error(where + ("rejects",), "expected rejects = \"below\" or \"above\" for a red line")
@@ -135,7 +134,7 @@ class Statement(StrictModel):
         """Probability of the statement's own coding (1 minus its readings' weights)."""
         return max(0.0, 1.0 - sum(r.weight for r in self.readings))
 
-    def coded(self, reading: int) -> "Statement":
+    def coded(self, reading: int) -> Statement:
         """The statement under reading `reading` (0: its own coding; i: its i-th alternative reading)."""
         if reading == 0:
             return self
@@ -400,7 +399,7 @@ class Scenario(StrictModel):
     events: list[Event] = Field(default_factory=list, description="Dated changes: [[events]] with week, set, probability, label.")
 
     @model_validator(mode="after")
-    def _cross_references(self) -> "Scenario":
+    def _cross_references(self) -> Scenario:
         from sim.scenario.stance import stance_value  # local: keeps the module graph acyclic
 
         issues = list(self.issues)

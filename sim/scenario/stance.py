@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from difflib import get_close_matches
+from typing import Any
 
 from sim.scenario.schema import Issue, ScenarioPathError
 
