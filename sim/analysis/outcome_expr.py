@@ -85,12 +85,16 @@ class Compare:
 @dataclass(frozen=True)
 class BoolOp:
     op: str  # "and" | "or"
-    parts: tuple
+    parts: tuple[Node, ...]
 
 
 @dataclass(frozen=True)
 class Not:
-    part: Any
+    part: Node
+
+
+Node = Compare | BoolOp | Not
+"""A node of a checked expression."""
 
 
 @dataclass(frozen=True)
@@ -140,7 +144,7 @@ def _quote_names(text: str) -> tuple[str, dict[str, str]]:
     """Replace `backticked names` by placeholder identifiers; return the text and placeholder -> name."""
     names: dict[str, str] = {}
 
-    def swap(m: re.Match) -> str:
+    def swap(m: re.Match[str]) -> str:
         key = f"_backtick_{len(names)}_"
         names[key] = m.group(1)
         return key
@@ -150,7 +154,7 @@ def _quote_names(text: str) -> tuple[str, dict[str, str]]:
 
 def _expand_presets(text: str) -> str:
     """Replace preset words standing alone as clauses (`breakdown and week <= 12`) by their conditions."""
-    def swap(m: re.Match) -> str:
+    def swap(m: re.Match[str]) -> str:
         word = m.group(0)
         return f"({PRESETS[word.lower()]})"
 
@@ -171,7 +175,7 @@ def _expand_presets(text: str) -> str:
 
 
 class _Reader:
-    def __init__(self, columns: list[str], labels: dict[str, tuple], kinds: dict[str, str]):
+    def __init__(self, columns: list[str], labels: dict[str, tuple[Any, ...]], kinds: dict[str, str]) -> None:
         self.columns = columns
         self.labels = labels
         self.kinds = kinds
@@ -208,7 +212,7 @@ class _Reader:
         return OutcomeExpressionError(f"unknown column {name!r}{tail}")
 
     # ---------------------------------------------------------------- expressions
-    def expr(self, node: ast.AST):
+    def expr(self, node: ast.AST) -> Node:
         if isinstance(node, ast.BoolOp):
             op = "and" if isinstance(node.op, ast.And) else "or"
             return BoolOp(op, tuple(self.expr(v) for v in node.values))
@@ -227,14 +231,14 @@ class _Reader:
             return Compare(column, "==", True)
         raise OutcomeExpressionError(f"expected comparisons of columns with values joined by and/or/not, got {_describe(node)}")
 
-    def compare(self, node: ast.Compare):
+    def compare(self, node: ast.Compare) -> Node:
         operands = [node.left, *node.comparators]
         parts = []
         for (left, right), op in zip(zip(operands, operands[1:]), node.ops):
             parts.append(self.one_compare(left, _OPS[type(op)], right))
         return parts[0] if len(parts) == 1 else BoolOp("and", tuple(parts))
 
-    def side(self, node: ast.AST):
+    def side(self, node: ast.AST) -> tuple[str, Any]:
         """('column', name) or ('value', constant) or ('name', bare word that is not a column)."""
         name = self.dotted(node)
         if name is not None:
@@ -244,7 +248,7 @@ class _Reader:
             return "name", name
         return "value", self.constant(node)
 
-    def constant(self, node: ast.AST):
+    def constant(self, node: ast.AST) -> Any:
         if isinstance(node, ast.Constant) and (node.value is None or isinstance(node.value, (bool, int, float, str))):
             if isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
                 if not np.isfinite(float(node.value)):
@@ -259,7 +263,7 @@ class _Reader:
             return tuple(self.word_or_constant(e) for e in node.elts)
         raise OutcomeExpressionError(f"expected a number, a quoted label or a list of them, got {_describe(node)}")
 
-    def word_or_constant(self, node: ast.AST):
+    def word_or_constant(self, node: ast.AST) -> Any:
         name = self.dotted(node)
         if name is not None:
             return _WORDS.get(name, name)
@@ -296,7 +300,7 @@ class _Reader:
         self.used.append(column)
         return Compare(column, op, value, flipped)
 
-    def check_value(self, column: str, op: str, value: Any):
+    def check_value(self, column: str, op: str, value: Any) -> Any:
         kind = self.kinds.get(column)
         if value is None or (isinstance(value, str) and value in NULL_WORDS):
             if op not in ("==", "!="):
@@ -342,7 +346,7 @@ def _describe(node: ast.AST) -> str:
 
 
 # ---------------------------------------------------------------- evaluation
-def _evaluate(tree, data: Mapping[str, np.ndarray]) -> np.ndarray:
+def _evaluate(tree: Node, data: Mapping[str, np.ndarray]) -> np.ndarray:
     if isinstance(tree, BoolOp):
         parts = [_evaluate(p, data) for p in tree.parts]
         out = parts[0].copy()
@@ -372,13 +376,15 @@ def _compare(c: Compare, values: np.ndarray) -> np.ndarray:
     arr = values.astype(float)
     target = float(c.value)
     with np.errstate(invalid="ignore"):
-        return {"==": arr == target, "!=": arr != target, "<": arr < target, "<=": arr <= target,
+        out: np.ndarray = {"==": arr == target, "!=": arr != target, "<": arr < target, "<=": arr <= target,
                 ">": arr > target, ">=": arr >= target}[op]
+        return out
 
 
 def _is_null(values: np.ndarray) -> np.ndarray:
     if values.dtype == object:
         return np.array([v is None or (isinstance(v, float) and v != v) for v in values.tolist()], dtype=bool)
     if values.dtype.kind == "f":
-        return np.isnan(values)
+        out: np.ndarray = np.isnan(values)
+        return out
     return np.zeros(values.shape[0], dtype=bool)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -22,13 +23,13 @@ FRONT_QUANTILES: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
 """Quantile levels of the front line reported per week."""
 
 
-def _number(value) -> float | None:
+def _number(value: float | np.floating[Any] | np.ndarray) -> float | None:
     """Plain float for JSON, None for NaN (strict JSON has no NaN)."""
     value = float(value)
     return None if math.isnan(value) else value
 
 
-def proportion(count: int, n: int, confidence: float = 0.95) -> dict:
+def proportion(count: int, n: int, confidence: float = 0.95) -> dict[str, Any]:
     """Count, denominator, share and Wilson interval as a JSON-ready dict (None when n == 0)."""
     low, high = wilson_interval(count, n, confidence)
     return {
@@ -40,13 +41,13 @@ def proportion(count: int, n: int, confidence: float = 0.95) -> dict:
     }
 
 
-def _median_terms(hist: np.ndarray, issues: tuple[str, ...]) -> dict:
+def _median_terms(hist: np.ndarray, issues: tuple[str, ...]) -> dict[str, Any]:
     """Median of each issue's binned terms (bin centre), None where no terms were agreed."""
     medians = histogram_quantile(hist, 0.5)
     return {issue: _number(medians[k]) for k, issue in enumerate(issues)}
 
 
-def summarise(agg: Aggregates, confidence: float = 0.95) -> dict:
+def summarise(agg: Aggregates, confidence: float = 0.95) -> dict[str, Any]:
     """Summary of an experiment's outcomes, JSON-serialisable with a fixed key order.
 
     Shares at the horizon and of first agreements carry Wilson score intervals; time to
@@ -106,12 +107,12 @@ def weekly_table(agg: Aggregates) -> pa.Table:
     return pa.table(columns)
 
 
-def summary_row(agg: Aggregates, confidence: float = 0.95) -> dict:
+def summary_row(agg: Aggregates, confidence: float = 0.95) -> dict[str, Any]:
     """One experiment's outcomes as a flat row: `n`; for each outcome of `sim.analysis.paired.OUTCOMES` its share and
     95% Wilson interval (`<outcome>_share`, `_low`, `_high`); replications with an agreement (`weeks_reached`) and
     the quartiles of the week of the first agreement; the share of those that saw a breakdown, with its interval;
     breakdowns per replication. "None" is None (null in Parquet), never NaN: no replications, no agreement."""
-    row: dict = {"n": int(agg.n)}
+    row: dict[str, Any] = {"n": int(agg.n)}
     for o in OUTCOMES:
         share = proportion(o.count(agg), agg.n, confidence)
         row[f"{o.name}_share"], row[f"{o.name}_low"], row[f"{o.name}_high"] = share["share"], share["low"], share["high"]

@@ -14,9 +14,10 @@ wrong side of zero, i.e. when the wrong direction is more than Monte Carlo error
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any
 
 import numpy as np
 
@@ -26,7 +27,7 @@ from sim.experiment.load import load
 from sim.scenario.load import LoadedScenario
 
 # ---------------------------------------------------------------------------------------------- outcomes
-OUTCOMES: dict[str, tuple[str, Callable[[dict], np.ndarray]]] = {
+OUTCOMES: dict[str, tuple[str, Callable[[dict[str, Any]], np.ndarray]]] = {
     "any_agreement": ("any agreement by the horizon", lambda r: r["first_agreement"] > 0),
     "ceasefire_or_settlement": ("a general ceasefire or settlement by the horizon", lambda r: r["highest_agreement"] >= CEASEFIRE),
     "settlement": ("a settlement by the horizon", lambda r: r["highest_agreement"] >= SETTLEMENT),
@@ -34,7 +35,7 @@ OUTCOMES: dict[str, tuple[str, Callable[[dict], np.ndarray]]] = {
 }
 """Binary outcomes per replication: name -> (description, function of the runs columns)."""
 
-MEANS: dict[str, tuple[str, Callable[[dict], np.ndarray]]] = {
+MEANS: dict[str, tuple[str, Callable[[dict[str, Any]], np.ndarray]]] = {
     "front_final": ("mean final front (0 pre-2014 borders ... 1 four oblasts ceded)", lambda r: r["front_final"]),
 }
 
@@ -287,9 +288,9 @@ def check_relations(path: Path, runs: int, seed: int, relations: list[Relation] 
                     progress: Callable[[str], None] | None = None) -> list[RelationResult]:
     """Measure each relation by paired runs; see `RelationResult.violated`."""
     results = []
-    cache: dict[tuple, dict] = {}
+    cache: dict[tuple[Any, ...], dict[str, Any]] = {}
 
-    def outcomes(sets: tuple[str, ...], probe: bool) -> dict:
+    def outcomes(sets: tuple[str, ...], probe: bool) -> dict[str, Any]:
         key = (sets, probe)
         if key not in cache:
             loaded = _load_variant(path, sets)
