@@ -75,8 +75,15 @@ def test_prim_finds_planted_boxes_anywhere(tmp_path_factory, dims, starts, width
     result, _, _ = discover(folder, "settlement")
     found = result.box
     assert found.coverage > 0.8 and found.density > 0.8, (box, found.coverage, found.density)
-    # Every restriction PRIM keeps is on a planted dimension (a box that touches a range end needs only one side).
-    assert {lim.dimension for lim in found.restricted} <= {PARAMS[d] for d in dims}
+    # Every restriction PRIM keeps on a dimension that was not planted is noise: it keeps nearly all of the range and
+    # is not significant (quasi-p above 0.05 on each restricted side), as the EMA Workbench's box inspection reads it.
+    planted = {PARAMS[d] for d in dims}
+    for lim in found.restricted:
+        if lim.dimension in planted:
+            continue
+        kept = (lim.high - lim.low) / (lim.range_high - lim.range_low)
+        significant = [q for q in (lim.qp_low, lim.qp_high) if q is not None and q <= 0.05]
+        assert kept > 0.9 and not significant, (box, lim)
 
 
 def test_feature_scores_and_cart_point_at_the_planted_dimensions(tmp_path):
