@@ -44,3 +44,15 @@ def dotted(path: Iterable[str | int]) -> str:
         else:
             out += ("." if out else "") + str(part)
     return out
+
+
+def did_you_mean(word: object, choices: Iterable[object], listing: str | None = "one of") -> str:
+    """The suffix of a one-line error about an unknown `word`: ` (did you mean 'x'?)` when a choice is close,
+    else ` (<listing>: a, b, c)` listing the choices (nothing when `listing` is None)."""
+    from difflib import get_close_matches
+
+    names = [str(c) for c in choices]
+    hint = get_close_matches(str(word), names, n=1)
+    if hint:
+        return f" (did you mean {hint[0]!r}?)"
+    return f" ({listing}: {', '.join(names)})" if listing and names else ""

@@ -32,7 +32,6 @@ import logging
 import math
 import warnings
 from dataclasses import dataclass, field
-from difflib import get_close_matches
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +40,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.analysis.outcome_expr import OutcomeExpressionError, parse_outcome
+from sim.errors import did_you_mean
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -436,15 +436,12 @@ def discover(folder: Path, outcome: str, method: str = "prim", box: int | None =
              dimensions: list[str] | None = None, drawn: bool = True) -> tuple[Discovery, Cases, np.ndarray]:
     """Scenario discovery on a result folder; DiscoveryError (one line) for bad input."""
     if method not in METHODS:
-        hint = get_close_matches(method, METHODS, n=1)
-        raise DiscoveryError("--method", f"expected one of {', '.join(METHODS)}, got {method!r}" + (f" (did you mean {hint[0]!r}?)" if hint else ""))
+        raise DiscoveryError("--method", f"expected one of {', '.join(METHODS)}, got {method!r}" + did_you_mean(method, METHODS, listing=None))
     cases = load_cases(folder, max_cases, drawn=drawn)
     if dimensions:
         unknown = [d for d in dimensions if d not in cases.x.columns]
         if unknown:
-            hint = get_close_matches(unknown[0], list(cases.x.columns), n=1)
-            raise DiscoveryError("--dimension", f"unknown parameter {unknown[0]!r}" + (f" (did you mean {hint[0]!r}?)" if hint
-                                 else f" (one of: {', '.join(cases.x.columns)})"))
+            raise DiscoveryError("--dimension", f"unknown parameter {unknown[0]!r}" + did_you_mean(unknown[0], cases.x.columns))
         cases.x = cases.x[list(dimensions)]
     y, _ = outcome_of(cases, outcome)
     result = Discovery(method, outcome, str(folder), cases.kind, int(y.size), cases.total, int(y.sum()), list(cases.x.columns),

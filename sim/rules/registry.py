@@ -19,11 +19,11 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from difflib import get_close_matches
 from typing import Any, NoReturn, TypeVar
 
 import numpy as np
 
+from sim.errors import did_you_mean
 from sim.rules.traits import Trait, resolve_trait
 
 Values = float | np.ndarray
@@ -261,8 +261,7 @@ def _check_declaration(key: str, kind: str, func: Callable[..., Any], source: st
 
     spec = KINDS.get(kind)
     if spec is None:
-        hint = get_close_matches(kind, list(KINDS), n=1)
-        fail(f"unknown kind {kind!r}" + (f" (did you mean {hint[0]!r}?)" if hint else f" (one of: {', '.join(KINDS)})"))
+        fail(f"unknown kind {kind!r}" + did_you_mean(kind, KINDS))
     if not callable(func):
         fail("expected a function")
     if not isinstance(source, str) or not source.strip():
@@ -330,7 +329,5 @@ def lookup(name: str, kind: str | None = None) -> RuleInfo:
     if info is not None and (kind is None or info.kind == kind):
         return info
     pool = [r.name for r in (rules_of_kind(kind) if kind else REGISTRY.values())]
-    hint = get_close_matches(name, pool, n=1)
     what = f"a registered {kind} rule" if kind else "a registered rule"
-    tail = f" (did you mean {hint[0]!r}?)" if hint else f" (one of: {', '.join(sorted(pool))})"
-    raise KeyError(f"expected {what}, got {name!r}{tail}")
+    raise KeyError(f"expected {what}, got {name!r}{did_you_mean(name, sorted(pool))}")

@@ -13,7 +13,8 @@ or declared parameter of the rule: `increasing_in_<name>` and `decreasing_in_<na
 from __future__ import annotations
 
 from dataclasses import dataclass
-from difflib import get_close_matches
+
+from sim.errors import did_you_mean
 
 
 @dataclass(frozen=True)
@@ -109,10 +110,8 @@ def resolve_trait(name: str, arguments: tuple[str, ...] = ()) -> Trait:
             argument = name[len(prefix):]
             if argument in arguments:
                 return _monotone(name, argument, direction, "declared by the rule")
-            hint = get_close_matches(argument, list(arguments), n=1)
-            tail = f" (did you mean {prefix + hint[0]!r}?)" if hint else f" (its arguments: {', '.join(arguments)})"
+            tail = did_you_mean(name, [prefix + a for a in arguments], listing=None) or f" (its arguments: {', '.join(arguments)})"
             raise ValueError(f"trait {name!r} names {argument!r}, which is not an argument or parameter of the rule{tail}")
     known = list(TRAITS) + [p + "<argument>" for p in MONOTONE_PREFIXES]
-    hint = get_close_matches(name, list(TRAITS), n=1)
-    tail = f" (did you mean {hint[0]!r}?)" if hint else f" (known traits: {', '.join(known)})"
+    tail = did_you_mean(name, TRAITS, listing=None) or f" (known traits: {', '.join(known)})"
     raise ValueError(f"unknown trait {name!r}{tail}")

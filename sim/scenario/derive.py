@@ -30,8 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sim.scenario.params import Bounds, Normal, mean_of
-from sim.scenario.schema import ACTOR_IDS, COMMITMENTS, Issue, IssueOverride, Scenario, ScenarioPathError, Statement
-from sim.scenario.stance import stance_value
+from sim.scenario.schema import ACTOR_IDS, COMMITMENTS, Issue, IssueOverride, Scenario, ScenarioPathError, Statement, stance_value
 
 STRENGTH_WEIGHT = {"preference": 1.0, "priority": 2.0, "red_line": 3.0}
 SALIENCE_BY_STRENGTH = {None: 0.2, "preference": 0.5, "priority": 0.75, "red_line": 1.0}

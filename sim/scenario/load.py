@@ -9,13 +9,12 @@ import typing
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from sim.errors import InputError, InputWarning, dotted
+from sim.errors import InputError, InputWarning, did_you_mean, dotted
 from sim.input_files import read_input_text
 from sim.scenario.derive import IssueProfile, derive
 from sim.scenario.schema import ACTOR_IDS, Scenario, ScenarioPathError
@@ -230,8 +229,7 @@ def validate_document(doc: dict[str, Any], file: str, set_paths: Sequence[tuple[
             loc, message = (loc + tuple(cause.path) if cause.relative else tuple(cause.path)), cause.message
         elif err["type"] == "extra_forbidden":
             choices = _fields_at(Scenario, loc[:-1])
-            hint = get_close_matches(str(loc[-1]), choices, n=1)
-            message = f"unknown key {loc[-1]!r}" + (f" (did you mean {hint[0]!r}?)" if hint else f" (expected one of: {', '.join(choices)})")
+            message = f"unknown key {loc[-1]!r}" + did_you_mean(loc[-1], choices, listing="expected one of")
         elif err["type"] == "missing":
             message = "expected this field, which is missing"
         else:

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from sim.errors import did_you_mean
 from sim.scenario.params import Number, StrictModel, num
 
 ACTOR_IDS = ("us", "russia", "ukraine", "europe", "turkey")
@@ -71,6 +72,18 @@ def _stance_type(value: object) -> object:
 
 COMMITMENTS = ("law", "leader", "official", "reported")
 """How binding a public red line is, from the most to the least costly to cross (docs/model.md, "Red lines")."""
+
+
+def stance_value(issue: Issue, stance: float | str, path: tuple[Any, ...] = ()) -> float:
+    """The value of `stance`: an anchor name of `issue` or a number in [0, 1]."""
+    if isinstance(stance, str):
+        if stance in issue.anchors:
+            return float(issue.anchors[stance])
+        tail = did_you_mean(stance, issue.anchors, listing="anchors")
+        raise ScenarioPathError(path, f"expected an anchor of issue {issue.label!r} or a number in [0, 1], got {stance!r}{tail}")
+    if not 0.0 <= float(stance) <= 1.0:
+        raise ScenarioPathError(path, f"expected a stance on the issue's 0-1 scale, got {stance:g}")
+    return float(stance)
 
 
 class Reading(StrictModel):
@@ -178,13 +191,10 @@ class Actor(StrictModel):
         fields = list(cls.model_fields)
         for key in sources:
             if key not in fields:
-                from difflib import get_close_matches
-
-                hint = get_close_matches(key, fields, n=1)
                 raise PydanticCustomError(  # templates take plain {names}: the repr is made here
                     "source_key",
                     "expected each key of sources to name a field of this actor, got {key}{hint}",
-                    {"key": repr(key), "hint": f" (did you mean {hint[0]!r}?)" if hint else ""},
+                    {"key": repr(key), "hint": did_you_mean(key, fields, listing=None)},
                 )
         return sources
 
@@ -400,7 +410,6 @@ class Scenario(StrictModel):
 
     @model_validator(mode="after")
     def _cross_references(self) -> Scenario:
-        from sim.scenario.stance import stance_value  # local: keeps the module graph acyclic
 
         issues = list(self.issues)
         for role in ("territory", "sequencing", "guarantees", "sanctions"):
@@ -454,8 +463,4 @@ def _relative_error(path: tuple[Any, ...], message: str) -> ScenarioPathError:
 
 
 def _ref_error(path: tuple[Any, ...], what: str, choices: Iterable[object], got: str) -> ScenarioPathError:
-    from difflib import get_close_matches
-
-    hint = get_close_matches(str(got), [str(c) for c in choices], n=1)
-    tail = f" (did you mean {hint[0]!r}?)" if hint else f" (one of: {', '.join(map(str, choices))})"
-    return ScenarioPathError(path, f"expected {what}, got {got!r}{tail}")
+    return ScenarioPathError(path, f"expected {what}, got {got!r}{did_you_mean(got, choices)}")
