@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
-from sim.cli.limits import MAX_RUNS
 from sim.cli.options import (
     DEFAULT_CHUNK,
     DEFAULT_RUNS,
@@ -33,6 +32,8 @@ from sim.cli.options import (
     executor_spec,
     print_json,
     progress_bar,
+    runs_option,
+    seed_option,
     stderr_console,
     stdout_console,
 )
@@ -256,9 +257,9 @@ def comparison_document(experiments: list[Experiment], diffs: list[dict[str, Dif
 
 
 def compare(
-    targets: Annotated[list[str], typer.Argument(metavar="A B [C ...]", help="Result folders (FOLDER, or SWEEP_FOLDER#variant), scenario files, or shipped scenarios by name.")],
-    runs: Annotated[int | None, typer.Option("--runs", "-n", min=1, max=MAX_RUNS, help="Replications of scenarios run here (default: the first folder's, else 10000).")] = None,
-    seed: Annotated[int | None, typer.Option("--seed", "-s", min=0, max=2**63 - 1, help="Seed of scenarios run here (default: the first folder's).")] = None,
+    targets: Annotated[list[str], typer.Argument(metavar="EXPERIMENT", help="Two or more: result folders (RESULT_DIR, or SWEEP_DIR#variant), scenario files, or shipped scenarios by name.")],
+    runs: Annotated[int | None, runs_option("Replications of scenarios run here (default: the first folder's, else 10000).")] = None,
+    seed: Annotated[int | None, seed_option("Seed of scenarios run here (default: the first folder's).")] = None,
     weeks: WeeksOption = None,
     workers: WorkersOption = None,
     executor: ExecutorOption = Executor.local,

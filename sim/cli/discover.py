@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from sim.cli.choices import DiscoveryMethod
 from sim.errors import InputError
 
 MAX_STEMS = 1000
@@ -97,15 +98,15 @@ def scores_table(result, limit: int = 25) -> Table:
 
 def discover(
     folder: Annotated[Path, typer.Argument(metavar="RESULT_DIR", help="A finished sweep folder, or a run folder whose runs.parquet has drawn param.* columns.")],
-    outcome: Annotated[str, typer.Option("--outcome", help="The cases of interest, e.g. 'status == \"settlement\"', 'first_agreement_week <= 12 and not breakdown'.")],
-    method: Annotated[str, typer.Option("--method", "-m", help="prim (boxes by peeling and pasting), cart (tree leaves) or scores (extra-trees feature scores).")] = "prim",
-    box: Annotated[int | None, typer.Option("--box", min=0, help="Box of the trajectory (PRIM) or leaf (CART) to show (default: the best balance of coverage and density).")] = None,
-    dimension: Annotated[list[str] | None, typer.Option("--dimension", "-d", help="Only these parameters (repeatable; default: every parameter that varies).")] = None,
+    outcome: Annotated[str, typer.Option("--outcome", metavar="EXPR", help="The cases of interest, e.g. 'status == \"settlement\"', 'first_agreement_week <= 12 and not breakdown'.")],
+    method: Annotated[DiscoveryMethod, typer.Option("--method", "-m", help="prim (boxes by peeling and pasting), cart (tree leaves) or scores (extra-trees feature scores).")] = DiscoveryMethod.prim,
+    box: Annotated[int | None, typer.Option("--box", metavar="INDEX", min=0, help="Box of the trajectory (PRIM) or leaf (CART) to show (default: the best balance of coverage and density).")] = None,
+    dimension: Annotated[list[str] | None, typer.Option("--dimension", "-d", metavar="PARAMETER", help="Only these parameters (repeatable; default: every parameter that varies).")] = None,
     drawn: Annotated[bool, typer.Option("--drawn/--no-drawn", help="Include the parameters drawn per replication (param.* columns); --no-drawn keeps a sweep's varied parameters only.")] = True,
-    mass_min: Annotated[float, typer.Option("--mass-min", min=0.0, max=1.0, help="Smallest box, as a share of the cases.")] = 0.05,
-    peel_alpha: Annotated[float, typer.Option("--peel-alpha", min=0.001, max=0.5, help="PRIM: share of the box's cases peeled off per step.")] = 0.05,
-    paste_alpha: Annotated[float, typer.Option("--paste-alpha", min=0.001, max=0.5, help="PRIM: share of cases pasted back per step.")] = 0.05,
-    max_cases: Annotated[int, typer.Option("--max-cases", min=100, help="Use a fixed random sample of this many replications when there are more.")] = 100_000,
+    mass_min: Annotated[float, typer.Option("--mass-min", metavar="SHARE", min=0.0, max=1.0, help="Smallest box, as a share of the cases.")] = 0.05,
+    peel_alpha: Annotated[float, typer.Option("--peel-alpha", metavar="SHARE", min=0.001, max=0.5, help="PRIM: share of the box's cases peeled off per step.")] = 0.05,
+    paste_alpha: Annotated[float, typer.Option("--paste-alpha", metavar="SHARE", min=0.001, max=0.5, help="PRIM: share of cases pasted back per step.")] = 0.05,
+    max_cases: Annotated[int, typer.Option("--max-cases", metavar="N", min=100, help="Use a fixed random sample of this many replications when there are more.")] = 100_000,
     write: Annotated[bool, typer.Option("--write/--no-write", help="Write discovery.json, discovery.parquet and plots into RESULT_DIR.")] = True,
 ) -> None:
     """Scenario discovery: the parameter box (or the parameters) that make an outcome likely, from a finished sweep or run."""
@@ -121,7 +122,7 @@ def discover(
         except UnwritableOutput as exc:
             raise InputError(str(folder), None, f"expected a writable result folder (or --no-write): {exc}") from None
     try:
-        result, cases, y = run_discovery(folder, outcome, method=method, box=box, max_cases=max_cases, peel_alpha=peel_alpha,
+        result, cases, y = run_discovery(folder, outcome, method=method.value, box=box, max_cases=max_cases, peel_alpha=peel_alpha,
                                          paste_alpha=paste_alpha, mass_min=mass_min, dimensions=dimension, drawn=drawn)
     except DiscoveryError as exc:
         raise InputError(exc.field, None, exc.message) from None

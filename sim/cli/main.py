@@ -14,6 +14,7 @@ import typer
 from typer.core import TyperGroup
 
 import sim
+from sim.cli.helpstyle import conventional_help
 from sim.errors import InputError
 
 # typer vendors click; its ClickException is the base of every usage error (BadParameter's ancestors).
@@ -40,6 +41,17 @@ class OneLineErrors(TyperGroup):
     (a full disk, a closed pipe, a permission denied: exit code 1), SIGTERM (exit code 143) and Ctrl-C
     (130). Work already written stays: result folders are renamed into place only when complete.
     """
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        params = super().get_params(ctx)
+        conventional_help(params)
+        return params
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:  # every command is handed out here: to run it, to show its help, to complete it
+            conventional_help(command.get_params(ctx))
+        return command
 
     def invoke(self, ctx):
         # typer's main turns Ctrl-C into a bare exit code 130 and a broken pipe into a silent exit 1; carry
@@ -97,14 +109,18 @@ _NOT_A_CHOICE = re.compile(r"(?P<value>'.*') is not one of (?P<choices>'.*')\.?$
 
 def _choice_line(exc: Exception) -> str | None:
     """A value outside a choice option's choices in the project's one-line form (`--executor: expected one of
-    local, inprocess, dask, got 'bogus'`), as for every other input error; None for other usage errors."""
+    local, inprocess, dask, got 'bogus'`, with a suggestion for a misspelt one), as for every other input error;
+    None for other usage errors."""
+    from difflib import get_close_matches
+
     param = getattr(exc, "param", None)
     match = _NOT_A_CHOICE.search(str(getattr(exc, "message", "")))
     if param is None or match is None:
         return None
     option = max(getattr(param, "opts", None) or [str(getattr(param, "name", ""))], key=len)
-    choices = ", ".join(c.strip().strip("'") for c in match.group("choices").split(","))
-    return f"{option}: expected one of {choices}, got {match.group('value')}"
+    choices = [c.strip().strip("'") for c in match.group("choices").split(",")]
+    hint = get_close_matches(match.group("value").strip("'"), choices, n=1)
+    return f"{option}: expected one of {', '.join(choices)}, got {match.group('value')}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
 
 
 def _chunks_failed(exc: BaseException) -> bool:
