@@ -58,7 +58,7 @@ def check(
     elif loaded:
         infos = [r for m in loaded for r in rules_from_module(m)]
         if not infos:
-            raise InputError("--rules", None, f"expected the module(s) {', '.join(modules)} to register rules with @rule, found none")
+            raise InputError("--rules", None, f"expected the module(s) {', '.join(modules or [])} to register rules with @rule, found none")
     else:
         infos = selected_rules()
     if kind is not None:

@@ -40,10 +40,12 @@ from sim.cli.options import (
 from sim.errors import InputError
 
 if TYPE_CHECKING:
+    import pyarrow as pa
     from rich.console import Console
     from rich.table import Table
 
-    from sim.analysis.paired import Codes, Difference
+    from sim.analysis.paired import Codes, Difference, Outcome
+    from sim.experiment.executors import ExecutorSpec
 
 
 @dataclass
@@ -54,11 +56,11 @@ class Experiment:
     seed: int
     horizon: int
     codes: Codes
-    weeks: list  # [q25, median, q75] of the week of the first agreement
+    weeks: list[int | None]  # [q25, median, q75] of the week of the first agreement
     source: str
 
 
-def _weeks_from_table(table) -> list:
+def _weeks_from_table(table: pa.Table) -> list[int | None]:
     import numpy as np
 
     from sim.analysis.survival import week_quantiles
@@ -134,7 +136,7 @@ def is_scenario(target: str) -> bool:
     return found is not None and found.is_file()
 
 
-def load_experiments(targets: list[str], runs: int | None, seed: int | None, weeks: int | None, spec, chunk_size: int,
+def load_experiments(targets: list[str], runs: int | None, seed: int | None, weeks: int | None, spec: ExecutorSpec, chunk_size: int,
                      console: Console) -> tuple[list[Experiment], int, int]:
     """Read folders and run scenarios (together, with one seed); returns experiments in the order given."""
     from sim.analysis.survival import week_quantiles
@@ -170,7 +172,7 @@ def _pct(value: float, signed: bool = False) -> str:
     return f"{100 * value:+.1f}" if signed else f"{100 * value:.1f}%"
 
 
-def share_cell(codes: Codes, o) -> str:
+def share_cell(codes: Codes, o: Outcome) -> str:
     from sim.analysis.paired import share_with_interval
 
     count = int(o.indicator(codes).sum())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich import box as rich_box
@@ -14,6 +14,11 @@ from rich.table import Table
 
 from sim.cli.choices import DiscoveryMethod
 from sim.errors import InputError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from sim.analysis.discovery import Cases, Discovery, Limit
 
 MAX_STEMS = 1000
 
@@ -27,7 +32,7 @@ def discovery_stem(folder: Path) -> str:
     raise InputError(str(folder), None, f"expected fewer than {MAX_STEMS} discoveries in one folder; remove some discovery-* files")
 
 
-def write_discovery(result, cases, y, folder: Path) -> tuple[str, list[Path]]:
+def write_discovery(result: Discovery, cases: Cases, y: np.ndarray, folder: Path) -> tuple[str, list[Path]]:
     """Write `<stem>.parquet`, the plots under plots/<stem>/, then `<stem>.json` (last: a json file means a whole discovery)."""
     from sim.experiment.store import write_json_atomic, write_parquet_atomic
     from sim.report.discovery_plots import write_discovery_plots
@@ -43,13 +48,14 @@ def write_discovery(result, cases, y, folder: Path) -> tuple[str, list[Path]]:
     return stem, written
 
 
-def _pvalue(lim) -> str:
+def _pvalue(lim: Limit) -> str:
     qps = [q for q in (lim.qp_low, lim.qp_high) if q is not None]
     return "—" if not qps else f"{max(qps):.1e}"
 
 
-def box_table(result) -> Table:
+def box_table(result: Discovery) -> Table:
     box = result.box
+    assert box is not None  # PRIM and CART select a box; only scores have none (shown by scores_table)
     what = "PRIM box" if result.method == "prim" else "CART leaf"
     table = Table(title=f"{what} {box.index} for {escape(result.outcome)}: coverage {box.coverage:.2f}, density {box.density:.2f}, "
                   f"{box.n} of {result.cases} cases (base rate {result.base_rate:.2f})", box=rich_box.SIMPLE_HEAD,
@@ -71,12 +77,13 @@ def box_table(result) -> Table:
     return table
 
 
-def trajectory_table(result, limit: int = 25) -> Table:
+def trajectory_table(result: Discovery, limit: int = 25) -> Table:
     what = "Peeling trajectory" if result.method == "prim" else "CART leaves"
     table = Table(title=f"{what} (select with --box N)", box=rich_box.SIMPLE_HEAD)
     for name in ("Box", "Coverage", "Density", "Mass", "Restricted"):
         table.add_column(name, justify="right")
     boxes = result.boxes
+    assert result.selected is not None  # as in box_table
     step = max(1, len(boxes) // limit)
     shown = sorted(set(list(range(0, len(boxes), step)) + [len(boxes) - 1, result.selected]))
     for i in shown:
@@ -86,7 +93,7 @@ def trajectory_table(result, limit: int = 25) -> Table:
     return table
 
 
-def scores_table(result, limit: int = 25) -> Table:
+def scores_table(result: Discovery, limit: int = 25) -> Table:
     table = Table(title=f"Feature scores for {escape(result.outcome)} (extra trees)", box=rich_box.SIMPLE_HEAD)
     table.add_column("#", justify="right")
     table.add_column("Dimension")

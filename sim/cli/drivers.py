@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich import box as rich_box
@@ -30,6 +30,9 @@ from sim.cli.options import (
 )
 from sim.errors import InputError
 
+if TYPE_CHECKING:
+    import pyarrow as pa
+
 
 def _reserve_sweep_file(parent: Path, seed: int) -> Path:
     """`<out>/drivers_<scenario>/<run id>.toml`, suffixed when taken: the sweep that `sim sweep --resume` can finish."""
@@ -47,7 +50,7 @@ def _reserve_sweep_file(parent: Path, seed: int) -> Path:
             suffix += 1
 
 
-def _fmt(r) -> str:
+def _fmt(r: dict[str, Any]) -> str:
     """`ST ±half-width / S1`, or a dash when the outcome did not vary."""
     st, s1 = r["ST"], r["S1"]
     if st is None or not math.isfinite(st):
@@ -59,7 +62,7 @@ def _fmt(r) -> str:
 SHORT = {"any_agreement": "Any agreement", "ceasefire_or_settlement": "Ceasefire or settlement", "war": "War at horizon"}
 
 
-def drivers_view(table, outcomes: tuple[str, ...], limit: int = 25) -> Table:
+def drivers_view(table: pa.Table, outcomes: tuple[str, ...], limit: int = 25) -> Table:
     """The ranked inputs: ST with its interval's half-width, and S1, for each main outcome."""
     rows = table.to_pylist()
     view = Table(title="What drives the outcomes: Sobol indices over the uncertain inputs", box=rich_box.SIMPLE_HEAD,

@@ -110,7 +110,7 @@ def check_result_folder(folder: Path) -> str:
                 problems.append("summary.json is corrupt")
         kind = "run"
     elif isinstance(manifest.get("kind"), str):
-        return manifest["kind"]  # a layout this version does not know: reported as far as it goes
+        return str(manifest["kind"])  # a layout this version does not know: reported as far as it goes
     else:
         raise InputError(str(manifest_path), None, "expected the manifest of a run or a sweep (resolved_scenario and seed, "
                          "or kind = \"sweep\"), got neither")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -33,10 +33,13 @@ from sim.cli.options import (
 )
 from sim.errors import InputError
 
+if TYPE_CHECKING:
+    from sim.scenario.load import LoadedScenario
+
 __all__ = ["DEFAULT_RUNS", "DEFAULT_SEED", "load_targets", "report_stale", "run", "writable_out"]
 
 
-def load_targets(target: Path, sets: list[str], weeks: int | None):
+def load_targets(target: Path, sets: list[str], weeks: int | None) -> list[LoadedScenario]:
     """Load and validate every scenario named by `target` (a file or a folder) before running any."""
     from sim.experiment.load import load as load_scenario
     from sim.scenario.load import scenario_files

@@ -7,7 +7,7 @@ import shutil
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -16,6 +16,9 @@ from sim.cli.options import seed_option, set_option
 from sim.cli.paths import output_path
 from sim.errors import InputError
 from sim.experiment.store import check_not_temporary
+
+if TYPE_CHECKING:
+    from sim.scenario.schema import Scenario
 
 
 class StoryFormat(StrEnum):
@@ -26,7 +29,7 @@ class StoryFormat(StrEnum):
     html = "html"
 
 
-def load_result(folder: Path):
+def load_result(folder: Path) -> tuple[Scenario, int, int, dict[str, Any]]:
     """(scenario, seed, runs, manifest) of a result folder, the scenario validated and its rules registered."""
     from pydantic import ValidationError
 
@@ -70,7 +73,7 @@ def load_result(folder: Path):
     return scenario, int(manifest["seed"]), int(manifest.get("runs", 0)), manifest
 
 
-def _issues_in_run_order(resolved: dict, folder: Path) -> dict:
+def _issues_in_run_order(resolved: dict[str, Any], folder: Path) -> dict[str, Any]:
     """The resolved scenario with its issues in the run's order.
 
     The manifest is written with sorted keys, which loses the order of the issues (the
