@@ -27,7 +27,7 @@ NAMES = GROUP.list_commands(CONTEXT)
 
 # What typer prints for a parameter without a metavar: a Python type in angle brackets.
 PYTHON_TYPE = re.compile(r"<(?:bool|int|float|str|bytes|path|Path|file|dir|datetime|uuid|UUID|list\[[^>]*\]|tuple\[[^>]*\]|(?:int|float) range)>")
-METAVAR = re.compile(r"\[?[A-Z][A-Z0-9_]*(?:=[A-Z][A-Z0-9_]*)?\]?")
+METAVAR = re.compile(r"[A-Z][A-Z0-9_]*(?:=[A-Z][A-Z0-9_]*)?")  # no brackets: typer brackets an optional argument itself
 
 # Text options and arguments whose values are open-ended (a path, an expression, a name from the user's own files or
 # rules): each says why it is not a choice. Any other text parameter must be an Enum.

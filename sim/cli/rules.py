@@ -49,7 +49,7 @@ def _console() -> Console:
 
 
 def rules(
-    name: Annotated[str | None, typer.Argument(metavar="[NAME]", help="A rule's name: print its declaration in full.")] = None,
+    name: Annotated[str | None, typer.Argument(metavar="NAME", help="A rule's name: print its declaration in full.")] = None,
     kind: Annotated[RuleKind | None, typer.Option("--kind", help="Only rules of this kind.")] = None,
     trait: Annotated[str | None, typer.Option("--trait", metavar="TRAIT", help="Only rules declaring this trait (`sim rules --markdown` lists them).")] = None,
     modules: Annotated[list[str] | None, typer.Option("--rules", metavar="PATH_OR_MODULE", help="Register user rules first (repeatable).")] = None,

@@ -97,7 +97,7 @@ def _issues_in_run_order(resolved: dict[str, Any], folder: Path) -> dict[str, An
 
 
 def story(
-    scenario_file: Annotated[Path | None, typer.Argument(metavar="[SCENARIO]", help="A scenario file, or a shipped scenario by name (or use --from).")] = None,
+    scenario_file: Annotated[Path | None, typer.Argument(metavar="SCENARIO", help="A scenario file, or a shipped scenario by name (or use --from).")] = None,
     from_: Annotated[Path | None, typer.Option("--from", metavar="RESULT_DIR", help="A result folder of `sim run`: replay one of its replications.")] = None,
     replication: Annotated[int | None, typer.Option("--replication", "-r", metavar="INDEX", min=0, max=MAX_INDEX, help="Replication index (default 0).")] = None,
     find: Annotated[str | None, typer.Option(

@@ -44,7 +44,7 @@ def server_env(scenario: Path, runs: int, seed: int, base: dict | None = None) -
 
 
 def viz(
-    scenario: Annotated[Path | None, typer.Argument(metavar="[SCENARIO]", help="Scenario file or shipped scenario name (default: the shipped baseline).")] = None,
+    scenario: Annotated[Path | None, typer.Argument(metavar="SCENARIO", help="Scenario file or shipped scenario name (default: the shipped baseline).")] = None,
     runs: Annotated[int, runs_option("Replications stepped live.", 10, 100_000)] = 2000,
     seed: Annotated[int, seed_option("Seed; the same seed gives the same runs.")] = DEFAULT_SEED,
     port: Annotated[int, typer.Option("--port", "-p", metavar="PORT", min=0, max=65535, help="Port on 127.0.0.1 (0: any free port).")] = DEFAULT_PORT,
