@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from clitools import invoke
@@ -15,6 +16,7 @@ import sim
 import sim.scenario.shipped
 from sim.cli.options import Executor
 from sim.defaults import DEFAULT_CHUNK, DEFAULT_SEED, EXECUTORS
+from sim.testing import isolated_rules
 
 QUICK = ("--runs", 60, "--weeks", 6, "--executor", "inprocess")
 
@@ -119,3 +121,27 @@ def test_renamed_options_keep_their_former_names(tmp_path):
         done = invoke("drivers", "baseline", option, 12, "--out", tmp_path)
         assert done.exit_code == 2
         assert done.stderr.strip() == "--base-sample: expected a power of two of at least 2 (Saltelli's base sample), got 12"
+
+
+def test_check_json_lists_every_property_and_keeps_the_exit_code():
+    passing = invoke("check", "--rule", "logit", "--examples", 2, "--json")
+    assert passing.exit_code == 0, passing.output
+    document = json.loads(passing.stdout)
+    assert document["failed"] == 0 and document["passed"] == len(document["results"]) > 0
+    assert {r["rule"] for r in document["results"]} == {"logit"}
+    backwards = Path(__file__).resolve().parent.parent / "examples" / "backwards_acceptance.py"
+    with isolated_rules():  # the example's rule is gone afterwards (later tests see the built-in registry)
+        failing = invoke("check", "--rules", backwards, "--examples", 5, "--json")
+    assert failing.exit_code == 1, failing.output
+    document = json.loads(failing.stdout)
+    assert document["failed"] >= 1 and any(not r["passed"] and r["counterexample"] for r in document["results"])
+
+
+def test_levers_json_is_strict_json_with_paired_intervals():
+    result = invoke("levers", "baseline", "--actor", "negotiation", "--runs", 100, "--json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["runs"] == 100 and document["levers"]
+    assert {lever["actor"] for lever in document["levers"]} == {"negotiation"}
+    effect = document["levers"][0]["any_agreement"]
+    assert effect["low"] <= effect["difference"] <= effect["high"]

@@ -99,6 +99,9 @@ def _option_values(param) -> st.SearchStrategy:
     """Values for one declared option or argument, from its declared type and range."""
     name = param.opts[0]
     kind = param.bare_type()
+    if param.type_descriptor.is_choice and name != "--executor":  # every choice, a misspelt one and an empty one
+        values = [str(getattr(choice, "value", choice)) for choice in param.type_descriptor.choices]
+        return st.sampled_from([*values, values[0].upper(), values[0][:-1], "bogus", ""])
     if "int" in kind:
         lo = param.min if param.min is not None else -(10**6)
         hi = param.max if param.max is not None else 10**6
@@ -113,12 +116,10 @@ def _option_values(param) -> st.SearchStrategy:
         return st.one_of(st.sampled_from(SETS), TEXT)
     if name in ("--executor", "-x"):
         return st.sampled_from(["inprocess", "local", "bogus", "", "INPROCESS"])
-    if name == "--format":
-        return st.sampled_from(["terminal", "markdown", "html", "text", "pdf", ""])
     if name == "--find":
         return st.one_of(st.sampled_from(["breakdown", "settlement", "week<10", "status=war and territory>0.6", "week<nan",
                                           "territory>1e400", "__import__('os')", "", "week<" + "9" * 40]), TEXT)
-    if name in ("--kind", "--trait", "--rule", "name"):
+    if name in ("--trait", "--rule", "name"):
         return st.one_of(st.sampled_from(["acceptance", "logit", "bounded_probability", "concession", "", "nope"]), TEXT)
     if name in ("--rules",):
         return st.sampled_from(["rules_ok.py", "exits.py", "not_rules.toml", "fifo.toml", "zero", "missing.py", "", "os", "dir"])

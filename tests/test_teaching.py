@@ -3,8 +3,8 @@
 The commands are the lines of the ```sh blocks. They run through bash (they use `$(...)`)
 in a fresh folder whose `scenarios` is this repository's, with this interpreter's `sim` on
 the PATH. `sim viz` is a server: it is started on a free port of 127.0.0.1, must answer,
-and is stopped. A command whose `sim` subcommand does not exist in this tree is skipped
-with its reason (and only that command).
+and is stopped. A command whose `sim` subcommand does not exist fails the test (a renamed
+command must be renamed in the lesson too).
 """
 
 from __future__ import annotations
@@ -34,13 +34,24 @@ def lesson_commands() -> list[str]:
     return commands
 
 
-def available_commands(env: dict) -> set[str]:
+def available_commands() -> set[str]:
     import typer.main
 
     from sim.cli.main import app
 
     group = typer.main.get_command(app)
     return set(group.commands)
+
+
+def unknown_commands(commands: list[str], known: set[str]) -> list[str]:
+    """The lesson's commands whose `sim` subcommand does not exist."""
+    return [command for command in commands if len(command.split()) < 2 or command.split()[1] not in known]
+
+
+def test_an_unknown_command_is_reported_not_skipped():
+    known = available_commands()
+    assert unknown_commands(["sim run baseline", "sim simulate baseline", "sim"], known) == ["sim simulate baseline", "sim"]
+    assert not unknown_commands(lesson_commands(), known)
 
 
 def test_the_lesson_has_five_exercises_with_commands():
@@ -77,14 +88,12 @@ def _serve_and_stop(command: str, cwd: Path, env: dict) -> None:
 
 def test_every_command_of_the_lesson_runs(lesson_dir):
     env = _env()
-    known = available_commands(env)
-    skipped = []
-    for command in lesson_commands():
+    commands = lesson_commands()
+    unknown = unknown_commands(commands, available_commands())
+    assert not unknown, f"the lesson uses commands that `sim` does not have: {unknown}"
+    for command in commands:
         words = command.split()
         assert words[0] == "sim", f"the lesson should only use sim: {command}"
-        if words[1] not in known:
-            skipped.append(f"{command!r}: `sim {words[1]}` does not exist in this tree yet")
-            continue
         if words[1] == "viz":
             _serve_and_stop(command, lesson_dir, env)
             continue
@@ -93,5 +102,3 @@ def test_every_command_of_the_lesson_runs(lesson_dir):
         assert "Traceback" not in result.stderr, result.stderr
     assert (lesson_dir / "lesson" / "report.html").is_file()
     assert (lesson_dir / "lesson" / "story.html").is_file()
-    if skipped:
-        pytest.skip("; ".join(skipped))

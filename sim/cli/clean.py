@@ -12,7 +12,7 @@ from sim.errors import InputError
 
 
 def clean(
-    folder: Annotated[Path, typer.Argument(metavar="[RESULTS]", help="The results folder (default: results).")] = Path("results"),
+    folder: Annotated[Path, typer.Argument(metavar="RESULTS", help="The results folder (default: results).")] = Path("results"),
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Remove them (without it, only list them).")] = False,
 ) -> None:
     """List stale temporary folders (.tmp-*) of runs that were killed outright; remove them with --yes.

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
-from sim.cli.limits import MAX_RUNS
 from sim.cli.options import (
     DEFAULT_CHUNK,
     DEFAULT_RUNS,
@@ -33,16 +32,20 @@ from sim.cli.options import (
     executor_spec,
     print_json,
     progress_bar,
+    runs_option,
+    seed_option,
     stderr_console,
     stdout_console,
 )
 from sim.errors import InputError
 
 if TYPE_CHECKING:
+    import pyarrow as pa
     from rich.console import Console
     from rich.table import Table
 
-    from sim.analysis.paired import Codes, Difference
+    from sim.analysis.paired import Codes, Difference, Outcome
+    from sim.experiment.executors import ExecutorSpec
 
 
 @dataclass
@@ -53,11 +56,11 @@ class Experiment:
     seed: int
     horizon: int
     codes: Codes
-    weeks: list  # [q25, median, q75] of the week of the first agreement
+    weeks: list[int | None]  # [q25, median, q75] of the week of the first agreement
     source: str
 
 
-def _weeks_from_table(table) -> list:
+def _weeks_from_table(table: pa.Table) -> list[int | None]:
     import numpy as np
 
     from sim.analysis.survival import week_quantiles
@@ -133,7 +136,7 @@ def is_scenario(target: str) -> bool:
     return found is not None and found.is_file()
 
 
-def load_experiments(targets: list[str], runs: int | None, seed: int | None, weeks: int | None, spec, chunk_size: int,
+def load_experiments(targets: list[str], runs: int | None, seed: int | None, weeks: int | None, spec: ExecutorSpec, chunk_size: int,
                      console: Console) -> tuple[list[Experiment], int, int]:
     """Read folders and run scenarios (together, with one seed); returns experiments in the order given."""
     from sim.analysis.survival import week_quantiles
@@ -169,7 +172,7 @@ def _pct(value: float, signed: bool = False) -> str:
     return f"{100 * value:+.1f}" if signed else f"{100 * value:.1f}%"
 
 
-def share_cell(codes: Codes, o) -> str:
+def share_cell(codes: Codes, o: Outcome) -> str:
     from sim.analysis.paired import share_with_interval
 
     count = int(o.indicator(codes).sum())
@@ -256,9 +259,9 @@ def comparison_document(experiments: list[Experiment], diffs: list[dict[str, Dif
 
 
 def compare(
-    targets: Annotated[list[str], typer.Argument(metavar="A B [C ...]", help="Result folders (FOLDER, or SWEEP_FOLDER#variant), scenario files, or shipped scenarios by name.")],
-    runs: Annotated[int | None, typer.Option("--runs", "-n", min=1, max=MAX_RUNS, help="Replications of scenarios run here (default: the first folder's, else 10000).")] = None,
-    seed: Annotated[int | None, typer.Option("--seed", "-s", min=0, max=2**63 - 1, help="Seed of scenarios run here (default: the first folder's).")] = None,
+    targets: Annotated[list[str], typer.Argument(metavar="EXPERIMENT", help="Two or more: result folders (RESULT_DIR, or SWEEP_DIR#variant), scenario files, or shipped scenarios by name.")],
+    runs: Annotated[int | None, runs_option("Replications of scenarios run here (default: the first folder's, else 10000).")] = None,
+    seed: Annotated[int | None, seed_option("Seed of scenarios run here (default: the first folder's).")] = None,
     weeks: WeeksOption = None,
     workers: WorkersOption = None,
     executor: ExecutorOption = Executor.local,

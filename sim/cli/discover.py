@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich import box as rich_box
@@ -12,7 +12,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from sim.cli.choices import DiscoveryMethod
 from sim.errors import InputError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from sim.analysis.discovery import Cases, Discovery, Limit
 
 MAX_STEMS = 1000
 
@@ -26,7 +32,7 @@ def discovery_stem(folder: Path) -> str:
     raise InputError(str(folder), None, f"expected fewer than {MAX_STEMS} discoveries in one folder; remove some discovery-* files")
 
 
-def write_discovery(result, cases, y, folder: Path) -> tuple[str, list[Path]]:
+def write_discovery(result: Discovery, cases: Cases, y: np.ndarray, folder: Path) -> tuple[str, list[Path]]:
     """Write `<stem>.parquet`, the plots under plots/<stem>/, then `<stem>.json` (last: a json file means a whole discovery)."""
     from sim.experiment.store import write_json_atomic, write_parquet_atomic
     from sim.report.discovery_plots import write_discovery_plots
@@ -42,13 +48,14 @@ def write_discovery(result, cases, y, folder: Path) -> tuple[str, list[Path]]:
     return stem, written
 
 
-def _pvalue(lim) -> str:
+def _pvalue(lim: Limit) -> str:
     qps = [q for q in (lim.qp_low, lim.qp_high) if q is not None]
     return "—" if not qps else f"{max(qps):.1e}"
 
 
-def box_table(result) -> Table:
+def box_table(result: Discovery) -> Table:
     box = result.box
+    assert box is not None  # PRIM and CART select a box; only scores have none (shown by scores_table)
     what = "PRIM box" if result.method == "prim" else "CART leaf"
     table = Table(title=f"{what} {box.index} for {escape(result.outcome)}: coverage {box.coverage:.2f}, density {box.density:.2f}, "
                   f"{box.n} of {result.cases} cases (base rate {result.base_rate:.2f})", box=rich_box.SIMPLE_HEAD,
@@ -70,12 +77,13 @@ def box_table(result) -> Table:
     return table
 
 
-def trajectory_table(result, limit: int = 25) -> Table:
+def trajectory_table(result: Discovery, limit: int = 25) -> Table:
     what = "Peeling trajectory" if result.method == "prim" else "CART leaves"
     table = Table(title=f"{what} (select with --box N)", box=rich_box.SIMPLE_HEAD)
     for name in ("Box", "Coverage", "Density", "Mass", "Restricted"):
         table.add_column(name, justify="right")
     boxes = result.boxes
+    assert result.selected is not None  # as in box_table
     step = max(1, len(boxes) // limit)
     shown = sorted(set(list(range(0, len(boxes), step)) + [len(boxes) - 1, result.selected]))
     for i in shown:
@@ -85,7 +93,7 @@ def trajectory_table(result, limit: int = 25) -> Table:
     return table
 
 
-def scores_table(result, limit: int = 25) -> Table:
+def scores_table(result: Discovery, limit: int = 25) -> Table:
     table = Table(title=f"Feature scores for {escape(result.outcome)} (extra trees)", box=rich_box.SIMPLE_HEAD)
     table.add_column("#", justify="right")
     table.add_column("Dimension")
@@ -97,15 +105,15 @@ def scores_table(result, limit: int = 25) -> Table:
 
 def discover(
     folder: Annotated[Path, typer.Argument(metavar="RESULT_DIR", help="A finished sweep folder, or a run folder whose runs.parquet has drawn param.* columns.")],
-    outcome: Annotated[str, typer.Option("--outcome", help="The cases of interest, e.g. 'status == \"settlement\"', 'first_agreement_week <= 12 and not breakdown'.")],
-    method: Annotated[str, typer.Option("--method", "-m", help="prim (boxes by peeling and pasting), cart (tree leaves) or scores (extra-trees feature scores).")] = "prim",
-    box: Annotated[int | None, typer.Option("--box", min=0, help="Box of the trajectory (PRIM) or leaf (CART) to show (default: the best balance of coverage and density).")] = None,
-    dimension: Annotated[list[str] | None, typer.Option("--dimension", "-d", help="Only these parameters (repeatable; default: every parameter that varies).")] = None,
+    outcome: Annotated[str, typer.Option("--outcome", metavar="EXPR", help="The cases of interest, e.g. 'status == \"settlement\"', 'first_agreement_week <= 12 and not breakdown'.")],
+    method: Annotated[DiscoveryMethod, typer.Option("--method", "-m", help="prim (boxes by peeling and pasting), cart (tree leaves) or scores (extra-trees feature scores).")] = DiscoveryMethod.prim,
+    box: Annotated[int | None, typer.Option("--box", metavar="INDEX", min=0, help="Box of the trajectory (PRIM) or leaf (CART) to show (default: the best balance of coverage and density).")] = None,
+    dimension: Annotated[list[str] | None, typer.Option("--dimension", "-d", metavar="PARAMETER", help="Only these parameters (repeatable; default: every parameter that varies).")] = None,
     drawn: Annotated[bool, typer.Option("--drawn/--no-drawn", help="Include the parameters drawn per replication (param.* columns); --no-drawn keeps a sweep's varied parameters only.")] = True,
-    mass_min: Annotated[float, typer.Option("--mass-min", min=0.0, max=1.0, help="Smallest box, as a share of the cases.")] = 0.05,
-    peel_alpha: Annotated[float, typer.Option("--peel-alpha", min=0.001, max=0.5, help="PRIM: share of the box's cases peeled off per step.")] = 0.05,
-    paste_alpha: Annotated[float, typer.Option("--paste-alpha", min=0.001, max=0.5, help="PRIM: share of cases pasted back per step.")] = 0.05,
-    max_cases: Annotated[int, typer.Option("--max-cases", min=100, help="Use a fixed random sample of this many replications when there are more.")] = 100_000,
+    mass_min: Annotated[float, typer.Option("--mass-min", metavar="SHARE", min=0.0, max=1.0, help="Smallest box, as a share of the cases.")] = 0.05,
+    peel_alpha: Annotated[float, typer.Option("--peel-alpha", metavar="SHARE", min=0.001, max=0.5, help="PRIM: share of the box's cases peeled off per step.")] = 0.05,
+    paste_alpha: Annotated[float, typer.Option("--paste-alpha", metavar="SHARE", min=0.001, max=0.5, help="PRIM: share of cases pasted back per step.")] = 0.05,
+    max_cases: Annotated[int, typer.Option("--max-cases", metavar="N", min=100, help="Use a fixed random sample of this many replications when there are more.")] = 100_000,
     write: Annotated[bool, typer.Option("--write/--no-write", help="Write discovery.json, discovery.parquet and plots into RESULT_DIR.")] = True,
 ) -> None:
     """Scenario discovery: the parameter box (or the parameters) that make an outcome likely, from a finished sweep or run."""
@@ -121,7 +129,7 @@ def discover(
         except UnwritableOutput as exc:
             raise InputError(str(folder), None, f"expected a writable result folder (or --no-write): {exc}") from None
     try:
-        result, cases, y = run_discovery(folder, outcome, method=method, box=box, max_cases=max_cases, peel_alpha=peel_alpha,
+        result, cases, y = run_discovery(folder, outcome, method=method.value, box=box, max_cases=max_cases, peel_alpha=peel_alpha,
                                          paste_alpha=paste_alpha, mass_min=mass_min, dimensions=dimension, drawn=drawn)
     except DiscoveryError as exc:
         raise InputError(exc.field, None, exc.message) from None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich import box as rich_box
@@ -13,8 +13,25 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from sim.cli.options import DEFAULT_SEED, Executor, ExecutorOption, SchedulerOption, WorkersOption, command_line, executor_spec, progress_bar
+from sim.cli.options import (
+    DEFAULT_SEED,
+    Executor,
+    ExecutorOption,
+    OutOption,
+    SchedulerOption,
+    WeeksOption,
+    WorkersOption,
+    command_line,
+    executor_spec,
+    progress_bar,
+    runs_option,
+    seed_option,
+    set_option,
+)
 from sim.errors import InputError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 def _reserve_sweep_file(parent: Path, seed: int) -> Path:
@@ -33,7 +50,7 @@ def _reserve_sweep_file(parent: Path, seed: int) -> Path:
             suffix += 1
 
 
-def _fmt(r) -> str:
+def _fmt(r: dict[str, Any]) -> str:
     """`ST ±half-width / S1`, or a dash when the outcome did not vary."""
     st, s1 = r["ST"], r["S1"]
     if st is None or not math.isfinite(st):
@@ -45,7 +62,7 @@ def _fmt(r) -> str:
 SHORT = {"any_agreement": "Any agreement", "ceasefire_or_settlement": "Ceasefire or settlement", "war": "War at horizon"}
 
 
-def drivers_view(table, outcomes: tuple[str, ...], limit: int = 25) -> Table:
+def drivers_view(table: pa.Table, outcomes: tuple[str, ...], limit: int = 25) -> Table:
     """The ranked inputs: ST with its interval's half-width, and S1, for each main outcome."""
     rows = table.to_pylist()
     view = Table(title="What drives the outcomes: Sobol indices over the uncertain inputs", box=rich_box.SIMPLE_HEAD,
@@ -75,19 +92,21 @@ def drivers_view(table, outcomes: tuple[str, ...], limit: int = 25) -> Table:
 
 def drivers(
     ctx: typer.Context,
-    scenario: Annotated[Path, typer.Argument(metavar="SCENARIO", help="A scenario file whose uncertain inputs (distributions) are analysed.")],
-    n: Annotated[int, typer.Option("--base-sample", "--n", help="Saltelli's base sample N, a power of two: N x (inputs + 2) variants (--n is its former name).")] = 16,
-    runs: Annotated[int, typer.Option("--runs", "-n", min=1, help="Replications per variant.")] = 200,
-    seed: Annotated[int, typer.Option("--seed", "-s", min=0, max=2**63 - 1, help="Seed of the runs and of the design.")] = DEFAULT_SEED,
-    weeks: Annotated[int | None, typer.Option("--weeks", "-w", min=1, max=520, help="Horizon in weeks (overrides the scenario).")] = None,
-    set_: Annotated[list[str] | None, typer.Option("--set", help="Override a field: dotted.path=value (repeatable).")] = None,
+    scenario: Annotated[Path, typer.Argument(metavar="SCENARIO", help="A scenario file (or a shipped scenario by name) whose uncertain inputs (distributions) are analysed.")],
+    base_sample: Annotated[int, typer.Option("--base-sample", metavar="N", help="Saltelli's base sample N, a power of two: N x (inputs + 2) variants.")] = 16,
+    runs: Annotated[int, runs_option("Replications per variant.")] = 200,
+    seed: Annotated[int, seed_option("Seed of the runs and of the design.")] = DEFAULT_SEED,
+    weeks: WeeksOption = None,
+    set_: Annotated[list[str] | None, set_option("Override a field first: dotted.path=value (repeatable); a field fixed this way is no longer an input.")] = None,
     positions: Annotated[bool, typer.Option("--positions/--no-positions", help="Include the actors' positions derived from statements.")] = True,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Base folder of the results.")] = Path("results"),
+    out: OutOption = Path("results"),
     workers: WorkersOption = None,
     executor: ExecutorOption = Executor.local,
     scheduler: SchedulerOption = None,
+    former_n: Annotated[int | None, typer.Option("--n", metavar="N", hidden=True, help="The former name of --base-sample.")] = None,
 ) -> None:
     """Rank a scenario's uncertain inputs by their Sobol indices on P(any agreement), P(ceasefire or settlement) and P(war)."""
+    n = base_sample if former_n is None else former_n
     from sim.analysis.drivers import MAIN_OUTCOMES, drivers_table, is_power_of_two, sweep_document, toml_text, uncertain_inputs
     from sim.analysis.paired import outcome
     from sim.experiment.executors import ExecutorUnavailable

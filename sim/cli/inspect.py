@@ -10,10 +10,12 @@ from rich.console import Console, JustifyMethod
 from rich.markup import escape
 from rich.table import Table
 
+from sim.cli.options import SetOption
+
 
 def inspect(
-    scenario: Annotated[Path, typer.Argument(help="Scenario file, or a shipped scenario by name.")],
-    set_: Annotated[list[str] | None, typer.Option("--set", help="Override a field: dotted.path=value (repeatable).")] = None,
+    scenario: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario file, or a shipped scenario by name.")],
+    set_: SetOption = None,
     statements: Annotated[bool, typer.Option("--statements/--no-statements", help="List the statements with their quotes.")] = True,
 ) -> None:
     """Print the derived table (actor x issue), capabilities and rule parameters, with their sources."""

@@ -2,32 +2,36 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from sim.cli.compare import DEFAULT_SEED
+from sim.cli.choices import LeverActor
+from sim.cli.options import DEFAULT_SEED, JsonOption, print_json, runs_option, seed_option
 from sim.errors import InputError
+
+if TYPE_CHECKING:
+    from sim.analysis.paired import Difference
+    from sim.experiment.levers import LeverTable
 
 DEFAULT_LEVER_RUNS = 10_000
 SHOWN = ("ceasefire_or_settlement", "any_agreement", "war_at_horizon")
 
 
-def _points(d) -> str:
+def _points(d: Difference) -> str:
     return f"{100 * d.difference:+.1f} ({100 * d.low:+.1f} to {100 * d.high:+.1f})"
 
 
-def lever_rows(table) -> list[dict]:
+def lever_rows(table: LeverTable) -> list[dict[str, Any]]:
     """The lever table as plain records (for --json and docs/levers.md)."""
     out = []
     for row in table.rows:
-        rec = {"actor": row.lever.actor, "lever": row.lever.name, "description": row.lever.description, "sets": list(row.lever.sets)}
+        rec: dict[str, Any] = {"actor": row.lever.actor, "lever": row.lever.name, "description": row.lever.description, "sets": list(row.lever.sets)}
         for key, d in row.effects.items():
             rec[key] = {"difference": d.difference, "low": d.low, "high": d.high}
         est, low, high = row.means["front_final"]
@@ -36,7 +40,7 @@ def lever_rows(table) -> list[dict]:
     return out
 
 
-def lever_markdown(table) -> str:
+def lever_markdown(table: LeverTable) -> str:
     """The lever table as Markdown: one row per lever, effects in percentage points with paired 95% intervals."""
     head = ["| actor | lever | change (`--set`) | ceasefire or settlement | any agreement | war at horizon | mean final front |",
             "|---|---|---|---|---|---|---|"]
@@ -52,19 +56,16 @@ def lever_markdown(table) -> str:
 
 def levers(
     scenario: Annotated[str, typer.Argument(metavar="SCENARIO", help="The scenario whose levers to pull.")],
-    runs: Annotated[int, typer.Option("--runs", "-n", min=100, max=1_000_000, help="Replications of the scenario and of each lever.")] = DEFAULT_LEVER_RUNS,
-    seed: Annotated[int, typer.Option("--seed", "-s", min=0, max=2**63 - 1, help="Seed shared by every run (common random numbers).")] = DEFAULT_SEED,
-    actor: Annotated[str | None, typer.Option("--actor", help="Only this actor's levers (us, russia, ukraine, europe, turkey, battlefield).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the table as JSON (for scripts).")] = False,
+    runs: Annotated[int, runs_option("Replications of the scenario and of each lever.", 100, 1_000_000)] = DEFAULT_LEVER_RUNS,
+    seed: Annotated[int, seed_option("Seed shared by every run (common random numbers).")] = DEFAULT_SEED,
+    actor: Annotated[LeverActor | None, typer.Option("--actor", help="Only this actor's levers.")] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """What each actor's levers do: the paired change in outcome shares (percentage points, 95% interval) per lever."""
     from sim.experiment.levers import baseline_levers, lever_table
 
     chosen = baseline_levers()
     if actor is not None:
-        actors = sorted({lv.actor for lv in chosen})
-        if actor not in actors:
-            raise InputError("--actor", None, f"expected one of {', '.join(actors)}, got {actor!r}")
         chosen = [lv for lv in chosen if lv.actor == actor]
     from sim.scenario.shipped import resolve_scenario_path
 
@@ -75,8 +76,8 @@ def levers(
     with err.status("pulling levers") as status:
         table = lever_table(Path(scenario), chosen, runs, seed, progress=lambda what: status.update(f"pulling levers: {what}"))
     if as_json:
-        print(json.dumps({"scenario": scenario, "runs": runs, "seed": seed, "base": table.base_shares,
-                          "base_front_final": table.base_means["front_final"], "levers": lever_rows(table)}, indent=2))
+        print_json({"scenario": scenario, "runs": runs, "seed": seed, "base": table.base_shares,
+                    "base_front_final": table.base_means["front_final"], "levers": lever_rows(table)})
         return
     console = Console(width=None if sys.stdout.isatty() else 170)
     out = Table(title=f"Levers of {escape(scenario)}: paired change in percentage points (95% interval), {runs} replications, seed {seed}")

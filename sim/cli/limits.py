@@ -6,3 +6,4 @@ MAX_CHUNK = 10**10  # replications per chunk (a chunk is never larger than the r
 MAX_WORKERS = 1024  # processes (or Dask workers) to start
 MAX_INDEX = 2**63 - 1  # a replication index, an n-th match, a seed
 MAX_EXAMPLES = 100_000  # hypothesis examples per property (`sim check`)
+MAX_WEEKS = 520  # a horizon in weeks (ten years), as the scenario schema bounds `horizon_weeks`

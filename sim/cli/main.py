@@ -7,14 +7,22 @@ import os
 import re
 import signal
 import sys
-from collections.abc import Sequence
-from typing import Annotated, Any
+from collections.abc import Callable, Sequence
+from types import FrameType
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 from typer.core import TyperGroup
 
 import sim
+from sim.cli.helpstyle import conventional_help
 from sim.errors import InputError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+SigtermHandler = Callable[[int, FrameType | None], Any] | int | signal.Handlers | None
+"""What `signal.signal` returns for SIGTERM (or None off the main thread)."""
 
 # typer vendors click; its ClickException is the base of every usage error (BadParameter's ancestors).
 _ClickException: Any = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
@@ -41,7 +49,18 @@ class OneLineErrors(TyperGroup):
     (130). Work already written stays: result folders are renamed into place only when complete.
     """
 
-    def invoke(self, ctx):
+    def get_params(self, ctx: Any) -> list[Any]:
+        params = super().get_params(ctx)
+        conventional_help(params)
+        return params
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:  # every command is handed out here: to run it, to show its help, to complete it
+            conventional_help(command.get_params(ctx))
+        return command
+
+    def invoke(self, ctx: Any) -> Any:
         # typer's main turns Ctrl-C into a bare exit code 130 and a broken pipe into a silent exit 1; carry
         # both (and every other OS error) past it to `main` below, which says what happened in one line.
         try:
@@ -97,14 +116,18 @@ _NOT_A_CHOICE = re.compile(r"(?P<value>'.*') is not one of (?P<choices>'.*')\.?$
 
 def _choice_line(exc: Exception) -> str | None:
     """A value outside a choice option's choices in the project's one-line form (`--executor: expected one of
-    local, inprocess, dask, got 'bogus'`), as for every other input error; None for other usage errors."""
+    local, inprocess, dask, got 'bogus'`, with a suggestion for a misspelt one), as for every other input error;
+    None for other usage errors."""
+    from difflib import get_close_matches
+
     param = getattr(exc, "param", None)
     match = _NOT_A_CHOICE.search(str(getattr(exc, "message", "")))
     if param is None or match is None:
         return None
     option = max(getattr(param, "opts", None) or [str(getattr(param, "name", ""))], key=len)
-    choices = ", ".join(c.strip().strip("'") for c in match.group("choices").split(","))
-    return f"{option}: expected one of {choices}, got {match.group('value')}"
+    choices = [c.strip().strip("'") for c in match.group("choices").split(",")]
+    hint = get_close_matches(match.group("value").strip("'"), choices, n=1)
+    return f"{option}: expected one of {', '.join(choices)}, got {match.group('value')}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
 
 
 def _chunks_failed(exc: BaseException) -> bool:
@@ -114,7 +137,7 @@ def _chunks_failed(exc: BaseException) -> bool:
     return execute is not None and isinstance(exc, execute.ChunksFailed)
 
 
-def _catch_sigterm():
+def _catch_sigterm() -> SigtermHandler:
     """Turn SIGTERM into `Terminated` in the main thread (returns the previous handler, or None off the main thread)."""
     import threading
 
@@ -122,7 +145,7 @@ def _catch_sigterm():
         return None
     pid = os.getpid()
 
-    def handler(signum, frame):
+    def handler(signum: int, frame: FrameType | None) -> None:
         if os.getpid() != pid:  # a forked child: die as SIGTERM says
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             os.kill(os.getpid(), signal.SIGTERM)
@@ -135,7 +158,7 @@ def _catch_sigterm():
         return None
 
 
-def _restore_sigterm(previous) -> None:
+def _restore_sigterm(previous: SigtermHandler) -> None:
     if previous is not None:
         try:
             signal.signal(signal.SIGTERM, previous)
@@ -165,7 +188,8 @@ def _show_input_warnings() -> None:
         return
     default = warnings.showwarning
 
-    def show(message, category, filename, lineno, file=None, line=None):
+    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int, file: TextIO | None = None,
+             line: str | None = None) -> None:
         if issubclass(category, InputWarning):
             try:
                 print("warning: " + " ".join(str(message).split()), file=sys.stderr)
@@ -178,7 +202,7 @@ def _show_input_warnings() -> None:
     warnings.showwarning = show
 
 
-def _rich_broken_pipe(console) -> None:
+def _rich_broken_pipe(console: Console) -> None:
     """rich's Console ends the process with a silent SystemExit(1) on a closed pipe; raise the OS error instead,
     so that it ends in one line like every other (`_os_error`)."""
     console.quiet = True

@@ -10,13 +10,13 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from sim.cli.limits import MAX_CHUNK, MAX_RUNS, MAX_WORKERS
+from sim.cli.limits import MAX_CHUNK, MAX_INDEX, MAX_RUNS, MAX_WEEKS, MAX_WORKERS
 from sim.cli.paths import output_path
-from sim.defaults import DEFAULT_CHUNK, DEFAULT_RUNS, DEFAULT_SEED, EXECUTORS
+from sim.defaults import DEFAULT_CHUNK, DEFAULT_RUNS, DEFAULT_SEED
 from sim.errors import InputError
 
 if TYPE_CHECKING:
@@ -35,25 +35,41 @@ class Executor(StrEnum):
     dask = "dask"
 
 
-RunsOption = Annotated[int, typer.Option("--runs", "-n", min=1, max=MAX_RUNS, help="Replications of each scenario.")]
-SeedOption = Annotated[int, typer.Option("--seed", "-s", min=0, max=2**63 - 1, help="Seed; the same seed gives the same results.")]
-WeeksOption = Annotated[int | None, typer.Option("--weeks", "-w", min=1, max=520, help="Horizon in weeks (overrides the scenario).")]
+# Metavars name what a value is (N, SEED, FOLDER), never its Python type; tests/test_cli_help.py holds every command to it.
+RunsOption = Annotated[int, typer.Option("--runs", "-n", metavar="N", min=1, max=MAX_RUNS, help="Replications of each scenario.")]
+SeedOption = Annotated[int, typer.Option("--seed", "-s", metavar="SEED", min=0, max=MAX_INDEX, help="Seed; the same seed gives the same results.")]
+WeeksOption = Annotated[int | None, typer.Option("--weeks", "-w", metavar="WEEKS", min=1, max=MAX_WEEKS, help="Horizon in weeks (overrides the scenario).")]
 SetOption = Annotated[list[str] | None, typer.Option("--set", metavar="PATH=VALUE", help="Override a field: dotted.path=value (repeatable).")]
 OutOption = Annotated[Path, typer.Option("--out", "-o", parser=output_path, metavar="FOLDER", help="Base folder of the results.")]
-WorkersOption = Annotated[int | None, typer.Option("--workers", "-j", min=1, max=MAX_WORKERS, help="Worker processes, or Dask workers of a LocalCluster (default: all cores).")]
+OutputOption = Annotated[Path | None, typer.Option("--output", "-o", parser=output_path, metavar="FILE", help="Write to this file instead of stdout.")]
+WorkersOption = Annotated[int | None, typer.Option("--workers", "-j", metavar="N", min=1, max=MAX_WORKERS, help="Worker processes, or Dask workers of a LocalCluster (default: all cores).")]
 ExecutorOption = Annotated[Executor, typer.Option("--executor", "-x", help="Where chunks run (results are identical).")]
 SchedulerOption = Annotated[str | None, typer.Option("--scheduler", metavar="ADDRESS", help="Join an existing Dask cluster at this address (tcp://host:8786); implies --executor dask.")]
-ChunkSizeOption = Annotated[int, typer.Option("--chunk-size", min=1, max=MAX_CHUNK, help="Replications per chunk (results do not depend on it).")]
+ChunkSizeOption = Annotated[int, typer.Option("--chunk-size", metavar="N", min=1, max=MAX_CHUNK, help="Replications per chunk (results do not depend on it).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Write the results as one JSON document on stdout (for scripts); tables, progress and notes go to stderr or nowhere.")]
 
 
-def executor_spec(kind: str, workers: int | None, scheduler: str | None) -> ExecutorSpec:
-    """The executor options as a spec; a bad name is an input error."""
+def seed_option(help: str) -> Any:
+    """`--seed`/`-s` SEED with its bounds and the help of one command (the default is the command's)."""
+    return typer.Option("--seed", "-s", metavar="SEED", min=0, max=MAX_INDEX, help=help)
+
+
+def runs_option(help: str, low: int = 1, high: int = MAX_RUNS) -> Any:
+    """`--runs`/`-n` N (replications) with the bounds and help of one command."""
+    return typer.Option("--runs", "-n", metavar="N", min=low, max=high, help=help)
+
+
+def set_option(help: str) -> Any:
+    """`--set` PATH=VALUE (repeatable) with the help of one command."""
+    return typer.Option("--set", metavar="PATH=VALUE", help=help)
+
+
+def executor_spec(executor: Executor, workers: int | None, scheduler: str | None) -> ExecutorSpec:
+    """The executor options as a spec (`--executor` is a choice, so its name is valid; a Dask address or a missing
+    Dask is an input error here, before any work)."""
     from sim.experiment.executors import ExecutorSpec, ExecutorUnavailable
 
-    kind = "dask" if scheduler else str(kind.value if isinstance(kind, Executor) else kind)
-    if kind not in EXECUTORS:
-        raise InputError("--executor", None, f"expected one of {', '.join(EXECUTORS)}, got {kind!r}")
+    kind = "dask" if scheduler else Executor(executor).value
     if scheduler is not None:  # a malformed address is an input error, before any work
         from sim.experiment.executors import check_scheduler_address
 

@@ -16,7 +16,7 @@ from sim.input_files import read_input_text
 
 def report(
     folder: Annotated[Path, typer.Argument(metavar="RESULT_DIR", help="A result folder: a run, a sweep or a comparison.")],
-    output: Annotated[Path | None, typer.Option("--output", "-o", parser=output_path, help="The HTML file to write (default RESULT_DIR/report.html).")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", parser=output_path, metavar="FILE", help="The HTML file to write (default RESULT_DIR/report.html).")] = None,
 ) -> None:
     """Write an HTML report: what was run, the assumptions, outcomes with intervals, plots, how to reproduce it."""
     from sim.report.html import report as build
@@ -110,7 +110,7 @@ def check_result_folder(folder: Path) -> str:
                 problems.append("summary.json is corrupt")
         kind = "run"
     elif isinstance(manifest.get("kind"), str):
-        return manifest["kind"]  # a layout this version does not know: reported as far as it goes
+        return str(manifest["kind"])  # a layout this version does not know: reported as far as it goes
     else:
         raise InputError(str(manifest_path), None, "expected the manifest of a run or a sweep (resolved_scenario and seed, "
                          "or kind = \"sweep\"), got neither")

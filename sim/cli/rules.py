@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import inspect
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from sim.cli.choices import RuleKind
 from sim.errors import InputError
+
+if TYPE_CHECKING:
+    from sim.rules.registry import RuleInfo
 
 
 def load_user_rules(modules: list[str] | None) -> list[str]:
@@ -29,16 +33,11 @@ def load_user_rules(modules: list[str] | None) -> list[str]:
         raise InputError("--rules", None, exc.message) from None
 
 
-def selected_rules(kind: str | None = None, trait: str | None = None):
+def selected_rules(kind: RuleKind | None = None, trait: str | None = None) -> list[RuleInfo]:
     """Registered rules, by kind then name, filtered by kind and declared trait."""
     import sim.rules  # noqa: F401  (registers the built-in rules)
     from sim.rules.registry import KINDS, REGISTRY
 
-    if kind is not None and kind not in KINDS:
-        from difflib import get_close_matches
-
-        hint = get_close_matches(kind, list(KINDS), n=1)
-        raise InputError("--kind", None, f"expected a kind of rule, got {kind!r}" + (f" (did you mean {hint[0]!r}?)" if hint else f" (one of: {', '.join(KINDS)})"))
     order = {k: i for i, k in enumerate(KINDS)}
     infos = sorted(REGISTRY.values(), key=lambda r: (order[r.kind], r.name))
     return [r for r in infos if (kind is None or r.kind == kind) and (trait is None or trait in r.traits)]
@@ -50,9 +49,9 @@ def _console() -> Console:
 
 
 def rules(
-    name: Annotated[str | None, typer.Argument(help="A rule's name: print its declaration in full.")] = None,
-    kind: Annotated[str | None, typer.Option("--kind", help="Only rules of this kind.")] = None,
-    trait: Annotated[str | None, typer.Option("--trait", help="Only rules declaring this trait.")] = None,
+    name: Annotated[str | None, typer.Argument(metavar="NAME", help="A rule's name: print its declaration in full.")] = None,
+    kind: Annotated[RuleKind | None, typer.Option("--kind", help="Only rules of this kind.")] = None,
+    trait: Annotated[str | None, typer.Option("--trait", metavar="TRAIT", help="Only rules declaring this trait (`sim rules --markdown` lists them).")] = None,
     modules: Annotated[list[str] | None, typer.Option("--rules", metavar="PATH_OR_MODULE", help="Register user rules first (repeatable).")] = None,
     markdown: Annotated[bool, typer.Option("--markdown", help="Print the catalogue (kinds, traits, properties, rules) as Markdown.")] = False,
 ) -> None:

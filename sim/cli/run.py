@@ -5,11 +5,10 @@ from __future__ import annotations
 import functools
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from sim.cli.limits import MAX_WORKERS
 from sim.cli.options import (
     DEFAULT_CHUNK,
     DEFAULT_RUNS,
@@ -24,17 +23,23 @@ from sim.cli.options import (
     SeedOption,
     SetOption,
     WeeksOption,
+    WorkersOption,
+    command_line,
     executor_spec,
     print_json,
+    progress_bar,
     stderr_console,
     stdout_console,
 )
 from sim.errors import InputError
 
+if TYPE_CHECKING:
+    from sim.scenario.load import LoadedScenario
+
 __all__ = ["DEFAULT_RUNS", "DEFAULT_SEED", "load_targets", "report_stale", "run", "writable_out"]
 
 
-def load_targets(target: Path, sets: list[str], weeks: int | None):
+def load_targets(target: Path, sets: list[str], weeks: int | None) -> list[LoadedScenario]:
     """Load and validate every scenario named by `target` (a file or a folder) before running any."""
     from sim.experiment.load import load as load_scenario
     from sim.scenario.load import scenario_files
@@ -72,7 +77,7 @@ def run(
     weeks: WeeksOption = None,
     set_: SetOption = None,
     out: OutOption = Path("results"),
-    workers: Annotated[int | None, typer.Option("--workers", "-j", min=1, max=MAX_WORKERS, help="Worker processes, or Dask workers to start (default: all cores).")] = None,
+    workers: WorkersOption = None,
     chunk_size: ChunkSizeOption = DEFAULT_CHUNK,
     executor: ExecutorOption = Executor.local,
     scheduler: SchedulerOption = None,
@@ -80,15 +85,13 @@ def run(
 ) -> None:
     """Run scenarios: outcome shares with 95% intervals, results under OUT/<scenario>/<run id>/."""
     from rich.markup import escape
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     from sim.analysis.tables import comparison_table, outcome_table
     from sim.experiment.executors import ExecutorUnavailable, default_workers
     from sim.experiment.run import run_scenario
     from sim.experiment.store import UnwritableOutput
 
-    argv = ctx.obj.get("argv") if isinstance(ctx.obj, dict) else None  # as given to the `sim` group
-    command = ["sim", *(argv if argv is not None else sys.argv[1:])]
+    command = command_line(ctx)
     loaded = load_targets(target, set_ or [], weeks)
     base = writable_out(out)
     report_stale(base)
@@ -99,10 +102,7 @@ def run(
     console = err if as_json else stdout_console()
     summaries = {}
     written = []
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
-        console=err, transient=True, disable=not err.is_terminal,
-    ) as progress:
+    with progress_bar(err) as progress:
         for item in loaded:
             name = item.scenario.name
             task = progress.add_task(name, total=runs)

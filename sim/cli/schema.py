@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
 
 import typer
 
-from sim.cli.paths import output_path
+from sim.cli.options import OutputOption
 
 
 def scenario_json_schema() -> dict:
@@ -22,7 +21,7 @@ def scenario_json_schema() -> dict:
 
 
 def schema(
-    output: Annotated[Path | None, typer.Option("--output", "-o", parser=output_path, help="Write to this file instead of stdout.")] = None,
+    output: OutputOption = None,
 ) -> None:
     """Write the JSON Schema of the scenario format (point your editor's TOML plugin at it)."""
     text = json.dumps(scenario_json_schema(), indent=2, sort_keys=True) + "\n"

@@ -5,20 +5,31 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from sim.cli.limits import MAX_INDEX
+from sim.cli.limits import MAX_INDEX, MAX_WEEKS
+from sim.cli.options import seed_option, set_option
 from sim.cli.paths import output_path
 from sim.errors import InputError
 from sim.experiment.store import check_not_temporary
 
-FORMATS = ("terminal", "markdown", "html")
+if TYPE_CHECKING:
+    from sim.scenario.schema import Scenario
 
 
-def load_result(folder: Path):
+class StoryFormat(StrEnum):
+    """How a story is written (`--format`): for a terminal, as Markdown, or as one self-contained HTML page."""
+
+    terminal = "terminal"
+    markdown = "markdown"
+    html = "html"
+
+
+def load_result(folder: Path) -> tuple[Scenario, int, int, dict[str, Any]]:
     """(scenario, seed, runs, manifest) of a result folder, the scenario validated and its rules registered."""
     from pydantic import ValidationError
 
@@ -62,7 +73,7 @@ def load_result(folder: Path):
     return scenario, int(manifest["seed"]), int(manifest.get("runs", 0)), manifest
 
 
-def _issues_in_run_order(resolved: dict, folder: Path) -> dict:
+def _issues_in_run_order(resolved: dict[str, Any], folder: Path) -> dict[str, Any]:
     """The resolved scenario with its issues in the run's order.
 
     The manifest is written with sorted keys, which loses the order of the issues (the
@@ -86,24 +97,21 @@ def _issues_in_run_order(resolved: dict, folder: Path) -> dict:
 
 
 def story(
-    scenario_file: Annotated[Path | None, typer.Argument(metavar="[SCENARIO]", help="A scenario file (or use --from).")] = None,
-    from_: Annotated[Path | None, typer.Option("--from", help="A result folder of `sim run`: replay one of its replications.")] = None,
-    replication: Annotated[int | None, typer.Option("--replication", "-r", min=0, max=MAX_INDEX, help="Replication index (default 0).")] = None,
+    scenario_file: Annotated[Path | None, typer.Argument(metavar="SCENARIO", help="A scenario file, or a shipped scenario by name (or use --from).")] = None,
+    from_: Annotated[Path | None, typer.Option("--from", metavar="RESULT_DIR", help="A result folder of `sim run`: replay one of its replications.")] = None,
+    replication: Annotated[int | None, typer.Option("--replication", "-r", metavar="INDEX", min=0, max=MAX_INDEX, help="Replication index (default 0).")] = None,
     find: Annotated[str | None, typer.Option(
-        "--find", help="With --from: the first replication meeting a condition, e.g. breakdown, settlement, "
+        "--find", metavar="CONDITION", help="With --from: the first replication meeting a condition, e.g. breakdown, settlement, "
         "'status=settlement and territory>0.6', 'week<10'.")] = None,
-    nth: Annotated[int, typer.Option("--nth", min=1, max=MAX_INDEX, help="With --find: take the n-th match instead of the first.")] = 1,
-    seed: Annotated[int | None, typer.Option("--seed", "-s", min=0, max=2**63 - 1, help="Seed (with SCENARIO; default as `sim run`).")] = None,
-    weeks: Annotated[int | None, typer.Option("--weeks", "-w", min=1, max=520, help="Horizon in weeks (with SCENARIO).")] = None,
-    set_: Annotated[list[str] | None, typer.Option("--set", help="Override a field (with SCENARIO): dotted.path=value (repeatable).")] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="terminal (default), markdown or html.")] = "terminal",
-    output: Annotated[Path | None, typer.Option("--output", "-o", parser=output_path, help="Write the story to this file instead of the terminal.")] = None,
+    nth: Annotated[int, typer.Option("--nth", metavar="N", min=1, max=MAX_INDEX, help="With --find: take the n-th match instead of the first.")] = 1,
+    seed: Annotated[int | None, seed_option("Seed (with SCENARIO; default as `sim run`).")] = None,
+    weeks: Annotated[int | None, typer.Option("--weeks", "-w", metavar="WEEKS", min=1, max=MAX_WEEKS, help="Horizon in weeks (with SCENARIO).")] = None,
+    set_: Annotated[list[str] | None, set_option("Override a field (with SCENARIO): dotted.path=value (repeatable).")] = None,
+    fmt: Annotated[StoryFormat, typer.Option("--format", "-f", help="How to write the story (html: one self-contained page).")] = StoryFormat.terminal,
+    output: Annotated[Path | None, typer.Option("--output", "-o", parser=output_path, metavar="FILE", help="Write the story to this file instead of the terminal.")] = None,
 ) -> None:
     """Replay one replication exactly and tell it week by week; quiet weeks are folded."""
     from sim.report.story import ConditionError, matching_replications, render, tell
-
-    if fmt not in FORMATS and fmt != "text":
-        raise InputError("--format", None, f"expected one of {', '.join(FORMATS)}, got {fmt!r}")
     if (scenario_file is None) == (from_ is None):
         raise InputError(None, None, "expected a SCENARIO file or --from RESULT_DIR (one of them)")
     if find is not None and from_ is None:
@@ -147,8 +155,8 @@ def story(
     told = tell(scenario, seed_value, replication, source=source)
     told.note = note
     width = max(60, min(120, shutil.get_terminal_size((100, 24)).columns)) if sys.stdout.isatty() else 100
-    text = render(told, "terminal" if fmt == "text" else fmt, width)
-    if note and fmt in ("terminal", "text"):
+    text = render(told, fmt.value, width)
+    if note and fmt is StoryFormat.terminal:
         typer.echo(note, err=True)
     if output is not None:
         from sim.experiment.store import UnsafeOutput, atomic_write, check_output_file

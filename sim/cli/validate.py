@@ -10,7 +10,7 @@ import typer
 from sim.errors import InputError
 
 
-def validate(files: Annotated[list[Path], typer.Argument(help="Scenario files (or shipped scenarios by name) to check.")]) -> int:
+def validate(files: Annotated[list[Path], typer.Argument(metavar="SCENARIO", help="Scenario files (or shipped scenarios by name) to check.")]) -> int:
     """Check scenario files: one line per file, ok or the first problem (exit code 2 if any fails)."""
     from sim.experiment.load import load as load_scenario
 

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from sim.defaults import DEFAULT_SEED
+from sim.cli.options import DEFAULT_SEED, runs_option, seed_option
 from sim.errors import InputError
 
 HOST = "127.0.0.1"  # never another interface: the app is for the machine it runs on
@@ -21,7 +21,7 @@ def free_port() -> int:
     """A TCP port free on the loopback interface right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((HOST, 0))
-        return s.getsockname()[1]
+        return int(s.getsockname()[1])
 
 
 def server_command(port: int) -> list[str]:
@@ -44,10 +44,10 @@ def server_env(scenario: Path, runs: int, seed: int, base: dict | None = None) -
 
 
 def viz(
-    scenario: Annotated[Path | None, typer.Argument(metavar="[SCENARIO]", help="Scenario file or shipped scenario name (default: the shipped baseline).")] = None,
-    runs: Annotated[int, typer.Option("--runs", "-n", min=10, max=100_000, help="Replications stepped live.")] = 2000,
-    seed: Annotated[int, typer.Option("--seed", "-s", min=0, max=2**63 - 1, help="Seed.")] = DEFAULT_SEED,
-    port: Annotated[int, typer.Option("--port", "-p", min=0, max=65535, help="Port on 127.0.0.1 (0: any free port).")] = DEFAULT_PORT,
+    scenario: Annotated[Path | None, typer.Argument(metavar="SCENARIO", help="Scenario file or shipped scenario name (default: the shipped baseline).")] = None,
+    runs: Annotated[int, runs_option("Replications stepped live.", 10, 100_000)] = 2000,
+    seed: Annotated[int, seed_option("Seed; the same seed gives the same runs.")] = DEFAULT_SEED,
+    port: Annotated[int, typer.Option("--port", "-p", metavar="PORT", min=0, max=65535, help="Port on 127.0.0.1 (0: any free port).")] = DEFAULT_PORT,
 ) -> None:
     """Start the browser app on 127.0.0.1 and print its address (Ctrl-C stops it)."""
     from sim.experiment.load import load

@@ -28,6 +28,8 @@ from sim.cli.options import (
     executor_spec,
     print_json,
     progress_bar,
+    seed_option,
+    set_option,
     stderr_console,
     stdout_console,
 )
@@ -110,9 +112,9 @@ def difference_table(diffs: dict[str, Difference], first: str, second: str) -> T
 
 def whatif(
     scenario: Annotated[str, typer.Argument(metavar="SCENARIO", help="The baseline scenario: a file, or a shipped scenario by name.")],
-    set_: Annotated[list[str] | None, typer.Option("--set", metavar="PATH=VALUE", help="The change: dotted.path=value (repeatable).")] = None,
+    set_: Annotated[list[str] | None, set_option("The change: dotted.path=value (repeatable).")] = None,
     runs: RunsOption = DEFAULT_RUNS,
-    seed: Annotated[int, typer.Option("--seed", "-s", min=0, max=2**63 - 1, help="Seed shared by both.")] = DEFAULT_SEED,
+    seed: Annotated[int, seed_option("Seed shared by both.")] = DEFAULT_SEED,
     weeks: WeeksOption = None,
     workers: WorkersOption = None,
     executor: ExecutorOption = Executor.local,
