@@ -13,7 +13,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -184,7 +184,7 @@ def difference_cell(d: Difference) -> str:
     return f"{_pct(d.difference, True)}\n[dim]{100 * d.low:+.1f} to {100 * d.high:+.1f}[/dim]"
 
 
-def weeks_cell(weeks: list) -> str:
+def weeks_cell(weeks: list[int | None]) -> str:
     q25, median, q75 = weeks
     return "none" if median is None else f"{median} ({q25}–{q75})"
 
@@ -231,12 +231,12 @@ def comparison(experiments: list[Experiment]) -> tuple[Table, list[dict[str, Dif
     return table, diffs
 
 
-def comparison_document(experiments: list[Experiment], diffs: list[dict[str, Difference]]) -> dict:
+def comparison_document(experiments: list[Experiment], diffs: list[dict[str, Difference]]) -> dict[str, Any]:
     """The comparison for `--json`: each experiment's outcome shares with 95% intervals and weeks to agreement, and
     each later experiment's differences to the first (`paired` says which interval)."""
     from sim.analysis.paired import OUTCOMES, share_with_interval
 
-    def shares(codes: Codes) -> dict:
+    def shares(codes: Codes) -> dict[str, Any]:
         out = {}
         for o in OUTCOMES:
             share, low, high = share_with_interval(int(o.indicator(codes).sum()), codes.n)

@@ -42,7 +42,6 @@ def forecast(
     import sim
     from sim.cli.options import stdout_console
     from sim.experiment.forecast import (
-        PARAMS,
         SPAN,
         capability_table,
         forecast_inputs,
@@ -63,6 +62,7 @@ def forecast(
         write_parquet_atomic,
     )
     from sim.report.forecast_plots import plot_forecast
+    from sim.rules.bdm import PARAMS
     from sim.scenario.load import scenario_hash
     from sim.scenario.schema import ACTOR_IDS
 

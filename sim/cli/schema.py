@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from sim.cli.options import OutputOption
 
 
-def scenario_json_schema() -> dict:
+def scenario_json_schema() -> dict[str, Any]:
     """JSON Schema (draft 2020-12) of a scenario file, distributions included (`$defs.Distribution`)."""
     from sim.scenario.schema import Scenario
 

@@ -29,7 +29,7 @@ def server_command(port: int) -> list[str]:
     return [sys.executable, "-m", "solara", "run", "sim.viz.app", "--host", HOST, "--port", str(port), "--production", "--no-open"]
 
 
-def server_env(scenario: Path, runs: int, seed: int, base: dict | None = None) -> dict[str, str]:
+def server_env(scenario: Path, runs: int, seed: int, base: dict[str, str] | None = None) -> dict[str, str]:
     """The environment of the server: the app's settings, and solara kept off the network."""
     env = dict(os.environ if base is None else base)
     env.update({

@@ -379,7 +379,7 @@ def local_cluster(workers: int | None = None):
         )
 
 
-def import_distributed():
+def import_distributed() -> Any:
     try:
         import distributed
     except ImportError:

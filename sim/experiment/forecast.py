@@ -21,7 +21,7 @@ from sim.errors import InputError
 from sim.experiment.store import RunDirExists, UnwritableOutput, make_run_id, new_run_dir
 from sim.rules.bdm import PARAMS, bdm_round, median_voter, weighted_mean_position
 from sim.scenario.derive import derive
-from sim.scenario.schema import ACTOR_IDS
+from sim.scenario.schema import ACTOR_IDS, Scenario
 
 DEFAULT_ROUNDS = 10
 SPAN = 1.0  # distances are measured in units of the whole 0-1 issue scale
@@ -29,7 +29,7 @@ SPAN = 1.0  # distances are measured in units of the whole 0-1 issue scale
 EQUAL_SOURCE = "equal shares: the scenario gives no actors.<id>.capability (the simulation's position dynamics use the same)"
 
 
-def capability_table(overrides: list[str], scenario=None) -> tuple[dict[str, float], str]:
+def capability_table(overrides: list[str], scenario: Scenario | None = None) -> tuple[dict[str, float], str]:
     """Capabilities (shares summing to one) and their source, as the simulation's position dynamics see them: the
     scenario's `actors.<id>.capability` (central values; a scenario gives one for every actor or none), else equal
     shares; then `ACTOR=VALUE` overrides (renormalised)."""
@@ -79,7 +79,7 @@ def rule_parameters(items: list[str]) -> dict[str, float]:
     return values
 
 
-def forecast_inputs(scenario, issues: list[str], replications: int, seed: int):
+def forecast_inputs(scenario: Scenario, issues: list[str], replications: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Positions (R, A, K), raw saliences (A, K), red lines (A, K) x 2 for `issues`: central values, or drawn
     positions per replication (the simulation's draws) when replications > 1."""
     profiles = derive(scenario)
@@ -98,7 +98,7 @@ def forecast_inputs(scenario, issues: list[str], replications: int, seed: int):
     return position, salience, low, high
 
 
-def run_forecast(position: np.ndarray, salience: np.ndarray, capability: np.ndarray, rounds: int, **params) -> np.ndarray:
+def run_forecast(position: np.ndarray, salience: np.ndarray, capability: np.ndarray, rounds: int, **params: float) -> np.ndarray:
     """Positions (rounds + 1, R, A, K): the inputs, then after every round of the rule `bdm_scholz` with `params`."""
     r, a, k = position.shape
     out = np.empty((rounds + 1, r, a, k))
@@ -123,7 +123,7 @@ def outcomes(path: np.ndarray, salience: np.ndarray, capability: np.ndarray) -> 
     return med, mean
 
 
-def forecast_table(issues, labels, path, med, mean) -> pa.Table:
+def forecast_table(issues: list[str], labels: list[str], path: np.ndarray, med: np.ndarray, mean: np.ndarray) -> pa.Table:
     """The long result table: one row per issue, replication and round; a column per actor, median, mean."""
     t, r, a, k = path.shape
     ii, rr, tt = np.meshgrid(np.arange(k), np.arange(r), np.arange(t), indexing="ij")
@@ -139,7 +139,7 @@ def forecast_table(issues, labels, path, med, mean) -> pa.Table:
     return pa.table(cols)
 
 
-def reserve_forecast_dir(base: Path, name: str, seed: int):
+def reserve_forecast_dir(base: Path, name: str, seed: int) -> tuple[Path, Path]:
     """A free `forecast-<time>-seed<seed>` folder under OUT/<scenario>/ (suffixed -2, -3, ... when taken)."""
     stem = f"forecast-{make_run_id(seed)}"
     for n in range(1, 1000):
