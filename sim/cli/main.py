@@ -118,7 +118,7 @@ def _choice_line(exc: Exception) -> str | None:
     """A value outside a choice option's choices in the project's one-line form (`--executor: expected one of
     local, inprocess, dask, got 'bogus'`, with a suggestion for a misspelt one), as for every other input error;
     None for other usage errors."""
-    from difflib import get_close_matches
+    from sim.errors import did_you_mean
 
     param = getattr(exc, "param", None)
     match = _NOT_A_CHOICE.search(str(getattr(exc, "message", "")))
@@ -126,8 +126,7 @@ def _choice_line(exc: Exception) -> str | None:
         return None
     option = max(getattr(param, "opts", None) or [str(getattr(param, "name", ""))], key=len)
     choices = [c.strip().strip("'") for c in match.group("choices").split(",")]
-    hint = get_close_matches(match.group("value").strip("'"), choices, n=1)
-    return f"{option}: expected one of {', '.join(choices)}, got {match.group('value')}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
+    return f"{option}: expected one of {', '.join(choices)}, got {match.group('value')}" + did_you_mean(match.group("value").strip("'"), choices, listing=None)
 
 
 def _chunks_failed(exc: BaseException) -> bool:
