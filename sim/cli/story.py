@@ -90,8 +90,8 @@ def story(
     from_: Annotated[Path | None, typer.Option("--from", help="A result folder of `sim run`: replay one of its replications.")] = None,
     replication: Annotated[int | None, typer.Option("--replication", "-r", min=0, max=MAX_INDEX, help="Replication index (default 0).")] = None,
     find: Annotated[str | None, typer.Option(
-        "--find", help="With --from: the first replication meeting a condition, e.g. breakdown, settlement, "
-        "'status=settlement and territory>0.6', 'week<10'.")] = None,
+        "--find", help="With --from: the first replication meeting a condition (the expressions of `sim discover "
+        "--outcome`), e.g. breakdown, settlement, 'status=settlement and territory>0.6', 'week<10 or not agreement'.")] = None,
     nth: Annotated[int, typer.Option("--nth", min=1, max=MAX_INDEX, help="With --find: take the n-th match instead of the first.")] = 1,
     seed: Annotated[int | None, typer.Option("--seed", "-s", min=0, max=2**63 - 1, help="Seed (with SCENARIO; default as `sim run`).")] = None,
     weeks: Annotated[int | None, typer.Option("--weeks", "-w", min=1, max=520, help="Horizon in weeks (with SCENARIO).")] = None,
@@ -100,7 +100,8 @@ def story(
     output: Annotated[Path | None, typer.Option("--output", "-o", parser=output_path, help="Write the story to this file instead of the terminal.")] = None,
 ) -> None:
     """Replay one replication exactly and tell it week by week; quiet weeks are folded."""
-    from sim.report.story import ConditionError, matching_replications, render, tell
+    from sim.analysis.outcome_expr import OutcomeExpressionError, matching_replications
+    from sim.report.story import render, tell
 
     if fmt not in FORMATS and fmt != "text":
         raise InputError("--format", None, f"expected one of {', '.join(FORMATS)}, got {fmt!r}")
@@ -124,7 +125,7 @@ def story(
                 raise InputError("--from", str(from_), "expected runs.parquet in the result folder")
             try:
                 matches = matching_replications(pq.read_table(runs_path), find)
-            except ConditionError as exc:
+            except OutcomeExpressionError as exc:
                 raise InputError("--find", find, str(exc)) from None
             if len(matches) < nth:
                 raise InputError("--find", find, f"expected a matching replication, found {len(matches)} of {runs}"
