@@ -166,7 +166,8 @@ class BatchTask:
     @property
     def name(self) -> str:
         """The first chunk's name (the batch's name in executors' ordering and Dask keys)."""
-        return self.tasks[0].name
+        first = self.pieces[0]
+        return ChunkTask(first.variant, first.chunk, None, self.seed, first.scenario_hash, self.rules_base).name
 
     @property
     def size(self) -> int:
@@ -276,6 +277,7 @@ def batch_parameters(batch: BatchTask, streams: Streams) -> DrawnParameters:
     """
     from sim.model.parameters import draw_field, draw_parameters, field_bounds_by_key
     from sim.scenario.derive import derive
+    from sim.scenario.params import is_random
 
     given = {}
     if batch.varied:
@@ -285,6 +287,10 @@ def batch_parameters(batch: BatchTask, streams: Streams) -> DrawnParameters:
         for j, path in enumerate(batch.varied):
             if path not in bounds:
                 raise VariesInBatch(f"{path} is not a numeric parameter of the model (DrawnParameters.values)")
+            values = [piece.values[j] for piece in batch.pieces]
+            if not any(is_random(v) for v in values):  # fixed numbers: what draw_field gives each piece, at once
+                given[path] = np.repeat(np.array([float(v) for v in values], dtype=np.float64), sizes)
+                continue
             column = np.empty(edges[-1])
             for i, piece in enumerate(batch.pieces):
                 rows = slice(edges[i], edges[i + 1])
@@ -480,14 +486,15 @@ def read_file_pieces(path: Path) -> tuple[list[StoredPiece], pa.Schema]:
 
     from sim.experiment.chunks import META_CHUNK
 
-    schema = pq.read_schema(path)
+    file = Path(path)
+    schema = pq.read_schema(file)
     meta = schema.metadata or {}
     if META_BATCH in meta:
         identity = json.loads(meta[META_BATCH])
-        pieces = [StoredPiece(p, Path(path), p["offset"], p["rows"], i) for i, p in enumerate(identity["pieces"])]
+        pieces = [StoredPiece(p, file, p["offset"], p["rows"], i) for i, p in enumerate(identity["pieces"])]
     else:
         identity = json.loads(meta[META_CHUNK])
-        pieces = [StoredPiece(identity, Path(path), 0, identity["stop"] - identity["start"], 0)]
+        pieces = [StoredPiece(identity, file, 0, identity["stop"] - identity["start"], 0)]
     return pieces, schema.remove_metadata()
 
 

@@ -376,12 +376,19 @@ def finish_sweep(plan: SweepPlan, run_dir: Path, store: ChunkStore, tasks: list[
             cache.update(path=path, table=conform(pq.read_table(path).replace_schema_metadata(None), schema))
         return cache["table"]
 
+    runs: list[tuple[Path, int, int]] = []  # (file, first row, rows): consecutive chunks that follow each other in a file
+    for task in tasks:
+        piece = where[task.name]
+        if runs and runs[-1][0] == piece.path and runs[-1][1] + runs[-1][2] == piece.offset:
+            runs[-1] = (piece.path, runs[-1][1], runs[-1][2] + piece.rows)
+        else:
+            runs.append((piece.path, piece.offset, piece.rows))
+
     def write(name: str) -> None:
         with pq.ParquetWriter(name, schema) as writer:
             groups = RowGroupWriter(writer, schema)
-            for task in tasks:
-                piece = where[task.name]
-                groups.write(file_rows(piece.path).slice(piece.offset, piece.rows))
+            for path, offset, rows in runs:
+                groups.write(file_rows(path).slice(offset, rows))
             groups.close()
 
     atomic_write(run_dir / "runs.parquet", write)
