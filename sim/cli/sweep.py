@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
     from rich.progress import Task
 
-    from sim.experiment.chunks import ChunkError, ChunkResult, ChunkTask
+    from sim.experiment.chunks import ChunkTask
     from sim.experiment.sweep import SweepPlan
 
 
@@ -235,7 +235,7 @@ def sweep(
             progress.update(bar, total=tally.total_replications, completed=tally.replications_done,
                             variants=tally.variants_text())
 
-        def on_chunk(task: ChunkTask, result: ChunkResult | ChunkError) -> None:
+        def on_chunk(task: ChunkTask, result: object) -> None:
             tally.chunk(task)
             progress.update(bar, completed=tally.replications_done, variants=tally.variants_text())
 

@@ -11,6 +11,7 @@ chunks (`resume_sweep`), and the final files are the same bytes as an uninterrup
 from __future__ import annotations
 
 import json
+import os
 import platform
 import shutil
 import sys
@@ -28,7 +29,7 @@ import pyarrow.parquet as pq
 import sim
 from sim.analysis.summary import SUMMARY_FIELDS
 from sim.errors import InputError
-from sim.experiment.batches import BATCH_REPLICATIONS, StoredPiece, read_file_pieces, read_summary_aggregates
+from sim.experiment.batches import BATCH_REPLICATIONS, BatchFile, StoredPiece, read_file_pieces, read_summary_aggregates
 from sim.experiment.chunks import ChunkError, ChunkResult, ChunkStore, ChunkTask, RowGroupWriter, conform, unified_schema
 from sim.experiment.execute import run_batch_files_into_store
 from sim.experiment.executors import ExecutorSpec, ExecutorUnavailable, default_workers, make_executor
@@ -42,7 +43,8 @@ from sim.input_files import read_input_text
 from sim.scenario.load import scenario_hash
 
 MANIFEST = "manifest.json"
-OnChunk = Callable[[ChunkTask, "ChunkResult | ChunkError"], None]
+#: Called once a chunk is done: with its batch file, or the error that stopped it.
+OnChunk = Callable[[ChunkTask, "ChunkResult | ChunkError | BatchFile"], None]
 OnStart = Callable[[int, int], None]
 
 
@@ -253,6 +255,12 @@ def resume_sweep(run_dir: Path, file: Path | None = None, executor: ExecutorSpec
     return _execute(plan, manifest, spec, command, on_chunk, on_start, batch_replications)
 
 
+def _is(task: ChunkTask, identity: dict[str, Any]) -> bool:
+    """Whether a stored chunk's identity (from its file's footer) is the chunk `task` asks for."""
+    return (identity.get("seed"), identity.get("scenario_hash"), identity.get("start"), identity.get("stop")) == (
+        task.seed, task.scenario_hash, task.chunk.start, task.chunk.stop)
+
+
 def _finished_chunks(store: ChunkStore, tasks: list[ChunkTask]) -> dict[str, StoredPiece]:
     """Chunks on disk that are what the plan asks for (identity checked from each file's footer): name -> where."""
     by_name = {t.name: t for t in tasks}
@@ -265,13 +273,108 @@ def _finished_chunks(store: ChunkStore, tasks: list[ChunkTask]) -> dict[str, Sto
         for piece in pieces:
             identity = piece.identity
             task = by_name.get(str(identity.get("name")))
-            if task is None or identity["name"] in done:
-                continue
-            if (identity.get("seed"), identity.get("scenario_hash"), identity.get("start"), identity.get("stop")) == (
-                task.seed, task.scenario_hash, task.chunk.start, task.chunk.stop
-            ):
+            if task is not None and identity["name"] not in done and _is(task, identity):
                 done[task.name] = piece
     return done
+
+
+def _runs_row_runs(tasks: list[ChunkTask], where: dict[str, StoredPiece]) -> list[tuple[Path, int, int]]:
+    """(file, first row, rows) of the chunks of `tasks` in order, consecutive chunks that follow each other in a file
+    taken together."""
+    runs: list[tuple[Path, int, int]] = []
+    for task in tasks:
+        piece = where[task.name]
+        if runs and runs[-1][0] == piece.path and runs[-1][1] + runs[-1][2] == piece.offset:
+            runs[-1] = (piece.path, runs[-1][1], runs[-1][2] + piece.rows)
+        else:
+            runs.append((piece.path, piece.offset, piece.rows))
+    return runs
+
+
+class _FileRows:
+    """The rows of one chunk file at a time (conformed to `schema`), read when asked for another."""
+
+    def __init__(self, schema: pa.Schema) -> None:
+        self.schema = schema
+        self.path: Path | None = None
+        self.table: pa.Table | None = None
+
+    def slice(self, path: Path, offset: int, rows: int) -> pa.Table:
+        if self.path != path or self.table is None:
+            self.table = None  # the previous file's rows go before the next file's are read
+            self.table = conform(pq.read_table(path).replace_schema_metadata(None), self.schema)
+            self.path = path
+        return self.table.slice(offset, rows)
+
+
+class _StreamingRuns:
+    """Writes runs.parquet while a sweep runs: each chunk as soon as every chunk before it is on disk.
+
+    The bytes are those `finish_sweep` assembles from the files: the schema is the first file's (the
+    files of a sweep whose variants differ only in numbers all have it); if a later file's schema
+    differs, or a chunk fails, `finish` returns False and `finish_sweep` assembles from the files.
+    Memory: one row group and one file's rows.
+    """
+
+    def __init__(self, tasks: list[ChunkTask], store: ChunkStore, out: Path) -> None:
+        self.tasks, self.store, self.out = tasks, store, out
+        self.partial = out.with_name(f".{out.name}.partial")
+        self.by_name = {t.name: t for t in tasks}
+        self.where: dict[str, StoredPiece] = {}
+        self.next = 0
+        self.ok = True
+        self.file_schema: pa.Schema | None = None
+        self._writer: pq.ParquetWriter | None = None
+        self._groups: RowGroupWriter | None = None
+        self._rows: _FileRows | None = None
+
+    def arrived(self, name: str) -> None:
+        """Batch file `name` is on disk: write every chunk that is now next in order."""
+        if not self.ok:
+            return
+        pieces, schema = read_file_pieces(self.store.path(name))
+        if self.file_schema is None:
+            self.file_schema = schema
+            unified = unified_schema([schema])
+            self._writer = pq.ParquetWriter(str(self.partial), unified)
+            self._groups = RowGroupWriter(self._writer, unified)
+            self._rows = _FileRows(unified)
+        elif schema != self.file_schema:
+            self.ok = False  # the files differ in columns: finish_sweep assembles from the files
+            return
+        for piece in pieces:
+            task = self.by_name.get(str(piece.identity.get("name")))
+            if task is not None and _is(task, piece.identity):
+                self.where[task.name] = piece
+        ready = []
+        while self.next < len(self.tasks) and self.tasks[self.next].name in self.where:
+            ready.append(self.tasks[self.next])
+            self.next += 1
+        assert self._groups is not None and self._rows is not None
+        for path, offset, rows in _runs_row_runs(ready, self.where):
+            self._groups.write(self._rows.slice(path, offset, rows))
+        for task in ready:
+            del self.where[task.name]
+
+    def finish(self) -> bool:
+        """Close the file and move it into place; False (and nothing left behind) unless every chunk went in."""
+        if self._writer is not None:
+            if self.ok and self._groups is not None:
+                self._groups.close()
+            self._writer.close()
+        self._rows = None
+        if not (self.ok and self.next == len(self.tasks)):
+            self.partial.unlink(missing_ok=True)
+            return False
+        with open(self.partial, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(self.partial, self.out)
+        return True
+
+    def abort(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+        self.partial.unlink(missing_ok=True)
 
 
 def _execute(plan: SweepPlan, manifest: _Manifest, spec: ExecutorSpec, command: list[str] | None, on_chunk: OnChunk | None,
@@ -286,6 +389,9 @@ def _execute(plan: SweepPlan, manifest: _Manifest, spec: ExecutorSpec, command: 
     store.clean_partial()
     tasks = plan.tasks()
     done = set(_finished_chunks(store, tasks))
+    streaming = _StreamingRuns(tasks, store, run_dir / "runs.parquet")
+    streaming.abort()  # a partial runs.parquet left by a killed session
+    arrived: list[str] = []  # batch files on disk since the last save
     data["chunks"]["complete"] = sorted(done)
     data["failed"] = []
     manifest.save()
@@ -294,12 +400,15 @@ def _execute(plan: SweepPlan, manifest: _Manifest, spec: ExecutorSpec, command: 
     if on_start is not None:
         on_start(len(tasks), len(done))
 
-    def record(task: ChunkTask, result: ChunkResult | ChunkError) -> None:
+    def record(task: ChunkTask, result: ChunkResult | ChunkError | BatchFile) -> None:
         if isinstance(result, ChunkError):
             data["failed"].append({"chunk": task.name, "variant": task.variant, "chunk_index": task.chunk.index,
                                    "error": result.message})
+            streaming.ok = False  # the sweep ends incomplete: no runs.parquet
         else:
             done.add(task.name)
+            if isinstance(result, BatchFile) and result.data is not None and (not arrived or arrived[-1] != result.name):
+                arrived.append(result.name)
         if on_chunk is not None:
             on_chunk(task, result)
 
@@ -308,7 +417,12 @@ def _execute(plan: SweepPlan, manifest: _Manifest, spec: ExecutorSpec, command: 
         data["failed"].sort(key=lambda f: f["chunk"])  # chunk order, whatever order they failed in
         data["chunks"]["complete"] = sorted(done)
         manifest.save()
+        if not done_before:  # from scratch, runs.parquet is written as the batches arrive
+            for name in arrived:
+                streaming.arrived(name)
+        arrived.clear()
 
+    done_before = bool(done)
     try:
         if todo:
             with make_executor(spec) as pool:
@@ -321,15 +435,20 @@ def _execute(plan: SweepPlan, manifest: _Manifest, spec: ExecutorSpec, command: 
         else:
             failures = []
     except KeyboardInterrupt:
+        streaming.abort()
         store.clean_partial()
         _close_session(data, session, t0, "interrupted")
         save()
         raise SweepInterrupted(run_dir, len(done), len(tasks)) from None
+    except BaseException:
+        streaming.abort()
+        raise
     if failures:
+        streaming.abort()
         _close_session(data, session, t0, "failed chunks")
         save()
         return SweepOutcome(run_dir, False, failures, len(done), len(tasks), time.perf_counter() - t0)
-    summary, sensitivity = finish_sweep(plan, run_dir, store, tasks)
+    summary, sensitivity = finish_sweep(plan, run_dir, store, tasks, runs_written=not done_before and streaming.finish())
     _close_session(data, session, t0, "complete")
     data["status"] = "complete"
     data["times"]["finished"] = datetime.now(UTC).isoformat()
@@ -339,24 +458,8 @@ def _execute(plan: SweepPlan, manifest: _Manifest, spec: ExecutorSpec, command: 
     return SweepOutcome(run_dir, True, [], len(done), len(tasks), time.perf_counter() - t0, summary, sensitivity)
 
 
-def _close_session(data: dict[str, Any], session: dict[str, Any], t0: float, status: str) -> None:
-    seconds = time.perf_counter() - t0
-    session["finished"] = datetime.now(UTC).isoformat()
-    session["seconds"] = round(seconds, 3)
-    session["status"] = status
-    data["times"]["seconds"] = round(sum(s.get("seconds", 0.0) for s in data["times"]["sessions"]), 3)
-
-
-def finish_sweep(plan: SweepPlan, run_dir: Path, store: ChunkStore, tasks: list[ChunkTask]) -> tuple[pa.Table, pa.Table | None]:
-    """Assemble runs.parquet from the chunks in chunk order, then summary, sensitivity and plots.
-
-    The rows go in row groups of a fixed size (`RowGroupWriter`), whichever files (batches) hold
-    them, so the file does not depend on the batching. One file's rows are in memory at a time.
-    """
-    where = _finished_chunks(store, tasks)
-    missing = [t.name for t in tasks if t.name not in where]
-    if missing:
-        raise RuntimeError(f"{len(missing)} chunk(s) missing from {store.folder}: {', '.join(missing[:3])}")
+def _assemble_runs(out: Path, tasks: list[ChunkTask], where: dict[str, StoredPiece]) -> None:
+    """runs.parquet from the chunk files, in chunk order."""
     schemas: dict[Path, pa.Schema] = {}
     for task in tasks:
         path = where[task.name].path
@@ -368,31 +471,39 @@ def finish_sweep(plan: SweepPlan, run_dir: Path, store: ChunkStore, tasks: list[
         if not ordered or ordered[-1] is not schema:
             ordered.append(schema)
     schema = unified_schema(ordered)
-    cache: dict[str, Any] = {}
-
-    def file_rows(path: Path) -> pa.Table:
-        if cache.get("path") != path:
-            cache.clear()
-            cache.update(path=path, table=conform(pq.read_table(path).replace_schema_metadata(None), schema))
-        return cache["table"]
-
-    runs: list[tuple[Path, int, int]] = []  # (file, first row, rows): consecutive chunks that follow each other in a file
-    for task in tasks:
-        piece = where[task.name]
-        if runs and runs[-1][0] == piece.path and runs[-1][1] + runs[-1][2] == piece.offset:
-            runs[-1] = (piece.path, runs[-1][1], runs[-1][2] + piece.rows)
-        else:
-            runs.append((piece.path, piece.offset, piece.rows))
+    rows = _FileRows(schema)
 
     def write(name: str) -> None:
         with pq.ParquetWriter(name, schema) as writer:
             groups = RowGroupWriter(writer, schema)
-            for path, offset, rows in runs:
-                groups.write(file_rows(path).slice(offset, rows))
+            for path, offset, count in _runs_row_runs(tasks, where):
+                groups.write(rows.slice(path, offset, count))
             groups.close()
 
-    atomic_write(run_dir / "runs.parquet", write)
-    cache.clear()
+    atomic_write(out, write)
+
+
+def _close_session(data: dict[str, Any], session: dict[str, Any], t0: float, status: str) -> None:
+    seconds = time.perf_counter() - t0
+    session["finished"] = datetime.now(UTC).isoformat()
+    session["seconds"] = round(seconds, 3)
+    session["status"] = status
+    data["times"]["seconds"] = round(sum(s.get("seconds", 0.0) for s in data["times"]["sessions"]), 3)
+
+
+def finish_sweep(plan: SweepPlan, run_dir: Path, store: ChunkStore, tasks: list[ChunkTask],
+                 runs_written: bool = False) -> tuple[pa.Table, pa.Table | None]:
+    """Assemble runs.parquet from the chunks in chunk order (unless `runs_written`), then summary, sensitivity and plots.
+
+    The rows go in row groups of a fixed size (`RowGroupWriter`), whichever files (batches) hold
+    them, so the file does not depend on the batching. One file's rows are in memory at a time.
+    """
+    where = _finished_chunks(store, tasks)
+    missing = [t.name for t in tasks if t.name not in where]
+    if missing:
+        raise RuntimeError(f"{len(missing)} chunk(s) missing from {store.folder}: {', '.join(missing[:3])}")
+    if not runs_written:
+        _assemble_runs(run_dir / "runs.parquet", tasks, where)
 
     # Per-variant summaries from the chunks' summary aggregates, one file's aggregates in memory at a time.
     per_variant = len(plan.chunks)
