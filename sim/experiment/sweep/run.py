@@ -11,7 +11,6 @@ chunks (`resume_sweep`), and the final files are the same bytes as an uninterrup
 from __future__ import annotations
 
 import json
-import os
 import platform
 import shutil
 import sys
@@ -30,7 +29,16 @@ import sim
 from sim.analysis.summary import SUMMARY_FIELDS
 from sim.errors import InputError
 from sim.experiment.batches import BATCH_REPLICATIONS, BatchFile, StoredPiece, read_file_pieces, read_summary_aggregates
-from sim.experiment.chunks import ChunkError, ChunkResult, ChunkStore, ChunkTask, RowGroupWriter, conform, unified_schema
+from sim.experiment.chunks import (
+    ChunkError,
+    ChunkResult,
+    ChunkStore,
+    ChunkTask,
+    RowGroupWriter,
+    StreamingAssembler,
+    conform,
+    unified_schema,
+)
 from sim.experiment.execute import run_batch_files_into_store
 from sim.experiment.executors import ExecutorSpec, ExecutorUnavailable, default_workers, make_executor
 from sim.experiment.run import _Warmup
@@ -307,38 +315,34 @@ class _FileRows:
         return self.table.slice(offset, rows)
 
 
-class _StreamingRuns:
+class _StreamingRuns(StreamingAssembler):
     """Writes runs.parquet while a sweep runs: each chunk as soon as every chunk before it is on disk.
 
     The bytes are those `finish_sweep` assembles from the files: the schema is the first file's (the
     files of a sweep whose variants differ only in numbers all have it); if a later file's schema
     differs, or a chunk fails, `finish` returns False and `finish_sweep` assembles from the files.
-    Memory: one row group and one file's rows.
+    Memory: one row group and one file's rows. `finish` and `abort` are `sim run`'s (StreamingAssembler).
     """
 
     def __init__(self, tasks: list[ChunkTask], store: ChunkStore, out: Path) -> None:
-        self.tasks, self.store, self.out = tasks, store, out
-        self.partial = out.with_name(f".{out.name}.partial")
+        super().__init__([t.name for t in tasks], store, out)
+        self.tasks = tasks
         self.by_name = {t.name: t for t in tasks}
         self.where: dict[str, StoredPiece] = {}
-        self.next = 0
-        self.ok = True
         self.file_schema: pa.Schema | None = None
-        self._writer: pq.ParquetWriter | None = None
-        self._groups: RowGroupWriter | None = None
         self._rows: _FileRows | None = None
 
-    def arrived(self, name: str) -> None:
-        """Batch file `name` is on disk: write every chunk that is now next in order."""
+    def arrived(self, name: str, data: bytes | None = None) -> None:
+        """Batch file `name` is on disk: write every chunk that is now next in order (`data` is not needed)."""
         if not self.ok:
             return
         pieces, schema = read_file_pieces(self.store.path(name))
         if self.file_schema is None:
             self.file_schema = schema
-            unified = unified_schema([schema])
-            self._writer = pq.ParquetWriter(str(self.partial), unified)
-            self._groups = RowGroupWriter(self._writer, unified)
-            self._rows = _FileRows(unified)
+            self.schema = unified_schema([schema])
+            self._writer = pq.ParquetWriter(str(self.partial), self.schema)
+            self._groups = RowGroupWriter(self._writer, self.schema)
+            self._rows = _FileRows(self.schema)
         elif schema != self.file_schema:
             self.ok = False  # the files differ in columns: finish_sweep assembles from the files
             return
@@ -355,26 +359,6 @@ class _StreamingRuns:
             self._groups.write(self._rows.slice(path, offset, rows))
         for task in ready:
             del self.where[task.name]
-
-    def finish(self) -> bool:
-        """Close the file and move it into place; False (and nothing left behind) unless every chunk went in."""
-        if self._writer is not None:
-            if self.ok and self._groups is not None:
-                self._groups.close()
-            self._writer.close()
-        self._rows = None
-        if not (self.ok and self.next == len(self.tasks)):
-            self.partial.unlink(missing_ok=True)
-            return False
-        with open(self.partial, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(self.partial, self.out)
-        return True
-
-    def abort(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-        self.partial.unlink(missing_ok=True)
 
 
 def _execute(plan: SweepPlan, manifest: _Manifest, spec: ExecutorSpec, command: list[str] | None, on_chunk: OnChunk | None,
