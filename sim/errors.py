@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 
 class InputError(Exception):
     """Bad user input. `str()` is the one line the command line prints (exit code 2)."""
@@ -33,7 +35,7 @@ class InputWarning(UserWarning):
         super().__init__(InputError(file, path, message).line())
 
 
-def dotted(path) -> str:
+def dotted(path: Iterable[str | int]) -> str:
     """A field path as `a.b[2].c` from a tuple of keys and indices."""
     out = ""
     for part in path:

@@ -31,7 +31,8 @@ def _mix(x: np.ndarray) -> np.ndarray:
     """SplitMix64 finaliser on an array of uint64 (wrapping arithmetic)."""
     x = (x ^ (x >> _S30)) * _M1
     x = (x ^ (x >> _S27)) * _M2
-    return x ^ (x >> _S31)
+    out: np.ndarray = x ^ (x >> _S31)
+    return out
 
 
 @lru_cache(maxsize=4096)
@@ -68,7 +69,8 @@ class Streams:
 
     def normal(self, name: str, week: int = SETUP_WEEK) -> np.ndarray:
         """Standard normals by inversion, one per replication."""
-        return ndtri(self.uniform(name, week))
+        out: np.ndarray = ndtri(self.uniform(name, week))
+        return out
 
     def subset(self, mask: np.ndarray) -> Streams:
         """The streams of a subset of these replications (same draws for each of them)."""

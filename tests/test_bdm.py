@@ -1,9 +1,10 @@
 """Bueno de Mesquita's expected-utility model (sim/rules/bdm.py) and `sim forecast`.
 
-The replication test compares the rule with the round-by-round positions of a reference
-implementation (J. McKibben's port of Scholz et al.'s code) on the EC car-emissions case; the
-published figures themselves could not be obtained (data/bdm/README.md says exactly what the
-reference file is).
+The replication tests compare the rule, on the EC car-emissions case, with (1) the median and mean
+positions by round that Scholz et al. (2011) publish in their Table 2, at the precision printed, and
+(2) every position of every round of a reference implementation (J. McKibben's port of Scholz et
+al.'s code). data/bdm/README.md says where each reference file comes from; the paper's figures were
+read from a third party's transcription of the paper, not from the paper itself.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import sim.rules  # noqa: F401  (registers the rules)
+from sim.model.model import CeasefireModel
 from sim.rules.bdm import (
     bdm_position_dynamics,
     bdm_round,
@@ -38,6 +40,7 @@ from tests.clitools import invoke, only_run
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data" / "bdm"
 BASELINE = ROOT / "scenarios" / "baseline.toml"
+TEXTBOOK = ROOT / "scenarios" / "textbook" / "fearon_complete_information.toml"
 SCHOLZ_CODE = {"lowest_compromise": 1.0}  # the parameter that follows Scholz et al.'s code as McKibben ports it
 
 
@@ -46,6 +49,12 @@ def ec_inputs():
     names = [r["actor"] for r in rows]
     x, s, c = (np.array([[float(r[k]) for r in rows]]) for k in ("position", "salience", "capability"))
     return names, x, s, c
+
+
+def read_table(name: str) -> list[dict[str, str]]:
+    """A CSV of data/bdm whose leading lines starting with '#' are its citation."""
+    with (DATA / name).open() as f:
+        return list(csv.DictReader(line for line in f if not line.startswith("#")))
 
 
 def reference_rounds():
@@ -74,6 +83,84 @@ def test_rounds_reproduce_the_reference_implementation_to_1e_9():
     w = c * s
     np.testing.assert_allclose([median_voter(p[None], w)[0] for p in path], ref_median, rtol=0, atol=1e-9)
     np.testing.assert_allclose([weighted_mean_position(p[None], w)[0] for p in path], ref_mean, rtol=0, atol=1e-9)
+
+
+# ---------------------------------------------------------------- the paper's Table 1 and Table 2
+
+# Scholz et al.'s printed figures that the rule (with the code's compromise choice) does not reproduce, as
+# (statistic, round): farther than half the last printed digit from the printed value ...
+OFF_BY_MORE_THAN_HALF_A_DIGIT = {
+    ("median", 2), ("median", 3), ("median", 4), ("median", 5), ("median", 6), ("median", 8),
+    ("mean", 1), ("mean", 2), ("mean", 4),
+}
+# ... and outside [printed, printed + one digit), the printed value read as truncated.
+NOT_IN_THE_TRUNCATED_DIGIT = {("median", 2), ("mean", 3), ("mean", 8)}
+# docs/bdm.md ("Against the paper's Table 2") gives the numbers of each.
+
+
+def table2_comparison(**params) -> list[tuple[int, str, str, float, bool, bool]]:
+    """(round, statistic, printed, ours, within half the last printed digit, within the printed digit truncated)
+    for every cell of Scholz et al.'s Table 2, the rule run on the EC inputs with `params`."""
+    _, x, s, c = ec_inputs()
+    table = read_table("scholz2011_table2.csv")
+    rounds = [int(r["round"]) for r in table]
+    path = forecast_rounds(x, s, c, max(rounds), **params)[:, 0, :]
+    w = c * s
+    ours = {"median": lambda p: median_voter(p[None], w)[0], "mean": lambda p: weighted_mean_position(p[None], w)[0]}
+    rows = []
+    for stat, of in ours.items():
+        for r, cells in zip(rounds, table):
+            printed = cells[stat]
+            value, digit = float(printed), 10.0 ** -len(printed.partition(".")[2])
+            v = float(of(path[r]))
+            rows.append((r, stat, printed, v, abs(v - value) <= digit / 2 + 1e-12, value - 1e-12 <= v < value + digit))
+    return rows
+
+
+def format_table2_comparison(rows) -> str:
+    """The comparison as a markdown table: round, printed and ours for the median and the mean."""
+    cell = {(r, stat): (printed, v, half, trunc) for r, stat, printed, v, half, trunc in rows}
+    mark = {(True, True): "", (False, True): " (t)", (True, False): " (r)", (False, False): " x"}
+    lines = ["| round | median, Table 2 | median, ours | mean, Table 2 | mean, ours |", "|---|---|---|---|---|"]
+    for r in sorted({r for r, *_ in rows}):
+        (pm, vm, hm, tm), (pa, va, ha, ta) = cell[(r, "median")], cell[(r, "mean")]
+        lines.append(f"| {r} | {pm} | {vm:.4f}{mark[hm, tm]} | {pa} | {va:.4f}{mark[ha, ta]} |")
+    return "\n".join(lines)
+
+
+def test_inputs_are_the_papers_table_1():
+    """data/bdm/ec_car_emissions.csv is Scholz et al.'s Table 1 (BdM 1994, p. 78), salience from percent to 0-1."""
+    names, x, s, c = ec_inputs()
+    table = read_table("scholz2011_table1.csv")
+    assert [r["actor"].replace("United Kingdom", "UK") for r in table] == names
+    assert x[0].tolist() == [float(r["position"]) for r in table]
+    assert c[0].tolist() == [float(r["capability"]) for r in table]
+    assert s[0].tolist() == [float(r["salience_percent"]) / 100 for r in table]
+
+
+def test_rounds_against_the_papers_table_2():
+    """The median and mean of rounds 1-8 against Scholz et al.'s Table 2, at the precision printed (one decimal).
+
+    With the code's compromise choice, 7 of the 16 printed values lie within half a digit of ours and 13 within
+    the printed digit read as truncated; neither reading accounts for all (the exceptions are pinned above)."""
+    rows = table2_comparison(**SCHOLZ_CODE)
+    print("\n" + format_table2_comparison(rows))
+    assert len(rows) == 16
+    assert {(stat, r) for r, stat, _, _, half, _ in rows if not half} == OFF_BY_MORE_THAN_HALF_A_DIGIT
+    assert {(stat, r) for r, stat, _, _, _, trunc in rows if not trunc} == NOT_IN_THE_TRUNCATED_DIGIT
+
+
+def test_the_papers_table_2_follows_the_codes_compromise_choice_not_the_texts():
+    """With the text's compromise (the least move, our default) the median stays within 0.001 of 10 from round 4 to
+    7, where the paper prints 9.9, 9.9, 7.4 and 8.8: its fall in round 6 comes only from the code's choice (the lowest
+    EU-weighted point)."""
+    code, text = table2_comparison(**SCHOLZ_CODE), table2_comparison()
+    for k in (4, 5):  # half-digit agreements, then truncated-digit agreements
+        assert sum(row[k] for row in code) > sum(row[k] for row in text)
+    text_median = {r: v for r, stat, _, v, _, _ in text if stat == "median"}
+    code_median = {r: v for r, stat, _, v, _, _ in code if stat == "median"}
+    assert min(text_median[r] for r in (4, 5, 6, 7)) > 9.999
+    assert abs(text_median[6] - 7.4) > 2 and abs(code_median[6] - 7.4) < 0.1
 
 
 def test_initial_median_and_mean():
@@ -256,7 +343,7 @@ def test_forecast_is_the_rule_applied_to_the_derived_inputs(tmp_path):
     table = pq.read_table(only_run(tmp_path, "baseline") / "forecast.parquet").to_pydict()
     scenario = load_scenario(BASELINE).scenario
     x, s, _, _ = forecast_inputs(scenario, ["territory"], 1, 0)
-    caps, _ = capability_table([])
+    caps, _ = capability_table([], scenario)
     c = np.array([[caps[a] for a in ACTOR_IDS]])
     expected = forecast_rounds(x[:, :, 0], s[None, :, 0], c, 3, span=1.0)[:, 0, :]
     got = np.array([table[a] for a in ACTOR_IDS]).T
@@ -343,3 +430,23 @@ def test_the_new_trait_checks_catch_a_rule_broken_on_purpose(trait, kind, args, 
         result = check_property(info, trait, trait_check(info, trait), examples=50)
     assert not result.passed
     assert "outside" in result.message
+
+
+def test_a_scenario_without_capabilities_forecasts_with_equal_shares_as_the_simulation_does():
+    from sim.experiment.forecast import capability_table
+    from sim.scenario.load import load_scenario
+
+    scenario = load_scenario(TEXTBOOK).scenario
+    caps, source = capability_table([], scenario)
+    assert caps == dict.fromkeys(caps, 0.2) and source.startswith("equal shares")
+    model = CeasefireModel(scenario, 1, np.arange(3))
+    np.testing.assert_array_equal(model.capability, np.full((3, 5), 0.2))
+
+
+def test_capabilities_for_some_actors_only_are_one_line_input_errors(tmp_path):
+    partial = tmp_path / "partial.toml"
+    partial.write_text(f'extends = "{TEXTBOOK.as_posix()}"\n[actors.us]\ncapability = 0.5\n')
+    result = invoke("validate", partial)
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines()[-1] == (
+        f"{partial}: actors.russia.capability: expected a capability for every actor or for none (given for us)")

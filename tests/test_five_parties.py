@@ -142,3 +142,22 @@ def test_bdm_dynamics_move_the_third_parties_within_their_red_lines():
     np.testing.assert_array_equal(still.turkey.position, still.params.actors["turkey"].position)
     for agent in (m.us, m.russia, m.ukraine, m.europe, m.turkey):
         assert np.all(agent.position >= agent.low - 1e-12) and np.all(agent.position <= agent.high + 1e-12)
+
+
+@pytest.mark.parametrize("snapback", [True, False])
+def test_relief_for_good_costs_a_party_opposed_to_relief_only_without_snapback(snapback):
+    """Snapback makes relief revocable: with it, granting relief costs the controlling party nothing for the breakdown
+    branch; without it, a party that wants sanctions kept (Europe, position 0) pays for relief that outlives a breakdown,
+    and a party that wants relief (the US at position 1) gains from it."""
+    m = model(f"negotiation.snapback={str(snapback).lower()}", "actors.us.overrides.sanctions_relief.position=1.0", n=300, weeks=6)
+    idx = np.arange(m.n)
+    kind = np.full(m.n, SETTLEMENT, dtype=np.int8)
+    terms = m.settlement_terms(m.us, idx)
+    cost = m.unsecured_relief(kind, terms, idx)
+    europe, us = np.broadcast_to(cost(m.europe), (m.n,)), np.broadcast_to(cost(m.us), (m.n,))
+    if snapback:
+        assert np.all(europe == 0.0) and np.all(us == 0.0)
+    else:
+        relief = terms[:, m.i_sanctions] > 0
+        assert relief.any()
+        assert np.all(europe[relief] > 0.0) and np.all(us[relief] < 0.0)

@@ -7,6 +7,7 @@ whatever order the chunks finished, and on however many workers they ran.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -81,7 +82,7 @@ def _check_unit_interval(name: str, values: np.ndarray) -> None:
         )
 
 
-def histogram_quantile(counts: np.ndarray, q, lo: float = 0.0, hi: float = 1.0) -> np.ndarray:
+def histogram_quantile(counts: np.ndarray, q: float | Sequence[float] | np.ndarray, lo: float = 0.0, hi: float = 1.0) -> np.ndarray:
     """Quantile(s) `q` of binned data, as the centre of the bin that holds them.
 
     For each histogram along the last axis of `counts` (equal-width bins on [lo, hi]), the
@@ -108,10 +109,11 @@ def histogram_quantile(counts: np.ndarray, q, lo: float = 0.0, hi: float = 1.0) 
     width = (hi - lo) / bins
     values = lo + (index + 0.5) * width
     values[total.reshape(-1) == 0, :] = np.nan
-    return values.reshape(counts.shape[:-1] + q_arr.shape)
+    out: np.ndarray = values.reshape(counts.shape[:-1] + q_arr.shape)
+    return out
 
 
-def _zeros(shape) -> np.ndarray:
+def _zeros(shape: int | tuple[int, ...]) -> np.ndarray:
     return np.zeros(shape, dtype=np.int64)
 
 
@@ -290,7 +292,7 @@ class Aggregates:
     __hash__ = None  # type: ignore[assignment]
 
 
-def merge_all(parts, issues: tuple[str, ...], horizon: int) -> Aggregates:
+def merge_all(parts: Iterable[Aggregates], issues: tuple[str, ...], horizon: int) -> Aggregates:
     """Pool any number of aggregates (or chunks) of disjoint replications."""
     total = Aggregates.empty(issues, horizon)
     for part in parts:

@@ -34,13 +34,16 @@ import warnings
 from dataclasses import dataclass, field
 from difflib import get_close_matches
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.analysis.outcome_expr import OutcomeExpressionError, column_values, labels_of, parse_outcome
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 METHODS = ("prim", "cart", "scores")
 DEFAULT_MAX_CASES = 100_000
@@ -51,7 +54,7 @@ _NOT_PARAMETERS = ("variant", "seed", "scenario_hash", "overrides")
 class DiscoveryError(ValueError):
     """Input that scenario discovery cannot work with; `field` names the option, the message says what was expected."""
 
-    def __init__(self, field: str | None, message: str):
+    def __init__(self, field: str | None, message: str) -> None:
         self.field = field
         self.message = message
         super().__init__(message)
@@ -179,6 +182,12 @@ class Limit:
             return "in {" + ", ".join(self.categories) + "}"
         return f"{_num(self.low)} to {_num(self.high)}"
 
+    def interval(self) -> tuple[float, float, float, float]:
+        """(low, high, range_low, range_high) of a numeric limit."""
+        if self.low is None or self.high is None or self.range_low is None or self.range_high is None:
+            raise ValueError(f"expected a numeric limit on {self.dimension}, got {self.describe()}")
+        return self.low, self.high, self.range_low, self.range_high
+
 
 @dataclass
 class Box:
@@ -212,7 +221,7 @@ class Discovery:
     boxes: list[Box] = field(default_factory=list)  # PRIM: the peeling trajectory; CART: the leaves
     selected: int | None = None
     scores: list[tuple[str, float]] = field(default_factory=list)
-    settings: dict = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
 
     @property
     def base_rate(self) -> float:
@@ -222,7 +231,7 @@ class Discovery:
     def box(self) -> Box | None:
         return None if self.selected is None else self.boxes[self.selected]
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         box = self.box
         return {
             "method": self.method,
@@ -278,12 +287,12 @@ def _num(v: float | None) -> str:
     return "—" if v is None else f"{v:.4g}"
 
 
-def _clean(d: dict) -> dict:
+def _clean(d: dict[str, Any]) -> dict[str, Any]:
     return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in d.items()}
 
 
 # ---------------------------------------------------------------------- the algorithms
-def _quiet():
+def _quiet() -> warnings.catch_warnings[None]:
     """The workbench warns at import (optional parallel back ends) and logs progress; keep the terminal clean."""
     ctx = warnings.catch_warnings()
     ctx.__enter__()
@@ -292,7 +301,7 @@ def _quiet():
     return ctx
 
 
-def _ema():
+def _ema() -> tuple[Any, Any, Any, Any]:
     ctx = _quiet()
     try:
         from ema_workbench.analysis import cart, feature_scoring, prim
@@ -302,7 +311,7 @@ def _ema():
     return prim, cart, feature_scoring, sdutil
 
 
-def _limits(box_lim, box_init, restricted: list[str], qp: dict, x) -> list[Limit]:
+def _limits(box_lim: pd.DataFrame, box_init: pd.DataFrame, restricted: list[str], qp: dict[str, Any], x: pd.DataFrame) -> list[Limit]:
     out = []
     order = list(restricted) + [d for d in x.columns if d not in restricted]
     for d in order:
@@ -333,7 +342,7 @@ def default_box(boxes: list[Box], base_rate: float) -> int:
     return max(range(len(boxes)), key=lambda i: (round(score(boxes[i]), 12), -boxes[i].res_dim, -i))
 
 
-def prim_discovery(x, y: np.ndarray, peel_alpha: float = 0.05, paste_alpha: float = 0.05, mass_min: float = 0.05,
+def prim_discovery(x: pd.DataFrame, y: np.ndarray, peel_alpha: float = 0.05, paste_alpha: float = 0.05, mass_min: float = 0.05,
                    box: int | None = None) -> tuple[list[Box], int]:
     """PRIM with peeling and pasting (EMA Workbench): the trajectory's boxes and the selected index, with qp-values of the selected one."""
     prim, _, _, sdutil = _ema()
@@ -365,7 +374,7 @@ def prim_discovery(x, y: np.ndarray, peel_alpha: float = 0.05, paste_alpha: floa
     return boxes, selected
 
 
-def cart_discovery(x, y: np.ndarray, mass_min: float = 0.05, box: int | None = None) -> tuple[list[Box], int]:
+def cart_discovery(x: pd.DataFrame, y: np.ndarray, mass_min: float = 0.05, box: int | None = None) -> tuple[list[Box], int]:
     """CART leaves (EMA Workbench's wrapper of scikit-learn's tree) as boxes, and the selected one."""
     _, cart, _, sdutil = _ema()
     ctx = _quiet()
@@ -388,7 +397,7 @@ def cart_discovery(x, y: np.ndarray, mass_min: float = 0.05, box: int | None = N
     return boxes, selected
 
 
-def feature_scores(x, y: np.ndarray, seed: int = SAMPLE_SEED, trees: int = 100) -> list[tuple[str, float]]:
+def feature_scores(x: pd.DataFrame, y: np.ndarray, seed: int = SAMPLE_SEED, trees: int = 100) -> list[tuple[str, float]]:
     """Extra-trees impurity importances (EMA Workbench's `get_ex_feature_scores`), highest first."""
     _, _, fs, _ = _ema()
     coded = x.copy()

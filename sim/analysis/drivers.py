@@ -28,7 +28,7 @@ weights) is sampled, run and analysed by the rest of this module and `sim driver
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -90,7 +90,7 @@ def input_range(value: Any, bounds: Bounds) -> tuple[float, float, str]:
     return float(low), float(high), rule
 
 
-def _numeric_random_fields(model, path: tuple = ()):
+def _numeric_random_fields(model: BaseModel, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any, Bounds]]:
     """(path, value, bounds) of every numeric field holding a distribution (overrides are handled with the profiles)."""
     for name in type(model).model_fields:
         value = getattr(model, name)
@@ -113,7 +113,7 @@ def _actor_label(scenario: Scenario, actor: str) -> str:
     return getattr(model, "label", None) or actor
 
 
-def _field_label(scenario: Scenario, path: tuple) -> str:
+def _field_label(scenario: Scenario, path: tuple[Any, ...]) -> str:
     if len(path) >= 3 and path[0] == "actors" and path[1] in ACTOR_IDS:
         return f"{_actor_label(scenario, path[1])}: {'.'.join(str(p) for p in path[2:]).replace('_', ' ')}"
     return ".".join(str(p) for p in path).replace("_", " ")
@@ -180,7 +180,7 @@ def uncertain_inputs(scenario: Scenario, positions: bool = True) -> list[Uncerta
 
 
 def sweep_document(scenario_file: str, name: str, inputs: list[UncertainInput], n: int, runs: int, seed: int,
-                   sets: Sequence[str] = (), title: str = "") -> dict:
+                   sets: Sequence[str] = (), title: str = "") -> dict[str, Any]:
     """A sweep file (as a TOML-ready dict) for a Sobol design over `inputs`, run by the ordinary sweep machinery."""
     return {
         "name": name,
@@ -194,7 +194,7 @@ def sweep_document(scenario_file: str, name: str, inputs: list[UncertainInput], 
     }
 
 
-def toml_text(doc: dict) -> str:
+def toml_text(doc: dict[str, Any]) -> str:
     """A small TOML writer for sweep documents (strings, numbers, booleans, lists, one level of tables and arrays of tables)."""
     import json
 
@@ -242,7 +242,7 @@ def drivers_table(sensitivity: pa.Table, inputs: list[UncertainInput], outcomes:
     order = sorted(best, key=lambda p: (-best[p], p))
     rank = {p: i + 1 for i, p in enumerate(order)}
     rows.sort(key=lambda r: (rank[r["parameter"]], outcomes.index(r["outcome"])))
-    cols: dict[str, list] = {"rank": [], "input": [], "label": [], "kind": [], "low": [], "high": [], "outcome": []}
+    cols: dict[str, list[Any]] = {"rank": [], "input": [], "label": [], "kind": [], "low": [], "high": [], "outcome": []}
     for key in ("S1", "S1_low", "S1_high", "ST", "ST_low", "ST_high"):
         cols[key] = []
     for r in rows:

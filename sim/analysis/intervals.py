@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 # scipy.special, not scipy.stats: `norm.ppf` is `ndtri`, and importing scipy.stats takes about a second.
 from scipy.special import ndtri
@@ -15,7 +16,7 @@ def z_value(confidence: float = 0.95) -> float:
     return float(ndtri(0.5 + confidence / 2.0))
 
 
-def wilson_interval(successes, n, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+def wilson_interval(successes: ArrayLike, n: ArrayLike, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval (lower, upper) for a binomial proportion, vectorised.
 
     Wilson, E. B. (1927). Probable inference, the law of succession, and statistical
@@ -44,7 +45,7 @@ def wilson_interval(successes, n, confidence: float = 0.95) -> tuple[np.ndarray,
 
 
 def newcombe_difference_interval(
-    successes_a, n_a, successes_b, n_b, confidence: float = 0.95
+    successes_a: ArrayLike, n_a: ArrayLike, successes_b: ArrayLike, n_b: ArrayLike, confidence: float = 0.95
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Difference p_a - p_b of two independent proportions with its hybrid score interval.
 

@@ -90,12 +90,16 @@ class Compare:
 @dataclass(frozen=True)
 class BoolOp:
     op: str  # "and" | "or"
-    parts: tuple
+    parts: tuple[Node, ...]
 
 
 @dataclass(frozen=True)
 class Not:
-    part: Any
+    part: Node
+
+
+Node = Compare | BoolOp | Not
+"""A node of a checked expression."""
 
 
 @dataclass(frozen=True)
@@ -145,7 +149,7 @@ def _quote_names(text: str) -> tuple[str, dict[str, str]]:
     """Replace `backticked names` by placeholder identifiers; return the text and placeholder -> name."""
     names: dict[str, str] = {}
 
-    def swap(m: re.Match) -> str:
+    def swap(m: re.Match[str]) -> str:
         key = f"_backtick_{len(names)}_"
         names[key] = m.group(1)
         return key
@@ -178,7 +182,7 @@ def _join_clauses(text: str) -> str:
 
 def _expand_presets(text: str) -> str:
     """Replace preset words standing alone as clauses (`breakdown and week <= 12`) by their conditions."""
-    def swap(m: re.Match) -> str:
+    def swap(m: re.Match[str]) -> str:
         word = m.group(0)
         return f"({PRESETS[word.lower()]})"
 
@@ -199,7 +203,7 @@ def _expand_presets(text: str) -> str:
 
 
 class _Reader:
-    def __init__(self, columns: list[str], labels: dict[str, tuple], kinds: dict[str, str]):
+    def __init__(self, columns: list[str], labels: dict[str, tuple[Any, ...]], kinds: dict[str, str]) -> None:
         self.columns = columns
         self.labels = labels
         self.kinds = kinds
@@ -236,7 +240,7 @@ class _Reader:
         return OutcomeExpressionError(f"unknown column {name!r}{tail}")
 
     # ---------------------------------------------------------------- expressions
-    def expr(self, node: ast.AST):
+    def expr(self, node: ast.AST) -> Node:
         if isinstance(node, ast.BoolOp):
             op = "and" if isinstance(node.op, ast.And) else "or"
             return BoolOp(op, tuple(self.expr(v) for v in node.values))
@@ -255,7 +259,7 @@ class _Reader:
             return Compare(column, "==", True)
         raise OutcomeExpressionError(f"expected comparisons of columns with values joined by and/or/not, got {_describe(node)}")
 
-    def compare(self, node: ast.Compare):
+    def compare(self, node: ast.Compare) -> Node:
         operands = [node.left, *node.comparators]
         parts = []
         for (left, right), op in zip(zip(operands, operands[1:]), node.ops):
@@ -265,7 +269,7 @@ class _Reader:
             parts.append(self.one_compare(left, _OPS[type(op)], right))
         return parts[0] if len(parts) == 1 else BoolOp("and", tuple(parts))
 
-    def side(self, node: ast.AST):
+    def side(self, node: ast.AST) -> tuple[str, Any]:
         """('column', name) or ('value', constant) or ('name', bare word that is not a column)."""
         name = self.dotted(node)
         if name is not None:
@@ -275,7 +279,7 @@ class _Reader:
             return "name", name
         return "value", self.constant(node)
 
-    def constant(self, node: ast.AST):
+    def constant(self, node: ast.AST) -> Any:
         if isinstance(node, ast.Constant) and (node.value is None or isinstance(node.value, (bool, int, float, str))):
             if isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
                 if not np.isfinite(float(node.value)):
@@ -290,7 +294,7 @@ class _Reader:
             return tuple(self.word_or_constant(e) for e in node.elts)
         raise OutcomeExpressionError(f"expected a number, a quoted label or a list of them, got {_describe(node)}")
 
-    def word_or_constant(self, node: ast.AST):
+    def word_or_constant(self, node: ast.AST) -> Any:
         name = self.dotted(node)
         if name is not None:
             return _WORDS.get(name, name)
@@ -327,7 +331,7 @@ class _Reader:
         self.used.append(column)
         return Compare(column, op, value, flipped)
 
-    def check_value(self, column: str, op: str, value: Any):
+    def check_value(self, column: str, op: str, value: Any) -> Any:
         kind = self.kinds.get(column)
         if value is None or (isinstance(value, str) and value in NULL_WORDS):
             if op not in ("==", "!="):
@@ -373,7 +377,7 @@ def _describe(node: ast.AST) -> str:
 
 
 # ---------------------------------------------------------------- evaluation
-def _evaluate(tree, data: Mapping[str, np.ndarray]) -> np.ndarray:
+def _evaluate(tree: Node, data: Mapping[str, np.ndarray]) -> np.ndarray:
     if isinstance(tree, BoolOp):
         parts = [_evaluate(p, data) for p in tree.parts]
         out = parts[0].copy()
@@ -403,15 +407,17 @@ def _compare(c: Compare, values: np.ndarray) -> np.ndarray:
     arr = values.astype(float)
     target = float(c.value)
     with np.errstate(invalid="ignore"):
-        return {"==": arr == target, "!=": arr != target, "<": arr < target, "<=": arr <= target,
+        out: np.ndarray = {"==": arr == target, "!=": arr != target, "<": arr < target, "<=": arr <= target,
                 ">": arr > target, ">=": arr >= target}[op]
+        return out
 
 
 def _is_null(values: np.ndarray) -> np.ndarray:
     if values.dtype == object:
         return np.array([v is None or (isinstance(v, float) and v != v) for v in values.tolist()], dtype=bool)
     if values.dtype.kind == "f":
-        return np.isnan(values)
+        out: np.ndarray = np.isnan(values)
+        return out
     return np.zeros(values.shape[0], dtype=bool)
 
 

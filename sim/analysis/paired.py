@@ -79,7 +79,7 @@ class Codes:
         return cls(*(np.concatenate([getattr(p, f) for p in parts]) for f in ("replication", "status", "first", "agreed", "broke")))
 
 
-def _label_codes(column, labels: tuple[str, ...]) -> np.ndarray:
+def _label_codes(column: pa.ChunkedArray | pa.Array, labels: tuple[str, ...]) -> np.ndarray:
     """Index of each label in `labels`; null (no agreement) is code 0."""
     index = pc.index_in(column, value_set=pa.array(labels, type=pa.string()))
     return np.asarray(pc.fill_null(index, 0).to_numpy(zero_copy_only=False), dtype=np.int8)
@@ -147,7 +147,7 @@ class Difference:
         return "paired (Newcombe 1998, method 10)" if self.paired else "independent (Newcombe 1998, method 10)"
 
 
-def newcombe_paired_interval(both: int, only_second: int, only_first: int, neither: int, confidence: float = 0.95):
+def newcombe_paired_interval(both: int, only_second: int, only_first: int, neither: int, confidence: float = 0.95) -> tuple[float, float, float]:
     """Second share minus first share for paired yes/no data, with Newcombe's square-and-add interval.
 
     The arguments are the 2 x 2 table of pairs: yes in both, yes only in the second, yes

@@ -24,8 +24,10 @@ import math
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 ROOT = Path(__file__).resolve().parents[2]
 TRUCES_CSV = ROOT / "data" / "truces.csv"
@@ -163,7 +165,7 @@ def durations_of(truces: list[Truce], truce_type: str) -> tuple[np.ndarray, np.n
 # --- survival estimates -----------------------------------------------------------------
 
 
-def _censored_data(days: np.ndarray, event: np.ndarray):
+def _censored_data(days: ArrayLike, event: ArrayLike) -> Any:
     from scipy.stats import CensoredData
 
     days = np.asarray(days, dtype=np.float64)
@@ -171,14 +173,14 @@ def _censored_data(days: np.ndarray, event: np.ndarray):
     return CensoredData(uncensored=days[event], right=days[~event])
 
 
-def _sf_band(result, confidence: float):
+def _sf_band(result: Any, confidence: float) -> Any:
     # scipy warns where the log-log band is undefined (S = 1 or 0); those points are filled below.
     with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)
         return result.sf.confidence_interval(confidence_level=confidence, method="log-log")
 
 
-def kaplan_meier(days, event, confidence: float = CONFIDENCE) -> dict:
+def kaplan_meier(days: ArrayLike, event: ArrayLike, confidence: float = CONFIDENCE) -> dict[str, Any]:
     """Kaplan-Meier survival at each distinct observed time (breakdown or censoring), with a pointwise log-log band.
 
     Kaplan & Meier (1958), JASA 53, 457-481; Greenwood's variance on the log(-log S) scale,
@@ -225,7 +227,7 @@ def _weibull_profile_loglik(log_shape: float, days: np.ndarray, event: np.ndarra
     return float(d * math.log(k) - d * math.log(theta) + (k - 1.0) * np.log(days[event]).sum() - d)
 
 
-def weibull_mle(days, event) -> tuple[float, float]:
+def weibull_mle(days: ArrayLike, event: ArrayLike) -> tuple[float, float]:
     """Maximum-likelihood Weibull (shape, scale in days) for right-censored durations, by profiling out the scale.
 
     Fast and deterministic (one bounded 1-d search over log shape); used for the bootstrap.
@@ -251,7 +253,7 @@ def weibull_mle(days, event) -> tuple[float, float]:
     return k, scale
 
 
-def weibull_loglik(days, event, shape: float, scale: float) -> float:
+def weibull_loglik(days: ArrayLike, event: ArrayLike, shape: float, scale: float) -> float:
     """Log-likelihood of right-censored durations under a Weibull(shape, scale)."""
     days = np.asarray(days, dtype=np.float64)
     event = np.asarray(event, dtype=bool)
@@ -260,7 +262,7 @@ def weibull_loglik(days, event, shape: float, scale: float) -> float:
     return float(log_density.sum() - (z[~event] ** shape).sum())
 
 
-def weibull_fit(days, event) -> tuple[float, float]:
+def weibull_fit(days: ArrayLike, event: ArrayLike) -> tuple[float, float]:
     """Weibull (shape, scale) by `scipy.stats.weibull_min.fit` on CensoredData with floc=0.
 
     Started from the profile-likelihood estimate; whichever of the two has the higher
@@ -275,12 +277,12 @@ def weibull_fit(days, event) -> tuple[float, float]:
     return k0, s0
 
 
-def weibull_survival(days, shape: float, scale: float) -> np.ndarray:
+def weibull_survival(days: ArrayLike, shape: float, scale: float) -> np.ndarray:
     """S(t) = exp(-(t/scale)^shape)."""
     return np.exp(-((np.asarray(days, dtype=np.float64) / scale) ** shape))
 
 
-def weibull_weekly_hazard(weeks, shape: float, scale: float) -> np.ndarray:
+def weibull_weekly_hazard(weeks: ArrayLike, shape: float, scale: float) -> np.ndarray:
     """P(breakdown in week w | in force at the start of week w) = 1 - S(7w)/S(7(w-1)), weeks counted from 1."""
     w = np.asarray(weeks, dtype=np.float64)
     if np.any(w < 1):
@@ -292,10 +294,10 @@ def weibull_weekly_hazard(weeks, shape: float, scale: float) -> np.ndarray:
 
 def weibull_median(shape: float, scale: float) -> float:
     """Median duration in days: scale * (ln 2)^(1/shape)."""
-    return scale * math.log(2.0) ** (1.0 / shape)
+    return float(scale * math.log(2.0) ** (1.0 / shape))
 
 
-def exponential_fit(days, event, confidence: float = CONFIDENCE) -> dict:
+def exponential_fit(days: ArrayLike, event: ArrayLike, confidence: float = CONFIDENCE) -> dict[str, Any]:
     """Constant-hazard model: rate = events / total days at risk, with a chi-square interval.
 
     The interval [chi2(a/2; 2d) / 2T, chi2(1 - a/2; 2d + 2) / 2T] is exact for a Poisson
@@ -336,7 +338,7 @@ def _derived(shape: float, scale: float) -> np.ndarray:
 
 
 def bootstrap_weibull(
-    days, event, censor_limit, shape: float, scale: float, replicates: int, seed: int
+    days: ArrayLike, event: ArrayLike, censor_limit: ArrayLike, shape: float, scale: float, replicates: int, seed: int
 ) -> tuple[np.ndarray, int]:
     """Parametric bootstrap: (replicates x [shape, scale, derived...]) and the number of samples skipped.
 
@@ -372,7 +374,7 @@ def fit_type(
     replicates: int = BOOTSTRAP_REPLICATES,
     seed: int = BOOTSTRAP_SEED,
     confidence: float = CONFIDENCE,
-) -> dict:
+) -> dict[str, Any]:
     """Kaplan-Meier, Weibull (with bootstrap intervals) and exponential fits for one truce type, as a JSON-ready dict."""
     days, event, limit = durations_of(truces, truce_type)
     if days.size == 0 or not event.any():
@@ -412,7 +414,7 @@ def fit_type(
     }
 
 
-def _round(value, digits: int = 6):
+def _round(value: Any, digits: int = 6) -> Any:
     """Round floats to `digits` significant digits, recursively, so the JSON is stable and readable."""
     if isinstance(value, float):
         if not math.isfinite(value) or value == 0.0:
@@ -429,7 +431,7 @@ def fit_all(
     path: Path | str = TRUCES_CSV,
     replicates: int = BOOTSTRAP_REPLICATES,
     seed: int = BOOTSTRAP_SEED,
-) -> dict:
+) -> dict[str, Any]:
     """Fit every truce type in the CSV; the dict written to data/truce_hazards.json (floats to 6 significant digits)."""
     path = Path(path)
     truces = load_truces(path)
@@ -457,33 +459,36 @@ def fit_all(
         "bootstrap_seed": seed,
         "generated_by": "scripts/fit_truces.py",
     }
-    return _round({"meta": meta, "types": types})
+    rounded: dict[str, Any] = _round({"meta": meta, "types": types})
+    return rounded
 
 
 # --- reading the fitted hazards ----------------------------------------------------------
 
 
-def load_hazards(path: Path | str = HAZARDS_JSON) -> dict:
+def load_hazards(path: Path | str = HAZARDS_JSON) -> dict[str, Any]:
     """Read data/truce_hazards.json: {"meta": {...}, "types": {"partial": {...}, "ceasefire": {...}}}."""
     with open(path, encoding="utf-8") as handle:
-        return json.load(handle)
+        hazards: dict[str, Any] = json.load(handle)
+    return hazards
 
 
-def _type_fit(fit: dict, truce_type: str) -> dict:
+def _type_fit(fit: dict[str, Any], truce_type: str) -> dict[str, Any]:
     if "types" in fit:
         if truce_type not in fit["types"]:
             raise ValueError(f"no fit for truce type {truce_type!r}; have {sorted(fit['types'])}")
-        return fit["types"][truce_type]
+        one: dict[str, Any] = fit["types"][truce_type]
+        return one
     return fit
 
 
-def weekly_hazard(hazards: dict, truce_type: str, weeks) -> np.ndarray:
+def weekly_hazard(hazards: dict[str, Any], truce_type: str, weeks: ArrayLike) -> np.ndarray:
     """Fitted Weibull weekly breakdown hazard of a truce of `truce_type` in its week(s) `weeks` (1 = first week)."""
     fit = _type_fit(hazards, truce_type)["weibull"]
     return weibull_weekly_hazard(weeks, fit["shape"], fit["scale_days"])
 
 
-def constant_weekly_hazard(hazards: dict, truce_type: str) -> float:
+def constant_weekly_hazard(hazards: dict[str, Any], truce_type: str) -> float:
     """Fitted exponential (constant) weekly breakdown hazard of a truce of `truce_type`: 1 - exp(-7 * rate)."""
     return float(_type_fit(hazards, truce_type)["exponential"]["weekly_hazard"])
 
@@ -532,7 +537,7 @@ class DurationCheck:
 
 
 def durations_within_fit(
-    simulated_days: np.ndarray, censored: np.ndarray, truce_type: str, fit: dict, confidence: float = CONFIDENCE
+    simulated_days: np.ndarray, censored: np.ndarray, truce_type: str, fit: dict[str, Any], confidence: float = CONFIDENCE
 ) -> DurationCheck:
     """Are simulated truce durations consistent with the reference-class fit for `truce_type`?
 

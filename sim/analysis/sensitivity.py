@@ -19,6 +19,7 @@ differences the indices are built from.
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -29,12 +30,12 @@ CONFIDENCE = 0.95
 RESAMPLES = 500
 
 
-def salib_problem(names: list[str], ranges: np.ndarray) -> dict:
+def salib_problem(names: list[str], ranges: np.ndarray) -> dict[str, Any]:
     """SALib's problem definition: parameter names and [low, high] bounds."""
     return {"num_vars": len(names), "names": list(names), "bounds": [[float(lo), float(hi)] for lo, hi in ranges]}
 
 
-def salib_sample(kind: str, problem: dict, samples: int, seed: int, levels: int = 4, second_order: bool = False) -> np.ndarray:
+def salib_sample(kind: str, problem: dict[str, Any], samples: int, seed: int, levels: int = 4, second_order: bool = False) -> np.ndarray:
     """The design matrix of a Sobol (Saltelli) or Morris design, one row per variant."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # SALib warns when N is not a power of 2: documented in the sweep format
@@ -58,7 +59,7 @@ def design_size(kind: str, samples: int, parameters: int, second_order: bool = F
     return samples
 
 
-def analyse(kind: str, problem: dict, matrix: np.ndarray, summary: pa.Table, seed: int, levels: int = 4,
+def analyse(kind: str, problem: dict[str, Any], matrix: np.ndarray, summary: pa.Table, seed: int, levels: int = 4,
             second_order: bool = False) -> pa.Table:
     """Sensitivity indices of every outcome share in `summary` (rows in design order), one row per (outcome, parameter).
 
@@ -66,7 +67,7 @@ def analyse(kind: str, problem: dict, matrix: np.ndarray, summary: pa.Table, see
     half-width at 95%). Morris: mu, mu_star, mu_star_low, mu_star_high, sigma. An outcome
     that does not vary gives zero effects (Morris) or undefined indices (Sobol, NaN).
     """
-    rows: dict[str, list] = {"outcome": [], "parameter": []}
+    rows: dict[str, list[Any]] = {"outcome": [], "parameter": []}
     names = problem["names"]
     for outcome in OUTCOME_NAMES:
         y = np.asarray(summary.column(f"{outcome}_share").to_numpy(zero_copy_only=False), dtype=float)
@@ -87,7 +88,7 @@ def analyse(kind: str, problem: dict, matrix: np.ndarray, summary: pa.Table, see
     return pa.table(columns)
 
 
-def _sobol(problem: dict, y: np.ndarray, seed: int, second_order: bool) -> dict[str, np.ndarray]:
+def _sobol(problem: dict[str, Any], y: np.ndarray, seed: int, second_order: bool) -> dict[str, np.ndarray]:
     d = problem["num_vars"]
     if np.ptp(y) == 0:
         nan = np.full(d, np.nan)
@@ -100,7 +101,7 @@ def _sobol(problem: dict, y: np.ndarray, seed: int, second_order: bool) -> dict[
     return {"S1": s1, "S1_low": s1 - s1c, "S1_high": s1 + s1c, "ST": st, "ST_low": st - stc, "ST_high": st + stc}
 
 
-def _morris(problem: dict, x: np.ndarray, y: np.ndarray, seed: int, levels: int) -> dict[str, np.ndarray]:
+def _morris(problem: dict[str, Any], x: np.ndarray, y: np.ndarray, seed: int, levels: int) -> dict[str, np.ndarray]:
     from SALib.analyze import morris
 
     s = morris.analyze(problem, x, y, num_resamples=RESAMPLES, conf_level=CONFIDENCE, print_to_console=False,

@@ -24,13 +24,13 @@ FRONT_QUANTILES: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
 """Quantile levels of the front line reported per week."""
 
 
-def _number(value) -> float | None:
+def _number(value: float | np.floating[Any] | np.ndarray) -> float | None:
     """Plain float for JSON, None for NaN (strict JSON has no NaN)."""
     value = float(value)
     return None if math.isnan(value) else value
 
 
-def proportion(count: int, n: int, confidence: float = 0.95) -> dict:
+def proportion(count: int, n: int, confidence: float = 0.95) -> dict[str, Any]:
     """Count, denominator, share and Wilson interval as a JSON-ready dict (None when n == 0)."""
     low, high = wilson_interval(count, n, confidence)
     return {
@@ -42,13 +42,13 @@ def proportion(count: int, n: int, confidence: float = 0.95) -> dict:
     }
 
 
-def _median_terms(hist: np.ndarray, issues: tuple[str, ...]) -> dict:
+def _median_terms(hist: np.ndarray, issues: tuple[str, ...]) -> dict[str, Any]:
     """Median of each issue's binned terms (bin centre), None where no terms were agreed."""
     medians = histogram_quantile(hist, 0.5)
     return {issue: _number(medians[k]) for k, issue in enumerate(issues)}
 
 
-def summarise(agg: Aggregates, confidence: float = 0.95) -> dict:
+def summarise(agg: Aggregates, confidence: float = 0.95) -> dict[str, Any]:
     """Summary of an experiment's outcomes, JSON-serialisable with a fixed key order.
 
     Shares at the horizon and of first agreements carry Wilson score intervals; time to

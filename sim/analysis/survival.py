@@ -28,7 +28,7 @@ class SurvivalCurve:
     confidence: float
 
 
-def kaplan_meier(week_hist, n: int, confidence: float = 0.95) -> SurvivalCurve:
+def kaplan_meier(week_hist: np.ndarray, n: int, confidence: float = 0.95) -> SurvivalCurve:
     """Kaplan-Meier curve of time to first agreement, censored at the horizon, with Greenwood band.
 
     Kaplan, E. L. and Meier, P. (1958). Nonparametric estimation from incomplete
@@ -81,7 +81,7 @@ def survival_from_aggregates(agg: Aggregates, confidence: float = 0.95) -> Survi
     return kaplan_meier(agg.first_agreement_week_hist, agg.n, confidence)
 
 
-def week_quantiles(week_hist, q=(0.25, 0.5, 0.75)) -> list[int | None]:
+def week_quantiles(week_hist: np.ndarray, q: tuple[float, ...] = (0.25, 0.5, 0.75)) -> list[int | None]:
     """Quantiles of the week of first agreement among replications that reached one.
 
     Exact order statistics of integer weeks: the q-quantile is the smallest week w whose

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich import box
 from rich.table import Table
 
@@ -18,7 +20,7 @@ def _pct(value: float) -> str:
     return "<0.1" if 0 < value < 0.0005 else f"{100 * value:.1f}"
 
 
-def format_percent(entry: dict | None, two_lines: bool = False) -> str:
+def format_percent(entry: dict[str, Any] | None, two_lines: bool = False) -> str:
     """Share with its interval, e.g. '18.3% (16.1–20.6)'; with `two_lines`, the interval dimmed on a
     second line (so that many columns fit a terminal); an em dash when undefined."""
     if not entry or entry.get("share") is None:
@@ -30,7 +32,7 @@ def format_percent(entry: dict | None, two_lines: bool = False) -> str:
     return text
 
 
-def format_weeks(weeks: dict) -> str:
+def format_weeks(weeks: dict[str, Any]) -> str:
     """Median weeks to first agreement with its interquartile range, e.g. '23 (12–41)'."""
     if weeks.get("median") is None:
         return "no agreement"
@@ -42,7 +44,7 @@ def format_terms(value: float | None) -> str:
     return "—" if value is None else f"{value:.2f}"
 
 
-def outcome_table(summary: dict, title: str) -> Table:
+def outcome_table(summary: dict[str, Any], title: str) -> Table:
     """Table of one experiment's outcomes with 95% intervals, from `summarise`'s dict."""
     confidence = round(100 * summary.get("confidence", 0.95))
     table = Table(title=title, caption=f"n = {summary['n']} replications, "
@@ -81,11 +83,11 @@ def outcome_table(summary: dict, title: str) -> Table:
     return table
 
 
-def _two_lines(entry: dict | None) -> str:
+def _two_lines(entry: dict[str, Any] | None) -> str:
     return format_percent(entry, two_lines=True)
 
 
-def comparison_table(summaries: dict[str, dict], title: str = "Scenario comparison") -> Table:
+def comparison_table(summaries: dict[str, dict[str, Any]], title: str = "Scenario comparison") -> Table:
     """Table with one row per scenario and its outcome shares (with intervals below them) as columns."""
     sizes = sorted({s["n"] for s in summaries.values()})
     table = Table(

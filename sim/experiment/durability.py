@@ -13,6 +13,7 @@ must overlap the fitted Weibull's 95% band at the checkpoints within the horizon
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -37,7 +38,7 @@ def first_truce_durations(runs: dict[str, np.ndarray], horizon: int) -> dict[str
     return out
 
 
-def check_durations(path: Path, runs: int, seed: int, fit: dict | None = None) -> dict:
+def check_durations(path: Path, runs: int, seed: int, fit: dict[str, Any] | None = None) -> dict[str, Any]:
     """Per truce type: the `DurationCheck` of the simulated first truces against the fitted reference class."""
     from sim.analysis.reference_class import durations_within_fit, load_hazards
 

@@ -8,8 +8,9 @@ few bytes of outcome codes per replication and the exact aggregates.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -29,12 +30,13 @@ from sim.experiment.chunks import (
 from sim.experiment.executors import Executor
 
 OnChunk = Callable[[ChunkTask, "ChunkResult | ChunkError"], None]
+OnBatchChunk = Callable[[ChunkTask, "BatchFile | ChunkError"], None]
 
 
 class ChunksFailed(RuntimeError):
     """Some chunks raised; the others finished. The message names each failed chunk and its error."""
 
-    def __init__(self, failures: list[tuple[ChunkTask, ChunkError]], describe: Callable[[ChunkTask], str] | None = None):
+    def __init__(self, failures: list[tuple[ChunkTask, ChunkError]], describe: Callable[[ChunkTask], str] | None = None) -> None:
         self.failures = failures
         describe = describe or (lambda t: t.describe())
         lines = [f"{describe(task)}: {error.message}" for task, error in failures]
@@ -42,12 +44,12 @@ class ChunksFailed(RuntimeError):
         super().__init__(f"{len(failures)} chunk(s) failed: " + "; ".join(lines[:3]) + more)
 
 
-def as_batches(tasks: Iterable["ChunkTask | BatchTask"]) -> Iterable[BatchTask]:
+def as_batches(tasks: Iterable[ChunkTask | BatchTask]) -> Iterable[BatchTask]:
     """Plain chunk tasks as batches of one (batches pass through)."""
     return (t if isinstance(t, BatchTask) else single(t) for t in tasks)
 
 
-def run_batches(executor: Executor, tasks: Iterable["ChunkTask | BatchTask"]):
+def run_batches(executor: Executor, tasks: Iterable[ChunkTask | BatchTask]) -> Iterator[tuple[ChunkTask, ChunkResult | ChunkError]]:
     """Compute batches on `executor`; yield (chunk task, result) for every chunk, as batches finish.
 
     A batch the executor gave up on (its worker died again and again) yields that error for each of its chunks.
@@ -59,7 +61,7 @@ def run_batches(executor: Executor, tasks: Iterable["ChunkTask | BatchTask"]):
 
 
 def run_into_store(
-    executor: Executor, tasks: Iterable["ChunkTask | BatchTask"], store: ChunkStore, on_chunk: OnChunk | None = None,
+    executor: Executor, tasks: Iterable[ChunkTask | BatchTask], store: ChunkStore, on_chunk: OnChunk | None = None,
     on_batch: Callable[[], None] | None = None,
 ) -> list[tuple[ChunkTask, ChunkError]]:
     """Compute every chunk (given as chunk tasks or batches), writing each finished one to `store` as it arrives.
@@ -85,13 +87,14 @@ def run_into_store(
 
 
 def run_batch_files_into_store(
-    executor: Executor, batches: Iterable[BatchTask], store: ChunkStore, on_chunk: OnChunk | None = None,
+    executor: Executor, batches: Iterable[BatchTask], store: ChunkStore, on_chunk: OnBatchChunk | None = None,
     on_batch: Callable[[], None] | None = None,
 ) -> list[tuple[ChunkTask, ChunkError]]:
     """Compute batches, writing one file per batch (its chunks that succeeded) to `store` as it arrives.
 
     What sweeps use: a sweep of 10,000 small variants writes a few dozen files, not 10,000.
-    Returns the failed chunks; `on_chunk` is called for every chunk, `on_batch` after each batch.
+    Returns the failed chunks; `on_chunk` is called for every chunk (with its error, or its batch's file), `on_batch`
+    after each batch.
     """
     failures: list[tuple[ChunkTask, ChunkError]] = []
     store.create()
@@ -119,7 +122,7 @@ class InMemoryResult:
     aggregates: Aggregates
 
 
-def decode_result(data: bytes) -> tuple[dict, Codes, Aggregates]:
+def decode_result(data: bytes) -> tuple[dict[str, Any], Codes, Aggregates]:
     """Identity, outcome codes and aggregates of a chunk file held in memory."""
     import json
 
@@ -146,13 +149,21 @@ def run_into_memory(
             failures.append((task, result))
         else:
             _, codes[task.name], agg = decode_result(result.data)
-            totals[task.variant] = totals[task.variant] + agg if task.variant in totals else agg
+            variant = _variant(task)
+            totals[variant] = totals[variant] + agg if variant in totals else agg
         if on_chunk is not None:
             on_chunk(task, result)
     if failures:
         raise ChunksFailed(sorted(failures, key=lambda f: f[0].name))
     out: dict[int, InMemoryResult] = {}
-    for variant in sorted({t.variant for t in tasks}):
+    for variant in sorted({_variant(t) for t in tasks}):
         mine = sorted((t for t in tasks if t.variant == variant), key=lambda t: t.chunk.index)
         out[variant] = InMemoryResult(Codes.concat([codes.pop(t.name) for t in mine]), totals[variant])
     return out
+
+
+def _variant(task: ChunkTask) -> int:
+    """The scenario index of a task run into memory."""
+    if task.variant is None:
+        raise ValueError(f"expected a task with a variant (the index of its scenario), got {task.name}")
+    return task.variant

@@ -26,7 +26,7 @@ from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from sim.experiment.chunks import ChunkError, ChunkTask
 
@@ -106,13 +106,17 @@ def make_executor(spec: ExecutorSpec | None = None) -> "Executor":
     raise ValueError(f"expected an executor among {', '.join(EXECUTORS)}, got {spec.kind!r}")
 
 
+Task = TypeVar("Task")
+Result = TypeVar("Result")
+
+
 class Executor:
-    """Runs `fn(task)` for every task; `run` yields (task, result) as they finish."""
+    """Runs `fn(task)` for every task; `run` yields (task, result) as they finish (a ChunkError for a task given up on)."""
 
     name = "executor"
     workers = 1
 
-    def run(self, fn: Callable[[ChunkTask], Any], tasks: Iterable[ChunkTask]) -> Iterator[tuple[ChunkTask, Any]]:
+    def run(self, fn: Callable[[Task], Result], tasks: Iterable[Task]) -> Iterator[tuple[Task, Result | ChunkError]]:
         raise NotImplementedError
 
     def close(self) -> None:

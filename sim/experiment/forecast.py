@@ -3,8 +3,9 @@
 The classic use of the model (Bueno de Mesquita 1994; Scholz, Calbert & Smith 2011): from each
 actor's position, salience and capability on one issue, rounds of challenges and offers move the
 positions; the forecast is the median voter position (and the weighted mean) after the rounds.
-Positions and saliences are the scenario's derived central values (`sim inspect`); capability
-is the table `CAPABILITY` (an assumption, docs/bdm.md) unless `--capability` replaces it. With
+Positions and saliences are the scenario's derived central values (`sim inspect`); capabilities
+are the scenario's `actors.<id>.capability` (else equal shares, as in the simulation) unless
+`--capability` replaces them. With
 `--replications R`, positions are drawn per replication exactly as the simulation draws them
 (same seed, same replication index, same draw), saliences and capabilities stay central.
 """
@@ -25,28 +26,20 @@ from sim.scenario.schema import ACTOR_IDS
 DEFAULT_ROUNDS = 10
 SPAN = 1.0  # distances are measured in units of the whole 0-1 issue scale
 
-# Capability: military expenditure in 2024, billions of US dollars (SIPRI, Trends in world military expenditure
-# 2024, April 2025). US, Russia, Ukraine as published; Europe is SIPRI's European total (about 693) less Russia and
-# Ukraine, an approximation of the coalition; Turkey rounded. Shares of their sum are the capabilities.
-CAPABILITY_SPENDING = {"us": 997.0, "russia": 149.0, "ukraine": 64.7, "europe": 479.0, "turkey": 25.0}
-CAPABILITY_SOURCE = (
-    "military expenditure 2024 in USD bn (SIPRI, Trends in world military expenditure 2024): US 997, Russia 149, "
-    "Ukraine 64.7; Europe ~479 (SIPRI's European total ~693 less Russia and Ukraine), Turkey ~25; as shares"
-)
+EQUAL_SOURCE = "equal shares: the scenario gives no actors.<id>.capability (the simulation's position dynamics use the same)"
 
 
 def capability_table(overrides: list[str], scenario=None) -> tuple[dict[str, float], str]:
-    """Capabilities (shares summing to one) and their source: the scenario's `actors.<id>.capability` when every actor
-    has one, else the SIPRI table here; then `ACTOR=VALUE` overrides (renormalised)."""
-    raw = dict(CAPABILITY_SPENDING)
-    source = CAPABILITY_SOURCE
-    if scenario is not None:
+    """Capabilities (shares summing to one) and their source, as the simulation's position dynamics see them: the
+    scenario's `actors.<id>.capability` (central values; a scenario gives one for every actor or none), else equal
+    shares; then `ACTOR=VALUE` overrides (renormalised)."""
+    raw = dict.fromkeys(ACTOR_IDS, 1.0)
+    source = EQUAL_SOURCE
+    if scenario is not None and all(getattr(scenario.actors, a).capability is not None for a in ACTOR_IDS):
         from sim.scenario.params import Bounds, mean_of
 
-        given = {a: getattr(scenario.actors, a).capability for a in ACTOR_IDS}
-        if all(v is not None for v in given.values()):
-            raw = {a: mean_of(v, Bounds(0.0, 1.0, "share")) for a, v in given.items()}
-            source = "the scenario's actors.<id>.capability"
+        raw = {a: mean_of(getattr(scenario.actors, a).capability, Bounds(0.0, 1.0, "share")) for a in ACTOR_IDS}
+        source = "the scenario's actors.<id>.capability"
     for item in overrides:
         actor, sep, value = item.partition("=")
         actor = actor.strip()
@@ -59,7 +52,8 @@ def capability_table(overrides: list[str], scenario=None) -> tuple[dict[str, flo
         if not np.isfinite(number) or number < 0:
             raise InputError("--capability", item, "expected a finite number >= 0")
         raw[actor] = number
-        source = "--capability overrides of: " + CAPABILITY_SOURCE
+    if overrides:
+        source = f"--capability overrides of: {source}"
     total = sum(raw.values())
     if total <= 0:
         raise InputError("--capability", ",".join(overrides), "expected at least one actor with capability > 0")

@@ -14,9 +14,10 @@ wrong side of zero, i.e. when the wrong direction is more than Monte Carlo error
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any
 
 import numpy as np
 
@@ -26,7 +27,7 @@ from sim.experiment.load import load
 from sim.scenario.load import LoadedScenario
 
 # ---------------------------------------------------------------------------------------------- outcomes
-OUTCOMES: dict[str, tuple[str, Callable[[dict], np.ndarray]]] = {
+OUTCOMES: dict[str, tuple[str, Callable[[dict[str, Any]], np.ndarray]]] = {
     "any_agreement": ("any agreement by the horizon", lambda r: r["first_agreement"] > 0),
     "ceasefire_or_settlement": ("a general ceasefire or settlement by the horizon", lambda r: r["highest_agreement"] >= CEASEFIRE),
     "settlement": ("a settlement by the horizon", lambda r: r["highest_agreement"] >= SETTLEMENT),
@@ -34,7 +35,7 @@ OUTCOMES: dict[str, tuple[str, Callable[[dict], np.ndarray]]] = {
 }
 """Binary outcomes per replication: name -> (description, function of the runs columns)."""
 
-MEANS: dict[str, tuple[str, Callable[[dict], np.ndarray]]] = {
+MEANS: dict[str, tuple[str, Callable[[dict[str, Any]], np.ndarray]]] = {
     "front_final": ("mean final front (0 pre-2014 borders ... 1 four oblasts ceded)", lambda r: r["front_final"]),
 }
 
@@ -205,6 +206,9 @@ RELATIONS: list[Relation] = [
     Relation("Europe refusing sanctions relief never raises P(settlement)",
              ("actors.europe.overrides.sanctions_relief.red_line_high=0.0", "actors.europe.overrides.sanctions_relief.red_line_cost=2.0"),
              "settlement", -1),
+    Relation("without snapback, Europe (its position on relief below the middle) never consents more often to the US's settlement terms",
+             ("negotiation.snapback=false",), "europe_consents_us_settlement", -1,
+             ("actors.us.overrides.sanctions_relief.position=1.0", "actors.europe.overrides.sanctions_relief.position=0.25")),
 ]
 
 PROBE_WEEK = 12
@@ -243,7 +247,8 @@ def probe_ceasefire(loaded: LoadedScenario, runs: int, seed: int, week: int = PR
     fixed = model.fixed_issues(settle)
     lost, risk = model.breakdown_risk(settle, idx)
     for mediator in model.mediators:
-        terms, _ = model.delivered_terms(model.settlement_terms(mediator, idx), idx)
+        terms, withheld = model.delivered_terms(model.settlement_terms(mediator, idx), idx)
+        out[f"europe_consents_{mediator.actor_id}_settlement"] = ((withheld & 1) == 0).astype(float)
         for side in (model.russia, model.ukraine):
             war_point = side.war_point(model, idx)
             gain = side.net_gain(model.agreement_value(side, settle, terms, war_point, idx) - side.war_value(model, war_point, idx),
@@ -275,16 +280,17 @@ class RelationResult:
 
 
 PROBES = ("ukraine_accepts_ceasefire", "russia_accepts_ceasefire", "both_accept_ceasefire", "ceasefire_hazard",
-          *(f"{side}_accepts_{m}_settlement" for side in ("russia", "ukraine") for m in ("us", "turkey")))
+          *(f"{side}_accepts_{m}_settlement" for side in ("russia", "ukraine") for m in ("us", "turkey")),
+          *(f"europe_consents_{m}_settlement" for m in ("us", "turkey")))
 
 
 def check_relations(path: Path, runs: int, seed: int, relations: list[Relation] | None = None,
                     progress: Callable[[str], None] | None = None) -> list[RelationResult]:
     """Measure each relation by paired runs; see `RelationResult.violated`."""
     results = []
-    cache: dict[tuple, dict] = {}
+    cache: dict[tuple[Any, ...], dict[str, Any]] = {}
 
-    def outcomes(sets: tuple[str, ...], probe: bool) -> dict:
+    def outcomes(sets: tuple[str, ...], probe: bool) -> dict[str, Any]:
         key = (sets, probe)
         if key not in cache:
             loaded = _load_variant(path, sets)

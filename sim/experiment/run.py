@@ -15,20 +15,21 @@ from __future__ import annotations
 import platform
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
+from typing import Any
 
 import sim
 from sim.analysis.aggregate import Aggregates
 from sim.analysis.summary import summarise, summary_table, weekly_table
-from sim.experiment.provenance import provenance
 from sim.experiment.chunks import (  # noqa: F401  (re-exported: the names this module always had)
     DEFAULT_CHUNK,
     MEDIATORS,
     Chunk,
     ChunkError,
+    ChunkResult,
     ChunkStore,
     ChunkTask,
     StreamingAssembler,
@@ -40,7 +41,8 @@ from sim.experiment.chunks import (  # noqa: F401  (re-exported: the names this 
     simulate_chunk,
 )
 from sim.experiment.execute import ChunksFailed, InMemoryResult, run_into_memory, run_into_store
-from sim.experiment.executors import ExecutorSpec, default_workers, make_executor  # noqa: F401
+from sim.experiment.executors import ExecutorSpec, default_workers, make_executor
+from sim.experiment.provenance import provenance
 from sim.experiment.sizes import Estimate
 from sim.experiment.sizes import check as check_size
 from sim.experiment.store import discard_run_dir, new_run_dir, publish_run_dir, write_json_atomic, write_parquet_atomic
@@ -50,11 +52,11 @@ from sim.scenario.load import LoadedScenario, scenario_hash
 class _Warmup:
     """Imports the plotting modules in a background thread (once), so the plots at the end do not wait for them."""
 
-    def __init__(self, module: str = "sim.report.plots"):
+    def __init__(self, module: str = "sim.report.plots") -> None:
         import threading
 
         self.module = module
-        self._thread: "threading.Thread | None" = None
+        self._thread: threading.Thread | None = None
         self._threading = threading
 
     def start(self) -> None:
@@ -95,7 +97,7 @@ class RunResult:
     """What a finished run produced."""
 
     path: Path
-    summary: dict
+    summary: dict[str, Any]
     aggregates: Aggregates
     seconds: float
 
@@ -122,7 +124,7 @@ def run_scenario(
     check_size(Estimate(runs, scenario.horizon_weeks, len(plan_chunks(runs, chunk_size)), spec.workers or default_workers()),
                "--runs", Path(out))
     tasks = scenario_tasks(loaded, runs, seed, chunk_size)
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     t0 = time.perf_counter()
     final, tmp = new_run_dir(Path(out), scenario.name, seed=seed)
     assembler = None
@@ -133,7 +135,7 @@ def run_scenario(
         assembler = StreamingAssembler([t.name for t in tasks], store, tmp / "runs.parquet")
         warm = _Warmup()
 
-        def on_chunk(task, result) -> None:
+        def on_chunk(task: ChunkTask, result: ChunkResult | ChunkError) -> None:
             if not isinstance(result, ChunkError):
                 assembler.arrived(task.name, result.data)
             warm.start()  # the workers exist by now (a pool forks them before any thread starts here)
@@ -186,7 +188,7 @@ def run_scenario(
             "run_id": final.name,
             "times": {
                 "started": started.isoformat(),
-                "finished": datetime.now(timezone.utc).isoformat(),
+                "finished": datetime.now(UTC).isoformat(),
                 "seconds": round(seconds, 3),
             },
         }

@@ -23,7 +23,7 @@ import shutil
 import stat
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -306,7 +306,7 @@ def _umask() -> int:
     return mask
 
 
-def atomic_write(path: Path, write, tmp_dir: Path | None = None) -> Path:
+def atomic_write(path: Path, write: Callable[[str], object], tmp_dir: Path | None = None) -> Path:
     """Write `path` atomically: `write(name)` fills a temporary file (in `tmp_dir`, default the same
     folder; it must be on the same file system), which is then renamed into place."""
     path = check_output_file(Path(path))
@@ -325,7 +325,7 @@ def atomic_write(path: Path, write, tmp_dir: Path | None = None) -> Path:
     return path
 
 
-def write_json_atomic(path: Path, obj, sort_keys: bool = True) -> Path:
+def write_json_atomic(path: Path, obj: object, sort_keys: bool = True) -> Path:
     """Write `obj` as strict JSON (indent 2, no NaN; keys sorted unless their order means something) atomically to `path`."""
     text = json.dumps(obj, sort_keys=sort_keys, indent=2, allow_nan=False, ensure_ascii=False) + "\n"
 

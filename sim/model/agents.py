@@ -108,9 +108,11 @@ class Belligerent(Actor):
     def strength(self, aid_index) -> np.ndarray:
         return effective_strength(self.troops, self.firepower, self.domestic_materiel, aid_index)
 
-    def weekly_cost(self, idx=None) -> np.ndarray:
-        """The weekly cost of war the side feels: its base cost under pressure, grown by war weariness."""
-        return felt_weekly_cost(rows(self.base_cost, idx), rows(self.pressure, idx), rows(self.cost, idx), rows(self.weariness, idx))
+    def weekly_cost(self, idx=None, pressure: np.ndarray | None = None) -> np.ndarray:
+        """The weekly cost of war the side feels: its base cost under pressure (this week's, or `pressure` for the
+        replications `idx`), grown by war weariness."""
+        felt = rows(self.pressure, idx) if pressure is None else pressure
+        return felt_weekly_cost(rows(self.base_cost, idx), felt, rows(self.cost, idx), rows(self.weariness, idx))
 
     def observe(self, delta: np.ndarray, fighting: np.ndarray, noise_precision: float) -> None:
         """Bayes update of the drift belief from this week's movement of the front, where there was fighting."""
@@ -128,8 +130,10 @@ class Belligerent(Actor):
         point[:, model.i_sequencing] = rows(self.position, idx)[:, model.i_sequencing]
         return point
 
-    def war_value(self, model, war_point: np.ndarray, idx=None) -> np.ndarray:
-        return value_of_war(self.utility(war_point, idx), self.weekly_cost(idx), rows(model.lookahead, idx))
+    def war_value(self, model, war_point: np.ndarray, idx=None, pressure: np.ndarray | None = None) -> np.ndarray:
+        """Value of fighting on over the look-ahead: the war's expected point less its felt costs (under this week's
+        pressure, or `pressure`: e.g. the sanctions that would return if a settlement broke down)."""
+        return value_of_war(self.utility(war_point, idx), self.weekly_cost(idx, pressure), rows(model.lookahead, idx))
 
     def net_gain(self, gain: np.ndarray, lost: np.ndarray, breakdown_risk: np.ndarray, point: np.ndarray, fixed: np.ndarray, idx=None) -> np.ndarray:
         """The gain of an agreement over fighting on, net of its breakdown risk (`lost`: the expected share of the

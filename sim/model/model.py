@@ -170,6 +170,23 @@ class CeasefireModel(mesa.Model):
         w = rows(self.europe.sanctions_weight, idx)
         return w * rows(self.europe.sanctions, idx) + (1.0 - w) * rows(self.us.sanctions, idx)
 
+    def sanctions_if_resumed(self, status: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        """The bite of sanctions on Russia if the war resumed now in the replications `idx` (agreement types
+        `status`): a broken settlement's relief snaps back where the scenario says so (`negotiation.snapback`),
+        otherwise the sanctions stay where they are. Russia weighs this when it weighs breaking a settlement."""
+        eu, us = self.europe.sanctions[idx], self.us.sanctions[idx]
+        if self.scenario.negotiation.snapback:
+            settled = status == SETTLEMENT
+            eu = np.where(settled, np.maximum(eu, self.sanctions_before[idx, 0]), eu)
+            us = np.where(settled, np.maximum(us, self.sanctions_before[idx, 1]), us)
+        w = rows(self.europe.sanctions_weight, idx)
+        return w * eu + (1.0 - w) * us
+
+    def russia_pressure(self, sanctions_index: np.ndarray, idx=None) -> np.ndarray:
+        """Russia's pressure multiplier on its weekly war cost at the sanctions bite `sanctions_index`."""
+        cost = rows(np.asarray(self.params.values["battlefield.sanctions_cost"]), idx)
+        return 1.0 + rows(self.russia.pressure_sensitivity, idx) * cost * sanctions_index
+
     def _capabilities(self, scenario: Scenario) -> np.ndarray:
         """(R, A) capability shares of the five actors for the position dynamics (scenario `capability`, else equal)."""
         p = self.params.values
@@ -244,9 +261,8 @@ class CeasefireModel(mesa.Model):
         self.us.set_support(self)
         self.europe.set_support(self)
         self.aid_index = self._aid_index()
-        ps = self.params.values
         self.ukraine.pressure = np.maximum(1.0 + self.ukraine.pressure_sensitivity * (1.0 - self.aid_index), 0.0)
-        self.russia.pressure = 1.0 + self.russia.pressure_sensitivity * ps["battlefield.sanctions_cost"] * self.sanctions_index()
+        self.russia.pressure = self.russia_pressure(self.sanctions_index())
         self.us_aid_weeks += (self.us.aid > 0).astype(np.int32)
         self.max_force = np.maximum(self.max_force, self.europe.force_size)
         if self.trace:
@@ -428,10 +444,10 @@ class CeasefireModel(mesa.Model):
         """Settlement terms as the third parties who control them will deliver them, and who withheld (bits: 1 Europe,
         2 US). EU sanctions relief needs Europe's consent, US relief the US's; guarantees above Western arms without
         troops rest on a European force, which needs enough members committed and Europe's consent."""
-        p = self.params.values
         kind = np.full(idx.size, SETTLEMENT, dtype=np.int8)
-        europe = consents(self.third_party_gain(self.europe, kind, terms, idx)) > 0
-        us = consents(self.third_party_gain(self.us, kind, terms, idx)) > 0
+        unsecured = self.unsecured_relief(kind, terms, idx)
+        europe = consents(self.third_party_gain(self.europe, kind, terms, idx) - unsecured(self.europe)) > 0
+        us = consents(self.third_party_gain(self.us, kind, terms, idx) - unsecured(self.us)) > 0
         out = terms.copy()
         i_sanctions = self.i_sanctions
         if i_sanctions is not None:
@@ -443,6 +459,24 @@ class CeasefireModel(mesa.Model):
             out[:, self.i_guarantees] = np.where(force, terms[:, self.i_guarantees], np.minimum(terms[:, self.i_guarantees], cap))
         withheld = (~europe).astype(np.int8) * 1 + (~us).astype(np.int8) * 2
         return out, withheld
+
+    def unsecured_relief(self, kind: np.ndarray, terms: np.ndarray, idx: np.ndarray):
+        """What granting the relief in `terms` costs a party that controls sanctions if the relief is for good: without
+        snapback (`negotiation.snapback = false`) a settlement that breaks down leaves the war going on with the
+        sanctions relieved, so the party weighs the expected share of the look-ahead lost to a breakdown times its
+        utility of the war with relief against the war without it. With snapback the relief returns and costs nothing
+        here. Returns a function of the party (zero everywhere when there is no sanctions issue or there is snapback)."""
+        i_sanctions = self.i_sanctions
+        if i_sanctions is None or self.scenario.negotiation.snapback:
+            return lambda actor: 0.0
+        lost, _ = self.breakdown_risk(kind, idx)
+
+        def cost(actor) -> np.ndarray:
+            war = self.no_deal_point(actor, idx)
+            relieved = war.copy()
+            relieved[:, i_sanctions] = terms[:, i_sanctions]
+            return lost * (actor.utility(war, idx) - actor.utility(relieved, idx))
+        return cost
 
     def settlement_terms(self, mediator, idx: np.ndarray) -> np.ndarray:
         """Settlement terms the mediator would table in the replications `idx`."""
@@ -617,10 +651,12 @@ class CeasefireModel(mesa.Model):
             gain = np.full(idx.size, -np.inf)
             point = np.nan_to_num(self.agreement_point[idx], nan=0.0)
             stay_gain = {}
+            # Russia weighs the sanctions that a breakdown would bring back (snapback deters breaking a settlement).
+            resumed = {"russia": self.russia_pressure(self.sanctions_if_resumed(status, idx), idx), "ukraine": None}
             for side in (self.russia, self.ukraine):
                 war_point = side.war_point(self, idx)
                 stay = self.agreement_value(side, status, point, war_point, idx)
-                resume = side.war_value(self, war_point, idx) - stay
+                resume = side.war_value(self, war_point, idx, resumed[side.actor_id]) - stay
                 stay_gain[side.actor_id] = -resume
                 gain = np.maximum(gain, resume)
             enforcement = self.enforcement_of(status, idx)

@@ -7,11 +7,12 @@ told the same way everywhere.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel
 
 from sim.scenario.derive import derive, normalised_saliences
-from sim.scenario.params import field_bounds, is_random, mean_of
+from sim.scenario.params import Bounds, field_bounds, is_random, mean_of
 from sim.scenario.schema import ACTOR_IDS, Scenario
 
 
@@ -59,7 +60,7 @@ def position_rows(scenario: Scenario) -> list[PositionRow]:
     return rows
 
 
-def format_value(value) -> str:
+def format_value(value: object) -> str:
     """A number, or a distribution written as the scenario file would."""
     if value is None:
         return "—"
@@ -108,6 +109,6 @@ def rule_parameter_rows(scenario: Scenario) -> list[ParameterRow]:
     return rows
 
 
-def mean_value(value, bounds) -> float:
+def mean_value(value: Any, bounds: Bounds) -> float:
     """Mean of a number or distribution (for tables that need one figure)."""
     return mean_of(value, bounds)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import matplotlib
 import numpy as np
+import pyarrow as pa
 
 from sim.analysis.discovery import Cases, Discovery
 from sim.report.plots import _new_figure, _save
@@ -69,11 +70,12 @@ def limits_plot(result: Discovery, path: Path) -> Path:
         if lim.categories is not None:
             ax.text(0.5, y, "in {" + ", ".join(lim.categories) + "}", ha="center", va="center", fontsize=8)
             continue
-        span = (lim.range_high - lim.range_low) or 1.0
-        a, b = (lim.low - lim.range_low) / span, (lim.high - lim.range_low) / span
+        low, high, range_low, range_high = lim.interval()
+        span = (range_high - range_low) or 1.0
+        a, b = (low - range_low) / span, (high - range_low) / span
         ax.plot([a, b], [y, y], color=BOX, linewidth=6, solid_capstyle="butt")
-        ax.text(a, y + 0.28, f"{lim.low:.3g}", ha="center", fontsize=7)
-        ax.text(b, y + 0.28, f"{lim.high:.3g}", ha="center", fontsize=7)
+        ax.text(a, y + 0.28, f"{low:.3g}", ha="center", fontsize=7)
+        ax.text(b, y + 0.28, f"{high:.3g}", ha="center", fontsize=7)
         qps = [q for q in (lim.qp_low, lim.qp_high) if q is not None]
         if qps:
             ax.text(1.02, y, f"qp {max(qps):.1e}", va="center", fontsize=7)
@@ -121,13 +123,13 @@ def pairs_plot(result: Discovery, cases: Cases, y: np.ndarray, path: Path, dimen
                 yy = y[rows]
                 ax.scatter(xs[rows][~yy], ys[rows][~yy], s=3, color=OTHER, alpha=0.5, linewidth=0)
                 ax.scatter(xs[rows][yy], ys[rows][yy], s=3, color=INTEREST, alpha=0.6, linewidth=0)
-            lx, ly = dims[j], dims[i]
-            ax.plot([lx.low, lx.high, lx.high, lx.low, lx.low], [ly.low, ly.low, ly.high, ly.high, ly.low], color=BOX, linewidth=1.4)
+            (x0, x1, _, _), (y0, y1, _, _) = dims[j].interval(), dims[i].interval()
+            ax.plot([x0, x1, x1, x0, x0], [y0, y0, y1, y1, y0], color=BOX, linewidth=1.4)
             ax.tick_params(labelsize=6)
             if i == k - 1:
-                ax.set_xlabel(_short(lx.dimension), fontsize=7)
+                ax.set_xlabel(_short(dims[j].dimension), fontsize=7)
             if j == 0:
-                ax.set_ylabel(_short(ly.dimension), fontsize=7)
+                ax.set_ylabel(_short(dims[i].dimension), fontsize=7)
     what = "colour: share of" if colour_bar is not None else "red:"
     fig.suptitle(f"Box {box.index} on its restricted dimensions\n({what} {result.outcome})", fontsize=9)
     fig.tight_layout()
@@ -169,7 +171,7 @@ def write_discovery_plots(result: Discovery, cases: Cases, y: np.ndarray, folder
     return written
 
 
-def drivers_plot(table, path: Path, outcomes: tuple[str, ...], labels: dict[str, str], top: int = 15) -> Path:
+def drivers_plot(table: pa.Table, path: Path, outcomes: tuple[str, ...], labels: dict[str, str], top: int = 15) -> Path:
     """`sim drivers`: first-order (S1) and total (ST) Sobol indices with 95% intervals, one panel per outcome, top inputs by rank."""
     rows = table.to_pylist()
     ranked = []

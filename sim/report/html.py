@@ -16,12 +16,15 @@ import math
 import shlex
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.analysis.tables import format_percent
+
+if TYPE_CHECKING:
+    from sim.scenario.schema import Scenario
 
 CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 2rem auto; max-width: 72rem;
@@ -88,14 +91,14 @@ def table(headers: Iterable[str], rows: Iterable[Iterable[Any]], table_id: str |
 class Raw:
     """Cell content that is already HTML."""
 
-    def __init__(self, html_text: str):
+    def __init__(self, html_text: str) -> None:
         self.html = html_text
 
 
 class Group:
     """A full-width group row of a table."""
 
-    def __init__(self, text: str, span: int):
+    def __init__(self, text: str, span: int) -> None:
         self.text, self.span = text, span
 
 
@@ -128,7 +131,7 @@ def report(folder: Path) -> str:
     return _generic_report(folder, manifest)
 
 
-def _read_json(path: Path) -> dict | None:
+def _read_json(path: Path) -> dict[str, Any] | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -136,7 +139,7 @@ def _read_json(path: Path) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
-def _run_report(folder: Path, manifest: dict, summary: dict) -> str:
+def _run_report(folder: Path, manifest: dict[str, Any], summary: dict[str, Any]) -> str:
     from sim.scenario.schema import Scenario
 
     scenario = None
@@ -165,7 +168,7 @@ def _run_report(folder: Path, manifest: dict, summary: dict) -> str:
     return page(f"{title}: report", "\n".join(body))
 
 
-def _what_was_run(manifest: dict) -> str:
+def _what_was_run(manifest: dict[str, Any]) -> str:
     times = manifest.get("times") or {}
     rows = [
         ("Scenario", f"{manifest.get('scenario', '')}: {manifest.get('title', '')}"),
@@ -183,12 +186,12 @@ def _what_was_run(manifest: dict) -> str:
     return "<h2>What was run</h2>\n" + table(("", ""), rows, table_id="run")
 
 
-def outcome_table_html(summary: dict) -> str:
+def outcome_table_html(summary: dict[str, Any]) -> str:
     """The outcome table of summary.json: shares with their intervals, weeks to agreement, durability, terms."""
     from sim.analysis.aggregate import AGREEMENT_TYPES, STATUSES
 
     confidence = round(100 * summary.get("confidence", 0.95))
-    rows: list = [Group("Status at the horizon", 2)]
+    rows: list[Any] = [Group("Status at the horizon", 2)]
     rows += [(f"  {label(s)}", percent(summary["status_at_horizon"].get(s))) for s in STATUSES]
     rows.append(Group("First agreement", 2))
     rows += [(f"  {label(k)}", percent(summary["first_agreement"].get(k))) for k in AGREEMENT_TYPES]
@@ -232,7 +235,7 @@ def _plots(plots: Path, heading: str = "Plots") -> str:
     return "\n".join(out)
 
 
-def assumptions_html(scenario) -> str:
+def assumptions_html(scenario: Scenario) -> str:
     """The derived positions with the statements behind them, then capabilities and rule parameters."""
     from sim.report.assumptions import capability_rows, position_rows, rule_parameter_rows
 
@@ -268,7 +271,7 @@ def assumptions_html(scenario) -> str:
     return "\n".join(out)
 
 
-def _reproduce(folder: Path, manifest: dict) -> str:
+def _reproduce(folder: Path, manifest: dict[str, Any]) -> str:
     command = manifest.get("command")
     given = shlex.join(str(c) for c in command) if isinstance(command, list) and command else ""
     scenario_file = manifest.get("scenario_file", "SCENARIO.toml")
@@ -293,7 +296,7 @@ def _reproduce(folder: Path, manifest: dict) -> str:
 MAX_ROWS = 200
 
 
-def _generic_report(folder: Path, manifest: dict | None) -> str:
+def _generic_report(folder: Path, manifest: dict[str, Any] | None) -> str:
     """A sweep, a comparison or any other folder: its manifest, its tables, its plots; always a valid page."""
     manifest = manifest or {}
     kind = manifest.get("kind") or ("sweep" if (folder / "variants.parquet").exists() else "result folder")
@@ -442,7 +445,7 @@ def _g(value: Any) -> str:
     return f"{value:.4g}" if isinstance(value, (int, float)) and math.isfinite(value) else "—"
 
 
-def _hash(scenario) -> str:
+def _hash(scenario: Scenario) -> str:
     from sim.scenario.load import scenario_hash
 
     return scenario_hash(scenario)

@@ -7,11 +7,14 @@ change them, and saved without the software-version metadata that would change t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import matplotlib.style
 import numpy as np
 import pyarrow as pa
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -58,7 +61,7 @@ def _save(figure: Figure, path: Path) -> Path:
     return path
 
 
-def _bars_with_whiskers(ax, entries: dict, names, colours: dict, title: str) -> None:
+def _bars_with_whiskers(ax: Axes, entries: dict[str, Any], names: Sequence[str], colours: dict[str, str], title: str) -> None:
     """Bar chart of shares (percent) with Wilson-interval whiskers."""
     shares = np.array([np.nan if entries[k]["share"] is None else entries[k]["share"] for k in names])
     low = np.array([np.nan if entries[k]["low"] is None else entries[k]["low"] for k in names])
@@ -74,7 +77,7 @@ def _bars_with_whiskers(ax, entries: dict, names, colours: dict, title: str) -> 
     ax.grid(axis="y", alpha=0.3)
 
 
-def plot_outcome_shares(summary: dict, path: Path) -> Path:
+def plot_outcome_shares(summary: dict[str, Any], path: Path) -> Path:
     """Bars of status shares at the horizon and of first-agreement types, with 95% whiskers."""
     figure = _new_figure(10.0, 4.5)
     left, right = figure.subplots(1, 2)
@@ -108,7 +111,7 @@ def plot_time_to_agreement(agg: Aggregates, path: Path) -> Path:
     return _save(figure, path)
 
 
-def draw_weekly_status(ax, weeks: np.ndarray, shares: np.ndarray, horizon: int | None = None, title: str = "Status by week") -> None:
+def draw_weekly_status(ax: Axes, weeks: np.ndarray, shares: np.ndarray, horizon: int | None = None, title: str = "Status by week") -> None:
     """Stacked area of the weekly share of replications in each status; `shares` has one column per status.
 
     Shared by the result plots and the browser app (which draws the weeks stepped so far)."""
@@ -125,7 +128,7 @@ def draw_weekly_status(ax, weeks: np.ndarray, shares: np.ndarray, horizon: int |
     ax.set_title(title)
 
 
-def draw_front_fan(ax, weeks: np.ndarray, quantiles: np.ndarray, start: float, horizon: int | None = None,
+def draw_front_fan(ax: Axes, weeks: np.ndarray, quantiles: np.ndarray, start: float, horizon: int | None = None,
                    title: str = "Front line by week") -> None:
     """Fan of the front line by week: 5-95% and 25-75% bands and the median (`quantiles` columns
     q05, q25, q50, q75, q95), with the line the front started from."""
@@ -172,7 +175,7 @@ def plot_front_fan(weekly: pa.Table, path: Path) -> Path:
     return _save(figure, path)
 
 
-def write_plots(summary: dict, weekly_table: pa.Table, agg: Aggregates, folder: Path) -> list[Path]:
+def write_plots(summary: dict[str, Any], weekly_table: pa.Table, agg: Aggregates, folder: Path) -> list[Path]:
     """Write the experiment's PNG plots into `folder` (which must exist); return their paths."""
     folder = Path(folder)
     with matplotlib.style.context("default"):

@@ -19,12 +19,16 @@ import math
 import re
 import textwrap
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from sim.analysis.aggregate import AGREEMENT_TYPES, CEASEFIRE, FIRST_ENDS, PARTIAL_TRUCE, SETTLEMENT, STATUSES, WAR
 from sim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+
+    from sim.model.model import CeasefireModel
 
 TYPE_NAMES = {
     PARTIAL_TRUCE: "partial truce (air, sea and energy)",
@@ -81,7 +85,7 @@ class Story:
 
 
 # ---------------------------------------------------------------------- replay
-def replay(scenario: Scenario, seed: int, replication: int, weeks: int | None = None):
+def replay(scenario: Scenario, seed: int, replication: int, weeks: int | None = None) -> CeasefireModel:
     """Build the one-replication model with full tracing and its state at week 0 (not yet run)."""
     from sim.model.model import CeasefireModel
 
@@ -90,7 +94,7 @@ def replay(scenario: Scenario, seed: int, replication: int, weeks: int | None = 
     return CeasefireModel(scenario, seed, np.array([replication], dtype=np.int64), weeks=weeks, trace=True)
 
 
-def _forget(model) -> None:
+def _forget(model: CeasefireModel) -> None:
     """Release a finished model (mesa 3.3 keeps every model as a key of `Agent._ids`)."""
     import mesa
 
@@ -99,7 +103,7 @@ def _forget(model) -> None:
     getattr(mesa.Agent, "_ids", {}).pop(model, None)
 
 
-def outcome_row(model) -> dict[str, Any]:
+def outcome_row(model: CeasefireModel) -> dict[str, Any]:
     """The replication's outcome with the columns and values of its row in runs.parquet."""
     runs = model.outcome().runs
     row: dict[str, Any] = {}
@@ -122,12 +126,12 @@ def outcome_row(model) -> dict[str, Any]:
     return row
 
 
-def snapshot(model) -> dict[str, Any]:
+def snapshot(model: CeasefireModel) -> dict[str, Any]:
     """The state of a freshly built model that a story starts from (take it before the first step)."""
     return _snapshot(model)
 
 
-def story_so_far(model, start: dict[str, Any], source: str = "") -> Story:
+def story_so_far(model: CeasefireModel, start: dict[str, Any], source: str = "") -> Story:
     """The story of a traced one-replication model up to the week it has reached (for the browser app)."""
     return _build(model, start, source)
 
@@ -144,7 +148,7 @@ def tell(scenario: Scenario, seed: int, replication: int, weeks: int | None = No
 
 
 # ---------------------------------------------------------------------- helpers
-def _scalar(value) -> float:
+def _scalar(value: float | np.ndarray) -> float:
     """The first replication's value of a parameter (a float, or an array over replications)."""
     return float(np.ravel(np.asarray(value, dtype=float))[0])
 
@@ -188,7 +192,7 @@ def _direction(delta: float, tolerance: float = 5e-4) -> str:
     return "toward Russia" if delta > 0 else "toward Ukraine"
 
 
-def _snapshot(model) -> dict[str, Any]:
+def _snapshot(model: CeasefireModel) -> dict[str, Any]:
     """What the sides bring to week 1 (positions move later; the story starts from these)."""
     out: dict[str, Any] = {}
     for side in (model.russia, model.ukraine):
@@ -215,7 +219,7 @@ def _interval(lo: float, hi: float) -> str:
 
 
 # ---------------------------------------------------------------------- building
-def _build(model, start: dict, source: str) -> Story:
+def _build(model: CeasefireModel, start: dict[str, Any], source: str) -> Story:
     scenario: Scenario = model.scenario
     issues = model.issue_ids
     p = model.params.values
@@ -292,7 +296,7 @@ def _build(model, start: dict, source: str) -> Story:
         ru_pressure = 1.0 + _scalar(model.russia.pressure_sensitivity) * _scalar(p["battlefield.sanctions_cost"]) * sanctions
         start_lines.append(Line(f"European sanctions (level {sanctions:.2f}) raise Russia's weekly war cost ×{ru_pressure:.2f}."))
 
-    weeks: dict[int, list[dict]] = {}
+    weeks: dict[int, list[dict[str, Any]]] = {}
     for e in model.events:
         weeks.setdefault(e["week"], []).append(e)
 
@@ -301,7 +305,7 @@ def _build(model, start: dict, source: str) -> Story:
                "first_mediator": None, "front_final": start["front"], "status": STATUSES[WAR]}
     sections: list[Section] = []
     quiet: list[int] = []
-    quiet_info: dict[int, dict] = {}
+    quiet_info: dict[int, dict[str, Any]] = {}
 
     def flush_quiet() -> None:
         if quiet:
@@ -357,7 +361,7 @@ def _build(model, start: dict, source: str) -> Story:
     )
 
 
-def _week_info(events: list[dict]) -> dict:
+def _week_info(events: list[dict[str, Any]]) -> dict[str, Any]:
     info: dict[str, Any] = {"concession": {}}
     for e in events:
         if e["event"] == "front":
@@ -373,7 +377,7 @@ def _week_info(events: list[dict]) -> dict:
     return info
 
 
-def _advance(state: dict, events: list[dict]) -> None:
+def _advance(state: dict[str, Any], events: list[dict[str, Any]]) -> None:
     """Keep the running state (status, US mediation, last aid) up to date through folded weeks."""
     for e in events:
         if e["event"] == "aid":
@@ -385,7 +389,7 @@ def _advance(state: dict, events: list[dict]) -> None:
             state["status"] = WAR
 
 
-def _fold(scenario: Scenario, weeks: list[int], info: dict[int, dict]) -> Section:
+def _fold(scenario: Scenario, weeks: list[int], info: dict[int, dict[str, Any]]) -> Section:
     """Quiet weeks as one section: the front's path, where the beliefs ended, truces holding, concessions."""
     first, last = weeks[0], weeks[-1]
     title = f"Week {first}" if first == last else f"Weeks {first}–{last}"
@@ -420,7 +424,7 @@ def _fold(scenario: Scenario, weeks: list[int], info: dict[int, dict]) -> Sectio
     return Section(title, [Line(text, kind="quiet")], (first, last), folded=True)
 
 
-def _tell_week(model, events: list[dict], state: dict, lookahead: float, full: bool) -> list[Line]:
+def _tell_week(model: CeasefireModel, events: list[dict[str, Any]], state: dict[str, Any], lookahead: float, full: bool) -> list[Line]:
     scenario: Scenario = model.scenario
     lines: list[Line] = []
     sens = _scalar(model.ukraine.pressure_sensitivity)
@@ -559,7 +563,7 @@ def _tell_week(model, events: list[dict], state: dict, lookahead: float, full: b
     return lines
 
 
-def _outcome_lines(scenario: Scenario, row: dict, week: int, horizon: int) -> list[Line]:
+def _outcome_lines(scenario: Scenario, row: dict[str, Any], week: int, horizon: int) -> list[Line]:
     status = row["status"].replace("_", " ")
     if week >= horizon:
         lines = [Line(f"Status at the horizon (week {horizon}): {status}.", kind="outcome")]

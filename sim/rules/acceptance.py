@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-
 from scipy.special import ndtr
 
-from sim.rules.registry import RuleParam, rule
+from sim.rules.registry import RuleParam, Values, rule
 
 
 @rule(
@@ -18,7 +17,8 @@ from sim.rules.registry import RuleParam, rule
 def logit_acceptance(gain: np.ndarray, rationality: np.ndarray) -> np.ndarray:
     """Probability of accepting: 1 / (1 + exp(-lambda * gain)); lambda = 0 is a coin flip, large lambda best response."""
     z = np.clip(np.asarray(rationality) * gain, -700.0, 700.0)
-    return 1.0 / (1.0 + np.exp(-z))
+    out: np.ndarray = 1.0 / (1.0 + np.exp(-z))
+    return out
 
 
 @rule(
@@ -31,6 +31,7 @@ def logit_acceptance(gain: np.ndarray, rationality: np.ndarray) -> np.ndarray:
         "noise": RuleParam(0.02, 1e-6, 1.0, "utility", "Standard deviation of the noise on the perceived gain."),
     },
 )
-def satisficing_acceptance(gain: np.ndarray, rationality: np.ndarray, reservation: float = 0.0, noise: float = 0.02) -> np.ndarray:
+def satisficing_acceptance(gain: np.ndarray, rationality: np.ndarray, reservation: Values = 0.0, noise: Values = 0.02) -> np.ndarray:
     """Probability of accepting: P(gain + noise > reservation) = Phi((gain - reservation) / noise); rationality unused."""
-    return ndtr((gain - reservation) / noise) + np.zeros_like(np.asarray(rationality, dtype=float))
+    out: np.ndarray = ndtr((gain - reservation) / noise) + np.zeros_like(np.asarray(rationality, dtype=float))
+    return out

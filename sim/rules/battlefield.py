@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.rules.registry import rule
+from sim.rules.registry import Values, rule
 
 
 @rule(
@@ -12,7 +12,7 @@ from sim.rules.registry import rule
     source="Force employment as troops times materiel (Lanchester-style strength; Biddle 2004 for its limits)",
     traits=("non_negative", "increasing_in_aid", "deterministic"),
 )
-def effective_strength(troops, firepower, domestic_materiel, aid_index) -> np.ndarray:
+def effective_strength(troops: np.ndarray, firepower: Values, domestic_materiel: Values, aid_index: Values) -> np.ndarray:
     """Fighting strength: troops x firepower x (domestic materiel share + foreign share x aid index)."""
     return troops * firepower * (domestic_materiel + (1.0 - domestic_materiel) * aid_index)
 
@@ -22,9 +22,10 @@ def effective_strength(troops, firepower, domestic_materiel, aid_index) -> np.nd
     source="Drift proportional to the relative strength imbalance (contest success function, Hirshleifer 1989)",
     traits=("bounded_by_scale", "antisymmetric", "deterministic"),
 )
-def front_drift(strength_russia: np.ndarray, strength_ukraine: np.ndarray, drift_scale) -> np.ndarray:
+def front_drift(strength_russia: np.ndarray, strength_ukraine: np.ndarray, drift_scale: Values) -> np.ndarray:
     """Expected weekly movement of the front toward Russia's claims (positive) or Ukraine's (negative)."""
     total = strength_russia + strength_ukraine
     # The imbalance lies in [-1, 1]; the clip guards against rounding with subnormal strengths.
     imbalance = np.clip((strength_russia - strength_ukraine) / np.where(total > 0, total, 1.0), -1.0, 1.0)
-    return drift_scale * imbalance
+    out: np.ndarray = drift_scale * imbalance
+    return out

@@ -31,9 +31,11 @@ dynamics of the simulation, one round per issue within each actor's red lines).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from sim.rules.registry import KINDS, KindSpec, RuleParam, rule
+from sim.rules.registry import KINDS, KindSpec, RuleParam, Values, rule
 
 # The kinds of rule this module adds to the registry (one place: here, where the rules are).
 _RA, _RAK = ("R", "A"), ("R", "A", "K")
@@ -102,32 +104,35 @@ PARAMS = {
 # ---------------------------------------------------------------- helpers
 
 
-def _flag(value, shape_r: int) -> np.ndarray:
+def _flag(value: Values, shape_r: int) -> np.ndarray:
     """A declared 0/1 parameter as booleans (R,) (a float or one value per replication)."""
     return np.broadcast_to(np.asarray(value, dtype=float) > 0.5, (shape_r,))
 
 
-def _per_r(value, n: int) -> np.ndarray:
+def _per_r(value: Values, n: int) -> np.ndarray:
     return np.broadcast_to(np.asarray(value, dtype=float), (n,)).astype(float)
 
 
-def _sum(a: np.ndarray, axis) -> np.ndarray:
+def _sum(a: np.ndarray, axis: int | tuple[int, ...]) -> np.ndarray:
     """Sum over actor axes in an order that does not depend on how the actors are labelled (sorted first)."""
     if isinstance(axis, tuple):
         moved = np.moveaxis(a, axis, tuple(range(a.ndim - len(axis), a.ndim)))
         a = moved.reshape(moved.shape[: a.ndim - len(axis)] + (-1,))
         axis = -1
-    return np.sort(a, axis=axis).sum(axis=axis)
+    out: np.ndarray = np.sort(a, axis=axis).sum(axis=axis)
+    return out
 
 
 def _distance(positions: np.ndarray, span: np.ndarray) -> np.ndarray:
     """|x_a - x_b| / span (R, A, A), at most 1."""
     d = np.abs(positions[:, :, None] - positions[:, None, :]) / span[:, None, None]
-    return np.minimum(d, 1.0)
+    out: np.ndarray = np.minimum(d, 1.0)
+    return out
 
 
 def _power(base: np.ndarray, exponent: np.ndarray) -> np.ndarray:
-    return np.power(np.maximum(base, 0.0), exponent)
+    out: np.ndarray = np.power(np.maximum(base, 0.0), exponent)
+    return out
 
 
 # ---------------------------------------------------------------- the pieces
@@ -139,7 +144,8 @@ def votes(positions: np.ndarray, weights: np.ndarray, risk: np.ndarray, span: np
     `weights` is capability x salience (R, A); `risk` the voters' exponents (R, A). Scholz et al. 2011, eq. 2.
     """
     d = _power(_distance(positions, span), risk[:, :, None])  # d[r, k, a] = (|x_k - x_a| / span)^r_k
-    return weights[:, :, None, None] * (d[:, :, None, :] - d[:, :, :, None])
+    out: np.ndarray = weights[:, :, None, None] * (d[:, :, None, :] - d[:, :, :, None])
+    return out
 
 
 def median_voter(positions: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -155,13 +161,15 @@ def median_voter(positions: np.ndarray, weights: np.ndarray) -> np.ndarray:
     total = cum[:, -1:]
     # A tolerance keeps the choice independent of the order of summation at an exact half.
     first = np.argmax(cum >= 0.5 * total * (1 - 1e-12), axis=1)
-    return x[np.arange(len(x)), first]
+    out: np.ndarray = x[np.arange(len(x)), first]
+    return out
 
 
 def weighted_mean_position(positions: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """The capability-and-salience weighted mean position (R,) (the plain mean with no weight at all)."""
     w = np.where(weights.sum(axis=1, keepdims=True) > 0, weights, 1.0)
-    return np.clip(_sum(w * positions, 1) / _sum(w, 1), positions.min(axis=1), positions.max(axis=1))
+    out: np.ndarray = np.clip(_sum(w * positions, 1) / _sum(w, 1), positions.min(axis=1), positions.max(axis=1))
+    return out
 
 
 def success_probability(v: np.ndarray, positions: np.ndarray, all_pairs: np.ndarray) -> np.ndarray:
@@ -180,7 +188,7 @@ def success_probability(v: np.ndarray, positions: np.ndarray, all_pairs: np.ndar
     return np.where(same, 0.0, np.clip(p, 0.0, 1.0))
 
 
-def _utilities(d_ij, d_imu, r):
+def _utilities(d_ij: np.ndarray, d_imu: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """U_s, U_f, U_b, U_w, U_sq for distances in units of span, from an actor with exponent r (BdM 1994; Scholz eq. 5-9)."""
     u_s = 2 - 4 * _power(0.5 - 0.5 * d_ij, r)
     u_f = 2 - 4 * _power(0.5 + 0.5 * d_ij, r)
@@ -205,17 +213,19 @@ def expected_utilities(
     r = risk[:, :, None]  # i's exponent, along the first actor axis
     q, t = status_quo[:, None, None], improvement[:, None, None]
 
-    def eu(challenger_mu, resist_salience, prob):
+    def eu(challenger_mu: np.ndarray, resist_salience: np.ndarray, prob: np.ndarray) -> np.ndarray:
         u_s, u_f, u_b, u_w, u_sq = _utilities(d, challenger_mu, r)
         reference = q * u_sq + (1 - q) * (t * u_b + (1 - t) * u_w)
-        return resist_salience * (prob * u_s + (1 - prob) * u_f) + (1 - resist_salience) * u_s - reference
+        value: np.ndarray = resist_salience * (prob * u_s + (1 - prob) * u_f) + (1 - resist_salience) * u_s - reference
+        return value
 
     e_ij = eu(d_mu[:, :, None], salience[:, None, :], p)  # i challenges j: j resists with its salience
     e_ji = eu(d_mu[:, None, :], salience[:, :, None], np.swapaxes(p, 1, 2))  # j challenges i
     return e_ij, e_ji
 
 
-def risk_exponents(positions, salience, weights, span, median, status_quo, improvement, all_pairs) -> np.ndarray:
+def risk_exponents(positions: np.ndarray, salience: np.ndarray, weights: np.ndarray, span: np.ndarray, median: np.ndarray,
+                   status_quo: np.ndarray, improvement: np.ndarray, all_pairs: np.ndarray) -> np.ndarray:
     """Each actor's risk exponent r_i (R, A) in [0.5, 2], from the challenges it faces (Scholz et al. 2011, eq. 10-11).
 
     With every exponent 1, i's danger is the sum over j of E^i U_ji; R_i = (2 danger_i - max - min) / (max - min)
@@ -231,10 +241,11 @@ def risk_exponents(positions, salience, weights, span, median, status_quo, impro
     spread = hi - lo
     big = spread > 1e-12 * np.maximum(np.abs(hi), np.abs(lo))
     rr = np.clip(np.divide(2 * danger - hi - lo, spread, out=np.zeros_like(danger), where=big), -1.0, 1.0)
-    return (1 - rr / 3) / (1 + rr / 3)
+    out: np.ndarray = (1 - rr / 3) / (1 + rr / 3)
+    return out
 
 
-def best_offers(positions, e_ij, e_ji, lowest_compromise, capitulation) -> np.ndarray:
+def best_offers(positions: np.ndarray, e_ij: np.ndarray, e_ji: np.ndarray, lowest_compromise: np.ndarray, capitulation: np.ndarray) -> np.ndarray:
     """Every actor's next position (R, A): the best offer it receives, or its own position when none.
 
     From i's view of (E^i U_ij, E^i U_ji) for each j at another position: E_ji > E_ij > 0, i loses a confrontation
@@ -256,22 +267,24 @@ def best_offers(positions, e_ij, e_ji, lowest_compromise, capitulation) -> np.nd
                          out=np.zeros_like(e_ij), where=lose)
     compromise_key = np.where(lowest_compromise[:, None, None], weighted, move)
 
-    def pick(mask, key, at):
+    def pick(mask: np.ndarray, key: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         key = np.where(mask, key, np.inf)
         best = key.min(axis=2, keepdims=True)
         chosen = mask & (key <= best)
-        return np.where(chosen, at, np.inf).min(axis=2), mask.any(axis=2)
+        return np.where(chosen, at, np.inf).min(axis=2), np.asarray(mask.any(axis=2))
 
     x_conf, has_conf = pick(confront, np.abs(xj - xi), np.broadcast_to(xj, e_ij.shape))
     x_comp, has_comp = pick(compromise, compromise_key, compromise_at)
     x_capi, has_capi = pick(capitulate, np.abs(xj - xi), np.broadcast_to(xj, e_ij.shape))
     out = np.where(has_capi, x_capi, positions)
     out = np.where(has_comp, x_comp, out)
-    return np.where(has_conf, x_conf, out)
+    result: np.ndarray = np.where(has_conf, x_conf, out)
+    return result
 
 
-def bdm_step(positions, salience, capability, span, *, risk_exponent=0.0, status_quo=1.0, improvement=1.0,
-             all_pairs_probability=1.0, lowest_compromise=0.0, capitulation=1.0, details: dict | None = None):
+def bdm_step(positions: np.ndarray, salience: np.ndarray, capability: np.ndarray, span: Values, *, risk_exponent: Values = 0.0,
+             status_quo: Values = 1.0, improvement: Values = 1.0, all_pairs_probability: Values = 1.0, lowest_compromise: Values = 0.0,
+             capitulation: Values = 1.0, details: dict[str, Any] | None = None) -> np.ndarray:
     """One round for arrays (R, A); fills `details` (when given) with the round's median, risks, P and EUs."""
     x = np.asarray(positions, dtype=float)
     s = np.clip(np.asarray(salience, dtype=float), 0.0, 1.0)
@@ -291,7 +304,8 @@ def bdm_step(positions, salience, capability, span, *, risk_exponent=0.0, status
     new = best_offers(x, e_ij, e_ji, _flag(lowest_compromise, n), _flag(capitulation, n))
     if details is not None:
         details.update(median=mu, risk=r, probability=p, eu_challenge=e_ij, eu_challenged=e_ji)
-    return np.clip(new, x.min(axis=1, keepdims=True), x.max(axis=1, keepdims=True))
+    out: np.ndarray = np.clip(new, x.min(axis=1, keepdims=True), x.max(axis=1, keepdims=True))
+    return out
 
 
 # ---------------------------------------------------------------- registered rules
@@ -304,9 +318,9 @@ def bdm_step(positions, salience, capability, span, *, risk_exponent=0.0, status
     traits=("deterministic", "invariant_to_relabelling", "within_initial_range"),
     params=PARAMS,
 )
-def bdm_round(positions, salience, capability, span, risk_exponent: float = 0.0, status_quo: float = 1.0,
-              improvement: float = 1.0, all_pairs_probability: float = 1.0, lowest_compromise: float = 0.0,
-              capitulation: float = 1.0):
+def bdm_round(positions: np.ndarray, salience: np.ndarray, capability: np.ndarray, span: Values, risk_exponent: Values = 0.0, status_quo: Values = 1.0,
+              improvement: Values = 1.0, all_pairs_probability: Values = 1.0, lowest_compromise: Values = 0.0,
+              capitulation: Values = 1.0) -> np.ndarray:
     """Every actor's next position on one issue after one round of challenges and offers (BdM; Scholz et al.).
 
     Shapes: positions, salience, capability (R, A); span (R,) or a number: the length of the scale the distances
@@ -323,7 +337,7 @@ def bdm_round(positions, salience, capability, span, risk_exponent: float = 0.0,
     source="Black 1948 (On the rationale of group decision-making); BdM 1994; Scholz, Calbert & Smith 2011",
     traits=("deterministic", "invariant_to_relabelling", "within_initial_range"),
 )
-def median_voter_outcome(positions, salience, capability):
+def median_voter_outcome(positions: np.ndarray, salience: np.ndarray, capability: np.ndarray) -> np.ndarray:
     """The median voter position: the lowest position with at least half the capability x salience at or below it."""
     x = np.asarray(positions, dtype=float)
     return median_voter(x, np.maximum(np.asarray(capability, float), 0) * np.clip(np.asarray(salience, float), 0, 1))
@@ -335,7 +349,7 @@ def median_voter_outcome(positions, salience, capability):
     source="BdM 1994 (the mean forecast beside the median); Scholz, Calbert & Smith 2011",
     traits=("deterministic", "invariant_to_relabelling", "within_initial_range"),
 )
-def weighted_mean_outcome(positions, salience, capability):
+def weighted_mean_outcome(positions: np.ndarray, salience: np.ndarray, capability: np.ndarray) -> np.ndarray:
     """The capability-and-salience weighted mean of the positions."""
     x = np.asarray(positions, dtype=float)
     return weighted_mean_position(x, np.maximum(np.asarray(capability, float), 0) * np.clip(np.asarray(salience, float), 0, 1))
@@ -348,9 +362,9 @@ def weighted_mean_outcome(positions, salience, capability):
     traits=("deterministic", "invariant_to_relabelling", "within_own_red_lines"),
     params=PARAMS,
 )
-def bdm_position_dynamics(positions, salience, capability, low, high, risk_exponent: float = 0.0,
-                          status_quo: float = 1.0, improvement: float = 1.0, all_pairs_probability: float = 1.0,
-                          lowest_compromise: float = 0.0, capitulation: float = 1.0):
+def bdm_position_dynamics(positions: np.ndarray, salience: np.ndarray, capability: np.ndarray, low: np.ndarray, high: np.ndarray, risk_exponent: Values = 0.0,
+                          status_quo: Values = 1.0, improvement: Values = 1.0, all_pairs_probability: Values = 1.0,
+                          lowest_compromise: Values = 0.0, capitulation: Values = 1.0) -> np.ndarray:
     """One BdM round among all actors on every issue, each new position clipped to the actor's [low, high].
 
     Shapes: positions, salience, low, high (R, A, K); capability (R, A). Issues are on the 0-1 scale, so distances
@@ -364,7 +378,8 @@ def bdm_position_dynamics(positions, salience, capability, low, high, risk_expon
         out[:, :, k] = bdm_step(x[:, :, k], s[:, :, k], c, 1.0, risk_exponent=risk_exponent, status_quo=status_quo,
                                 improvement=improvement, all_pairs_probability=all_pairs_probability,
                                 lowest_compromise=lowest_compromise, capitulation=capitulation)
-    return np.clip(out, low, high)
+    clipped: np.ndarray = np.clip(out, low, high)
+    return clipped
 
 
 @rule(
@@ -373,12 +388,13 @@ def bdm_position_dynamics(positions, salience, capability, low, high, risk_expon
     source="No position dynamics: positions move only by the model's other phases",
     traits=("deterministic", "invariant_to_relabelling", "within_own_red_lines"),
 )
-def no_position_dynamics(positions, salience, capability, low, high):
+def no_position_dynamics(positions: np.ndarray, salience: np.ndarray, capability: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
     """Positions unchanged."""
     return np.array(positions, dtype=float, copy=True)
 
 
-def forecast_rounds(positions, salience, capability, rounds: int, span=None, **params) -> np.ndarray:
+def forecast_rounds(positions: np.ndarray, salience: np.ndarray, capability: np.ndarray, rounds: int, span: Values | None = None,
+                    **params: float) -> np.ndarray:
     """Positions (rounds + 1, R, A): the initial ones and after each of `rounds` rounds of `bdm_round`.
 
     `span` defaults to the range of the initial positions (BdM; Scholz et al.).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.rules.registry import RuleParam, rule
+from sim.rules.registry import RuleParam, Values, rule
 
 
 @rule(
@@ -14,18 +14,21 @@ from sim.rules.registry import RuleParam, rule
     "Clayton & Sticher on ceasefire types); gain from resuming as in Werner 1999",
     traits=("bounded_probability", "decreasing_in_enforcement", "increasing_in_resume_gain", "deterministic"),
 )
-def weekly_breakdown_hazard(base, type_factor, enforcement, hazard_ratio, resume_gain, gain_sensitivity, truce_age=None) -> np.ndarray:
+def weekly_breakdown_hazard(base: np.ndarray, type_factor: Values, enforcement: np.ndarray, hazard_ratio: Values, resume_gain: np.ndarray, gain_sensitivity: Values, truce_age: np.ndarray | None = None) -> np.ndarray:
     """Weekly probability that a truce breaks down.
 
     base x type factor x hazard_ratio ** enforcement x (1 + sensitivity x max(0, gain from resuming)),
     capped at one; enforcement in [0, 1] is the reassurance force (and backstop) relative to full strength.
     """
-    return np.clip(_uncapped_hazard(base, type_factor, enforcement, hazard_ratio, resume_gain, gain_sensitivity), 0.0, 1.0)
+    out: np.ndarray = np.clip(_uncapped_hazard(base, type_factor, enforcement, hazard_ratio, resume_gain, gain_sensitivity), 0.0, 1.0)
+    return out
 
 
-def _uncapped_hazard(base, type_factor, enforcement, hazard_ratio, resume_gain, gain_sensitivity) -> np.ndarray:
+def _uncapped_hazard(base: np.ndarray, type_factor: Values, enforcement: np.ndarray, hazard_ratio: Values, resume_gain: np.ndarray,
+                     gain_sensitivity: Values) -> np.ndarray:
     """The constant rule's product before the cap at one (variants multiply it further, then cap once)."""
-    return base * type_factor * np.power(hazard_ratio, enforcement) * (1.0 + gain_sensitivity * np.maximum(resume_gain, 0.0))
+    out: np.ndarray = base * type_factor * np.power(hazard_ratio, enforcement) * (1.0 + gain_sensitivity * np.maximum(resume_gain, 0.0))
+    return out
 
 
 @rule(
@@ -39,7 +42,7 @@ def _uncapped_hazard(base, type_factor, enforcement, hazard_ratio, resume_gain, 
     },
 )
 def duration_dependent_hazard(
-    base, type_factor, enforcement, hazard_ratio, resume_gain, gain_sensitivity, truce_age=None, decay: float = 0.5, scale_weeks: float = 4.0
+    base: np.ndarray, type_factor: Values, enforcement: np.ndarray, hazard_ratio: Values, resume_gain: np.ndarray, gain_sensitivity: Values, truce_age: np.ndarray | None = None, decay: Values = 0.5, scale_weeks: Values = 4.0
 ) -> np.ndarray:
     """The constant hazard times (1 + age / scale) ** -decay: truces that survive grow sturdier.
 
@@ -47,4 +50,5 @@ def duration_dependent_hazard(
     """
     h = _uncapped_hazard(base, type_factor, enforcement, hazard_ratio, resume_gain, gain_sensitivity)
     age = np.zeros_like(h) if truce_age is None else np.asarray(truce_age, dtype=float)
-    return np.clip(h * np.power(1.0 + age / scale_weeks, -decay), 0.0, 1.0)
+    out: np.ndarray = np.clip(h * np.power(1.0 + age / scale_weeks, -decay), 0.0, 1.0)
+    return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.rules.registry import RuleParam, rule
+from sim.rules.registry import RuleParam, Values, rule
 
 
 @rule(
@@ -16,9 +16,9 @@ from sim.rules.registry import RuleParam, rule
 def pressure_concession(
     position: np.ndarray,
     target: np.ndarray,
-    rate: np.ndarray,
+    rate: Values,
     pressure: np.ndarray,
-    resolve: np.ndarray,
+    resolve: Values,
     low: np.ndarray,
     high: np.ndarray,
     costly_weeks: np.ndarray | None = None,
@@ -29,7 +29,8 @@ def pressure_concession(
     """
     step = np.clip(np.asarray(rate) * np.asarray(pressure) * (1.0 - np.asarray(resolve)), 0.0, 1.0)
     step = step[..., None] if np.ndim(step) else step
-    return np.clip(position + step * (target - position), low, high)
+    out: np.ndarray = np.clip(position + step * (target - position), low, high)
+    return out
 
 
 @rule(
@@ -39,11 +40,12 @@ def pressure_concession(
     traits=("never_crosses_red_line", "moves_toward_target", "deterministic"),
     params={"patience_weeks": RuleParam(8.0, 0.0, 520.0, "weeks", "Consecutive costly weeks before the side moves at all.")},
 )
-def stubborn_concession(position, target, rate, pressure, resolve, low, high, costly_weeks=None, patience_weeks: float = 8.0):
+def stubborn_concession(position: np.ndarray, target: np.ndarray, rate: Values, pressure: np.ndarray, resolve: Values, low: np.ndarray, high: np.ndarray, costly_weeks: np.ndarray | None = None, patience_weeks: Values = 8.0) -> np.ndarray:
     """Like pressure concession, but only where the side has paid war costs `patience_weeks` weeks in a row."""
     moved = pressure_concession(position, target, rate, pressure, resolve, low, high)
     if costly_weeks is None:
-        return np.clip(position, low, high)
+        out: np.ndarray = np.clip(position, low, high)
+        return out
     ready = np.asarray(costly_weeks) >= patience_weeks
     ready = ready[..., None] if np.ndim(ready) else ready
     return np.where(ready, moved, np.clip(position, low, high))

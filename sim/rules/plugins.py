@@ -20,6 +20,7 @@ import importlib
 import importlib.util
 import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 ENV_VAR = "SIM_RULE_MODULES"
@@ -31,7 +32,7 @@ _entry_points_loaded = False
 class RuleModuleError(ValueError):
     """A rule module that cannot be found or fails on import; the message names it."""
 
-    def __init__(self, spec: str, message: str):
+    def __init__(self, spec: str, message: str) -> None:
         super().__init__(message)
         self.spec = spec
         self.message = message
@@ -61,6 +62,8 @@ def load_rule_module(spec: str, base: Path | None = None) -> str:
             if name not in sys.modules:
                 _ensure_namespace()
                 module_spec = importlib.util.spec_from_file_location(name, path)
+                if module_spec is None or module_spec.loader is None:  # a .py path always has a source loader
+                    raise RuleModuleError(spec, f"expected an importable Python file, got {spec!r}")
                 module = importlib.util.module_from_spec(module_spec)
                 sys.modules[name] = module
                 try:
@@ -108,7 +111,7 @@ def _check_rule_file(spec: str, path: Path) -> None:
                               f"{spec!r} is {info.st_size / 1024 / 1024:.1f} MB")
 
 
-def load_rule_modules(specs, base: Path | None = None) -> list[str]:
+def load_rule_modules(specs: Iterable[str], base: Path | None = None) -> list[str]:
     """Import several rule modules (see `load_rule_module`); returns their module names."""
     return [load_rule_module(s, base) for s in specs]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.rules.registry import RuleParam, rule
+from sim.rules.registry import RuleParam, Values, rule
 
 
 @rule(
@@ -38,7 +38,8 @@ def compromise_terms(
     terms = (1.0 - b) * mean + b * mediator_position
     terms = np.clip(terms, mediator_low, mediator_high)
     feasible = joint_low <= joint_high
-    return np.where(feasible, np.clip(terms, joint_low, joint_high), terms)
+    out: np.ndarray = np.where(feasible, np.clip(terms, joint_low, joint_high), terms)
+    return out
 
 
 @rule(
@@ -49,7 +50,7 @@ def compromise_terms(
     traits=("deterministic",),
     params={"precision": RuleParam(30.0, 0.0, 1000.0, "1/utility", "Logit precision of the mediator's choice of type.")},
 )
-def expected_utility_type(mediator_gain, chance, allowed, sequencing, precision: float = 30.0) -> np.ndarray:
+def expected_utility_type(mediator_gain: np.ndarray, chance: np.ndarray, allowed: np.ndarray, sequencing: np.ndarray, precision: Values = 30.0) -> np.ndarray:
     """Weights of the proposal types: logit of the mediator's gain from each type times the chance both sides accept it.
 
     Shapes (R, T) for gain, chance and allowed (T types: partial truce, general ceasefire, settlement), (R,) for the
@@ -71,7 +72,7 @@ def expected_utility_type(mediator_gain, chance, allowed, sequencing, precision:
     "sequencing scale (partial truce 0.5, general ceasefire 0, settlement 1)",
     traits=("deterministic",),
 )
-def sequencing_type(mediator_gain, chance, allowed, sequencing) -> np.ndarray:
+def sequencing_type(mediator_gain: np.ndarray, chance: np.ndarray, allowed: np.ndarray, sequencing: np.ndarray) -> np.ndarray:
     """Weights of the proposal types by the closeness of the mediator's sequencing position; the next fuller type if none is close."""
     anchors = np.array([0.5, 0.0, 1.0])
     q = np.asarray(sequencing, dtype=float)
@@ -92,7 +93,7 @@ def sequencing_type(mediator_gain, chance, allowed, sequencing) -> np.ndarray:
     "war going on, its own red lines counted (veto players: Tsebelis 2002; Cunningham 2006)",
     traits=("increasing_in_gain", "deterministic"),
 )
-def consents(gain) -> np.ndarray:
+def consents(gain: np.ndarray) -> np.ndarray:
     """Whether the controlling party delivers its term: its gain from the agreement over the war going on is >= 0."""
     return (np.asarray(gain) >= 0.0).astype(float)
 
@@ -103,7 +104,7 @@ def consents(gain) -> np.ndarray:
     "large-scale banking sanctions and tariffs until a ceasefire and settlement)",
     traits=("non_negative", "deterministic"),
 )
-def conditional_sanctions(current, accepted, rejected, base, pressure) -> np.ndarray:
+def conditional_sanctions(current: np.ndarray, accepted: np.ndarray, rejected: np.ndarray, base: np.ndarray, pressure: Values) -> np.ndarray:
     """US sanctions after a week: raised to the pressure level when Russia rejected a US proposal, back to the agreed
     level when it accepted one, else unchanged."""
     raised = np.maximum(base, pressure)

@@ -17,11 +17,17 @@ or an array with one value per replication when the scenario draws it).
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from difflib import get_close_matches
-from typing import Callable
+from typing import Any, NoReturn, TypeVar
+
+import numpy as np
 
 from sim.rules.traits import Trait, resolve_trait
+
+Values = float | np.ndarray
+"""An input or parameter given as one number for all replications or as an array with one value per replication ("R?")."""
 
 
 @dataclass(frozen=True)
@@ -47,7 +53,7 @@ class KindSpec:
 
     summary: str
     arguments: dict[str, tuple[str, ...]]
-    output: tuple  # dims, or a tuple of dims for a rule returning several arrays
+    output: tuple[Any, ...]  # dims, or a tuple of dims for a rule returning several arrays
     path: str | None = None
     default: str | None = None
 
@@ -184,7 +190,7 @@ class RuleInfo:
 
     name: str
     kind: str
-    func: Callable
+    func: Callable[..., Any]
     summary: str
     source: str
     traits: frozenset[str] = field(default_factory=frozenset)
@@ -211,6 +217,8 @@ class RuleInfo:
 
 REGISTRY: dict[str, RuleInfo] = {}
 
+RuleFunc = TypeVar("RuleFunc", bound=Callable[..., Any])
+
 
 class RuleDeclarationError(ValueError):
     """A rule's declaration does not hold together (unknown kind or trait, wrong arguments, bad parameter)."""
@@ -222,14 +230,14 @@ def rule(
     traits: tuple[str, ...] = (),
     name: str | None = None,
     params: dict[str, RuleParam] | None = None,
-):
+) -> Callable[[RuleFunc], RuleFunc]:
     """Register the decorated function as a rule of `kind`, citing `source`, with declared `traits` and `params`.
 
     The first line of the function's docstring is the rule's one-line description.
     Raises RuleDeclarationError (naming the rule) when the declaration does not hold together.
     """
 
-    def register(func: Callable) -> Callable:
+    def register(func: RuleFunc) -> RuleFunc:
         key = name or func.__name__
         params_ = dict(params or {})
         arguments = _check_declaration(key, kind, func, source, tuple(traits), params_)
@@ -239,16 +247,16 @@ def rule(
         summary = (func.__doc__ or "").strip().splitlines()[0] if func.__doc__ else ""
         info = RuleInfo(key, kind, func, summary, source, frozenset(traits), params_, func.__module__, arguments)
         REGISTRY[key] = info
-        func.rule_info = info
+        setattr(func, "rule_info", info)  # noqa: B010 (an attribute a function does not declare)
         return func
 
     return register
 
 
-def _check_declaration(key: str, kind: str, func: Callable, source: str, traits: tuple, params: dict) -> tuple[str, ...]:
+def _check_declaration(key: str, kind: str, func: Callable[..., Any], source: str, traits: tuple[str, ...], params: dict[str, RuleParam]) -> tuple[str, ...]:
     """The rule's positional arguments, after checking the declaration against the kind and the trait vocabulary."""
 
-    def fail(message: str):
+    def fail(message: str) -> NoReturn:
         raise RuleDeclarationError(f"rule {key!r}: {message}")
 
     spec = KINDS.get(kind)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.rules.registry import rule
+from sim.rules.registry import Values, rule
 
 
 @rule(
@@ -12,7 +12,7 @@ from sim.rules.registry import rule
     source="US aid suspension of 3 Mar 2025 conditional on Ukraine's acceptance of US proposals (seed article)",
     traits=("bounded_unit", "deterministic"),
 )
-def conditional_aid(current: np.ndarray, accepted: np.ndarray, rejected: np.ndarray, restored) -> np.ndarray:
+def conditional_aid(current: np.ndarray, accepted: np.ndarray, rejected: np.ndarray, restored: Values) -> np.ndarray:
     """Aid level after a week: restored when Ukraine accepted a US proposal, suspended when it rejected one."""
     return np.where(accepted, restored, np.where(rejected, 0.0, current))
 
@@ -22,6 +22,6 @@ def conditional_aid(current: np.ndarray, accepted: np.ndarray, rejected: np.ndar
     source="European aid ramp-up with industry moving to a war footing (ReArm Europe, 4 Mar 2025)",
     traits=("monotone_in_time", "deterministic"),
 )
-def ramped_aid(week, start, target, ramp_weeks) -> np.ndarray:
+def ramped_aid(week: Values, start: np.ndarray, target: Values, ramp_weeks: Values) -> np.ndarray:
     """Aid after `week` weeks of an exponential ramp from `start` toward `target` with time constant `ramp_weeks`."""
     return target + (start - target) * np.exp(-np.asarray(week, dtype=float) / ramp_weeks)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.rules.registry import rule
+from sim.rules.registry import Values, rule
 
 
 @rule(
@@ -22,7 +22,8 @@ def issue_utility(point: np.ndarray, position: np.ndarray, salience: np.ndarray)
     total = terms[..., 0].copy()
     for k in range(1, terms.shape[-1]):
         total += terms[..., k]
-    return -total
+    out: np.ndarray = -total
+    return out
 
 
 @rule(
@@ -36,7 +37,8 @@ def breaks_red_line(point: np.ndarray, low: np.ndarray, high: np.ndarray, fixed:
     hit = outside[..., 0].copy()
     for k in range(1, outside.shape[-1]):
         hit |= outside[..., k]
-    return hit
+    out: np.ndarray = hit
+    return out
 
 
 @rule(
@@ -61,7 +63,8 @@ def expected_war_outcome(
     p = np.clip(front + drift_belief * lookahead, 0.0, 1.0)
     point = aims_ukraine + p[:, None] * (aims_russia - aims_ukraine)
     point[:, territory] = p
-    return point
+    out: np.ndarray = point
+    return out
 
 
 @rule(
@@ -91,7 +94,7 @@ def _sum_over_issues(terms: np.ndarray) -> np.ndarray:
     source="Audience costs: backing down from a public commitment costs the leader who made it (Fearon 1994; Tomz 2007)",
     traits=("increasing_in_gain", "decreasing_in_cost_low", "decreasing_in_cost_high", "deterministic"),
 )
-def costly_red_lines(gain, point, low, high, fixed, cost_low, cost_high) -> np.ndarray:
+def costly_red_lines(gain: np.ndarray, point: np.ndarray, low: np.ndarray, high: np.ndarray, fixed: np.ndarray, cost_low: np.ndarray, cost_high: np.ndarray) -> np.ndarray:
     """The gain net of the audience costs of every red line the point crosses on the issues the agreement fixes.
 
     Crossing the low (high) red line on an issue costs `cost_low` (`cost_high`) on that issue, a
@@ -100,7 +103,8 @@ def costly_red_lines(gain, point, low, high, fixed, cost_low, cost_high) -> np.n
     """
     below = (point < low - 1e-12) & fixed
     above = (point > high + 1e-12) & fixed
-    return gain - _sum_over_issues(np.where(below, cost_low, 0.0) + np.where(above, cost_high, 0.0))
+    out: np.ndarray = gain - _sum_over_issues(np.where(below, cost_low, 0.0) + np.where(above, cost_high, 0.0))
+    return out
 
 
 @rule(
@@ -109,7 +113,7 @@ def costly_red_lines(gain, point, low, high, fixed, cost_low, cost_high) -> np.n
     source="Red lines as absolute vetoes (the first edition's rule, kept for comparison)",
     traits=("increasing_in_gain", "deterministic"),
 )
-def veto_red_lines(gain, point, low, high, fixed, cost_low, cost_high) -> np.ndarray:
+def veto_red_lines(gain: np.ndarray, point: np.ndarray, low: np.ndarray, high: np.ndarray, fixed: np.ndarray, cost_low: np.ndarray, cost_high: np.ndarray) -> np.ndarray:
     """The gain, or minus VETO where the point crosses a red line on an issue the agreement fixes (a refusal)."""
     return np.where(breaks_red_line(point, low, high, fixed), -VETO, gain)
 
@@ -120,7 +124,7 @@ def veto_red_lines(gain, point, low, high, fixed, cost_low, cost_high) -> np.nda
     "down would cost (Walter 1997, 2002; Fortna 2004)",
     traits=("increasing_in_gain", "decreasing_in_lost_share", "decreasing_in_breakdown_risk", "decreasing_in_exploitation_cost", "deterministic"),
 )
-def risk_adjusted_gain(gain: np.ndarray, lost_share: np.ndarray, breakdown_risk: np.ndarray, exploitation_cost) -> np.ndarray:
+def risk_adjusted_gain(gain: np.ndarray, lost_share: np.ndarray, breakdown_risk: np.ndarray, exploitation_cost: Values) -> np.ndarray:
     """Gain of an agreement over fighting on, net of its breakdown risk: gain - lost x max(gain, 0) - risk x exploitation cost.
 
     A breakdown within the look-ahead (probability `breakdown_risk`) costs the side what the agreement gained it
@@ -129,7 +133,8 @@ def risk_adjusted_gain(gain: np.ndarray, lost_share: np.ndarray, breakdown_risk:
     war (it would answer for the breakdown). So enforcement, by lowering the risk, never makes an agreement less
     attractive.
     """
-    return gain - lost_share * np.maximum(gain, 0.0) - breakdown_risk * exploitation_cost
+    out: np.ndarray = gain - lost_share * np.maximum(gain, 0.0) - breakdown_risk * exploitation_cost
+    return out
 
 
 @rule(
@@ -137,8 +142,9 @@ def risk_adjusted_gain(gain: np.ndarray, lost_share: np.ndarray, breakdown_risk:
     source="War weariness: support for a war falls with the log of its cumulative costs (Mueller 1973; Gartner & Segura 1998)",
     traits=("non_negative", "increasing_in_weekly_cost", "increasing_in_cost_paid", "increasing_in_pressure", "deterministic"),
 )
-def felt_weekly_cost(weekly_cost, pressure, cost_paid, weariness) -> np.ndarray:
+def felt_weekly_cost(weekly_cost: Values, pressure: np.ndarray, cost_paid: np.ndarray, weariness: Values) -> np.ndarray:
     """The weekly cost a side feels: base x pressure x (1 + weariness x log(1 + years of base costs already paid))."""
     base = np.maximum(np.asarray(weekly_cost, dtype=float), 1e-12)
     years = np.maximum(cost_paid, 0.0) / (base * 52.0)
-    return np.asarray(weekly_cost) * pressure * (1.0 + np.asarray(weariness) * np.log1p(years))
+    out: np.ndarray = np.asarray(weekly_cost) * pressure * (1.0 + np.asarray(weariness) * np.log1p(years))
+    return out

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sim.scenario.params import Bounds, Normal, mean_of
-from sim.scenario.schema import ACTOR_IDS, COMMITMENTS, Scenario, ScenarioPathError
+from sim.scenario.schema import ACTOR_IDS, COMMITMENTS, Issue, IssueOverride, Scenario, ScenarioPathError, Statement
 from sim.scenario.stance import stance_value
 
 STRENGTH_WEIGHT = {"preference": 1.0, "priority": 2.0, "red_line": 3.0}
@@ -105,7 +105,7 @@ def derive(scenario: Scenario, readings: dict[str, int] | None = None) -> dict[s
     return out
 
 
-def _derive_one(actor: str, issue_id: str, issue, stmts) -> IssueProfile:
+def _derive_one(actor: str, issue_id: str, issue: Issue, stmts: list[tuple[str, Statement]]) -> IssueProfile:
     ids = tuple(sid for sid, _ in stmts)
     if not stmts:
         position = Derived(Normal(dist="normal", mean=UNINFORMED_POSITION, sd=UNINFORMED_SD), "no statement: uninformed")
@@ -121,7 +121,7 @@ def _derive_one(actor: str, issue_id: str, issue, stmts) -> IssueProfile:
         spread = math.sqrt(base**2 + var)
         rule = "stance" if len(stmts) == 1 else f"strength-weighted mean of {len(stmts)} stances"
         position = Derived(Normal(dist="normal", mean=round(mean, 6), sd=round(spread, 6)), rule, ids)
-        strongest = max((st.strength for _, st in stmts), key=_STRENGTH_ORDER.get)
+        strongest = max((st.strength for _, st in stmts), key=_STRENGTH_ORDER.__getitem__)
         salience = Derived(SALIENCE_BY_STRENGTH[strongest], f"strongest statement: {strongest}", ids)
     low, high = Derived(0.0, "no red line"), Derived(1.0, "no red line")
     low_kind = high_kind = None
@@ -141,8 +141,8 @@ def _binds_more(kind: str, than: str | None) -> bool:
     return than is None or COMMITMENTS.index(kind) < COMMITMENTS.index(than)
 
 
-def _apply_override(profile: IssueProfile, ov) -> IssueProfile:
-    fields = {}
+def _apply_override(profile: IssueProfile, ov: IssueOverride) -> IssueProfile:
+    fields: dict[str, Any] = {}
     if ov.position is not None:
         fields["position"] = Derived(ov.position, "explicit")
         fields["spread"] = _sd_of(ov.position)
@@ -165,7 +165,7 @@ def _sd_of(value: Any) -> float:
     if hasattr(value, "mode"):
         a, c, b = value.low, value.mode, value.high
         return math.sqrt((a * a + b * b + c * c - a * b - a * c - b * c) / 18)
-    return (value.high - value.low) / math.sqrt(12)
+    return float((value.high - value.low) / math.sqrt(12))
 
 
 def normalised_saliences(profiles: dict[str, IssueProfile]) -> dict[str, float]:

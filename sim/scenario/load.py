@@ -17,8 +17,8 @@ from pydantic import BaseModel, ValidationError
 
 from sim.errors import InputError, InputWarning, dotted
 from sim.input_files import read_input_text
-from sim.scenario.derive import derive
-from sim.scenario.schema import Scenario, ScenarioPathError
+from sim.scenario.derive import IssueProfile, derive
+from sim.scenario.schema import ACTOR_IDS, Scenario, ScenarioPathError
 from sim.scenario.shipped import resolve_scenario_path, shipped_names, shipped_path
 
 
@@ -146,7 +146,7 @@ def apply_sets(doc: dict[str, Any], sets: list[str]) -> tuple[dict[str, Any], li
     return doc, paths
 
 
-def _list_entry(node: list, part: str, parts: list[str], i: int, tables_only: bool = True):
+def _list_entry(node: list[Any], part: str, parts: list[str], i: int, tables_only: bool = True) -> Any:
     """The entry `part` (a 0-based index) of an array in a --set path, or a one-line error."""
     where = ".".join(parts[: i + 1])
     if not part.isdigit() or int(part) >= len(node):
@@ -157,7 +157,7 @@ def _list_entry(node: list, part: str, parts: list[str], i: int, tables_only: bo
     return entry
 
 
-def _copy(obj):
+def _copy(obj: Any) -> Any:
     if isinstance(obj, dict):
         return {k: _copy(v) for k, v in obj.items()}
     if isinstance(obj, list):
@@ -175,6 +175,15 @@ def event_scenario(scenario: Scenario, sets: list[str]) -> Scenario:
     doc = scenario.model_dump(mode="python", exclude={"events"}, exclude_none=True)
     changed, _ = apply_sets(doc, sets)
     return Scenario.model_validate(changed)
+
+
+def check_capabilities(scenario: Scenario, file: str) -> None:
+    """Capabilities are shares of the five actors: a scenario gives one for every actor or for none (then all are equal)."""
+    given = {a: getattr(scenario.actors, a).capability is not None for a in ACTOR_IDS}
+    if any(given.values()) and not all(given.values()):
+        missing = next(a for a, g in given.items() if not g)
+        raise InputError(file, f"actors.{missing}.capability",
+                         f"expected a capability for every actor or for none (given for {', '.join(a for a, g in given.items() if g)})")
 
 
 def validate_events(scenario: Scenario, doc: dict[str, Any], file: str) -> None:
@@ -205,6 +214,7 @@ def validate_document(doc: dict[str, Any], file: str, set_paths: Sequence[tuple[
     """Validate a merged document; the first problem becomes a one-line InputError."""
     try:
         scenario = Scenario.model_validate(doc)
+        check_capabilities(scenario, file)
         if scenario.events:
             validate_events(scenario, doc, file)
         return scenario
@@ -242,7 +252,7 @@ def _expected(message: str, err: Mapping[str, Any]) -> str:
     return f"expected: {text[0].lower() + text[1:]}" + (f", got {got!r}" if not isinstance(got, (dict, list)) else "")
 
 
-def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:
+def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     """Field names of the model class found by walking `loc` from `model` (for did-you-mean)."""
     annotation: Any = model
     for part in loc:
@@ -298,7 +308,8 @@ def load_scenario(path: str | Path, sets: Sequence[str] = ()) -> LoadedScenario:
     return LoadedScenario(scenario, path, doc, chain)
 
 
-def _check_positions_within_red_lines(scenario: Scenario, profiles, file: str, set_paths) -> None:
+def _check_positions_within_red_lines(scenario: Scenario, profiles: dict[str, dict[str, IssueProfile]], file: str,
+                                      set_paths: Sequence[tuple[str, ...]]) -> None:
     """An explicit position override outside the actor's own red lines on that issue is said in one line (an
     InputWarning): an actor that would refuse its own ideal point is more likely a typo than a scenario, but a
     what-if may mean it (the red line still costs what it costs)."""

@@ -3,19 +3,21 @@
 Any numeric field of a scenario may be a plain number or a distribution table, drawn once
 per replication: `{dist = "beta", mean = 0.3, sd = 0.1}`, `{dist = "uniform", low, high}`,
 `{dist = "triangular", low, mode, high}` or `{dist = "normal", mean, sd}` (truncated to the
-field's bounds). A field is declared with `num(lo, hi, unit, description)` and the bounds,
-unit and description then reach the validation, the JSON Schema, `sim inspect` and the
+field's bounds). A field is declared with `Annotated[Number, num(lo, hi, unit)]` and a description
+in `Field`; the bounds, unit and description then reach the validation, the JSON Schema, `sim inspect` and the
 hypothesis strategies from that one place.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, TypeGuard
 
 import numpy as np
-from pydantic import AfterValidator, BaseModel, ValidationError, BeforeValidator, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, GetJsonSchemaHandler, TypeAdapter, ValidationError
+from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 from scipy import stats
 
@@ -60,18 +62,37 @@ class Normal(StrictModel):
     sd: float = Field(gt=0)
 
 
-Distribution = Annotated[Union[Beta, Uniform, Triangular, Normal], Field(discriminator="dist")]
-_DIST_KINDS = {"beta": Beta, "uniform": Uniform, "triangular": Triangular, "normal": Normal}
+Distribution = Annotated[Beta | Uniform | Triangular | Normal, Field(discriminator="dist")]
+_DIST_KINDS: dict[str, type[StrictModel]] = {"beta": Beta, "uniform": Uniform, "triangular": Triangular, "normal": Normal}
+
+
+Number = float | Beta | Uniform | Triangular | Normal
+"""What a numeric field holds once validated: a fixed number, or a distribution drawn per replication."""
 
 
 @dataclass(frozen=True)
 class Bounds:
-    """Bounds and unit of a numeric field (kept in the field's metadata)."""
+    """Bounds and unit of a numeric field, kept in the field's metadata: `Annotated[Number, num(lo, hi, unit)]`.
+
+    As metadata it is also the field's pydantic schema: a number or a distribution table (`_parse_number`),
+    within the bounds (`_check_bounds`); in the JSON Schema, a bounded number or a `Distribution`."""
 
     lo: float
     hi: float
     unit: str
     integer: bool = False
+
+    def __get_pydantic_core_schema__(self, _source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        # The declared type (Number) is what validation returns; any input reaches _parse_number, which says
+        # what it expected.
+        parsed = core_schema.no_info_before_validator_function(_parse_number, handler(Any))
+        return core_schema.no_info_after_validator_function(_check_bounds(self), parsed)
+
+    def __get_pydantic_json_schema__(self, _schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        # The handler registers the Distribution definition (a bare "$ref" to an unknown
+        # definition makes pydantic's schema generation fail).
+        number = {"type": "number", "minimum": self.lo, "maximum": self.hi}
+        return {"x-unit": self.unit, "anyOf": [number, handler(_distribution_core_schema())]}
 
 
 def _parse_number(value: Any) -> Any:
@@ -100,7 +121,7 @@ def _parse_number(value: Any) -> Any:
     raise ValueError(f"expected a number or a distribution table, got {type(value).__name__} {value!r}")
 
 
-def _check_bounds(bounds: Bounds):
+def _check_bounds(bounds: Bounds) -> Callable[[Any], Any]:
     def check(value: Any) -> Any:
         lo, hi = bounds.lo, bounds.hi
         span = f"[{lo:g}, {hi:g}] {bounds.unit}"
@@ -147,35 +168,9 @@ def _distribution_core_schema() -> core_schema.CoreSchema:
     )
 
 
-@dataclass(frozen=True)
-class _NumberJsonSchema:
-    """JSON Schema of a numeric field: a number within its bounds, or a distribution table."""
-
-    bounds: Bounds
-    description: str
-
-    def __get_pydantic_json_schema__(self, _schema, handler) -> dict:
-        # The handler registers the Distribution definition (a bare "$ref" to an unknown
-        # definition makes pydantic's schema generation fail).
-        number = {"type": "number", "minimum": self.bounds.lo, "maximum": self.bounds.hi}
-        return {
-            "description": f"{self.description} Unit: {self.bounds.unit}. A number or a distribution table.",
-            "x-unit": self.bounds.unit,
-            "anyOf": [number, handler(_distribution_core_schema())],
-        }
-
-
-def num(lo: float, hi: float, unit: str, description: str, integer: bool = False):
-    """Declare a numeric field: bounds, unit and description, once."""
-    bounds = Bounds(float(lo), float(hi), unit, integer)
-    return Annotated[
-        Any,
-        BeforeValidator(_parse_number),
-        AfterValidator(_check_bounds(bounds)),
-        _NumberJsonSchema(bounds, description),
-        Field(description=description),
-        bounds,
-    ]
+def num(lo: float, hi: float, unit: str, integer: bool = False) -> Bounds:
+    """The metadata of a numeric field: `Annotated[Number, num(lo, hi, unit)]`, its description in `Field`."""
+    return Bounds(float(lo), float(hi), unit, integer)
 
 
 def field_bounds(model: type[BaseModel], name: str) -> Bounds | None:
@@ -186,7 +181,7 @@ def field_bounds(model: type[BaseModel], name: str) -> Bounds | None:
     return None
 
 
-def is_random(value: Any) -> bool:
+def is_random(value: object) -> TypeGuard[Beta | Uniform | Triangular | Normal]:
     """Whether a numeric field holds a distribution rather than a fixed number."""
     return isinstance(value, (Beta, Uniform, Triangular, Normal))
 
@@ -199,13 +194,13 @@ def mean_of(value: Any, bounds: Bounds) -> float:
         return value.mean
     if isinstance(value, Uniform):
         return (value.low + value.high) / 2
-    return (value.low + value.mode + value.high) / 3
+    return float((value.low + value.mode + value.high) / 3)
 
 
 _MAX_SHAPE = 1e12  # beta shape parameters beyond this make scipy's inversion lose all precision
 
 
-def beta_shape(value: "Beta", bounds: Bounds) -> tuple[float, float]:
+def beta_shape(value: Beta, bounds: Bounds) -> tuple[float, float]:
     """The (a, b) shape parameters of a beta distribution given by mean and sd on the field's bounds."""
     lo, hi = bounds.lo, bounds.hi
     with np.errstate(all="ignore"):
@@ -215,7 +210,7 @@ def beta_shape(value: "Beta", bounds: Bounds) -> tuple[float, float]:
         return float(m * k), float((1 - m) * k)
 
 
-def _min_beta_sd(value: "Beta", bounds: Bounds) -> float:
+def _min_beta_sd(value: Beta, bounds: Bounds) -> float:
     lo, hi = bounds.lo, bounds.hi
     m = (value.mean - lo) / (hi - lo)
     return float((hi - lo) * np.sqrt(m * (1 - m) * max(m, 1 - m) / _MAX_SHAPE)) * 1.01
@@ -243,10 +238,8 @@ def quantile(value: Any, bounds: Bounds, u: np.ndarray) -> np.ndarray:
         a = (lo - value.mean) / value.sd
         b = (hi - value.mean) / value.sd
         out = stats.truncnorm.ppf(u, a, b, loc=value.mean, scale=value.sd)
-    out = np.clip(out, lo, hi)
-    if bounds.integer:
-        out = np.round(out)
-    return out
+    clipped: np.ndarray = np.clip(out, lo, hi)
+    return np.round(clipped) if bounds.integer else clipped
 
 
 def validate_number(value: Any, bounds: Bounds) -> Any:

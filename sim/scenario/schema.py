@@ -1,6 +1,7 @@
 """The scenario format: pydantic models of every table of a scenario file.
 
-Every numeric field is declared once with `num(lo, hi, unit, description)`; unknown keys
+Every numeric field is declared once: `Annotated[Number, num(lo, hi, unit)]` (or an alias of one,
+`Share`, `Weeks`, ...) with its description in `Field`; unknown keys
 are errors (`extra="forbid"`). Cross-references (a statement's actor and issue, a stance on
 the issue's scale, a `sources` entry naming a field) are checked in the model validators
 so that errors carry the path of the offending field.
@@ -9,21 +10,28 @@ so that errors carry the path of the offending field.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
-
-from typing import Annotated
+from collections.abc import Iterable
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from sim.scenario.params import StrictModel, num
+from sim.scenario.params import Number, StrictModel, num
 
 ACTOR_IDS = ("us", "russia", "ukraine", "europe", "turkey")
 BELLIGERENTS = ("russia", "ukraine")
 MEDIATORS = ("us", "turkey")
 
-Probability = num(0, 1, "probability", "A probability.")
-Unit = num(0, 1, "issue scale (0-1)", "A point on an issue's 0-1 scale.")
+# The numeric kinds that recur; a field of its own kind writes `Annotated[Number, num(lo, hi, unit)]` in place.
+Probability = Annotated[Number, num(0, 1, "probability")]
+Unit = Annotated[Number, num(0, 1, "issue scale (0-1)")]
+Share = Annotated[Number, num(0, 1, "share")]
+Stake = Annotated[Number, num(0, 0.05, "utility per week")]
+AudienceCost = Annotated[Number, num(0, 2, "utility")]
+SanctionsLevel = Annotated[Number, num(0, 2, "level")]
+HazardRatio = Annotated[Number, num(0.01, 1, "ratio")]
+Weeks = Annotated[Number, num(1, 520, "weeks", integer=True)]
+Term = Annotated[Number, num(0, 520, "weeks", integer=True)]
 
 
 class Issue(StrictModel):
@@ -54,7 +62,7 @@ class Issue(StrictModel):
         return anchors
 
 
-def _stance_type(value):
+def _stance_type(value: object) -> object:
     """A stance is an anchor name or a number (not a boolean, table or array)."""
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise ValueError(f"expected an anchor name of the issue or a number in [0, 1], got {value!r}")
@@ -108,7 +116,7 @@ class Statement(StrictModel):
     )
 
     @model_validator(mode="after")
-    def _red_line_has_side(self) -> "Statement":
+    def _red_line_has_side(self) -> Statement:
         for where, coding in [((), self), *((("readings", i), self.coded(i + 1)) for i in range(len(self.readings)))]:
             if coding.strength == "red_line" and coding.rejects is None:
                 raise _relative_error(where + ("rejects",), "expected rejects = \"below\" or \"above\" for a red line")
@@ -126,7 +134,7 @@ class Statement(StrictModel):
         """Probability of the statement's own coding (1 minus its readings' weights)."""
         return max(0.0, 1.0 - sum(r.weight for r in self.readings))
 
-    def coded(self, reading: int) -> "Statement":
+    def coded(self, reading: int) -> Statement:
         """The statement under reading `reading` (0: its own coding; i: its i-th alternative reading)."""
         if reading == 0:
             return self
@@ -147,17 +155,17 @@ class IssueOverride(StrictModel):
     """Explicit numbers that override what the statements give for one actor on one issue."""
 
     position: Unit | None = Field(None, description="The actor's ideal point on the issue.")
-    salience: num(0, 1, "weight", "How much the issue weighs for the actor before normalising.") | None = None
+    salience: Annotated[Number, num(0, 1, "weight")] | None = Field(None, description="How much the issue weighs for the actor before normalising.")
     red_line_low: Unit | None = Field(None, description="Lowest acceptable value.")
     red_line_high: Unit | None = Field(None, description="Highest acceptable value.")
-    red_line_cost: num(0, 2, "utility", "Audience cost of crossing the actor's red lines on this issue (replaces the cost derived from the statement's commitment).") | None = None
+    red_line_cost: AudienceCost | None = Field(None, description="Audience cost of crossing the actor's red lines on this issue (replaces the cost derived from the statement's commitment).")
 
 
 class Actor(StrictModel):
     """What every actor has: a label, explicit overrides per issue, and citations for its numbers."""
 
     label: str
-    capability: num(0, 1, "share", "Share of the five actors' military capability (for Bueno de Mesquita's model).") | None = None
+    capability: Share | None = Field(None, description="Share of the five actors' military capability (for Bueno de Mesquita's model).")
     overrides: dict[str, IssueOverride] = Field(default_factory=dict)
     sources: dict[str, str] = Field(
         default_factory=dict,
@@ -189,7 +197,7 @@ class RuleChoice(BaseModel):
     name: str = Field(description="Name of a registered rule of the right kind (see `sim rules`).")
 
 
-def _rule_choice(value):
+def _rule_choice(value: object) -> object:
     return {"name": value} if isinstance(value, str) else value
 
 
@@ -210,18 +218,18 @@ class BelligerentRules(StrictModel):
 class Belligerent(Actor):
     """Russia or Ukraine: fights, learns about the war, accepts or rejects proposals, concedes."""
 
-    troops: num(1_000, 5_000_000, "persons", "Troops committed to the war.")
-    firepower: num(0.1, 10, "multiplier", "Combat effectiveness per soldier relative to the other side.") = 1.0
-    domestic_materiel: num(0, 1, "share", "Share of materiel produced at home (the rest comes as foreign aid).") = 1.0
-    weekly_cost: num(0, 0.05, "issue-scale utility per week", "Cost of a week of war, as a share of the whole prize (Fearon 1995).")
-    pressure_sensitivity: num(0, 5, "multiplier", "How much supporters' pressure (aid cut, sanctions) raises the weekly cost.") = 0.0
-    optimism: num(-0.02, 0.02, "front units per week", "Bias of the prior belief about the weekly drift of the front, in its own favour.")
-    belief_sd: num(0.0001, 0.05, "front units per week", "Prior standard deviation of the belief about the weekly drift.")
-    rationality: num(0, 1000, "1/utility", "Logit (quantal response) precision lambda of acceptance.")
-    concession_rate: num(0, 1, "share per week", "Share of the distance to the last proposal conceded per week at pressure 1.")
-    resolve: num(0, 1, "share", "Resistance to pressure: 1 means it never concedes.")
-    war_weariness: num(0, 5, "multiplier", "Rise of the felt weekly cost per unit of log(1 + years of war costs paid) (Mueller 1973; Gartner & Segura 1998).") = 1.0
-    exploitation_cost: num(0, 1, "utility", "Loss from having stood down when a truce breaks down (Walter 1997): weighed against an agreement's breakdown risk.") = 0.05
+    troops: Annotated[Number, num(1_000, 5_000_000, "persons")] = Field(description="Troops committed to the war.")
+    firepower: Annotated[Number, num(0.1, 10, "multiplier")] = Field(1.0, description="Combat effectiveness per soldier relative to the other side.")
+    domestic_materiel: Share = Field(1.0, description="Share of materiel produced at home (the rest comes as foreign aid).")
+    weekly_cost: Annotated[Number, num(0, 0.05, "issue-scale utility per week")] = Field(description="Cost of a week of war, as a share of the whole prize (Fearon 1995).")
+    pressure_sensitivity: Annotated[Number, num(0, 5, "multiplier")] = Field(0.0, description="How much supporters' pressure (aid cut, sanctions) raises the weekly cost.")
+    optimism: Annotated[Number, num(-0.02, 0.02, "front units per week")] = Field(description="Bias of the prior belief about the weekly drift of the front, in its own favour.")
+    belief_sd: Annotated[Number, num(0.0001, 0.05, "front units per week")] = Field(description="Prior standard deviation of the belief about the weekly drift.")
+    rationality: Annotated[Number, num(0, 1000, "1/utility")] = Field(description="Logit (quantal response) precision lambda of acceptance.")
+    concession_rate: Annotated[Number, num(0, 1, "share per week")] = Field(description="Share of the distance to the last proposal conceded per week at pressure 1.")
+    resolve: Share = Field(description="Resistance to pressure: 1 means it never concedes.")
+    war_weariness: Annotated[Number, num(0, 5, "multiplier")] = Field(1.0, description="Rise of the felt weekly cost per unit of log(1 + years of war costs paid) (Mueller 1973; Gartner & Segura 1998).")
+    exploitation_cost: Annotated[Number, num(0, 1, "utility")] = Field(0.05, description="Loss from having stood down when a truce breaks down (Walter 1997): weighed against an agreement's breakdown risk.")
     rules: BelligerentRules = Field(default_factory=BelligerentRules)
 
 
@@ -239,8 +247,8 @@ class Mediator(Actor):
     """An actor that tables proposals."""
 
     mediation_intensity: Probability = Field(0.0, description="Weekly probability of tabling a proposal.")
-    bias: num(0, 1, "share", "Pull of the mediator's proposals toward its own positions.") = 0.0
-    stake: num(0, 0.05, "utility per week", "What the war going on costs the mediator each week (its interest in an agreement, Beardsley 2011).") = 0.001
+    bias: Share = Field(0.0, description="Pull of the mediator's proposals toward its own positions.")
+    stake: Stake = Field(0.001, description="What the war going on costs the mediator each week (its interest in an agreement, Beardsley 2011).")
     rules: MediatorRules = Field(default_factory=MediatorRules)
 
 
@@ -252,18 +260,18 @@ class UnitedStates(Mediator):
         description="conditional: suspended while Ukraine rejects US proposals, restored when it accepts; "
         "full: always at aid_restored; cut: always zero.",
     )
-    aid_start: num(0, 1, "share of the 2022-24 flow", "US military aid at the start.") = 0.0
-    aid_restored: num(0, 1, "share of the 2022-24 flow", "US military aid when restored.") = 1.0
-    aid_share: num(0, 1, "share", "US share of Ukraine's foreign military aid in 2022-24.")
-    patience_weeks: num(1, 520, "weeks", "Weeks of failed mediation after which the US stops tabling proposals.", integer=True) = 520
+    aid_start: Annotated[Number, num(0, 1, "share of the 2022-24 flow")] = Field(0.0, description="US military aid at the start.")
+    aid_restored: Annotated[Number, num(0, 1, "share of the 2022-24 flow")] = Field(1.0, description="US military aid when restored.")
+    aid_share: Share = Field(description="US share of Ukraine's foreign military aid in 2022-24.")
+    patience_weeks: Weeks = Field(520, description="Weeks of failed mediation after which the US stops tabling proposals.")
     backstop: bool = Field(False, description="Whether the US backs a European reassurance force.")
-    sanctions: num(0, 2, "level", "US sanctions on Russia at the start (1 = the 2025 regime).") = 1.0
+    sanctions: SanctionsLevel = Field(1.0, description="US sanctions on Russia at the start (1 = the 2025 regime).")
     sanctions_policy: Literal["fixed", "conditional"] = Field(
         "fixed",
         description="fixed: US sanctions change only by agreement; conditional: raised to sanctions_pressure while Russia "
         "rejects US proposals, back to their level when it accepts one (coercion of Russia, like aid_policy for Ukraine).",
     )
-    sanctions_pressure: num(0, 2, "level", "US sanctions (and tariffs) on Russia while it rejects US proposals, under the conditional policy.") = 1.5
+    sanctions_pressure: SanctionsLevel = Field(1.5, description="US sanctions (and tariffs) on Russia while it rejects US proposals, under the conditional policy.")
 
 
 class Turkey(Mediator):
@@ -274,8 +282,8 @@ class Member(StrictModel):
     """A member of the European coalition deciding whether to commit troops to a reassurance force."""
 
     label: str
-    pledge: num(0, 200_000, "troops", "Troops the member would commit to the reassurance force.")
-    threshold: num(0, 1, "share", "Share of the other members' pledged troops already committed before it joins (Granovetter 1978).")
+    pledge: Annotated[Number, num(0, 200_000, "troops")] = Field(description="Troops the member would commit to the reassurance force.")
+    threshold: Share = Field(description="Share of the other members' pledged troops already committed before it joins (Granovetter 1978).")
     needs_us_backstop: bool = False
     sources: dict[str, str] = Field(default_factory=dict)
 
@@ -283,15 +291,15 @@ class Member(StrictModel):
 class Europe(Actor):
     """The European coalition: aid with a lag, sanctions, and a reassurance force built by its members."""
 
-    aid_share: num(0, 1, "share", "European share of Ukraine's foreign military aid in 2022-24.")
-    aid_start: num(0, 3, "share of the 2022-24 flow", "European military aid at the start.") = 1.0
-    aid_target: num(0, 3, "share of the 2022-24 flow", "European military aid once industry is on a war footing.") = 1.0
-    aid_ramp_weeks: num(1, 520, "weeks", "Time constant of the ramp from aid_start to aid_target.") = 52
-    sanctions: num(0, 2, "level", "EU sanctions on Russia at the start, kept while no settlement lifts them (1 = the 2025 regime).") = 1.0
-    sanctions_weight: num(0, 1, "share", "Share of the sanctions' bite on Russia that is the EU's (the rest is the US's).") = 0.5
-    stake: num(0, 0.05, "utility per week", "What the war going on costs the coalition each week (weighed when it decides whether to deliver the terms it controls).") = 0.001
-    force_minimum: num(0, 500_000, "troops", "Committed troops at which a reassurance force exists.")
-    force_reference: num(1, 500_000, "troops", "Force size that gives full enforcement (hazard ratio of peacekeeping).")
+    aid_share: Share = Field(description="European share of Ukraine's foreign military aid in 2022-24.")
+    aid_start: Annotated[Number, num(0, 3, "share of the 2022-24 flow")] = Field(1.0, description="European military aid at the start.")
+    aid_target: Annotated[Number, num(0, 3, "share of the 2022-24 flow")] = Field(1.0, description="European military aid once industry is on a war footing.")
+    aid_ramp_weeks: Annotated[Number, num(1, 520, "weeks")] = Field(52, description="Time constant of the ramp from aid_start to aid_target.")
+    sanctions: SanctionsLevel = Field(1.0, description="EU sanctions on Russia at the start, kept while no settlement lifts them (1 = the 2025 regime).")
+    sanctions_weight: Share = Field(0.5, description="Share of the sanctions' bite on Russia that is the EU's (the rest is the US's).")
+    stake: Stake = Field(0.001, description="What the war going on costs the coalition each week (weighed when it decides whether to deliver the terms it controls).")
+    force_minimum: Annotated[Number, num(0, 500_000, "troops")] = Field(description="Committed troops at which a reassurance force exists.")
+    force_reference: Annotated[Number, num(1, 500_000, "troops")] = Field(description="Force size that gives full enforcement (hazard ratio of peacekeeping).")
     members: dict[str, Member] = Field(default_factory=dict)
 
 
@@ -306,11 +314,11 @@ class Actors(StrictModel):
 class Battlefield(StrictModel):
     """How the front moves and what the war costs."""
 
-    drift_scale: num(0, 0.05, "front units per week", "Weekly drift of the front at full strength imbalance.")
-    noise: num(0, 0.05, "front units per week", "Standard deviation of the weekly movement of the front.")
-    partial_truce_relief: num(0, 1, "share", "Share of weekly war costs removed by an air-sea-energy truce.")
-    lookahead_weeks: num(1, 520, "weeks", "Weeks ahead over which a side projects the war when valuing it.", integer=True) = 52
-    sanctions_cost: num(0, 5, "multiplier", "Rise of Russia's weekly cost per unit of sanctions, scaled by its pressure sensitivity.") = 1.0
+    drift_scale: Annotated[Number, num(0, 0.05, "front units per week")] = Field(description="Weekly drift of the front at full strength imbalance.")
+    noise: Annotated[Number, num(0, 0.05, "front units per week")] = Field(description="Standard deviation of the weekly movement of the front.")
+    partial_truce_relief: Share = Field(description="Share of weekly war costs removed by an air-sea-energy truce.")
+    lookahead_weeks: Weeks = Field(52, description="Weeks ahead over which a side projects the war when valuing it.")
+    sanctions_cost: Annotated[Number, num(0, 5, "multiplier")] = Field(1.0, description="Rise of Russia's weekly cost per unit of sanctions, scaled by its pressure sensitivity.")
 
 
 class AudienceCosts(StrictModel):
@@ -318,23 +326,23 @@ class AudienceCosts(StrictModel):
 
     Utilities lie in [-1, 0] (the whole prize is 1); a week of war costs about 0.003."""
 
-    law: num(0, 2, "utility", "Crossing a constitutional or statutory bar.") = 0.4
-    leader: num(0, 2, "utility", "Crossing a red line the head of state or government stated on the record.") = 0.15
-    official: num(0, 2, "utility", "Crossing a red line a minister, spokesperson or delegation stated.") = 0.08
-    reported: num(0, 2, "utility", "Crossing a red line known only second-hand.") = 0.04
+    law: AudienceCost = Field(0.4, description="Crossing a constitutional or statutory bar.")
+    leader: AudienceCost = Field(0.15, description="Crossing a red line the head of state or government stated on the record.")
+    official: AudienceCost = Field(0.08, description="Crossing a red line a minister, spokesperson or delegation stated.")
+    reported: AudienceCost = Field(0.04, description="Crossing a red line known only second-hand.")
 
 
 class Negotiation(StrictModel):
     """How proposals are made and how positions move."""
 
-    escalate_after: num(1, 520, "weeks", "Weeks a truce must hold before mediators table the next, fuller agreement.", integer=True) = 4
+    escalate_after: Weeks = Field(4, description="Weeks a truce must hold before mediators table the next, fuller agreement.")
     force_guarantee_level: float = Field(
         0.75, ge=0, le=1, description="Value on the guarantees issue of a truce backed by a reassurance force. Unit: issue scale (0-1)."
     )
     audience_costs: AudienceCosts = Field(default_factory=AudienceCosts)
-    partial_truce_freeze: num(0, 1, "probability", "Chance a side sees of a partial truce leading to a general ceasefire at the current line within its look-ahead.") = 0.3
-    partial_truce_weeks: num(0, 520, "weeks", "Term of a partial truce; it lapses unless both sides renew it (0: open-ended).", integer=True) = 0
-    ceasefire_weeks: num(0, 520, "weeks", "Term of a general ceasefire; it lapses unless both sides renew it (0: open-ended).", integer=True) = 0
+    partial_truce_freeze: Probability = Field(0.3, description="Chance a side sees of a partial truce leading to a general ceasefire at the current line within its look-ahead.")
+    partial_truce_weeks: Term = Field(0, description="Term of a partial truce; it lapses unless both sides renew it (0: open-ended).")
+    ceasefire_weeks: Term = Field(0, description="Term of a general ceasefire; it lapses unless both sides renew it (0: open-ended).")
     snapback: bool = Field(True, description="Whether sanctions relieved by a settlement return when it breaks down.")
     position_dynamics: RuleName = Field(
         default_factory=lambda: RuleChoice(name="none"),
@@ -345,15 +353,15 @@ class Negotiation(StrictModel):
 class Breakdown(StrictModel):
     """Weekly hazard that a truce in force breaks down."""
 
-    base_hazard: num(0, 1, "probability per week", "Weekly hazard of a settlement breaking down without enforcement.")
-    partial_truce_factor: num(1, 1000, "multiplier", "Hazard multiplier of a partial truce relative to a settlement.")
-    ceasefire_factor: num(1, 1000, "multiplier", "Hazard multiplier of a general ceasefire relative to a settlement.")
-    peacekeeping_hazard_ratio: num(0.01, 1, "ratio", "Hazard ratio with a full reassurance force (Fortna 2004).")
-    backstop_bonus: num(0, 1, "share", "Extra enforcement from a US backstop, as a share of full enforcement.") = 0.0
-    gain_sensitivity: num(0, 100, "multiplier", "Rise of the hazard per unit of a side's expected gain from resuming the war.")
-    partial_truce_monitoring: num(0, 1, "share", "Monitoring of a partial truce, from none (0) to full third-party verification (1).") = 0.0
-    ceasefire_monitoring: num(0, 1, "share", "Monitoring of a general ceasefire, from none (0) to full third-party verification (1).") = 0.0
-    monitoring_hazard_ratio: num(0.01, 1, "ratio", "Hazard ratio of a fully monitored truce against an unmonitored one (Fortna 2004).") = 1.0
+    base_hazard: Annotated[Number, num(0, 1, "probability per week")] = Field(description="Weekly hazard of a settlement breaking down without enforcement.")
+    partial_truce_factor: Annotated[Number, num(1, 1000, "multiplier")] = Field(description="Hazard multiplier of a partial truce relative to a settlement.")
+    ceasefire_factor: Annotated[Number, num(1, 1000, "multiplier")] = Field(description="Hazard multiplier of a general ceasefire relative to a settlement.")
+    peacekeeping_hazard_ratio: HazardRatio = Field(description="Hazard ratio with a full reassurance force (Fortna 2004).")
+    backstop_bonus: Share = Field(0.0, description="Extra enforcement from a US backstop, as a share of full enforcement.")
+    gain_sensitivity: Annotated[Number, num(0, 100, "multiplier")] = Field(description="Rise of the hazard per unit of a side's expected gain from resuming the war.")
+    partial_truce_monitoring: Share = Field(0.0, description="Monitoring of a partial truce, from none (0) to full third-party verification (1).")
+    ceasefire_monitoring: Share = Field(0.0, description="Monitoring of a general ceasefire, from none (0) to full third-party verification (1).")
+    monitoring_hazard_ratio: HazardRatio = Field(1.0, description="Hazard ratio of a fully monitored truce against an unmonitored one (Fortna 2004).")
     rule: RuleName = Field(default_factory=lambda: RuleChoice(name="constant"), description="Breakdown hazard rule.")
 
 
@@ -391,7 +399,7 @@ class Scenario(StrictModel):
     events: list[Event] = Field(default_factory=list, description="Dated changes: [[events]] with week, set, probability, label.")
 
     @model_validator(mode="after")
-    def _cross_references(self) -> "Scenario":
+    def _cross_references(self) -> Scenario:
         from sim.scenario.stance import stance_value  # local: keeps the module graph acyclic
 
         issues = list(self.issues)
@@ -430,22 +438,22 @@ class Scenario(StrictModel):
 class ScenarioPathError(ValueError):
     """A cross-reference error carrying the path of the offending field."""
 
-    def __init__(self, path: tuple, message: str, relative: bool = False):
+    def __init__(self, path: tuple[Any, ...], message: str, relative: bool = False) -> None:
         super().__init__(message)
         self.path = path
         self.message = message
         self.relative = relative  # the path continues the location of the table whose validator raised it
 
 
-def _path_error(path: tuple, message: str) -> ScenarioPathError:
+def _path_error(path: tuple[Any, ...], message: str) -> ScenarioPathError:
     return ScenarioPathError(path, message)
 
 
-def _relative_error(path: tuple, message: str) -> ScenarioPathError:
+def _relative_error(path: tuple[Any, ...], message: str) -> ScenarioPathError:
     return ScenarioPathError(path, message, relative=True)
 
 
-def _ref_error(path: tuple, what: str, choices, got: str) -> ScenarioPathError:
+def _ref_error(path: tuple[Any, ...], what: str, choices: Iterable[object], got: str) -> ScenarioPathError:
     from difflib import get_close_matches
 
     hint = get_close_matches(str(got), [str(c) for c in choices], n=1)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from difflib import get_close_matches
+from typing import Any
 
 from sim.scenario.schema import Issue, ScenarioPathError
 
 
-def stance_value(issue: Issue, stance: float | str, path: tuple = ()) -> float:
+def stance_value(issue: Issue, stance: float | str, path: tuple[Any, ...] = ()) -> float:
     """The value of `stance`: an anchor name of `issue` or a number in [0, 1]."""
     if isinstance(stance, str):
         if stance in issue.anchors:

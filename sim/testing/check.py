@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -56,7 +56,7 @@ def _settings(examples: int | None, seed: int | None, shrink: bool) -> settings:
     )
 
 
-def _run(test, examples: int | None, seed: int | None, shrink: bool):
+def _run(test: Callable[[st.DataObject], None], examples: int | None, seed: int | None, shrink: bool) -> None:
     run = _settings(examples, seed, shrink)(given(data=st.data())(test))
     if seed is not None:
         run = hypothesis_seed(seed)(run)
@@ -67,7 +67,7 @@ def check_property(info: RuleInfo, prop: str, check: Check, examples: int | None
     """Search for inputs of `info` that break `check`; the shrunk counterexample if any."""
     last: dict[str, str] = {}
 
-    def test(data):
+    def test(data: st.DataObject) -> None:
         case = data.draw(rule_cases(info), label="case")
         try:
             check(case, data)
@@ -95,15 +95,15 @@ def check_rule(info: RuleInfo, examples: int | None = None, seed: int | None = N
     props = properties_for(info)
     failed: dict[str, str] = {}
 
-    def screen(data):
+    def screen(data: st.DataObject) -> None:
         case = data.draw(rule_cases(info), label="case")
+        # Every property on every example, even one that has failed: skipping it would make the draws of an
+        # example depend on the examples before it, which hypothesis reports as inconsistent data generation.
         for name, check in props:
-            if name in failed:
-                continue
             try:
                 check(case, data)
             except Exception as exc:
-                failed[name] = f"{type(exc).__name__}: {exc}"
+                failed.setdefault(name, f"{type(exc).__name__}: {exc}")
 
     t0 = time.perf_counter()
     try:
@@ -124,7 +124,8 @@ def check_rule(info: RuleInfo, examples: int | None = None, seed: int | None = N
     return results
 
 
-def check_rules(infos: list[RuleInfo], examples: int | None = None, seed: int | None = None, progress=None) -> list[CheckResult]:
+def check_rules(infos: list[RuleInfo], examples: int | None = None, seed: int | None = None,
+                progress: Callable[[CheckResult], object] | None = None) -> list[CheckResult]:
     """Every property of every rule in `infos`, in order (generic properties first, then traits)."""
     results = []
     for info in infos:

@@ -21,14 +21,14 @@ from sim.rules.registry import RuleInfo
 from sim.rules.traits import GENERIC_PROPERTIES, TRAITS, Trait
 from sim.testing.strategies import DOMAINS, Domain, RuleCase, fmt
 
-Check = Callable[[RuleCase, Any], None]
+Check = Callable[[RuleCase, st.DataObject], None]
 
 
 class PropertyFailure(AssertionError):
     """A property does not hold; the message says where, with the values involved."""
 
 
-def _outputs(case: RuleCase, out: Any) -> tuple:
+def _outputs(case: RuleCase, out: Any) -> tuple[Any, ...]:
     """The rule's result as a tuple of arrays (one per declared output)."""
     n = len(case.info.spec.outputs)
     if n > 1:
@@ -38,12 +38,12 @@ def _outputs(case: RuleCase, out: Any) -> tuple:
     return (np.asarray(out),)
 
 
-def _where(mask: np.ndarray) -> tuple:
+def _where(mask: np.ndarray) -> tuple[Any, ...]:
     """Index of the first True entry of `mask`."""
     return tuple(int(i) for i in np.argwhere(np.asarray(mask))[0])
 
 
-def _at(x: Any, idx: tuple) -> str:
+def _at(x: Any, idx: tuple[Any, ...]) -> str:
     """x at index idx, broadcasting scalars and shorter arrays (per-replication values) as the rules do."""
     a = np.asarray(x)
     if a.ndim == 0:
@@ -52,7 +52,8 @@ def _at(x: Any, idx: tuple) -> str:
 
 
 def _first_output(case: RuleCase, out: Any) -> np.ndarray:
-    return _outputs(case, out)[0]
+    first: np.ndarray = _outputs(case, out)[0]
+    return first
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -60,7 +61,7 @@ def _same(a: Any, b: Any) -> bool:
     if isinstance(a, tuple) or isinstance(b, tuple):
         return isinstance(a, tuple) and isinstance(b, tuple) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
     a, b = np.asarray(a), np.asarray(b)
-    return a.shape == b.shape and a.dtype == b.dtype and a.tobytes() == b.tobytes()
+    return bool(a.shape == b.shape and a.dtype == b.dtype and a.tobytes() == b.tobytes())
 
 
 def _close(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -68,13 +69,14 @@ def _close(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     both_nan = np.isnan(a) & np.isnan(b)
     with np.errstate(invalid="ignore"):
-        return both_nan | (a == b) | (np.abs(a - b) <= 1e-12 * np.maximum(np.abs(a), np.abs(b)) + 1e-300)
+        out: np.ndarray = both_nan | (a == b) | (np.abs(a - b) <= 1e-12 * np.maximum(np.abs(a), np.abs(b)) + 1e-300)
+        return out
 
 
 # ---------------------------------------------------------------- generic checks
 
 
-def check_shape(case: RuleCase, data) -> None:
+def check_shape(case: RuleCase, data: st.DataObject) -> None:
     """The output has the shape the kind declares (for a selectable kind: the shape of its first argument)."""
     outs = _outputs(case, case.call())
     for i, (o, expected) in enumerate(zip(outs, case.output_shapes())):
@@ -83,7 +85,7 @@ def check_shape(case: RuleCase, data) -> None:
             raise PropertyFailure(f"{which} has shape {o.shape}, expected {expected} for R={case.sizes['R']}")
 
 
-def check_no_nan(case: RuleCase, data) -> None:
+def check_no_nan(case: RuleCase, data: st.DataObject) -> None:
     """No NaN (nor infinity) for valid input."""
     for o in _outputs(case, case.call()):
         if o.dtype == bool:
@@ -95,7 +97,7 @@ def check_no_nan(case: RuleCase, data) -> None:
             raise PropertyFailure(f"output {fmt(o[idx])} at index {idx}")
 
 
-def check_repeatable(case: RuleCase, data) -> None:
+def check_repeatable(case: RuleCase, data: st.DataObject) -> None:
     """The same inputs give the same result; the inputs are left unmodified."""
     before = {k: np.array(v, copy=True) for k, v in case.args.items() if isinstance(v, np.ndarray)}
     args = dict(case.args)
@@ -111,7 +113,7 @@ def check_repeatable(case: RuleCase, data) -> None:
             raise PropertyFailure(f"two calls with the same inputs gave {_at(a, idx)} and then {_at(b, idx)} at index {idx}")
 
 
-def check_batch_consistent(case: RuleCase, data) -> None:
+def check_batch_consistent(case: RuleCase, data: st.DataObject) -> None:
     """Each replication's result is the same computed alone as inside the batch."""
     outs = _outputs(case, case.call())
     for i in range(case.sizes["R"]):
@@ -133,7 +135,7 @@ GENERIC: dict[str, tuple[Check, str]] = {name: (_GENERIC_CHECKS[name], what) for
 # ---------------------------------------------------------------- trait checks
 
 
-def check_deterministic(case: RuleCase, data) -> None:
+def check_deterministic(case: RuleCase, data: st.DataObject) -> None:
     """Bit for bit the same output whatever the global random generators (numpy's legacy one, `random`) hold."""
     np_state, py_state = np.random.get_state(), random.getstate()
     try:
@@ -151,7 +153,7 @@ def check_deterministic(case: RuleCase, data) -> None:
 
 
 def _within(lo: float, hi: float, what: str) -> Check:
-    def check(case: RuleCase, data) -> None:
+    def check(case: RuleCase, data: st.DataObject) -> None:
         for o in _outputs(case, case.call()):
             o = o.astype(float)
             bad = ~((o >= lo) & (o <= hi))
@@ -163,7 +165,7 @@ def _within(lo: float, hi: float, what: str) -> Check:
     return check
 
 
-def check_non_negative(case: RuleCase, data) -> None:
+def check_non_negative(case: RuleCase, data: st.DataObject) -> None:
     """Every output is >= 0."""
     for o in _outputs(case, case.call()):
         bad = ~(o.astype(float) >= 0.0)
@@ -172,7 +174,7 @@ def check_non_negative(case: RuleCase, data) -> None:
             raise PropertyFailure(f"output {fmt(o[idx])} at index {idx} is negative")
 
 
-def _raised(case: RuleCase, name: str, data) -> Any:
+def _raised(case: RuleCase, name: str, data: st.DataObject) -> Any:
     """The value of `name` raised by a random non-negative step within its domain (a whole number for whole-number domains)."""
     domain = case.domain(name)
     value = case.value(name)
@@ -191,7 +193,7 @@ def monotone_check(trait: Trait) -> Check:
     """The check of a monotone trait: raising `trait.argument` moves the output in `trait.direction` (or not at all)."""
     name, direction = trait.argument, trait.direction
 
-    def check(case: RuleCase, data) -> None:
+    def check(case: RuleCase, data: st.DataObject) -> None:
         if name not in case.args and name not in case.params:
             raise PropertyFailure(f"the rule has no argument or parameter {name!r}")
         before = _first_output(case, case.call()).astype(float)
@@ -212,7 +214,7 @@ def monotone_check(trait: Trait) -> Check:
     return check
 
 
-def check_half_at_zero_rationality(case: RuleCase, data) -> None:
+def check_half_at_zero_rationality(case: RuleCase, data: st.DataObject) -> None:
     """With rationality 0 the output is one half."""
     zero = np.zeros_like(np.asarray(case.value("rationality"), dtype=float))
     p = _first_output(case, case.call(rationality=zero if zero.ndim else 0.0)).astype(float)
@@ -225,7 +227,7 @@ def check_half_at_zero_rationality(case: RuleCase, data) -> None:
 RATIONALITY_LADDER = (1.0, 10.0, 1e3, 1e5, 1e7)
 
 
-def check_best_response_limit(case: RuleCase, data) -> None:
+def check_best_response_limit(case: RuleCase, data: st.DataObject) -> None:
     """As rationality grows the output tends monotonically to the best response (1 for a gain, 0 for a loss)."""
     gain = np.asarray(case.args["gain"], dtype=float)
     gain = np.where(gain >= 0, 1e-4 + gain, -1e-4 + gain)  # keep away from the tie at zero
@@ -249,7 +251,7 @@ def check_best_response_limit(case: RuleCase, data) -> None:
         raise PropertyFailure(f"at gain {fmt(gain[idx])} and rationality {lam:g} the output is still {fmt(last[idx])} from the best response")
 
 
-def check_never_crosses_red_line(case: RuleCase, data) -> None:
+def check_never_crosses_red_line(case: RuleCase, data: st.DataObject) -> None:
     """The output stays within [low, high] when the input position does."""
     new = _first_output(case, case.call()).astype(float)
     low, high = np.asarray(case.args["low"]), np.asarray(case.args["high"])
@@ -262,7 +264,7 @@ def check_never_crosses_red_line(case: RuleCase, data) -> None:
         )
 
 
-def check_moves_toward_target(case: RuleCase, data) -> None:
+def check_moves_toward_target(case: RuleCase, data: st.DataObject) -> None:
     """The output lies between the position and the target."""
     new = _first_output(case, case.call()).astype(float)
     old, target = np.asarray(case.args["position"], dtype=float), np.asarray(case.args["target"], dtype=float)
@@ -273,7 +275,7 @@ def check_moves_toward_target(case: RuleCase, data) -> None:
         raise PropertyFailure(f"from position {fmt(old[idx])} toward target {fmt(target[idx])} the rule moved to {fmt(new[idx])} (index {idx})")
 
 
-def check_bounded_by_scale(case: RuleCase, data) -> None:
+def check_bounded_by_scale(case: RuleCase, data: st.DataObject) -> None:
     """|output| <= drift_scale."""
     out = _first_output(case, case.call()).astype(float)
     scale = np.broadcast_to(np.abs(np.asarray(case.value("drift_scale"), dtype=float)), out.shape)
@@ -283,7 +285,7 @@ def check_bounded_by_scale(case: RuleCase, data) -> None:
         raise PropertyFailure(f"output {fmt(out[idx])} exceeds the scale {fmt(scale[idx])} (index {idx})")
 
 
-def check_antisymmetric(case: RuleCase, data) -> None:
+def check_antisymmetric(case: RuleCase, data: st.DataObject) -> None:
     """Swapping the first two arguments negates the output."""
     a, b = case.info.arguments[:2]
     out = _first_output(case, case.call()).astype(float)
@@ -294,7 +296,7 @@ def check_antisymmetric(case: RuleCase, data) -> None:
         raise PropertyFailure(f"output {fmt(out[idx])}, but {fmt(swapped[idx])} with {a} and {b} swapped (index {idx})")
 
 
-def check_moves_toward_observation(case: RuleCase, data) -> None:
+def check_moves_toward_observation(case: RuleCase, data: st.DataObject) -> None:
     """The posterior mean lies between the prior mean and the observation."""
     mean = _first_output(case, case.call()).astype(float)
     prior, obs = np.asarray(case.args["mean"], dtype=float), np.asarray(case.args["observation"], dtype=float)
@@ -305,7 +307,7 @@ def check_moves_toward_observation(case: RuleCase, data) -> None:
         raise PropertyFailure(f"prior mean {fmt(prior[idx])}, observation {fmt(obs[idx])}, posterior mean {fmt(mean[idx])} (index {idx})")
 
 
-def check_shrinks_variance(case: RuleCase, data) -> None:
+def check_shrinks_variance(case: RuleCase, data: st.DataObject) -> None:
     """The posterior precision exceeds the prior precision (the variance shrinks)."""
     outs = _outputs(case, case.call())
     post = outs[-1].astype(float)
@@ -316,7 +318,7 @@ def check_shrinks_variance(case: RuleCase, data) -> None:
         raise PropertyFailure(f"prior precision {fmt(prior[idx])}, posterior precision {fmt(post[idx])} (index {idx})")
 
 
-def check_monotone_commitment(case: RuleCase, data) -> None:
+def check_monotone_commitment(case: RuleCase, data: st.DataObject) -> None:
     """No one leaves, and more commitments never keep anyone out."""
     committed = np.asarray(case.args["committed"], dtype=bool)
     new = _first_output(case, case.call()).astype(bool)
@@ -332,7 +334,7 @@ def check_monotone_commitment(case: RuleCase, data) -> None:
         raise PropertyFailure(f"member {idx[0]} joins with commitments {fmt(committed[:, idx[1]])} but not with {fmt(more[:, idx[1]])} (replication {idx[1]})")
 
 
-def check_within_joint_red_lines(case: RuleCase, data) -> None:
+def check_within_joint_red_lines(case: RuleCase, data: st.DataObject) -> None:
     """Where the joint acceptable interval is not empty, the output lies inside it."""
     terms = _first_output(case, case.call()).astype(float)
     lo, hi = np.asarray(case.args["joint_low"]), np.asarray(case.args["joint_high"])
@@ -342,7 +344,7 @@ def check_within_joint_red_lines(case: RuleCase, data) -> None:
         raise PropertyFailure(f"terms {fmt(terms[idx])} outside the joint interval [{fmt(lo[idx])}, {fmt(hi[idx])}] (index {idx})")
 
 
-def check_monotone_in_time(case: RuleCase, data) -> None:
+def check_monotone_in_time(case: RuleCase, data: st.DataObject) -> None:
     """The output lies between start and target and moves toward the target as week grows."""
     week = case.value("week")
     later = _raised(case, "week", data)
@@ -363,7 +365,7 @@ def check_monotone_in_time(case: RuleCase, data) -> None:
         )
 
 
-def check_invariant_to_relabelling(case: RuleCase, data) -> None:
+def check_invariant_to_relabelling(case: RuleCase, data: st.DataObject) -> None:
     """Permuting the actor axis (A or M) of the inputs permutes the output's actor axis the same way (or leaves it unchanged)."""
     spec = case.info.spec
     axis_name = next(d for d in ("A", "M") if any(d in spec.arguments[a] for a in case.info.arguments))
@@ -385,7 +387,7 @@ def check_invariant_to_relabelling(case: RuleCase, data) -> None:
             )
 
 
-def check_within_initial_range(case: RuleCase, data) -> None:
+def check_within_initial_range(case: RuleCase, data: st.DataObject) -> None:
     """Every output lies within [min, max] of the positions given over the actor axis (per replication and issue)."""
     positions = np.asarray(case.args["positions"], dtype=float)
     axis = case.info.spec.arguments["positions"].index("A")
@@ -403,7 +405,7 @@ def check_within_initial_range(case: RuleCase, data) -> None:
             )
 
 
-def check_within_own_red_lines(case: RuleCase, data) -> None:
+def check_within_own_red_lines(case: RuleCase, data: st.DataObject) -> None:
     """Each actor's new positions lie within its [low, high] wherever the positions given did."""
     new = _first_output(case, case.call()).astype(float)
     old = np.asarray(case.args["positions"], dtype=float)

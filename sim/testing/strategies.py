@@ -56,7 +56,7 @@ def bounds_of(model: type[BaseModel], name: str) -> Bounds:
     b = field_bounds(model, name)
     if b is not None:
         return b
-    for arg in typing.get_args(model.model_fields[name].annotation):  # an optional field: `num(...) | None`
+    for arg in typing.get_args(model.model_fields[name].annotation):  # an optional field: `Annotated[Number, num(...)] | None`
         for meta in getattr(arg, "__metadata__", ()):
             if isinstance(meta, Bounds):
                 return meta
@@ -79,7 +79,7 @@ def numbers(bounds: Bounds) -> st.SearchStrategy[float]:
 
 
 @st.composite
-def distributions(draw, bounds: Bounds) -> dict:
+def distributions(draw: st.DrawFn, bounds: Bounds) -> dict[str, Any]:
     """A distribution table valid for a field with `bounds`: beta, uniform, triangular or normal."""
     lo, hi = bounds.lo, bounds.hi
     width = hi - lo
@@ -108,12 +108,12 @@ def numeric_fields(model: type[BaseModel]) -> dict[str, Bounds]:
     return {name: b for name in model.model_fields if (b := field_bounds(model, name)) is not None}
 
 
-def field_values(model: type[BaseModel], random: bool = False) -> st.SearchStrategy[dict]:
+def field_values(model: type[BaseModel], random: bool = False) -> st.SearchStrategy[dict[str, Any]]:
     """Every numeric field of `model` drawn within its declared bounds (distributions too when `random`)."""
     return st.fixed_dictionaries({name: value_or_distribution(b, random) for name, b in numeric_fields(model).items()})
 
 
-def actor_parameters(model: type[BaseModel] = Belligerent, random: bool = False) -> st.SearchStrategy[dict]:
+def actor_parameters(model: type[BaseModel] = Belligerent, random: bool = False) -> st.SearchStrategy[dict[str, Any]]:
     """An actor's parameter set: its numeric fields, e.g. `actor_parameters(Belligerent)`."""
     return field_values(model, random)
 
@@ -123,7 +123,7 @@ WEIGHT = bounds_of(IssueOverride, "salience")
 
 
 @st.composite
-def issue_profiles(draw, issues: list[str]) -> dict[str, dict[str, float]]:
+def issue_profiles(draw: st.DrawFn, issues: list[str]) -> dict[str, dict[str, float]]:
     """Override tables {issue: {position, salience, red_line_low, red_line_high}} with low <= position <= high."""
     out = {}
     for issue in issues:
@@ -133,7 +133,7 @@ def issue_profiles(draw, issues: list[str]) -> dict[str, dict[str, float]]:
 
 
 @st.composite
-def profile_arrays(draw, replications: int, issues: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def profile_arrays(draw: st.DrawFn, replications: int, issues: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(position, salience, low, high) arrays (R, K) as the model hands them to rules: saliences sum to one."""
     shape = (replications, issues)
     cube = draw(hnp.arrays(np.float64, (3,) + shape, elements=numbers(UNIT)))
@@ -147,7 +147,7 @@ def _rule_names(kind: str) -> st.SearchStrategy[str]:
 
 
 @st.composite
-def scenarios(draw, max_extra_issues: int = 2, random: bool = False, horizon: st.SearchStrategy[int] = st.integers(1, 8)) -> Scenario:
+def scenarios(draw: st.DrawFn, max_extra_issues: int = 2, random: bool = False, horizon: st.SearchStrategy[int] = st.integers(1, 8)) -> Scenario:
     """A whole valid scenario: issues with the required roles, the five actors with every field drawn
     within its declared bounds, consistent red lines, a few statements, registered rule variants."""
     extra = [f"issue_{i}" for i in range(draw(st.integers(0, max_extra_issues)))]
@@ -160,12 +160,12 @@ def scenarios(draw, max_extra_issues: int = 2, random: bool = False, horizon: st
     }
     start = dt.date(2025, 3, 11)
 
-    def actor(model, label, **more):
+    def actor(model: type[BaseModel], label: str, **more: Any) -> dict[str, Any]:
         doc = {"label": label, **draw(field_values(model, random)), **more}
         doc["overrides"] = draw(issue_profiles(draw(st.lists(st.sampled_from(issue_ids), unique=True))))
         return doc
 
-    def belligerent(label):
+    def belligerent(label: str) -> dict[str, Any]:
         return actor(Belligerent, label, rules={"acceptance": draw(_rule_names("acceptance")), "concession": draw(_rule_names("concession"))})
 
     members = {f"m{i}": {"label": f"Member {i}", **draw(field_values(Member, random)), "needs_us_backstop": draw(st.booleans())}
@@ -221,7 +221,7 @@ def _field(model: type[BaseModel], name: str) -> Domain:
     return Domain(b.lo, b.hi, "int" if b.integer else "float", f"{model.__name__}.{name} [{b.lo:g}, {b.hi:g}] {b.unit}")
 
 
-def _hi(model, name) -> float:
+def _hi(model: type[BaseModel], name: str) -> float:
     return bounds_of(model, name).hi
 
 
@@ -391,7 +391,7 @@ class RuleCase:
     args: dict[str, Any]
     params: dict[str, Any] = field(default_factory=dict)
 
-    def call(self, **changes) -> Any:
+    def call(self, **changes: Any) -> Any:
         """Call the rule, with some arguments or parameters replaced by `changes` (inputs deep-copied)."""
         args = {k: changes.get(k, v) for k, v in self.args.items()}
         params = {k: changes.get(k, v) for k, v in self.params.items()}
@@ -414,7 +414,7 @@ class RuleCase:
     def single(self, i: int) -> RuleCase:
         """The same call for replication i alone (every per-replication array cut to its entry i, kept as length one)."""
 
-        def cut(name, value):
+        def cut(name: str, value: Any) -> Any:
             dims = self.dims(name)
             if np.ndim(value) == 0:
                 return value
@@ -450,7 +450,7 @@ def fmt(value: Any) -> str:
 
 @st.composite
 def rule_cases(
-    draw,
+    draw: st.DrawFn,
     info: RuleInfo | str,
     replications: st.SearchStrategy[int] = st.integers(1, 6),
     issues: st.SearchStrategy[int] = st.integers(1, 4),
@@ -468,7 +468,7 @@ def rule_cases(
         sizes["M"] = draw(members, label="members")
     if "T" in used:
         sizes["T"] = 3
-    args = {}
+    args: dict[str, Any] = {}
     for name in info.arguments:
         domain = argument_domain(info.kind, name)
         if name == "territory":

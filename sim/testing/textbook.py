@@ -41,15 +41,16 @@ def tioli_war_probability(c_a: float, c_max: float) -> float:
     return max(c_max - c_a, 0.0) / (2 * c_max)
 
 
-def tioli_expected_share(x, p: float, c_a: float, c_max: float):
+def tioli_expected_share(x: float | np.ndarray, p: float, c_a: float, c_max: float) -> float | np.ndarray:
     """A's expected share from demanding x: x if B accepts (c_B > x - p), p - c_A if war."""
     accept = np.clip(1.0 - (np.asarray(x) - p) / c_max, 0.0, 1.0)
     return accept * x + (1.0 - accept) * (p - c_a)
 
 
-def quantal_response(lam, du):
+def quantal_response(lam: float | np.ndarray, du: float | np.ndarray) -> float | np.ndarray:
     """Logit quantal response: probability 1 / (1 + exp(-lambda dU)) of taking a choice worth dU (McKelvey & Palfrey 1995)."""
-    return 1.0 / (1.0 + np.exp(-np.asarray(lam) * np.asarray(du)))
+    p: float | np.ndarray = 1.0 / (1.0 + np.exp(-np.asarray(lam) * np.asarray(du)))
+    return p
 
 
 def rubinstein_share(d1: float, d2: float) -> float:
@@ -101,6 +102,8 @@ def bargaining_terms(scenario: Scenario) -> BargainingTerms:
     if problems:
         raise ValueError("not a textbook reduction: " + "; ".join(problems))
     look = bf.lookahead_weeks
+    if not isinstance(look, float):
+        raise ValueError("lookahead_weeks must be a number")
     if not isinstance(a.weekly_cost, float):
         raise ValueError("A's weekly_cost must be a number")
     if isinstance(b.weekly_cost, Uniform):

@@ -13,15 +13,21 @@ the new keyword arguments); "Step" advances every replication by one week, "▶"
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import solara
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
+from sim.defaults import DEFAULT_SEED
 from sim.report.html import esc
 from sim.viz.charts import front_chart, headline, outcome_chart, status_chart
-from sim.viz.model import AID_POLICIES, DEFAULT_REPLICATIONS, DEFAULT_SCENARIO, DEFAULT_SEED, EnsembleView, load_base, scenario_mediation
+from sim.viz.model import AID_POLICIES, DEFAULT_REPLICATIONS, DEFAULT_SCENARIO, EnsembleView, load_base, scenario_mediation
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 STORY_CHOICES = 1000  # the story pane can follow any of the first replications
 
@@ -43,7 +49,7 @@ def settings_from_env() -> Settings:
     )
 
 
-def model_params(settings: Settings) -> dict:
+def model_params(settings: Settings) -> dict[str, Any]:
     """SolaraViz's controls (dicts with a type) and fixed arguments of `EnsembleView`; defaults from the scenario."""
     base = load_base(settings.scenario_path)
     return {
@@ -63,15 +69,15 @@ def model_params(settings: Settings) -> dict:
     }
 
 
-def initial_model(settings: Settings, params: dict) -> EnsembleView:
+def initial_model(settings: Settings, params: dict[str, Any]) -> EnsembleView:
     """The model with every control at its default (what Reset builds before any control moves)."""
     kwargs = {k: (v["value"] if isinstance(v, dict) and "type" in v else v) for k, v in params.items()}
     return EnsembleView(**kwargs)
 
 
 # ---------------------------------------------------------------------- components
-@solara.component
-def Summary(model: EnsembleView):
+@solara.component  # type: ignore[untyped-decorator]  # solara is read as untyped (pyproject.toml)
+def Summary(model: EnsembleView) -> None:
     update_counter.get()
     with solara.Card("Scenario and controls in force", classes=["sim-summary"]):
         # solara.HTML, not solara.Markdown: Markdown loads KaTeX from a CDN, and the app must work offline.
@@ -82,10 +88,10 @@ def Summary(model: EnsembleView):
                     "<b>Step</b> advances every replication a week.</i>")
 
 
-def _chart_card(title: str, css: str, draw):
+def _chart_card(title: str, css: str, draw: Callable[[EnsembleView], Figure]) -> Any:
     """A card holding one chart of the ensemble, redrawn when the model steps."""
 
-    def Chart(model: EnsembleView):
+    def Chart(model: EnsembleView) -> None:
         update_counter.get()
         with solara.Card(title, classes=["sim-chart", css]):
             solara.FigureMatplotlib(draw(model), format="png", dependencies=[id(model), model.week])
@@ -99,8 +105,8 @@ FrontChart = _chart_card("Front-line fan", "sim-front-chart", front_chart)
 OutcomeChart = _chart_card("Outcome shares with 95% intervals", "sim-outcome-chart", outcome_chart)
 
 
-@solara.component
-def StoryPane(model: EnsembleView):
+@solara.component  # type: ignore[untyped-decorator]  # solara is read as untyped (pyproject.toml)
+def StoryPane(model: EnsembleView) -> None:
     from sim.report.story import story_html
 
     update_counter.get()
@@ -112,8 +118,8 @@ def StoryPane(model: EnsembleView):
 COMPONENTS = [Summary, StatusChart, FrontChart, OutcomeChart, StoryPane]
 
 
-@solara.component
-def Page():
+@solara.component  # type: ignore[untyped-decorator]  # solara is read as untyped (pyproject.toml)
+def Page() -> None:
     settings = solara.use_memo(settings_from_env, [])
     params = solara.use_memo(lambda: model_params(settings), [settings])
     model = solara.use_memo(lambda: initial_model(settings, params), [settings])

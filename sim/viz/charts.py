@@ -7,6 +7,8 @@ week by week instead of rescaling.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -15,6 +17,9 @@ from sim.analysis.aggregate import AGREEMENT_TYPES, STATUSES
 from sim.analysis.tables import label
 from sim.report.plots import AGREEMENT_COLOURS, STATUS_COLOURS, draw_front_fan, draw_weekly_status
 
+if TYPE_CHECKING:
+    from sim.viz.model import EnsembleView
+
 
 def _figure(width: float = 6.0, height: float = 3.6) -> Figure:
     figure = Figure(figsize=(width, height), dpi=90)
@@ -22,7 +27,7 @@ def _figure(width: float = 6.0, height: float = 3.6) -> Figure:
     return figure
 
 
-def status_chart(view) -> Figure:
+def status_chart(view: EnsembleView) -> Figure:
     """Stacked shares of replications in each status, week 0 to the current week."""
     shares = view.status_shares()
     figure = _figure()
@@ -33,7 +38,7 @@ def status_chart(view) -> Figure:
     return figure
 
 
-def front_chart(view) -> Figure:
+def front_chart(view: EnsembleView) -> Figure:
     """Fan of the front line: 5–95% and 25–75% bands and the median, by week."""
     q = view.front_quantiles()
     figure = _figure()
@@ -45,7 +50,7 @@ def front_chart(view) -> Figure:
     return figure
 
 
-def outcome_chart(view) -> Figure:
+def outcome_chart(view: EnsembleView) -> Figure:
     """Status now and first agreement so far, with 95% Wilson whiskers."""
     shares = view.outcome_shares()
     figure = _figure(7.0, 3.6)
@@ -69,7 +74,7 @@ def outcome_chart(view) -> Figure:
     return figure
 
 
-def headline(view) -> str:
+def headline(view: EnsembleView) -> str:
     """One line of the status shares now, with intervals (shown above the charts)."""
     shares = view.outcome_shares()["status"]
     parts = [f"{label(s)} {100 * v[0]:.1f}% ({100 * v[1]:.1f}–{100 * v[2]:.1f})" for s, v in shares.items()]

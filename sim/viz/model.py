@@ -12,7 +12,7 @@ replication, first agreements so far).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import mesa
 import numpy as np
@@ -23,6 +23,9 @@ from sim.defaults import DEFAULT_SEED
 from sim.scenario.params import field_bounds, mean_of
 from sim.scenario.schema import Belligerent, Scenario
 from sim.scenario.shipped import SHIPPED
+
+if TYPE_CHECKING:
+    from sim.report.story import Story
 
 DEFAULT_SCENARIO = SHIPPED / "baseline.toml"  # package data: there in a checkout and in an installed wheel
 DEFAULT_REPLICATIONS = 2000
@@ -94,17 +97,19 @@ def scenario_mediation(scenario: Scenario) -> float:
     value = scenario.actors.turkey.mediation_intensity
     if isinstance(value, float):
         return value
-    return float(mean_of(value, field_bounds(type(scenario.actors.turkey), "mediation_intensity")))
+    bounds = field_bounds(type(scenario.actors.turkey), "mediation_intensity")
+    assert bounds is not None  # a declared numeric field
+    return float(mean_of(value, bounds))
 
 
-def _release(model) -> None:
+def _release(model: mesa.Model) -> None:
     """Drop mesa 3.3's class-level reference to a model (`Agent._ids`), which would keep it alive forever.
 
     The key only numbers agents created later; these models create none after construction."""
     getattr(mesa.Agent, "_ids", {}).pop(model, None)
 
 
-class EnsembleView(mesa.Model):
+class EnsembleView(mesa.Model):  # type: ignore[misc]  # mesa ships no type information: its Model is Any
     """An ensemble of replications stepped week by week for the browser, with one replication traced for its story."""
 
     def __init__(
@@ -120,7 +125,7 @@ class EnsembleView(mesa.Model):
         war_costs: float = 1.0,
         horizon: int | None = None,
         story_replication: int = 0,
-    ):
+    ) -> None:
         super().__init__(seed=seed)
         from sim.model.model import CeasefireModel
         from sim.report.story import snapshot
@@ -166,9 +171,10 @@ class EnsembleView(mesa.Model):
         counts = np.stack([(statuses == code).sum(axis=1) for code in range(len(STATUSES))], axis=1)
         return counts / self.replications
 
-    def front_quantiles(self, levels=(0.05, 0.25, 0.5, 0.75, 0.95)) -> np.ndarray:
+    def front_quantiles(self, levels: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)) -> np.ndarray:
         """Quantiles of the front line by week, weeks 0..week (shape (week + 1, len(levels)))."""
-        return np.quantile(self.ensemble.weekly_front[: self.week + 1], levels, axis=1).T
+        out: np.ndarray = np.quantile(self.ensemble.weekly_front[: self.week + 1], levels, axis=1).T
+        return out
 
     def outcome_shares(self, confidence: float = 0.95) -> dict[str, dict[str, tuple[float, float, float]]]:
         """Status now and first agreement so far: share with its Wilson interval, by name."""
@@ -181,7 +187,7 @@ class EnsembleView(mesa.Model):
             out[key] = {name: (counts[i] / n, float(low[i]), float(high[i])) for i, name in enumerate(names)}
         return out
 
-    def story(self):
+    def story(self) -> Story:
         """The traced replication's story up to this week."""
         from sim.report.story import story_so_far
 
