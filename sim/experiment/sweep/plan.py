@@ -386,7 +386,7 @@ class _FieldChecks:
         dump = base.model_dump(mode="json")
         text = _canonical(_mask(dump, paths, [_SLOT.format(i) for i in range(len(paths))]))
         parts = _SLOT_TEXT.split(text)
-        self.segments = parts[0::2]  # the text between the slots
+        self.encoded = [segment.encode() for segment in parts[0::2]]  # the text between the slots
         self.order = [int(i) for i in parts[1::2]]  # which path's value goes in each slot
         if sorted(self.order) != list(range(len(paths))):
             raise ValueError("expected each batchable path once in the scenario's canonical JSON")
@@ -412,12 +412,11 @@ class _FieldChecks:
 
     def scenario_hash(self, validated: Sequence[float]) -> str:
         """`scenario_hash` of the base with `validated` at the paths, from the base's canonical text."""
-        digest = hashlib.sha256()
-        for segment, slot in zip(self.segments, self.order):
-            digest.update(segment.encode())
-            digest.update(json.dumps(validated[slot]).encode())
-        digest.update(self.segments[-1].encode())
-        return digest.hexdigest()
+        parts = [self.encoded[0]]
+        for slot, segment in zip(self.order, self.encoded[1:]):
+            parts.append(repr(validated[slot]).encode())  # json.dumps of a finite float is its repr
+            parts.append(segment)
+        return hashlib.sha256(b"".join(parts)).hexdigest()
 
     def group(self, seed: int) -> str:
         if seed not in self._groups:
