@@ -1,9 +1,9 @@
 """Defaults shared by the command line and the library, in a module that imports nothing (so `sim --help` can
 show them without loading the model).
 
-TODO(lead): `sim.experiment.chunks.DEFAULT_CHUNK`, `sim.experiment.executors.EXECUTORS` and
-`sim.experiment.sweep.DEFAULT_SEED` still hold their own copies; each becomes `from sim.defaults import ...`
-(tests/test_cli_conventions.py checks that the copies agree until then).
+TODO(lead): `sim.experiment.chunks.DEFAULT_CHUNK` and `sim.experiment.executors.EXECUTORS` still hold their
+own copies; each becomes `from sim.defaults import ...` (tests/test_cli_conventions.py checks that the copies
+agree until then). `sim.experiment.sweep.DEFAULT_SEED` is this one.
 """
 
 DEFAULT_SEED = 20250311

@@ -284,6 +284,54 @@ def test_runs_parquet_written_while_chunks_arrive_is_the_assembled_file(tmp_path
     assert (folder / "streamed.parquet").read_bytes() == (folder / "assembled.parquet").read_bytes()
 
 
+NUMERIC_SWEEP = """
+runs = 7
+seed = 9
+chunk_size = 3
+set = ["horizon_weeks=6"]
+
+[design]
+kind = "latin_hypercube"
+samples = 4
+
+[[parameters]]
+path = "actors.turkey.mediation_intensity"
+range = [0.0, 0.5]
+"""
+
+
+@pytest.fixture(scope="module")
+def numeric_batch_files(tmp_path_factory):
+    """A sweep whose variants differ only in a number, computed as batch files of at most 5 replications."""
+    from sim.experiment.batches import compute_batch_file
+
+    folder = tmp_path_factory.mktemp("numeric")
+    plan = plan_sweep(sweep_file(folder, NUMERIC_SWEEP, "numeric"))
+    files = [compute_batch_file(batch) for batch in plan.batches(limit=5)]
+    assert len(files) > 3 and all(f.data is not None for f in files)
+    return plan, files
+
+
+@given(order=st.data())
+def test_a_sweeps_runs_parquet_written_while_batches_arrive_is_the_assembled_file(numeric_batch_files, tmp_path_factory, order):
+    """Batch files arriving in any order give, written as they come, the bytes assembled from the files at the end."""
+    from sim.experiment.chunks import ChunkResult, ChunkStore
+    from sim.experiment.sweep.run import _assemble_runs, _finished_chunks, _StreamingRuns
+
+    plan, files = numeric_batch_files
+    folder = tmp_path_factory.mktemp("stream")
+    store = ChunkStore(folder / "chunks").create()
+    tasks = plan.tasks()
+    streaming = _StreamingRuns(tasks, store, folder / "streamed.parquet")
+    for i in order.draw(st.permutations(range(len(files)))):
+        store.write(ChunkResult(files[i].name, files[i].data, 0.0))
+        streaming.arrived(files[i].name)
+    assert streaming.finish()
+    _assemble_runs(folder / "assembled.parquet", tasks, _finished_chunks(store, tasks))
+    assert (folder / "streamed.parquet").read_bytes() == (folder / "assembled.parquet").read_bytes()
+    assert not list(folder.glob(".*partial"))
+
+
 def test_a_chunk_that_raises_in_a_batch_file_is_reported_alone_and_the_others_are_kept(plan, alone, monkeypatch):
     import pyarrow as pa
 

@@ -220,13 +220,6 @@ def test_composed_expressions_agree_with_numpy(parts):
     assert np.array_equal(parse_outcome(text, COLUMNS, kinds=KINDS).evaluate(data), want), text
 
 
-def test_the_shorthands_are_those_of_sim_story_find():
-    from sim.report import story
-
-    assert outcome_expr.ALIASES == story.ALIASES
-    assert {k: v for k, v in outcome_expr.PRESETS.items() if k in story.PRESETS} == story.PRESETS
-
-
 def test_the_parser_never_compiles_or_evaluates():
     source = Path(outcome_expr.__file__).read_text(encoding="utf-8")
     calls = {n.func.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}

@@ -20,9 +20,10 @@ from clitools import invoke
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sim.analysis.outcome_expr import BoolOp, Compare, OutcomeExpressionError, matching_replications, parse_outcome
 from sim.cli.story import load_result
 from sim.experiment.load import load
-from sim.report.story import NEWS, ConditionError, matching_replications, parse_condition, render_markdown, render_text, tell
+from sim.report.story import NEWS, render_markdown, render_text, tell
 from sim.scenario.load import scenario_hash
 from sim.scenario.schema import Scenario
 
@@ -159,11 +160,27 @@ def test_find_picks_the_first_matching_replication(results):
 
 def test_find_conditions_are_checked():
     columns = ["replication", "status", "breakdowns", "terms_territory", "front_final"]
-    assert parse_condition("territory>0.6, front<=0.5", columns) == [("terms_territory", ">", 0.6), ("front_final", "<=", 0.5)]
-    with pytest.raises(ConditionError, match=r"unknown column 'teritory'.*did you mean 'territory'"):
-        parse_condition("teritory>0.6", columns)
-    with pytest.raises(ConditionError, match="expected a condition like"):
-        parse_condition("territory is big", columns)
+    both = BoolOp("and", (Compare("terms_territory", ">", 0.6), Compare("front_final", "<=", 0.5)))
+    for text in ("territory>0.6, front<=0.5", "territory>0.6 & front<=0.5", "territory > 0.6 and front <= 0.5"):
+        assert parse_outcome(text, columns).tree == both, text
+    with pytest.raises(OutcomeExpressionError, match=r"unknown column 'teritory'.*did you mean 'territory'"):
+        parse_outcome("teritory>0.6", columns)
+    with pytest.raises(OutcomeExpressionError, match=r"expected a comparison \(== != < <= > >= in\) between a column and a value, got 'is'"):
+        parse_outcome("territory is big", columns)
+
+
+def test_find_takes_the_expressions_of_discover(results):
+    """--find and `sim discover --outcome` read one language: or, not, parentheses, quoted labels, lists."""
+    folder = results["russia_red_lines_softened"]
+    table = pq.read_table(folder / "runs.parquet")
+    rows = table.to_pylist()
+    want = [r["replication"] for r in rows if r["status"] in ("ceasefire", "settlement") or not r["agreements"] >= 1]
+    assert want
+    for text in ('status in ["ceasefire", "settlement"] or not agreement', "status in [ceasefire, settlement] or no-agreement"):
+        assert matching_replications(table, text) == want, text
+    result = invoke("story", "--from", folder, "--find", 'status == "settlement" or (breakdown and week <= 20)')
+    assert result.exit_code == 0, result.output
+    assert "--find" in result.stderr and "match 1 of" in result.stderr
 
 
 def test_find_errors_are_one_line(results):

@@ -70,7 +70,8 @@ def test_at_least_three_shipped_sweeps_with_the_asked_designs():
     ("body", "field", "message"),
     [
         (GRID.replace("runs = 120", "runz = 120"), "runz", r"unknown key 'runz' \(did you mean 'runs'\?\)"),
-        (GRID.replace('kind = "grid"', 'kind = "gird"'), "design.kind", r"expected: input should be 'grid'"),
+        (GRID.replace('kind = "grid"', 'kind = "gird"'), "design.kind",
+         r"expected one of grid, latin_hypercube, sobol, morris, got 'gird' \(did you mean 'grid'\?\)"),
         (GRID.replace("values = [0.0, 0.3]", "values = [0.0, 1.5]"), r"parameters\[0\]\.values\[1\]",
          r"actors\.turkey\.mediation_intensity = 1\.5: expected a value in \[0, 1\] probability, got 1\.5"),
         (GRID.replace('values = ["conditional", "cut"]', 'values = ["conditional", "halved"]'), r"parameters\[1\]\.values\[1\]",

@@ -39,7 +39,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.analysis.outcome_expr import OutcomeExpressionError, parse_outcome
+from sim.analysis.outcome_expr import OutcomeExpressionError, column_values, labels_of, parse_outcome
 from sim.errors import did_you_mean
 
 if TYPE_CHECKING:
@@ -74,17 +74,6 @@ class Cases:
     dropped: list[str] = field(default_factory=list)  # parameter columns left out (constant, or missing in some cases)
 
 
-def _column_values(col: pa.ChunkedArray) -> tuple[np.ndarray, str]:
-    t = col.type
-    if pa.types.is_boolean(t):
-        return np.asarray(col.to_pylist(), dtype=object), "bool"
-    if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_dictionary(t):
-        return np.asarray(col.to_pylist(), dtype=object), "label"
-    if pa.types.is_integer(t) or pa.types.is_floating(t):
-        return np.asarray(col.to_numpy(zero_copy_only=False), dtype=float), "number"
-    return np.asarray(col.to_pylist(), dtype=object), "other"
-
-
 def load_cases(folder: Path, max_cases: int | None = DEFAULT_MAX_CASES, seed: int = SAMPLE_SEED, drawn: bool = True) -> Cases:
     """Read runs.parquet (and a sweep's variants.parquet) of `folder` into cases.
 
@@ -115,7 +104,7 @@ def load_cases(folder: Path, max_cases: int | None = DEFAULT_MAX_CASES, seed: in
     columns: dict[str, np.ndarray] = {}
     kinds: dict[str, str] = {}
     for name in runs.column_names:
-        columns[name], kinds[name] = _column_values(runs.column(name))
+        columns[name], kinds[name] = column_values(runs.column(name))
 
     parameters: list[str] = [n for n in runs.column_names if n.startswith("param.")] if drawn else []
     kind = "run"
@@ -130,7 +119,7 @@ def load_cases(folder: Path, max_cases: int | None = DEFAULT_MAX_CASES, seed: in
             raise DiscoveryError(str(variants_path), f"expected every variant of runs.parquet, variant {exc.args[0]} is missing") from None
         varied = [n for n in variants.column_names if n not in _NOT_PARAMETERS]
         for name in varied:
-            values, k = _column_values(variants.column(name))
+            values, k = column_values(variants.column(name))
             columns[name], kinds[name] = values[take], k
         parameters = varied + parameters
 
@@ -155,8 +144,7 @@ def load_cases(folder: Path, max_cases: int | None = DEFAULT_MAX_CASES, seed: in
         raise DiscoveryError(str(folder), f"expected {what}: a sweep (variants.parquet) or a run whose runs.parquet has drawn "
                              "param.* columns (a scenario with distributions); found "
                              + ("only constant ones" if parameters else "none"))
-    labels = {n: tuple(sorted({v for v in columns[n].tolist() if isinstance(v, str)})) for n, k in kinds.items() if k == "label"}
-    return Cases(folder, kind, pd.DataFrame(x), columns, kinds, labels, total, dropped)
+    return Cases(folder, kind, pd.DataFrame(x), columns, kinds, labels_of(columns, kinds), total, dropped)
 
 
 def outcome_of(cases: Cases, expression: str) -> tuple[np.ndarray, Any]:

@@ -12,13 +12,17 @@ small grammar; it is never compiled or evaluated as Python. What is allowed:
   such as `settlement` is read as the label when it is not a column;
 - comparisons `== != < <= > >=` (chained too: `0.2 < front < 0.6`), `in` / `not in` with a
   list of constants, and `=` as `==`;
-- `and`, `or`, `not` and parentheses;
+- `and`, `or`, `not` and parentheses; a comma or `&` between clauses reads as `and`
+  (`territory > 0.6, front <= 0.5`, as `sim story --find` always took);
 - the presets of `sim story --find` (`breakdown`, `agreement`, `no-agreement`, `war`,
   `ceasefire`, ...) as whole clauses.
 
 Anything else (calls, attributes of values, subscripts, arithmetic, lambdas) is an error
 that says what was expected. Labels are checked against the labels the column can hold
 (statuses are stored as names in runs.parquet, so users write the names).
+
+The same language picks replications for `sim story --find` (`matching_replications`) and
+marks the cases of interest for `sim discover --outcome` (`sim.analysis.discovery`).
 """
 
 from __future__ import annotations
@@ -32,10 +36,11 @@ from difflib import get_close_matches
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
 from sim.analysis.aggregate import AGREEMENT_TYPES, STATUSES
 
-# The shorthands and presets of outcome expressions, shared with `sim story --find` (sim/report/story.py).
+# The shorthands and presets of outcome expressions (`sim story --find` and `sim discover --outcome`).
 ALIASES = {
     "front": "front_final",
     "type": "first_agreement",
@@ -123,7 +128,7 @@ def parse_outcome(text: str, columns: Sequence[str], labels: Mapping[str, Sequen
         raise OutcomeExpressionError("expected an outcome expression under 2,000 characters")
     reader = _Reader(list(columns), {k: tuple(v) for k, v in (labels or {}).items()}, dict(kinds or {}))
     source, reader.quoted = _quote_names(text.strip())
-    source = _SINGLE_EQ.sub("==", _expand_presets(source))
+    source = _SINGLE_EQ.sub("==", _expand_presets(_join_clauses(source)))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # e.g. invalid escape sequences in a quoted label: not the user's problem here
@@ -150,6 +155,29 @@ def _quote_names(text: str) -> tuple[str, dict[str, str]]:
         return key
 
     return re.sub(r"`([^`]+)`", swap, text), names
+
+
+def _join_clauses(text: str) -> str:
+    """Commas and `&` between clauses (outside brackets and quotes) as ` and `: `territory>0.6, front<=0.5`."""
+    out: list[str] = []
+    depth = 0
+    quote = ""
+    for ch in text:
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif depth == 0 and ch in ",&":
+            if ch == "&" and out and out[-1] == " and ":
+                continue  # `&&`
+            out.append(" and ")
+            continue
+        out.append(ch)
+    return "".join(out)
 
 
 def _expand_presets(text: str) -> str:
@@ -235,6 +263,9 @@ class _Reader:
         operands = [node.left, *node.comparators]
         parts = []
         for (left, right), op in zip(zip(operands, operands[1:]), node.ops):
+            if type(op) not in _OPS:
+                word = "is not" if isinstance(op, ast.IsNot) else "is"
+                raise OutcomeExpressionError(f"expected a comparison (== != < <= > >= in) between a column and a value, got {word!r}")
             parts.append(self.one_compare(left, _OPS[type(op)], right))
         return parts[0] if len(parts) == 1 else BoolOp("and", tuple(parts))
 
@@ -388,3 +419,34 @@ def _is_null(values: np.ndarray) -> np.ndarray:
         out: np.ndarray = np.isnan(values)
         return out
     return np.zeros(values.shape[0], dtype=bool)
+
+
+# ---------------------------------------------------------------- columns of a table
+def column_values(col: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, str]:
+    """A Parquet column as the values an expression is evaluated on, and its kind: number (nulls as NaN), label,
+    bool or other."""
+    t = col.type
+    if pa.types.is_boolean(t):
+        return np.asarray(col.to_pylist(), dtype=object), "bool"
+    if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_dictionary(t):
+        return np.asarray(col.to_pylist(), dtype=object), "label"
+    if pa.types.is_integer(t) or pa.types.is_floating(t):
+        return np.asarray(col.to_numpy(zero_copy_only=False), dtype=float), "number"
+    return np.asarray(col.to_pylist(), dtype=object), "other"
+
+
+def labels_of(columns: Mapping[str, np.ndarray], kinds: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
+    """The labels each label column holds (what `parse_outcome` checks quoted labels against)."""
+    return {n: tuple(sorted({v for v in columns[n].tolist() if isinstance(v, str)})) for n, k in kinds.items() if k == "label"}
+
+
+def matching_replications(table: pa.Table, text: str) -> list[int]:
+    """Replication indices (ascending) of the rows of a runs table that satisfy the expression `text`
+    (what `sim story --find` picks from); OutcomeExpressionError naming the column when it cannot be read."""
+    columns: dict[str, np.ndarray] = {}
+    kinds: dict[str, str] = {}
+    for name in table.column_names:
+        columns[name], kinds[name] = column_values(table.column(name))
+    expr = parse_outcome(text, table.column_names, labels_of(columns, kinds), kinds)
+    replications = np.asarray(table.column("replication").to_numpy(zero_copy_only=False))
+    return sorted(int(r) for r in replications[expr.evaluate(columns)])

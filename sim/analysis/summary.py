@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -107,30 +108,63 @@ def weekly_table(agg: Aggregates) -> pa.Table:
     return pa.table(columns)
 
 
-def summary_row(agg: Aggregates, confidence: float = 0.95) -> dict[str, Any]:
-    """One experiment's outcomes as a flat row: `n`; for each outcome of `sim.analysis.paired.OUTCOMES` its share and
-    95% Wilson interval (`<outcome>_share`, `_low`, `_high`); replications with an agreement (`weeks_reached`) and
-    the quartiles of the week of the first agreement; the share of those that saw a breakdown, with its interval;
-    breakdowns per replication. "None" is None (null in Parquet), never NaN: no replications, no agreement."""
-    row: dict[str, Any] = {"n": int(agg.n)}
+SUMMARY_FIELDS: tuple[str, ...] = ("n", "status_counts", "first_agreement_counts", "first_agreement_week_hist",
+                                   "with_agreement", "with_breakdown", "agreement_and_breakdown", "total_breakdowns")
+"""The counts of `Aggregates` that `summary_rows` reads (what a sweep keeps per chunk for its per-variant summaries)."""
+
+
+class _Counts:
+    """One experiment's row of stacked counts, read as `Aggregates` fields (what `OUTCOMES[i].count` takes)."""
+
+    def __init__(self, counts: Mapping[str, np.ndarray], i: int):
+        for name in SUMMARY_FIELDS:
+            setattr(self, name, counts[name][i])
+
+
+def summary_rows(counts: Mapping[str, np.ndarray], confidence: float = 0.95) -> list[dict[str, Any]]:
+    """Experiments' outcomes as flat rows, from their `SUMMARY_FIELDS` counts stacked (one entry per experiment).
+
+    Each row: `n`; for each outcome of `sim.analysis.paired.OUTCOMES` its share and 95% Wilson
+    interval (`<outcome>_share`, `_low`, `_high`); replications with an agreement
+    (`weeks_reached`) and the quartiles of the week of the first agreement; the share of those
+    that saw a breakdown, with its interval; breakdowns per replication. "None" is None (null
+    in Parquet), never NaN: no replications, no agreement. The intervals are computed for all
+    experiments at once (a sweep of 10,000 variants is one call).
+    """
+    n = np.asarray(counts["n"], dtype=np.int64)
+    rows: list[dict[str, Any]] = [{"n": int(x)} for x in n]
+    each = [_Counts(counts, i) for i in range(len(n))]
     for o in OUTCOMES:
-        share = proportion(o.count(agg), agg.n, confidence)
-        row[f"{o.name}_share"], row[f"{o.name}_low"], row[f"{o.name}_high"] = share["share"], share["low"], share["high"]
-    q25, median, q75 = week_quantiles(agg.first_agreement_week_hist, (0.25, 0.5, 0.75))
-    row["weeks_reached"] = int(agg.first_agreement_week_hist.sum())
-    row["weeks_median"], row["weeks_q25"], row["weeks_q75"] = median, q25, q75
-    breakdown = proportion(agg.agreement_and_breakdown, agg.with_agreement, confidence)
-    row["breakdown_share"], row["breakdown_low"], row["breakdown_high"] = breakdown["share"], breakdown["low"], breakdown["high"]
-    row["mean_breakdowns"] = _number(agg.total_breakdowns / agg.n) if agg.n else None
-    return row
+        hits = np.array([o.count(c) for c in each], dtype=np.int64)  # type: ignore[arg-type]  # _Counts reads as Aggregates
+        low, high = wilson_interval(hits, n, confidence)
+        for i, row in enumerate(rows):
+            row[f"{o.name}_share"] = _number(hits[i] / n[i]) if n[i] else None
+            row[f"{o.name}_low"], row[f"{o.name}_high"] = _number(low[i]), _number(high[i])
+    agreed = np.asarray(counts["with_agreement"], dtype=np.int64)
+    broke = np.asarray(counts["agreement_and_breakdown"], dtype=np.int64)
+    low, high = wilson_interval(broke, agreed, confidence)
+    hists = counts["first_agreement_week_hist"]
+    total = np.asarray(counts["total_breakdowns"], dtype=np.int64)
+    for i, row in enumerate(rows):
+        q25, median, q75 = week_quantiles(hists[i], (0.25, 0.5, 0.75))
+        row["weeks_reached"] = int(hists[i].sum())
+        row["weeks_median"], row["weeks_q25"], row["weeks_q75"] = median, q25, q75
+        row["breakdown_share"] = _number(broke[i] / agreed[i]) if agreed[i] else None
+        row["breakdown_low"], row["breakdown_high"] = _number(low[i]), _number(high[i])
+        row["mean_breakdowns"] = _number(total[i] / n[i]) if n[i] else None
+    return rows
 
 
-def summary_table(agg: Aggregates, scenario: str, seed: int, confidence: float = 0.95) -> pa.Table:
-    """summary.parquet of a single run: one row, `scenario` and `seed`, then `summary_row`'s columns (the columns
-    of a sweep's summary.parquet after its parameters), so runs and sweep variants stack into one table."""
-    row = {"scenario": scenario, "seed": int(seed), **summary_row(agg, confidence)}
+def summary_row(agg: Aggregates, confidence: float = 0.95) -> dict[str, Any]:
+    """One experiment's outcomes as a flat row (`summary_rows` of one)."""
+    return summary_rows({name: np.asarray(getattr(agg, name))[None] for name in SUMMARY_FIELDS}, confidence)[0]
+
+
+def summary_columns(rows: Sequence[Mapping[str, Any]]) -> dict[str, pa.Array]:
+    """Rows of `summary_rows` (with any leading columns such as `scenario` and `seed`) as typed Parquet columns:
+    counts and seeds int64, weeks int32 (None, no agreement, is null), labels string, shares and the rest float64."""
     columns: dict[str, pa.Array] = {}
-    for key, value in row.items():
+    for key in rows[0]:
         if key == "scenario":
             kind = pa.string()
         elif key in ("n", "seed", "weeks_reached"):
@@ -139,8 +173,15 @@ def summary_table(agg: Aggregates, scenario: str, seed: int, confidence: float =
             kind = pa.int32()
         else:
             kind = pa.float64()
-        columns[key] = pa.array([value], type=kind)
-    return pa.table(columns)
+        columns[key] = pa.array([row[key] for row in rows], type=kind)
+    return columns
 
 
-__all__ = ["FRONT_QUANTILES", "proportion", "summarise", "summary_row", "summary_table", "weekly_table"]
+def summary_table(agg: Aggregates, scenario: str, seed: int, confidence: float = 0.95) -> pa.Table:
+    """summary.parquet of a single run: one row, `scenario` and `seed`, then `summary_row`'s columns (the columns
+    of a sweep's summary.parquet after its parameters), so runs and sweep variants stack into one table."""
+    return pa.table(summary_columns([{"scenario": scenario, "seed": int(seed), **summary_row(agg, confidence)}]))
+
+
+__all__ = ["FRONT_QUANTILES", "SUMMARY_FIELDS", "proportion", "summarise", "summary_columns", "summary_row", "summary_rows", "summary_table",
+           "weekly_table"]

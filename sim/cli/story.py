@@ -101,8 +101,8 @@ def story(
     from_: Annotated[Path | None, typer.Option("--from", metavar="RESULT_DIR", help="A result folder of `sim run`: replay one of its replications.")] = None,
     replication: Annotated[int | None, typer.Option("--replication", "-r", metavar="INDEX", min=0, max=MAX_INDEX, help="Replication index (default 0).")] = None,
     find: Annotated[str | None, typer.Option(
-        "--find", metavar="CONDITION", help="With --from: the first replication meeting a condition, e.g. breakdown, settlement, "
-        "'status=settlement and territory>0.6', 'week<10'.")] = None,
+        "--find", metavar="CONDITION", help="With --from: the first replication meeting a condition (the expressions of `sim discover "
+        "--outcome`), e.g. breakdown, settlement, 'status=settlement and territory>0.6', 'week<10 or not agreement'.")] = None,
     nth: Annotated[int, typer.Option("--nth", metavar="N", min=1, max=MAX_INDEX, help="With --find: take the n-th match instead of the first.")] = 1,
     seed: Annotated[int | None, seed_option("Seed (with SCENARIO; default as `sim run`).")] = None,
     weeks: Annotated[int | None, typer.Option("--weeks", "-w", metavar="WEEKS", min=1, max=MAX_WEEKS, help="Horizon in weeks (with SCENARIO).")] = None,
@@ -111,7 +111,8 @@ def story(
     output: Annotated[Path | None, typer.Option("--output", "-o", parser=output_path, metavar="FILE", help="Write the story to this file instead of the terminal.")] = None,
 ) -> None:
     """Replay one replication exactly and tell it week by week; quiet weeks are folded."""
-    from sim.report.story import ConditionError, matching_replications, render, tell
+    from sim.analysis.outcome_expr import OutcomeExpressionError, matching_replications
+    from sim.report.story import render, tell
     if (scenario_file is None) == (from_ is None):
         raise InputError(None, None, "expected a SCENARIO file or --from RESULT_DIR (one of them)")
     if find is not None and from_ is None:
@@ -132,7 +133,7 @@ def story(
                 raise InputError("--from", str(from_), "expected runs.parquet in the result folder")
             try:
                 matches = matching_replications(pq.read_table(runs_path), find)
-            except ConditionError as exc:
+            except OutcomeExpressionError as exc:
                 raise InputError("--find", find, str(exc)) from None
             if len(matches) < nth:
                 raise InputError("--find", find, f"expected a matching replication, found {len(matches)} of {runs}"

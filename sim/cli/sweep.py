@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich import box
@@ -20,6 +20,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from sim.cli.limits import MAX_CHUNK, MAX_RUNS
 from sim.cli.options import (
@@ -37,13 +38,18 @@ from sim.cli.options import (
 )
 from sim.errors import InputError
 
+if TYPE_CHECKING:
+    import pyarrow as pa
+    from rich.progress import Task
+
+    from sim.experiment.chunks import ChunkTask
+    from sim.experiment.sweep import SweepPlan
+
 
 class _SweepCounts(ProgressColumn):
     """Variants done / all, replications done / all, and replications per second."""
 
-    def render(self, task):
-        from rich.text import Text
-
+    def render(self, task: Task) -> Text:
         total = "?" if task.total is None else f"{task.total:,.0f}"
         speed = task.finished_speed or task.speed
         rate = "" if not speed else f", {speed:,.0f}/s"
@@ -59,24 +65,24 @@ def sweep_progress_bar(console: Console) -> Progress:
     )
 
 
-def _percent(share, low, high) -> str:
+def _percent(share: float | None, low: float | None, high: float | None) -> str:
     if share is None or share != share:
         return "—"
-    return f"{100 * share:.1f}% [dim]({100 * low:.1f}–{100 * high:.1f})[/dim]"
+    return f"{100 * share:.1f}% [dim]({100 * (low or 0.0):.1f}–{100 * (high or 0.0):.1f})[/dim]"
 
 
-def _share(share) -> str:
+def _share(share: float | None) -> str:
     return "—" if share is None or share != share else f"{100 * share:.1f}%"
 
 
-def variants_view(plan, summary, limit: int = 40) -> Table:
+def variants_view(plan: SweepPlan, summary: pa.Table, limit: int = 40) -> Table:
     """The per-variant outcome table printed at the end (the first `limit` variants)."""
     from sim.analysis.paired import outcome
-    from sim.experiment.sweep import display_value
+    from sim.experiment.sweep import display_value  # the library loads when a command runs, not for `sim --help`
 
     name = plan.spec.design.outcome
     table = Table(title=f"{escape(plan.spec.title or plan.name)}: {len(plan.variants)} variants x {plan.runs} replications",
-                  box=box.SIMPLE_HEAD, caption=f"Status at week {plan.variants[0].scenario.horizon_weeks}; 95% Wilson interval in brackets "
+                  box=box.SIMPLE_HEAD, caption=f"Status at week {plan.horizon}; 95% Wilson interval in brackets "
                   "(all intervals: summary.parquet). Weeks: median to the first agreement.")
     table.add_column("#", justify="right")
     for info in plan.parameters:
@@ -97,7 +103,7 @@ def variants_view(plan, summary, limit: int = 40) -> Table:
     return table
 
 
-def sensitivity_view(plan, sensitivity) -> Table:
+def sensitivity_view(plan: SweepPlan, sensitivity: pa.Table) -> Table:
     """Sobol indices or Morris effects of the analysed outcome."""
     from sim.analysis.paired import outcome
 
@@ -109,7 +115,7 @@ def sensitivity_view(plan, sensitivity) -> Table:
                   caption="95% bootstrap intervals in brackets.")
     table.add_column("Parameter")
 
-    def fmt(v, lo, hi, scale=1.0, digits=2):
+    def fmt(v: float | None, lo: float, hi: float, scale: float = 1.0, digits: int = 2) -> str:
         if v is None or v != v:
             return "—"
         return f"{scale * v:.{digits}f} [dim]({scale * lo:.{digits}f} to {scale * hi:.{digits}f})[/dim]"
@@ -131,12 +137,12 @@ def sensitivity_view(plan, sensitivity) -> Table:
     return table
 
 
-def _shown(value) -> str:
+def _shown(value: object) -> str:
     text = "absent" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def sweep_file_changes(file: Path | None, recorded: dict) -> list[str]:
+def sweep_file_changes(file: Path | None, recorded: dict[str, Any]) -> list[str]:
     """How the sweep file differs from the one a sweep started with (recorded in its manifest): renamed or moved,
     values edited (runs, seed, chunk size, ...). Empty when it is the same file with the same content."""
     from sim.experiment.sweep import read_sweep_file
@@ -229,7 +235,7 @@ def sweep(
             progress.update(bar, total=tally.total_replications, completed=tally.replications_done,
                             variants=tally.variants_text())
 
-        def on_chunk(task, result) -> None:
+        def on_chunk(task: ChunkTask, result: object) -> None:
             tally.chunk(task)
             progress.update(bar, completed=tally.replications_done, variants=tally.variants_text())
 

@@ -11,7 +11,7 @@ What may differ inside a batch (`BatchTask.varied`): numeric fields of the scena
 `draw_parameters` puts in `DrawnParameters.values` under their dotted path. Everything else
 (issues, members, rule choices and their parameters, policies, yes/no and text fields, the
 horizon, the derived positions, the seed) is the same for every chunk of a batch: the sweep
-groups its variants by that (`sim.experiment.sweep`). Three rules keep the results
+groups its variants by that (`sim.experiment.sweep.plan`). Three rules keep the results
 independent of the batching, bit for bit:
 
 1. Common random numbers. Every draw is a hash of (seed, replication, week, name); the
@@ -31,10 +31,10 @@ independent of the batching, bit for bit:
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import numpy as np
 
@@ -43,6 +43,10 @@ if TYPE_CHECKING:
 from pydantic import BaseModel
 
 from sim.analysis.aggregate import Aggregates, ChunkOutcome
+
+# The aggregates a batch file keeps per chunk: what a sweep's per-variant summary needs (the front-line and terms
+# histograms, 600 KB a chunk, are what `sim run`'s weekly table and plots need, not a sweep's).
+from sim.analysis.summary import SUMMARY_FIELDS
 from sim.experiment.chunks import (
     Chunk,
     ChunkError,
@@ -53,7 +57,13 @@ from sim.experiment.chunks import (
     encode_chunk,
     runs_batch,
 )
+from sim.rng import Streams
 from sim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from sim.model.parameters import DrawnParameters
+
+K = TypeVar("K")
 
 #: Replications a batch holds at most (unless one chunk alone is larger): about the size of the
 #: default chunk, where the engine's arrays still fit the CPU caches well.
@@ -64,21 +74,21 @@ class VariesInBatch(RuntimeError):
     """The model read, from the scenario, a number that differs between the variants of a batch."""
 
 
-class _Varies:
+class Varies:
     """Stands in the batch's scenario for a varied number: any use of it raises VariesInBatch."""
 
     __slots__ = ("path",)
     __array_ufunc__ = None  # numpy operators defer to the reflected method below, which raises
     __hash__ = object.__hash__
 
-    def __init__(self, path: str):
+    def __init__(self, path: str) -> None:
         object.__setattr__(self, "path", path)
 
-    def _raise(self, *args, **kwargs):
+    def _raise(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise VariesInBatch(f"{self.path} differs between the variants of a batch; the model must read it from "
                             "DrawnParameters (params.values), not from the scenario")
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> NoReturn:
         if name.startswith("__"):
             raise AttributeError(name)
         self._raise()
@@ -86,11 +96,11 @@ class _Varies:
     def __repr__(self) -> str:
         return f"<varies in batch: {self.path}>"
 
-    def __deepcopy__(self, memo):
+    def __deepcopy__(self, memo: dict[int, Any]) -> Varies:
         return self
 
-    def __reduce__(self):
-        return (_Varies, (self.path,))
+    def __reduce__(self) -> tuple[type[Varies], tuple[str]]:
+        return (Varies, (self.path,))
 
     __float__ = __int__ = __index__ = __bool__ = __array__ = __format__ = __len__ = __iter__ = _raise
     __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _raise
@@ -130,7 +140,7 @@ class Piece:
     variant: int | None
     chunk: Chunk
     scenario_hash: str
-    values: tuple = ()
+    values: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -156,7 +166,8 @@ class BatchTask:
     @property
     def name(self) -> str:
         """The first chunk's name (the batch's name in executors' ordering and Dask keys)."""
-        return self.tasks[0].name
+        first = self.pieces[0]
+        return ChunkTask(first.variant, first.chunk, None, self.seed, first.scenario_hash, self.rules_base).name
 
     @property
     def size(self) -> int:
@@ -179,31 +190,59 @@ class BatchTask:
 
 def single(task: ChunkTask) -> BatchTask:
     """A plain chunk (a run's, a comparison's) as a batch of one, computed exactly as before batches."""
+    if task.scenario is None:
+        raise ValueError(f"chunk {task.name} carries no scenario")
     return BatchTask(task.scenario, task.seed, (Piece(task.variant, task.chunk, task.scenario_hash),), (), task.rules_base)
 
 
-def make_batches(pieces: Iterable[tuple[Any, Piece]], make: callable, limit: int = BATCH_REPLICATIONS) -> Iterator[BatchTask]:
+def make_batches(pieces: Iterable[tuple[K, Piece]], make: Callable[[K, tuple[Piece, ...]], BatchTask],
+                 limit: int = BATCH_REPLICATIONS) -> Iterator[BatchTask]:
     """Group consecutive pieces with the same key into batches of at most `limit` replications.
 
     `pieces` yields (key, piece) in chunk order; `make(key, pieces)` builds the BatchTask of a
     group (a piece larger than `limit` is a batch of its own). Lazy: one batch in memory at a time.
     """
-    key, group, size = None, [], 0
+    key: K | None = None
+    group: list[Piece] = []
+    size = 0
     for k, piece in pieces:
         if group and (k != key or size + piece.chunk.size > limit):
-            yield make(key, tuple(group))
+            yield make(key, tuple(group))  # type: ignore[arg-type]  # key is set once group holds a piece
             group, size = [], 0
         key = k
         group.append(piece)
         size += piece.chunk.size
     if group:
-        yield make(key, tuple(group))
+        yield make(key, tuple(group))  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------------- the work
 _UNBATCHABLE: set[tuple[str, ...]] = set()  # varied paths the model was seen reading from the scenario (per process)
 #: Counts in this process: batches of several chunks computed together, and those computed again chunk by chunk.
 STATS = {"batched": 0, "fallbacks": 0}
+T = TypeVar("T")
+
+
+def _together_or_alone(batch: BatchTask, together: Callable[[BatchTask], list[T]], alone: Callable[[BatchTask], list[T]]) -> list[T]:
+    """`together(batch)` for a batch of several chunks; when it raises, `alone` on each chunk as a batch of its own
+    (so that an error names the chunk that raised, and a model reading a varied number from the scenario still runs)."""
+    if batch.varied not in _UNBATCHABLE:
+        try:
+            results = together(batch)
+            STATS["batched"] += 1
+            return results
+        except VariesInBatch:
+            _UNBATCHABLE.add(batch.varied)
+        except Exception:
+            pass  # computed again below, chunk by chunk, so that the error names its chunk
+    STATS["fallbacks"] += 1
+    return [result for i in range(len(batch.pieces)) for result in alone(batch.alone(i))]
+
+
+def _error_text(exc: BaseException) -> str:
+    """An exception as one line: its type and message."""
+    text = str(exc).strip() or repr(exc)
+    return f"{type(exc).__name__}: {' '.join(text.split())}"
 
 
 def compute_batch(batch: BatchTask) -> list[ChunkResult | ChunkError]:
@@ -215,31 +254,20 @@ def compute_batch(batch: BatchTask) -> list[ChunkResult | ChunkError]:
     if not batch.varied and len(batch.pieces) == 1:
         return [compute_chunk(ChunkTask(**_task_fields(batch, 0), scenario=batch.scenario))]
     if len(batch.pieces) > 1:
-        if batch.varied not in _UNBATCHABLE:
-            try:
-                results = _simulate_batch(batch)
-                STATS["batched"] += 1
-                return results
-            except VariesInBatch:
-                _UNBATCHABLE.add(batch.varied)
-            except Exception:
-                pass  # computed again below, chunk by chunk, so that the error names its chunk
-        STATS["fallbacks"] += 1
-        return [result for i in range(len(batch.pieces)) for result in compute_batch(batch.alone(i))]
+        return _together_or_alone(batch, _simulate_batch, compute_batch)
     try:
         return _simulate_batch(batch)
     except Exception as exc:
-        text = str(exc).strip() or repr(exc)
-        return [ChunkError(batch.name, f"{type(exc).__name__}: {' '.join(text.split())}")]
+        return [ChunkError(batch.name, _error_text(exc))]
 
 
-def _task_fields(batch: BatchTask, i: int) -> dict:
+def _task_fields(batch: BatchTask, i: int) -> dict[str, Any]:
     p = batch.pieces[i]
     return {"variant": p.variant, "chunk": p.chunk, "seed": batch.seed, "scenario_hash": p.scenario_hash,
             "rules_base": batch.rules_base}
 
 
-def batch_parameters(batch: BatchTask, streams):
+def batch_parameters(batch: BatchTask, streams: Streams) -> DrawnParameters:
     """The drawn parameters of a batch: the scenario's draws, with each varied path an (R,) array of its pieces' values.
 
     The varied values go into `draw_parameters` itself (`given`), so anything it derives from
@@ -248,17 +276,21 @@ def batch_parameters(batch: BatchTask, streams):
     draws it for that piece alone.
     """
     from sim.model.parameters import draw_field, draw_parameters, field_bounds_by_key
-    from sim.rng import Streams
     from sim.scenario.derive import derive
+    from sim.scenario.params import is_random
 
     given = {}
     if batch.varied:
         bounds = field_bounds_by_key(batch.scenario)
         sizes = [p.chunk.size for p in batch.pieces]
-        edges = np.cumsum([0] + sizes)
+        edges = np.cumsum([0, *sizes])
         for j, path in enumerate(batch.varied):
             if path not in bounds:
                 raise VariesInBatch(f"{path} is not a numeric parameter of the model (DrawnParameters.values)")
+            values = [piece.values[j] for piece in batch.pieces]
+            if not any(is_random(v) for v in values):  # fixed numbers: what draw_field gives each piece, at once
+                given[path] = np.repeat(np.array([float(v) for v in values], dtype=np.float64), sizes)
+                continue
             column = np.empty(edges[-1])
             for i, piece in enumerate(batch.pieces):
                 rows = slice(edges[i], edges[i + 1])
@@ -267,25 +299,29 @@ def batch_parameters(batch: BatchTask, streams):
     return draw_parameters(batch.scenario, streams, derive(batch.scenario), given=given)
 
 
-def _simulate_parts(batch: BatchTask) -> list[tuple[ChunkTask, pa.RecordBatch, Aggregates]]:
-    """One model over the batch; per piece its task, its rows and its aggregates (raises what the model raises)."""
+def _run_model(batch: BatchTask) -> ChunkOutcome:
+    """One model over all the batch's replications, chunk after chunk (raises what the model raises)."""
     from sim.model.model import CeasefireModel
-    from sim.rng import Streams
 
     if batch.scenario.rules:
         from sim.model.rulebook import import_rule_modules
 
         import_rule_modules(batch.scenario.rules, Path(batch.rules_base) if batch.rules_base else None)
     replications = np.concatenate([np.arange(p.chunk.start, p.chunk.stop) for p in batch.pieces])
-    streams = Streams(batch.seed, replications)
-    params = batch_parameters(batch, streams)
+    params = batch_parameters(batch, Streams(batch.seed, replications))
     scenario = batch.scenario
     if len(batch.pieces) > 1 and batch.varied:
-        scenario = with_values(scenario, batch.varied, [_Varies(p) for p in batch.varied])
+        scenario = with_values(scenario, batch.varied, [Varies(p) for p in batch.varied])
     model = CeasefireModel(scenario, batch.seed, replications, params=params)
     model.run()
-    outcome = model.outcome()
+    outcome: ChunkOutcome = model.outcome()
     _forget_model(model)
+    return outcome
+
+
+def _simulate_parts(batch: BatchTask) -> list[tuple[ChunkTask, pa.RecordBatch, Aggregates]]:
+    """One model over the batch; per piece its task, its rows and its aggregates (raises what the model raises)."""
+    outcome = _run_model(batch)
     parts = []
     start = 0
     for i, piece in enumerate(batch.pieces):
@@ -312,10 +348,6 @@ def _simulate_batch(batch: BatchTask) -> list[ChunkResult | ChunkError]:
 # ---------------------------------------------------------------------- batch files (sweeps)
 META_BATCH = b"sim.batch"
 META_BATCH_AGGREGATES = b"sim.batch.aggregates"
-#: The aggregates a batch file keeps per chunk: what a sweep's per-variant summary needs (the front-line
-#: and terms histograms, 600 KB a chunk, are what `sim run`'s weekly table and plots need, not a sweep's).
-SUMMARY_FIELDS = ("n", "status_counts", "first_agreement_counts", "first_agreement_week_hist",
-                  "with_agreement", "with_breakdown", "agreement_and_breakdown", "total_breakdowns")
 
 
 @dataclass(frozen=True)
@@ -340,23 +372,9 @@ def _simulate_table(batch: BatchTask) -> tuple[pa.Table, dict[str, np.ndarray]]:
     import pyarrow as pa
 
     from sim.analysis.aggregate import AGREEMENT_TYPES, STATUSES
-    from sim.model.model import CeasefireModel
-    from sim.rng import Streams
 
-    if batch.scenario.rules:
-        from sim.model.rulebook import import_rule_modules
-
-        import_rule_modules(batch.scenario.rules, Path(batch.rules_base) if batch.rules_base else None)
     sizes = np.array([p.chunk.size for p in batch.pieces], dtype=np.int64)
-    replications = np.concatenate([np.arange(p.chunk.start, p.chunk.stop) for p in batch.pieces])
-    params = batch_parameters(batch, Streams(batch.seed, replications))
-    scenario = batch.scenario
-    if len(batch.pieces) > 1 and batch.varied:
-        scenario = with_values(scenario, batch.varied, [_Varies(p) for p in batch.varied])
-    model = CeasefireModel(scenario, batch.seed, replications, params=params)
-    model.run()
-    outcome = model.outcome()
-    _forget_model(model)
+    outcome = _run_model(batch)
     whole = Aggregates.from_chunk(outcome)  # the contract check, and totals to check the per-chunk counts against
     count = len(batch.pieces)
     piece = np.repeat(np.arange(count), sizes)
@@ -393,27 +411,23 @@ def _simulate_table(batch: BatchTask) -> tuple[pa.Table, dict[str, np.ndarray]]:
     return table, {k: np.asarray(v, dtype=np.int64) for k, v in summary.items()}
 
 
-def _tables_or_errors(batch: BatchTask) -> list:
+_TableOrError = tuple[tuple[Piece, ...], "pa.Table", dict[str, np.ndarray]] | tuple[ChunkTask, ChunkError]
+
+
+def _table(batch: BatchTask) -> list[_TableOrError]:
+    table, summary = _simulate_table(batch)
+    return [(batch.pieces, table, summary)]
+
+
+def _tables_or_errors(batch: BatchTask) -> list[_TableOrError]:
     """[(pieces, table, summary)] and [(task, ChunkError)]: the batch together, else each piece alone."""
-    if len(batch.pieces) > 1 and batch.varied not in _UNBATCHABLE:
-        try:
-            table, summary = _simulate_table(batch)
-            STATS["batched"] += 1
-            return [(batch.pieces, table, summary)]
-        except VariesInBatch:
-            _UNBATCHABLE.add(batch.varied)
-        except Exception:
-            pass
     if len(batch.pieces) > 1:
-        STATS["fallbacks"] += 1
-        return [part for i in range(len(batch.pieces)) for part in _tables_or_errors(batch.alone(i))]
+        return _together_or_alone(batch, _table, _tables_or_errors)
     try:
-        table, summary = _simulate_table(batch)
-        return [(batch.pieces, table, summary)]
+        return _table(batch)
     except Exception as exc:
-        text = str(exc).strip() or repr(exc)
         task = batch.tasks[0]
-        return [(task, ChunkError(task.name, f"{type(exc).__name__}: {' '.join(text.split())}"))]
+        return [(task, ChunkError(task.name, _error_text(exc)))]
 
 
 def compute_batch_file(batch: BatchTask) -> BatchFile:
@@ -442,7 +456,8 @@ def compute_batch_file(batch: BatchTask) -> BatchFile:
             offset += p.chunk.size
     stacked = {f: np.concatenate([summary[f] for _, _, summary in good]) for f in SUMMARY_FIELDS}
     buffer = io.BytesIO()
-    np.savez(buffer, **stacked)
+    arrays: dict[str, Any] = stacked
+    np.savez(buffer, **arrays)
     identity = {"pieces": pieces}
     table = pa.concat_tables([t for _, t, _ in good]).replace_schema_metadata(
         {META_BATCH: json.dumps(identity, sort_keys=True).encode(), META_BATCH_AGGREGATES: buffer.getvalue()})
@@ -456,7 +471,7 @@ def compute_batch_file(batch: BatchTask) -> BatchFile:
 class StoredPiece:
     """Where a finished chunk's rows are: a file (a batch file or an old one-chunk file), their first row and count."""
 
-    identity: dict
+    identity: dict[str, Any]
     path: Path
     offset: int
     rows: int
@@ -471,14 +486,15 @@ def read_file_pieces(path: Path) -> tuple[list[StoredPiece], pa.Schema]:
 
     from sim.experiment.chunks import META_CHUNK
 
-    schema = pq.read_schema(path)
+    file = Path(path)
+    schema = pq.read_schema(file)
     meta = schema.metadata or {}
     if META_BATCH in meta:
         identity = json.loads(meta[META_BATCH])
-        pieces = [StoredPiece(p, Path(path), p["offset"], p["rows"], i) for i, p in enumerate(identity["pieces"])]
+        pieces = [StoredPiece(p, file, p["offset"], p["rows"], i) for i, p in enumerate(identity["pieces"])]
     else:
         identity = json.loads(meta[META_CHUNK])
-        pieces = [StoredPiece(identity, Path(path), 0, identity["stop"] - identity["start"], 0)]
+        pieces = [StoredPiece(identity, file, 0, identity["stop"] - identity["start"], 0)]
     return pieces, schema.remove_metadata()
 
 

@@ -24,11 +24,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.analysis.aggregate import AGREEMENT_TYPES, CEASEFIRE, FIRST_ENDS, PARTIAL_TRUCE, SETTLEMENT, STATUSES, WAR
-from sim.analysis.outcome_expr import ALIASES, PRESETS
 from sim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
-    import pyarrow as pa
 
     from sim.model.model import CeasefireModel
 
@@ -725,82 +723,3 @@ def render(story: Story, fmt: str, width: int = 100) -> str:
     if fmt == "html":
         return render_html(story)
     return render_text(story, width)
-
-
-# ---------------------------------------------------------------------- --find
-# The shorthands and presets of --find (ALIASES, PRESETS) are the outcome expressions', imported above.
-_CLAUSE = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*(==|=|!=|>=|<=|>|<)\s*(.+?)\s*$")
-
-
-class ConditionError(ValueError):
-    """A --find condition that cannot be read; the message says what was expected."""
-
-
-def parse_condition(text: str, columns: list[str], issues: list[str] | None = None) -> list[tuple[str, str, Any]]:
-    """`status=settlement and territory>0.6` -> [(column, op, value), ...]; presets like `breakdown` expand.
-
-    A bare issue name stands for its agreed term (`terms_<issue>`); `front`, `week`, `type`,
-    `mediator` and `force` name the outcome columns they suggest.
-    """
-    from difflib import get_close_matches
-
-    issues = issues or [c.removeprefix("terms_") for c in columns if c.startswith("terms_")]
-    clauses = []
-    for raw in re.split(r"\s+and\s+|\s*,\s*|\s*&\s*", text.strip()):
-        if not raw:
-            continue
-        expanded = PRESETS.get(raw.strip().lower())
-        m = _CLAUSE.match(expanded or raw)
-        if not m:
-            raise ConditionError(
-                f"expected a condition like 'status=settlement and territory>0.6' or one of {', '.join(sorted(set(PRESETS)))}, got {raw!r}"
-            )
-        name, op, value = m.groups()
-        column = ALIASES.get(name, f"terms_{name}" if name in issues else name)
-        if column not in columns:
-            hint = get_close_matches(name, list(columns) + list(ALIASES) + issues, n=1)
-            tail = f" (did you mean {hint[0]!r}?)" if hint else ""
-            raise ConditionError(f"unknown column {name!r} in {raw!r}{tail}")
-        try:
-            parsed: Any = float(value)
-        except ValueError:
-            parsed = value.strip("'\"")
-        clauses.append((column, "==" if op == "=" else op, parsed))
-    if not clauses:
-        raise ConditionError("expected a condition, got nothing")
-    return clauses
-
-
-def matching_replications(table: pa.Table, condition: str) -> list[int]:
-    """Replication indices (ascending) of the rows of a runs table (pyarrow) that meet `condition`."""
-    columns = table.column_names
-    clauses = parse_condition(condition, columns)
-    mask = np.ones(table.num_rows, dtype=bool)
-    for column, op, value in clauses:
-        values = table.column(column).to_pylist()
-        if isinstance(value, float):
-            if any(isinstance(v, str) for v in values if v is not None):
-                raise ConditionError(f"column {column!r} holds labels, expected a label after the operator, got {value:g}")
-            arr = np.array([np.nan if v is None else float(v) for v in values])
-            with np.errstate(invalid="ignore"):
-                hit = {"==": arr == value, "!=": arr != value, ">": arr > value, ">=": arr >= value,
-                       "<": arr < value, "<=": arr <= value}[op]
-            hit &= ~np.isnan(arr) if op != "!=" else np.ones_like(hit)
-        else:
-            if op not in ("==", "!="):
-                raise ConditionError(f"expected = or != with a label such as {value!r}, got {op}")
-            labels = sorted({v for v in values if isinstance(v, str)})
-            known = {value} & (set(labels) | set(STATUSES) | set(AGREEMENT_TYPES) | set(MEDIATOR_LABELS))
-            if value not in ("none", "null") and not known:
-                from difflib import get_close_matches
-
-                choices = sorted(set(labels) | set(STATUSES) | set(MEDIATOR_LABELS))
-                hint = get_close_matches(value, choices, n=1)
-                raise ConditionError(f"unknown value {value!r} for {column}" + (f" (did you mean {hint[0]!r}?)" if hint else f" (one of: {', '.join(choices)})"))
-            target = None if value in ("none", "null") else value
-            hit = np.array([v == target for v in values])
-            if op == "!=":
-                hit = ~hit
-        mask &= hit
-    reps = np.asarray(table.column("replication").to_numpy())
-    return sorted(int(r) for r in reps[mask])

@@ -152,18 +152,26 @@ def plot_heatmap(first, second, name: str, summary: pa.Table, path: Path) -> Pat
     return _save(figure, path)
 
 
+#: Variants up to which a scatter plot draws each one's interval (beyond, the whiskers are a smear that costs seconds).
+WHISKERS_UP_TO = 1000
+
+
 def plot_scatter(params, name: str, summary: pa.Table, path: Path) -> Path:
-    """One outcome's share against each sampled parameter, with whiskers for the 95% interval."""
+    """One outcome's share against each sampled parameter, with whiskers for the 95% interval (up to WHISKERS_UP_TO variants)."""
     count = len(params)
     cols = min(3, count)
     rows = (count + cols - 1) // cols
     figure = _new_figure(4.0 * cols, 3.3 * rows)
     axes = np.atleast_1d(figure.subplots(rows, cols)).ravel()
     share, low, high = (100 * _column(summary, f"{name}_{q}").astype(float) for q in ("share", "low", "high"))
+    whiskers = len(share) <= WHISKERS_UP_TO
     for ax, info in zip(axes, params):
         x, ticks = _positions(info, _column(summary, info.path))
-        ax.errorbar(x, share, yerr=[share - low, high - share], fmt="o", markersize=3, color=COLOURS.get(name, "#2166ac"),
-                    ecolor="#999999", elinewidth=0.8, capsize=0)
+        if whiskers:
+            ax.errorbar(x, share, yerr=[share - low, high - share], fmt="o", markersize=3, color=COLOURS.get(name, "#2166ac"),
+                        ecolor="#999999", elinewidth=0.8, capsize=0)
+        else:
+            ax.plot(x, share, "o", markersize=2, alpha=0.4, color=COLOURS.get(name, "#2166ac"))
         if ticks is not None:
             ax.set_xticks(range(len(ticks)), ticks)
         ax.set_xlabel(_axis_label(info), fontsize="small")
@@ -172,7 +180,7 @@ def plot_scatter(params, name: str, summary: pa.Table, path: Path) -> Path:
         ax.grid(alpha=0.3)
     for ax in axes[count:]:
         ax.set_visible(False)
-    figure.suptitle(f"{outcome(name).label}: one point per variant (95% Wilson whiskers)")
+    figure.suptitle(f"{outcome(name).label}: one point per variant" + (" (95% Wilson whiskers)" if whiskers else ""))
     figure.tight_layout()
     return _save(figure, path)
 
