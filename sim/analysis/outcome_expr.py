@@ -32,13 +32,13 @@ import re
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from difflib import get_close_matches
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
 from sim.analysis.aggregate import AGREEMENT_TYPES, STATUSES
+from sim.errors import did_you_mean
 
 # The shorthands and presets of outcome expressions (`sim story --find` and `sim discover --outcome`).
 ALIASES = {
@@ -235,9 +235,7 @@ class _Reader:
 
     def unknown(self, name: str) -> OutcomeExpressionError:
         choices = list(self.columns) + [a for a, c in ALIASES.items() if c in self.columns] + self.issues
-        hint = get_close_matches(name, choices, n=1, cutoff=0.6)
-        tail = f" (did you mean {hint[0]!r}?)" if hint else ""
-        return OutcomeExpressionError(f"unknown column {name!r}{tail}")
+        return OutcomeExpressionError(f"unknown column {name!r}{did_you_mean(name, choices, listing=None)}")
 
     # ---------------------------------------------------------------- expressions
     def expr(self, node: ast.AST) -> Node:
@@ -346,9 +344,7 @@ class _Reader:
                 raise OutcomeExpressionError(f"expected == or != with a label such as {value!r}, got {op}")
             known = set(self.labels.get(column, ())) | set(KNOWN_LABELS.get(column, ()))
             if known and value not in known:
-                hint = get_close_matches(value, sorted(known), n=1)
-                raise OutcomeExpressionError(f"unknown value {value!r} for {column}"
-                                             + (f" (did you mean {hint[0]!r}?)" if hint else f" (one of: {', '.join(sorted(known))})"))
+                raise OutcomeExpressionError(f"unknown value {value!r} for {column}" + did_you_mean(value, sorted(known)))
             return value
         if isinstance(value, bool):
             if kind not in (None, "bool"):

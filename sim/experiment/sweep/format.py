@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from sim.analysis.paired import OUTCOME_NAMES
 from sim.defaults import DEFAULT_SEED
-from sim.errors import InputError, dotted
+from sim.errors import InputError, did_you_mean, dotted
 from sim.experiment.chunks import DEFAULT_CHUNK
 from sim.experiment.sweep.designs import DESIGNS, Design, DesignError, design_for
 from sim.scenario.load import read_toml
@@ -56,8 +55,7 @@ class SweepDesign(_Strict):
     @classmethod
     def _known_design(cls, kind: str) -> str:
         if kind not in DESIGNS:
-            hint = get_close_matches(kind, list(DESIGNS), n=1)
-            raise ValueError(f"expected one of {', '.join(DESIGNS)}, got {kind!r}" + (f" (did you mean {hint[0]!r}?)" if hint else ""))
+            raise ValueError(f"expected one of {', '.join(DESIGNS)}, got {kind!r}" + did_you_mean(kind, DESIGNS, listing=None))
         return kind
 
 
@@ -87,8 +85,7 @@ def _validation_error(exc: ValidationError, file: str) -> InputError:
     loc = tuple(err["loc"])
     if err["type"] == "extra_forbidden":
         choices = _fields_at(loc[:-1])
-        hint = get_close_matches(str(loc[-1]), choices, n=1)
-        message = f"unknown key {loc[-1]!r}" + (f" (did you mean {hint[0]!r}?)" if hint else f" (expected one of: {', '.join(choices)})")
+        message = f"unknown key {loc[-1]!r}" + did_you_mean(loc[-1], choices, listing="expected one of")
     elif err["type"] == "missing":
         message = "expected this field, which is missing"
     else:
@@ -126,9 +123,8 @@ def read_sweep_file(path: Path) -> SweepSpec:
     except ValidationError as exc:
         raise _validation_error(exc, str(path)) from None
     if spec.design.outcome not in OUTCOME_NAMES:
-        hint = get_close_matches(spec.design.outcome, OUTCOME_NAMES, n=1)
         raise InputError(str(path), "design.outcome", f"expected one of {', '.join(OUTCOME_NAMES)}, got {spec.design.outcome!r}"
-                         + (f" (did you mean {hint[0]!r}?)" if hint else ""))
+                         + did_you_mean(spec.design.outcome, OUTCOME_NAMES, listing=None))
     seen: dict[str, int] = {}
     for i, p in enumerate(spec.parameters):
         where = f"parameters[{i}]"
