@@ -37,6 +37,8 @@ import threading
 import time
 from pathlib import Path
 
+from sim.cli.plotting import RUN_PLOTS
+
 ROOT = Path(__file__).resolve().parent.parent
 # The memory sampler's thread only reads /proc files: it holds nothing a forked worker could need, so workers
 # start by fork as they do from the command line (sim.experiment.executors.pool_context).
@@ -154,7 +156,7 @@ def phase_e2e(args) -> dict:
     with TreeSampler() as sampler:
         cpu0 = cpu_seconds()
         t0 = time.perf_counter()
-        result = run_scenario(loaded, args.runs, args.seed, Path(args.out), workers=args.workers, command=["bench_engine.py"])
+        result = run_scenario(loaded, args.runs, args.seed, Path(args.out), workers=args.workers, command=["bench_engine.py"], plots=RUN_PLOTS)
         seconds = time.perf_counter() - t0
         cpu = cpu_seconds() - cpu0
     files = {p.name: p.stat().st_size for p in sorted(result.path.rglob("*")) if p.is_file()}
@@ -303,7 +305,7 @@ def phase_breakdown(args) -> dict:
 
     loaded = load_scenario(BASELINE)
     t0 = time.perf_counter()
-    run_mod.run_scenario(loaded, args.runs, args.seed, Path(args.out), workers=1, command=["bench_engine.py"])
+    run_mod.run_scenario(loaded, args.runs, args.seed, Path(args.out), workers=1, command=["bench_engine.py"], plots=RUN_PLOTS)
     total = time.perf_counter() - t0
     parts = dict(timers)
     parts["other (run folder, manifest, JSON)"] = total - sum(timers.values())

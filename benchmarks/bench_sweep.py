@@ -31,6 +31,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from sim.cli.plotting import SWEEP_PLOTS
+
 ROOT = Path(__file__).resolve().parent.parent
 # The memory sampler's thread only reads /proc files: it holds nothing a forked worker could need, so workers
 # start by fork as they do from the command line (sim.experiment.executors.pool_context).
@@ -61,7 +63,7 @@ def measure(executor: str, workers: int, variants: int, runs: int, weeks: int, o
     t0 = time.perf_counter()
     plan = plan_sweep(sweep)
     planned = time.perf_counter()
-    result = start_sweep(plan, out / "results", ExecutorSpec(executor, workers))
+    result = start_sweep(plan, out / "results", ExecutorSpec(executor, workers), plots=SWEEP_PLOTS)
     seconds = time.perf_counter() - t0
     assert result.complete, result.failures
     digests = {name: hashlib.sha256((result.path / name).read_bytes()).hexdigest() for name in FILES}

@@ -30,6 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from sim.cli.plotting import RUN_PLOTS, SWEEP_PLOTS
+
 ROOT = Path(__file__).resolve().parent.parent
 # The memory sampler's thread only reads /proc files: it holds nothing a forked worker could need, so workers
 # start by fork as they do from the command line (sim.experiment.executors.pool_context).
@@ -71,7 +73,8 @@ def phase(kind: str, variants: int, runs: int, workers: int, out: Path) -> dict:
             from sim.scenario.load import load_scenario
 
             loaded = load_scenario(BASELINE)
-            run_scenario(loaded, variants * runs, 20250311, out, executor=ExecutorSpec("local", workers), command=["bench"])
+            run_scenario(loaded, variants * runs, 20250311, out, executor=ExecutorSpec("local", workers), command=["bench"],
+                         plots=RUN_PLOTS)
             plan_seconds = 0.0
         else:
             from sim.experiment.sweep import plan_sweep, start_sweep
@@ -80,7 +83,8 @@ def phase(kind: str, variants: int, runs: int, workers: int, out: Path) -> dict:
             path.write_text(sweep_text(variants, runs), encoding="utf-8")
             plan = plan_sweep(path)
             plan_seconds = time.perf_counter() - t0
-            result = start_sweep(plan, out / "results", ExecutorSpec("local", workers), command=["bench"])
+            result = start_sweep(plan, out / "results", ExecutorSpec("local", workers), command=["bench"],
+                                 plots=SWEEP_PLOTS)
             assert result.complete, result.failures
         seconds = time.perf_counter() - t0
     return {"kind": kind, "variants": variants, "runs": runs, "workers": workers, "seconds": round(seconds, 2),

@@ -17,6 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sim.cli.main import app as sim_app
+from sim.cli.plotting import RUN_PLOTS, SWEEP_PLOTS
 from sim.experiment.chunks import ChunkError, ChunkTask, plan_chunks
 from sim.experiment.executors import (
     ExecutorSpec,
@@ -77,7 +78,7 @@ def reference_sweep(tmp_path_factory):
     """The sweep in-process: the bytes every other executor must reproduce."""
     folder = tmp_path_factory.mktemp("reference")
     plan = plan_sweep(sweep_file(folder))
-    result = start_sweep(plan, folder / "out", ExecutorSpec("inprocess"))
+    result = start_sweep(plan, folder / "out", ExecutorSpec("inprocess"), plots=SWEEP_PLOTS)
     assert result.complete
     return plan, result.path
 
@@ -93,7 +94,7 @@ def test_run_is_bit_identical_in_process_on_two_processes_and_on_dask(tmp_path):
     loaded = load(BASELINE, ["horizon_weeks=12"])
     folders = {}
     for spec in (ExecutorSpec("inprocess"), ExecutorSpec("local", 2), ExecutorSpec("dask", 2)):
-        result = run_scenario(loaded, 300, 3, tmp_path / spec.kind, chunk_size=60, executor=spec)
+        result = run_scenario(loaded, 300, 3, tmp_path / spec.kind, chunk_size=60, executor=spec, plots=RUN_PLOTS)
         folders[spec.kind] = result.path
         manifest = json.loads((result.path / "manifest.json").read_text())
         assert manifest["executor"] == spec.kind and manifest["chunks"] == 5
@@ -104,7 +105,7 @@ def test_run_is_bit_identical_in_process_on_two_processes_and_on_dask(tmp_path):
 
 def test_sweep_is_bit_identical_on_two_local_processes(reference_sweep, tmp_path):
     plan, reference = reference_sweep
-    result = start_sweep(plan, tmp_path / "out", ExecutorSpec("local", 2))
+    result = start_sweep(plan, tmp_path / "out", ExecutorSpec("local", 2), plots=SWEEP_PLOTS)
     assert result.complete
     same_files(reference, result.path, SWEEP_FILES)
 
@@ -135,7 +136,7 @@ def test_a_dask_worker_killed_mid_sweep_still_gives_complete_identical_results(r
             os.kill(pid, signal.SIGKILL)
             killed.append(pid)
 
-    result = start_sweep(plan, tmp_path / "out", ExecutorSpec("dask", 2), on_chunk=kill_a_worker)
+    result = start_sweep(plan, tmp_path / "out", ExecutorSpec("dask", 2), plots=SWEEP_PLOTS, on_chunk=kill_a_worker)
     assert killed, "no worker was killed"
     assert result.complete and not result.failures
     assert result.chunks_done == result.chunks_total == 4 * 3
@@ -155,7 +156,7 @@ def test_a_local_worker_killed_mid_sweep_is_replaced_and_nothing_is_lost(referen
                 psutil.Process(workers[0]).kill()
                 killed.append(workers[0])
 
-    result = start_sweep(plan, tmp_path / "out", ExecutorSpec("local", 2), on_chunk=kill_a_worker)
+    result = start_sweep(plan, tmp_path / "out", ExecutorSpec("local", 2), plots=SWEEP_PLOTS, on_chunk=kill_a_worker)
     assert killed and result.complete
     same_files(reference, result.path, SWEEP_FILES)
 

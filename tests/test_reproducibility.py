@@ -21,6 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sim.analysis.aggregate import STATUSES, Aggregates, ChunkOutcome, merge_all
+from sim.cli.plotting import RUN_PLOTS
 from sim.experiment.run import run_scenario
 from sim.model.model import CeasefireModel
 from sim.scenario.load import load_scenario, scenario_hash
@@ -178,7 +179,7 @@ def test_runner_files_are_identical_for_any_workers_and_chunk_size(tmp_path):
     runs = 240
     configs = [(1, runs), (1, 50), (2, 17)]
     results = [
-        run_scenario(loaded("rich"), runs, SEED, tmp_path / f"w{w}-c{c}", workers=w, chunk_size=c, command=["pytest"])
+        run_scenario(loaded("rich"), runs, SEED, tmp_path / f"w{w}-c{c}", workers=w, chunk_size=c, command=["pytest"], plots=RUN_PLOTS)
         for w, c in configs
     ]
     first = results[0].path

@@ -13,6 +13,7 @@ import pytest
 import sim
 from sim.analysis.aggregate import Aggregates
 from sim.analysis.summary import summary_row, summary_table
+from sim.cli.plotting import RUN_PLOTS
 from sim.experiment.load import load
 from sim.experiment.provenance import DEPENDENCIES, git_commit, provenance
 from sim.experiment.run import run_scenario
@@ -24,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def small_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("results")
     loaded = load("baseline", ["horizon_weeks=8"])
-    return run_scenario(loaded, 80, 7, out, chunk_size=40, command=["sim", "test"], executor=None, workers=1)
+    return run_scenario(loaded, 80, 7, out, chunk_size=40, command=["sim", "test"], executor=None, workers=1, plots=RUN_PLOTS)
 
 
 def test_summary_table_agrees_with_summary_json(small_run):

@@ -109,6 +109,7 @@ def drivers(
     n = base_sample if former_n is None else former_n
     from sim.analysis.drivers import MAIN_OUTCOMES, drivers_table, is_power_of_two, sweep_document, toml_text, uncertain_inputs
     from sim.analysis.paired import outcome
+    from sim.cli.plotting import SWEEP_PLOTS
     from sim.experiment.executors import ExecutorUnavailable
     from sim.experiment.load import load
     from sim.experiment.store import UnwritableOutput, check_writable, write_json_atomic, write_parquet_atomic
@@ -140,7 +141,7 @@ def drivers(
     with progress_bar(err) as progress:
         bar = progress.add_task(f"{name}: {len(plan.variants)} variants", total=None)
         try:
-            result = start_sweep(plan, out, spec, command_line(ctx),
+            result = start_sweep(plan, out, spec, command_line(ctx), plots=SWEEP_PLOTS,
                                  on_chunk=lambda task, res: progress.advance(bar, 1),
                                  on_start=lambda total, done: progress.update(bar, total=total, completed=done))
         except ExecutorUnavailable as exc:

@@ -87,6 +87,7 @@ def run(
     from rich.markup import escape
 
     from sim.analysis.tables import comparison_table, outcome_table
+    from sim.cli.plotting import RUN_PLOTS
     from sim.experiment.executors import ExecutorUnavailable, default_workers
     from sim.experiment.run import run_scenario
     from sim.experiment.store import UnwritableOutput
@@ -109,7 +110,7 @@ def run(
             try:
                 result = run_scenario(
                     item, runs, seed, base, workers=workers, chunk_size=chunk_size, command=command,
-                    progress=functools.partial(progress.advance, task), executor=spec,
+                    progress=functools.partial(progress.advance, task), executor=spec, plots=RUN_PLOTS,
                 )
             except UnwritableOutput as exc:  # e.g. OUT/<scenario> exists as a file
                 raise InputError("--out", str(out), f"expected a writable folder: {exc}") from None

@@ -183,6 +183,7 @@ def sweep(
     strict: Annotated[bool, typer.Option("--strict", help="With --resume: refuse when the sweep file was renamed or edited (runs, seed, ...) since the sweep started, instead of resuming with the recorded values.")] = False,
 ) -> None:
     """Run a sweep: variants of a scenario x replications; results under OUT/<sweep>/<run id>/."""
+    from sim.cli.plotting import SWEEP_PLOTS
     from sim.experiment.executors import ExecutorUnavailable
     from sim.experiment.store import UnwritableOutput, check_writable
     from sim.experiment.sweep import SweepInterrupted, plan_sweep, resume_sweep, start_sweep
@@ -241,9 +242,10 @@ def sweep(
 
         try:
             if resume is None:
-                result = start_sweep(plan, out, spec, command, on_chunk=on_chunk, on_start=on_start)
+                result = start_sweep(plan, out, spec, command, on_chunk=on_chunk, on_start=on_start, plots=SWEEP_PLOTS)
             else:
-                result = resume_sweep(resume, file, spec, command, on_chunk=on_chunk, on_start=on_start, planned=planned)
+                result = resume_sweep(resume, file, spec, command, on_chunk=on_chunk, on_start=on_start, planned=planned,
+                                      plots=SWEEP_PLOTS)
         except ExecutorUnavailable as exc:
             raise InputError("--executor", spec.kind, str(exc)) from None
         except SweepInterrupted as exc:

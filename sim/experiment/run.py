@@ -42,41 +42,12 @@ from sim.experiment.chunks import (  # noqa: F401  (re-exported: the names this 
 )
 from sim.experiment.execute import ChunksFailed, InMemoryResult, run_into_memory, run_into_store
 from sim.experiment.executors import ExecutorSpec, default_workers, make_executor
+from sim.experiment.plots import Plots, Warmup
 from sim.experiment.provenance import provenance
 from sim.experiment.sizes import Estimate
 from sim.experiment.sizes import check as check_size
 from sim.experiment.store import discard_run_dir, new_run_dir, publish_run_dir, write_json_atomic, write_parquet_atomic
 from sim.scenario.load import LoadedScenario, scenario_hash
-
-
-class _Warmup:
-    """Imports the plotting modules in a background thread (once), so the plots at the end do not wait for them."""
-
-    def __init__(self, module: str = "sim.report.plots") -> None:
-        import threading
-
-        self.module = module
-        self._thread: threading.Thread | None = None
-        self._threading = threading
-
-    def start(self) -> None:
-        if self._thread is None:
-            self._thread = self._threading.Thread(target=_import_quietly, args=(self.module,), name="sim-import-plots",
-                                                  daemon=True)
-            self._thread.start()
-
-    def join(self) -> None:
-        if self._thread is not None:
-            self._thread.join()
-
-
-def _import_quietly(module: str) -> None:
-    import importlib
-
-    try:
-        importlib.import_module(module)
-    except Exception:  # imported again, with its error, where the plots are written
-        pass
 
 
 def rules_base(loaded: LoadedScenario) -> str:
@@ -112,12 +83,14 @@ def run_scenario(
     command: list[str] | None = None,
     progress: Callable[[int], None] | None = None,
     executor: ExecutorSpec | None = None,
+    plots: Plots | None = None,
 ) -> RunResult:
     """Run `runs` replications of a scenario and write `out/<scenario>/<run id>/` atomically.
 
     `executor` says where chunks run (default: local worker processes, `workers` of them,
     all cores when None). Raises ChunksFailed, naming the chunks and their errors, when a
-    chunk raised; no result folder is left then.
+    chunk raised; no result folder is left then. `plots` draws `plots/` (the command line passes the
+    report layer's; none from a library caller that does not ask).
     """
     scenario = loaded.scenario
     spec = executor or ExecutorSpec("local", workers)
@@ -133,7 +106,7 @@ def run_scenario(
         # runs.parquet is written while later chunks still compute, and the plotting library is imported
         # meanwhile: with worker processes, the main process would otherwise idle, then do both at the end.
         assembler = StreamingAssembler([t.name for t in tasks], store, tmp / "runs.parquet")
-        warm = _Warmup()
+        warm = Warmup(plots)
 
         def on_chunk(task: ChunkTask, result: ChunkResult | ChunkError) -> None:
             if not isinstance(result, ChunkError):
@@ -162,10 +135,9 @@ def run_scenario(
         write_parquet_atomic(tmp / "weekly.parquet", weekly)
         write_json_atomic(tmp / "summary.json", summary)
         write_parquet_atomic(tmp / "summary.parquet", summary_table(agg, scenario.name, seed))
-        from sim.report.plots import write_plots
-
-        (tmp / "plots").mkdir()
-        write_plots(summary, weekly, agg, tmp / "plots")
+        if plots is not None:
+            (tmp / "plots").mkdir()
+            plots(summary, weekly, agg, tmp / "plots")
         seconds = time.perf_counter() - t0
         manifest = {
             "scenario": scenario.name,

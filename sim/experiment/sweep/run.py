@@ -41,7 +41,7 @@ from sim.experiment.chunks import (
 )
 from sim.experiment.execute import run_batch_files_into_store
 from sim.experiment.executors import ExecutorSpec, ExecutorUnavailable, default_workers, make_executor
-from sim.experiment.run import _Warmup
+from sim.experiment.plots import Plots, Warmup
 from sim.experiment.sizes import Estimate
 from sim.experiment.sizes import check as check_size
 from sim.experiment.store import atomic_write, make_run_id, write_json_atomic, write_parquet_atomic
@@ -181,7 +181,7 @@ def _manifest_data(plan: SweepPlan, run_dir: Path, spec: ExecutorSpec, command: 
 
 def start_sweep(plan: SweepPlan, out: Path, executor: ExecutorSpec | None = None, command: list[str] | None = None,
                 on_chunk: OnChunk | None = None, on_start: OnStart | None = None,
-                batch_replications: int | None = None) -> SweepOutcome:
+                batch_replications: int | None = None, plots: Plots | None = None) -> SweepOutcome:
     """Run a sweep from scratch into a new `<out>/<sweep>/<run id>/`.
 
     `batch_replications` bounds the replications one model computes at once (default:
@@ -197,7 +197,7 @@ def start_sweep(plan: SweepPlan, out: Path, executor: ExecutorSpec | None = None
     manifest.save()
     write_parquet_atomic(run_dir / "variants.parquet", variants_table(plan))
     try:
-        return _execute(plan, manifest, spec, command, on_chunk, on_start, batch_replications)
+        return _execute(plan, manifest, spec, command, on_chunk, on_start, batch_replications, plots)
     except ExecutorUnavailable:
         # The executor never started (an unreachable or foreign scheduler): nothing was computed, leave nothing behind.
         shutil.rmtree(run_dir, ignore_errors=True)
@@ -246,7 +246,7 @@ def plan_for_resume(run_dir: Path, file: Path | None = None, **given: Any) -> tu
 def resume_sweep(run_dir: Path, file: Path | None = None, executor: ExecutorSpec | None = None, command: list[str] | None = None,
                  on_chunk: OnChunk | None = None, on_start: OnStart | None = None,
                  planned: tuple[SweepPlan, dict[str, Any]] | None = None, batch_replications: int | None = None,
-                 **given: Any) -> SweepOutcome:
+                 plots: Plots | None = None, **given: Any) -> SweepOutcome:
     """Finish an interrupted (or partly failed) sweep in `run_dir`: only the chunks not on disk are computed.
 
     `planned` is what `plan_for_resume` returned, when the caller already has it.
@@ -260,7 +260,7 @@ def resume_sweep(run_dir: Path, file: Path | None = None, executor: ExecutorSpec
     data["executor"] = spec.describe()
     if not (run_dir / "variants.parquet").exists():
         write_parquet_atomic(run_dir / "variants.parquet", variants_table(plan))
-    return _execute(plan, manifest, spec, command, on_chunk, on_start, batch_replications)
+    return _execute(plan, manifest, spec, command, on_chunk, on_start, batch_replications, plots)
 
 
 def _is(task: ChunkTask, identity: dict[str, Any]) -> bool:
@@ -362,7 +362,7 @@ class _StreamingRuns(StreamingAssembler):
 
 
 def _execute(plan: SweepPlan, manifest: _Manifest, spec: ExecutorSpec, command: list[str] | None, on_chunk: OnChunk | None,
-             on_start: OnStart | None, batch_replications: int | None = None) -> SweepOutcome:
+             on_start: OnStart | None, batch_replications: int | None = None, plots: Plots | None = None) -> SweepOutcome:
     run_dir = manifest.path
     data = manifest.data
     t0 = time.perf_counter()
@@ -379,7 +379,7 @@ def _execute(plan: SweepPlan, manifest: _Manifest, spec: ExecutorSpec, command: 
     data["chunks"]["complete"] = sorted(done)
     data["failed"] = []
     manifest.save()
-    warm = _Warmup("sim.report.sweep_plots")
+    warm = Warmup(plots)
     todo = {t.name for t in tasks if t.name not in done}
     if on_start is not None:
         on_start(len(tasks), len(done))
@@ -432,7 +432,8 @@ def _execute(plan: SweepPlan, manifest: _Manifest, spec: ExecutorSpec, command: 
         _close_session(data, session, t0, "failed chunks")
         save()
         return SweepOutcome(run_dir, False, failures, len(done), len(tasks), time.perf_counter() - t0)
-    summary, sensitivity = finish_sweep(plan, run_dir, store, tasks, runs_written=not done_before and streaming.finish())
+    summary, sensitivity = finish_sweep(plan, run_dir, store, tasks, runs_written=not done_before and streaming.finish(),
+                                        plots=plots)
     _close_session(data, session, t0, "complete")
     data["status"] = "complete"
     data["times"]["finished"] = datetime.now(UTC).isoformat()
@@ -476,8 +477,9 @@ def _close_session(data: dict[str, Any], session: dict[str, Any], t0: float, sta
 
 
 def finish_sweep(plan: SweepPlan, run_dir: Path, store: ChunkStore, tasks: list[ChunkTask],
-                 runs_written: bool = False) -> tuple[pa.Table, pa.Table | None]:
-    """Assemble runs.parquet from the chunks in chunk order (unless `runs_written`), then summary, sensitivity and plots.
+                 runs_written: bool = False, plots: Plots | None = None) -> tuple[pa.Table, pa.Table | None]:
+    """Assemble runs.parquet from the chunks in chunk order (unless `runs_written`), then summary, sensitivity and
+    (with `plots`) the plots.
 
     The rows go in row groups of a fixed size (`RowGroupWriter`), whichever files (batches) hold
     them, so the file does not depend on the batching. One file's rows are in memory at a time.
@@ -510,9 +512,7 @@ def finish_sweep(plan: SweepPlan, run_dir: Path, store: ChunkStore, tasks: list[
     sensitivity = plan.design.analyse(plan.design_matrix, summary, plan.design_seed)
     if sensitivity is not None:
         write_parquet_atomic(run_dir / "sensitivity.parquet", sensitivity)
-    from sim.report.sweep_plots import write_sweep_plots
-
-    plots = run_dir / "plots"
-    plots.mkdir(exist_ok=True)
-    write_sweep_plots(plan, summary, sensitivity, plots)
+    if plots is not None:
+        (run_dir / "plots").mkdir(exist_ok=True)
+        plots(plan, summary, sensitivity, run_dir / "plots")
     return summary, sensitivity
