@@ -32,11 +32,11 @@ def rows(value, idx):
     if idx is None or np.ndim(value) == 0:
         return value
     if _ROWS_CACHE is None:
-        return value[idx]
+        return value.take(idx, axis=0)
     key = (id(value), id(idx))
     hit = _ROWS_CACHE.get(key)
     if hit is None:
-        hit = _ROWS_CACHE[key] = (value, idx, value[idx])
+        hit = _ROWS_CACHE[key] = (value, idx, value.take(idx, axis=0))
     return hit[2]
 
 
