@@ -130,6 +130,7 @@ def draw_parameters(scenario: Scenario, streams: Streams, profiles: dict[str, di
                     random_columns[key][mask] = col[mask]
                 else:  # drawn only under this reading: the others have none
                     random_columns[key] = np.where(mask, col, np.nan)
+        assert result is not None, f"no profile drawn for {actor}"  # every actor has at least one signature
         actors[actor] = result
     return DrawnParameters(values, actors, random_columns)
 
