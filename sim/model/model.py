@@ -401,7 +401,7 @@ class CeasefireModel(mesa.Model):
         nxt = np.argmax(allowed, axis=1)
         w[np.arange(idx.size), nxt] += np.where(total[:, 0] > 0, 0.0, 1.0)
         cum = np.cumsum(w / w.sum(axis=1, keepdims=True), axis=1)
-        u = self.streams.uniform(f"mediator.{mediator.actor_id}.type", self.week)[idx]
+        u = self.streams.uniform(f"mediator.{mediator.actor_id}.type", self.week, idx)
         choice = np.minimum((u[:, None] > cum).sum(axis=1), 2)
         return types[choice]
 
@@ -509,7 +509,7 @@ class CeasefireModel(mesa.Model):
         refused = np.zeros(idx.size, dtype=np.int8)
         for bit, side in ((1, self.russia), (2, self.ukraine)):
             prob = probs[side.actor_id][rows_, j]
-            u = self.streams.uniform(f"accept.{side.actor_id}.{mediator.actor_id}", self.week)[idx]
+            u = self.streams.uniform(f"accept.{side.actor_id}.{mediator.actor_id}", self.week, idx)
             says_yes = u < prob
             answer = np.zeros(self.n, dtype=bool)
             answer[idx] = says_yes
@@ -617,7 +617,7 @@ class CeasefireModel(mesa.Model):
                 rows(b["breakdown.peacekeeping_hazard_ratio"], idx), gain, rows(b["breakdown.gain_sensitivity"], idx),
                 self.truce_age[idx],
             ), 0.0, 1.0)
-            breaks = self.streams.uniform("truce.breakdown", self.week)[idx] < hazard
+            breaks = self.streams.uniform("truce.breakdown", self.week, idx) < hazard
             self.observer.truce(self, idx, status, breaks, hazard, enforcement, gain)
             broken = idx[breaks]
             if self.scenario.negotiation.snapback:
@@ -639,7 +639,7 @@ class CeasefireModel(mesa.Model):
                 renewed = np.ones(at.size, dtype=bool)
                 for side in (self.russia, self.ukraine):
                     net = side.net_gain(stay_gain[side.actor_id][sub], lost, risk, point[sub], fixed, at)
-                    says_yes, _ = side.decide(net, self.streams.uniform(f"renew.{side.actor_id}", self.week)[at], at)
+                    says_yes, _ = side.decide(net, self.streams.uniform(f"renew.{side.actor_id}", self.week, at), at)
                     renewed &= says_yes
                 self.observer.renewal(self, at, kind, renewed)
                 lapsed = at[~renewed]

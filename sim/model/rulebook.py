@@ -39,7 +39,7 @@ class BoundRule:
 
     def take(self, idx) -> "BoundRule":
         """The same rule with its per-replication parameters restricted to the replications `idx`."""
-        return BoundRule(self.info, {k: v if np.ndim(v) == 0 else v[idx] for k, v in self.params.items()})
+        return BoundRule(self.info, {k: v if np.ndim(v) == 0 else np.take(v, idx, axis=0) for k, v in self.params.items()})
 
 
 def choices(scenario: Scenario) -> dict[tuple, tuple[str, RuleChoice]]:
