@@ -14,6 +14,9 @@ Phases of a week, in this fixed order (docs/model.md, "A week"):
 5. concession   positions move toward the last proposal, on the issues it fixed, within red lines;
 6. truce        a truce in force breaks down with a weekly hazard (lowered by enforcement and
                 monitoring); one with a term lapses at its end unless both sides renew it.
+
+The model tells an observer what happens at defined points of each phase (`sim.model.trace`): nothing
+listens in a plain run; with `trace=True`, a `Trace` records the first replication's decisions for stories.
 """
 
 from __future__ import annotations
