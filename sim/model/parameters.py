@@ -103,9 +103,7 @@ def draw_parameters(scenario: Scenario, streams: Streams, profiles: dict[str, di
         u = streams.uniform("reading." + sid)
         drawn[sid] = np.minimum(np.searchsorted(cum / cum[-1], u, side="right"), len(options) - 1)
         random_columns["reading." + sid] = drawn[sid].astype(np.float64)
-    combos = np.stack(list(drawn.values()), axis=1)
-    unique, which = np.unique(combos, axis=0, return_inverse=True)
-    which = which.reshape(-1)
+    unique, which = _unique_combinations(list(drawn.values()), [len(options) for options in alternatives.values()])
     # Each actor is drawn once per distinct profile its readings give it (most actors: once), for all
     # replications; every replication then takes the draw of the combination of readings it drew.
     text = scenario.model_dump_json()
@@ -135,6 +133,21 @@ def draw_parameters(scenario: Scenario, streams: Streams, profiles: dict[str, di
         assert result is not None, f"no profile drawn for {actor}"  # every actor has at least one signature
         actors[actor] = result
     return DrawnParameters(values, actors, random_columns)
+
+
+def _unique_combinations(drawn: list[np.ndarray], sizes: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of the readings drawn (one column per statement, reading j of statement s < sizes[s]), in
+    lexicographic order, and each replication's row among them: `np.unique(axis=0, return_inverse=True)`, by one
+    mixed-radix code per replication (a sort of integers instead of rows)."""
+    code = np.zeros(len(drawn[0]), dtype=np.int64)
+    for column, size in zip(drawn, sizes):
+        code = code * size + column
+    codes, which = np.unique(code, return_inverse=True)
+    unique = np.empty((codes.size, len(drawn)), dtype=np.int64)
+    rest = codes.copy()
+    for s in range(len(drawn) - 1, -1, -1):
+        rest, unique[:, s] = np.divmod(rest, sizes[s])
+    return unique, which.reshape(-1)
 
 
 Profiles = dict[str, dict[str, IssueProfile]]
