@@ -123,11 +123,12 @@ class TreeSampler:
             self._sample()
 
 
-def cpu_seconds() -> float:
-    """CPU time (user + system) of this process and of its finished, reaped children so far."""
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+def cpu_seconds(who: int | None = None) -> float:
+    """CPU time (user + system) of this process and of its finished, reaped children so far (`who`: one of them)."""
+    if who is not None:
+        usage = resource.getrusage(who)
+        return usage.ru_utime + usage.ru_stime
+    return cpu_seconds(resource.RUSAGE_SELF) + cpu_seconds(resource.RUSAGE_CHILDREN)
 
 
 def memory_report(workers: int, sampler: TreeSampler) -> dict:
@@ -154,11 +155,12 @@ def phase_e2e(args) -> dict:
     t_import = time.perf_counter() - t_import
     weeks = loaded.scenario.horizon_weeks
     with TreeSampler() as sampler:
-        cpu0 = cpu_seconds()
+        main0, kids0 = cpu_seconds(resource.RUSAGE_SELF), cpu_seconds(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         result = run_scenario(loaded, args.runs, args.seed, Path(args.out), workers=args.workers, command=["bench_engine.py"], plots=RUN_PLOTS)
         seconds = time.perf_counter() - t0
-        cpu = cpu_seconds() - cpu0
+        main_cpu = cpu_seconds(resource.RUSAGE_SELF) - main0
+        workers_cpu = cpu_seconds(resource.RUSAGE_CHILDREN) - kids0
     files = {p.name: p.stat().st_size for p in sorted(result.path.rglob("*")) if p.is_file()}
     return {
         "runs": args.runs,
@@ -166,7 +168,10 @@ def phase_e2e(args) -> dict:
         "workers": args.workers,
         "seconds": seconds,
         "import_and_load_seconds": t_import,
-        "cpu_seconds": cpu,
+        "cpu_seconds": main_cpu + workers_cpu,
+        # CPU time is less distorted than wall time by other work on the machine: compare these across branches.
+        "main_cpu_seconds": main_cpu,
+        "workers_cpu_seconds": workers_cpu,
         "replication_weeks_per_second": args.runs * weeks / seconds,
         "path": str(result.path),
         "runs_parquet_bytes": files.get("runs.parquet"),
@@ -546,7 +551,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[1] end to end: run_scenario(baseline, {e2e['runs']:,} runs x {e2e['weeks']} weeks, {e2e['workers']} workers)")
         print(f"  wall time of run_scenario                           {e2e['seconds']:.2f} s{spread(e2e)}")
         print(f"  replication-weeks per second                        {e2e['replication_weeks_per_second']:,.0f}")
-        print(f"  CPU time of main process + workers during the run   {e2e['cpu_seconds']:.2f} s")
+        print(f"  CPU time of main process + workers during the run   {e2e['cpu_seconds']:.2f} s "
+              f"(main {e2e['main_cpu_seconds']:.2f} s, workers {e2e['workers_cpu_seconds']:.2f} s)")
         print(f"  whole command (Python start, imports, run)          {e2e['process_seconds']:.2f} s")
         print(f"  runs.parquet                                        {mb(e2e['runs_parquet_bytes'])}")
         print_memory(e2e)
@@ -573,7 +579,7 @@ def main(argv: list[str] | None = None) -> int:
         one = report["end_to_end_inprocess"] = run_repeated("e2e", args, args.repeat, workers=1)
         ratio = e2e["seconds"] / one["seconds"]
         report["two_workers_over_inprocess"] = ratio
-        print(f"\n[3b] end to end in-process (1 worker): {one['seconds']:.2f} s{spread(one)}; "
+        print(f"\n[3b] end to end in-process (1 worker): {one['seconds']:.2f} s{spread(one)} (CPU {one['cpu_seconds']:.2f} s); "
               f"{e2e['workers']} workers / in-process = {ratio:.2f} (load {_load()})")
 
         if args.big_runs > 0:

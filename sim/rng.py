@@ -55,15 +55,17 @@ class Streams:
             seed_key = _mix(np.array([self.seed], dtype=np.uint64) + _GOLDEN)
             self._rep_keys = _mix(self.replications.astype(np.uint64) * _GOLDEN ^ seed_key)
 
-    def bits(self, name: str, week: int = SETUP_WEEK) -> np.ndarray:
-        """64 random bits per replication for draw `name` in `week`."""
+    def bits(self, name: str, week: int = SETUP_WEEK, idx: np.ndarray | None = None) -> np.ndarray:
+        """64 random bits per replication for draw `name` in `week` (only those of the replications at positions
+        `idx`, when given: the same bits as `bits(name, week)[idx]`, without computing the others)."""
+        keys = self._rep_keys if idx is None else self._rep_keys.take(idx)
         with np.errstate(over="ignore"):
             k = np.uint64(name_key(name)) ^ (np.uint64(week & 0xFFFFFFFF) * _WEEK)
-            return _mix(_mix(self._rep_keys ^ k) + _GOLDEN)
+            return _mix(_mix(keys ^ k) + _GOLDEN)
 
-    def uniform(self, name: str, week: int = SETUP_WEEK) -> np.ndarray:
-        """Uniforms on the open interval (0, 1), one per replication."""
-        u = ((self.bits(name, week) >> _S11).astype(np.float64) + 0.5) * _TO_UNIT
+    def uniform(self, name: str, week: int = SETUP_WEEK, idx: np.ndarray | None = None) -> np.ndarray:
+        """Uniforms on the open interval (0, 1), one per replication (or per position in `idx`, as `bits`)."""
+        u = ((self.bits(name, week, idx) >> _S11).astype(np.float64) + 0.5) * _TO_UNIT
         # (2**53 - 1) + 0.5 rounds up to 2**53 in float64: keep that one value below 1.
         return np.minimum(u, _BELOW_ONE)
 

@@ -14,6 +14,7 @@ from sim.analysis.aggregate import SETTLEMENT, WAR
 from sim.errors import InputError
 from sim.experiment.load import load
 from sim.model.model import CeasefireModel
+from sim.model.parameters import _unique_combinations
 from sim.rules.proposal import expected_utility_type, sequencing_type
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -132,6 +133,16 @@ def test_readings_are_drawn_the_same_in_any_batch():
     for key in ("reading.ru_no_freeze_putin", "reading.us_sequencing_saudi"):
         np.testing.assert_array_equal(a.params.random_columns[key][100:], b.params.random_columns[key])
     np.testing.assert_array_equal(a.us.position[100:], b.us.position)
+
+
+@given(data=st.data(), sizes=st.lists(st.integers(1, 4), min_size=1, max_size=6), n=st.integers(1, 200))
+def test_the_combinations_of_readings_are_numpy_unique_rows(data, sizes, n):
+    """The distinct combinations of readings, and each replication's, as np.unique(axis=0) gives them."""
+    drawn = [np.array(data.draw(st.lists(st.integers(0, s - 1), min_size=n, max_size=n)), dtype=np.intp) for s in sizes]
+    unique, which = _unique_combinations(drawn, sizes)
+    expected, expected_which = np.unique(np.stack(drawn, axis=1), axis=0, return_inverse=True)
+    np.testing.assert_array_equal(unique, expected)
+    np.testing.assert_array_equal(which, expected_which.reshape(-1))
 
 
 # ------------------------------------------------------------------ position dynamics

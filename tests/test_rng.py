@@ -31,7 +31,7 @@ def test_uniform_transform_keeps_extreme_bits_off_the_interval_ends(monkeypatch)
     """The documented open interval (0, 1) must hold for every 64-bit pattern, including the largest:
     a uniform of exactly 1.0 becomes an infinite normal draw (ndtri(1) = inf)."""
     extremes = np.array([0, 1, 2**11 - 1, 2**63, 2**64 - 2**12, 2**64 - 2**11, 2**64 - 1], dtype=np.uint64)
-    monkeypatch.setattr(Streams, "bits", lambda self, name, week=SETUP_WEEK: extremes)
+    monkeypatch.setattr(Streams, "bits", lambda self, name, week=SETUP_WEEK, idx=None: extremes)
     streams = Streams(1, np.arange(extremes.size))
     u = streams.uniform("any")
     assert np.all((u > 0.0) & (u < 1.0)), f"uniforms outside (0, 1) for extreme bits: {u.tolist()}"
@@ -49,6 +49,10 @@ def test_a_replications_draws_do_not_depend_on_the_others(seed, reps, name, week
     np.testing.assert_array_equal(Streams(seed, reps[i : i + 1]).bits(name, week), together[i : i + 1])
     mask = data.draw(hnp.arrays(bool, reps.size))
     np.testing.assert_array_equal(Streams(seed, reps).subset(mask).bits(name, week), together[mask])
+    # Drawn for some positions only (what the model does where few replications need a draw): the same bits.
+    idx = np.flatnonzero(mask)
+    np.testing.assert_array_equal(Streams(seed, reps).bits(name, week, idx), together[idx])
+    np.testing.assert_array_equal(Streams(seed, reps).uniform(name, week, idx), Streams(seed, reps).uniform(name, week)[idx])
 
 
 @given(seed=seeds, reps=replication_sets, name=names, week=weeks)

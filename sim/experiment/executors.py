@@ -33,6 +33,10 @@ from sim.experiment.chunks import ChunkError, ChunkTask
 EXECUTORS = ("local", "inprocess", "dask")
 DASK_HINT = "pip install 'ceasefire-sim[dask]' (or: pip install 'dask[distributed]')"
 MAX_POOL_RESTARTS = 3
+#: Seconds between checks that the local pool's workers are alive while no chunk finishes.
+POLL_SECONDS = 1.0
+#: Seconds a dead worker may go unnoticed by its pool before the pool is taken for broken (see `_stalled`).
+STALL_SECONDS = 5.0
 
 
 class ExecutorUnavailable(RuntimeError):
@@ -230,9 +234,11 @@ class LocalProcessExecutor(Executor):
         self.max_restarts = max_restarts
         self.max_in_flight = 2 * self.workers
         self._pool: ProcessPoolExecutor | None = None
+        self._dead_since: float | None = None
 
     def _new_pool(self) -> ProcessPoolExecutor:
         _LIVE_POOLS.add(self)
+        self._dead_since = None
         return ProcessPoolExecutor(
             max_workers=self.workers, mp_context=pool_context(), initializer=_worker_init, initargs=(os.getpid(),)
         )
@@ -250,8 +256,8 @@ class LocalProcessExecutor(Executor):
                 while todo and len(pending) < self.max_in_flight:
                     task = todo.popleft()
                     pending[self._pool.submit(fn, task)] = task
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                broken = False
+                done, _ = wait(pending, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
+                broken = not done and self._stalled()
                 for future in sorted(done, key=lambda f: pending[f].name):
                     task = pending.pop(future)
                     try:
@@ -277,6 +283,23 @@ class LocalProcessExecutor(Executor):
             if pending:  # interrupted (Ctrl-C) or the consumer stopped: do not wait for chunks in flight
                 self._kill_pool()
 
+    def _stalled(self) -> bool:
+        """Whether a worker of the pool has been dead for STALL_SECONDS without the pool noticing.
+
+        A worker killed while it sends a result leaves the result pipe with a message cut short and its
+        lock held: the pool's manager thread waits for the rest of the message and the other workers for
+        the lock, forever, and the pool is never marked broken. Seen from here, a worker is dead and no
+        chunk finishes.
+        """
+        processes = list((getattr(self._pool, "_processes", None) or {}).values())
+        if not any(_exited(process) for process in processes):
+            self._dead_since = None
+            return False
+        now = time.monotonic()
+        if self._dead_since is None:
+            self._dead_since = now
+        return now - self._dead_since >= STALL_SECONDS
+
     def _kill_pool(self) -> None:
         pool, self._pool = self._pool, None
         if pool is None:
@@ -293,6 +316,14 @@ class LocalProcessExecutor(Executor):
                 process.join(timeout=5)
             except (OSError, ValueError, AssertionError, AttributeError):
                 pass
+        # With every worker gone, closing this process's end of the result pipe lets a manager thread that waits
+        # for the rest of a result cut short see the pipe's end (and finish) instead of blocking the exit.
+        writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
+        if writer is not None:
+            try:
+                writer.close()
+            except OSError:
+                pass
 
     def close(self) -> None:
         pool, self._pool = self._pool, None
@@ -306,6 +337,14 @@ class LocalProcessExecutor(Executor):
             self._kill_pool()
         else:
             self.close()
+
+
+def _exited(process: multiprocessing.process.BaseProcess) -> bool:
+    """Whether a worker process has ended (False when that cannot be told)."""
+    try:
+        return process.exitcode is not None
+    except (OSError, ValueError, AssertionError, AttributeError):
+        return False
 
 
 class _Todo:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import mesa
 import numpy as np
 
@@ -10,9 +12,12 @@ from sim.model.rulebook import guarded
 from sim.rules.battlefield import effective_strength
 from sim.rules.beliefs import normal_update
 from sim.rules.coalition import threshold_commitment
-from sim.rules.proposal import conditional_sanctions
+from sim.rules.proposal import conditional_sanctions, consents
 from sim.rules.support import conditional_aid, ramped_aid
 from sim.rules.utility import VETO, expected_war_outcome, felt_weekly_cost, issue_utility, risk_adjusted_gain, value_of_war
+
+if TYPE_CHECKING:
+    from sim.model.model import CeasefireModel
 
 
 def bind_parameters(agent, p: dict, prefix: str, names: dict[str, str]) -> None:
@@ -32,11 +37,11 @@ def rows(value, idx):
     if idx is None or np.ndim(value) == 0:
         return value
     if _ROWS_CACHE is None:
-        return value[idx]
+        return value.take(idx, axis=0)
     key = (id(value), id(idx))
     hit = _ROWS_CACHE.get(key)
     if hit is None:
-        hit = _ROWS_CACHE[key] = (value, idx, value[idx])
+        hit = _ROWS_CACHE[key] = (value, idx, value.take(idx, axis=0))
     return hit[2]
 
 
@@ -76,6 +81,13 @@ class Actor(mesa.Agent):
     def utility(self, point: np.ndarray, idx=None) -> np.ndarray:
         """Utility of issue-space points (R, K), or of the replications `idx` when given."""
         return issue_utility(point, rows(self.position, idx), rows(self.salience, idx))
+
+    def consents_to(self, model: CeasefireModel, kind: np.ndarray, point: np.ndarray, idx: np.ndarray,
+                    cost: np.ndarray | float = 0.0) -> np.ndarray:
+        """Whether this actor, as the third party that controls some of its terms, consents to deliver an agreement of
+        type `kind` at `point` in the replications `idx` (bool): by the consent rule over its gain from it, less what
+        delivering costs it beyond that gain (`cost`: e.g. sanctions relief that would outlive a breakdown)."""
+        return consents(model.third_party_gain(self, kind, point, idx) - cost) > 0
 
 
 class Belligerent(Actor):
@@ -176,6 +188,10 @@ class Mediator(Actor):
         self.active = np.ones(model.n, dtype=bool)
         self.type_rule = model.rules[("actors", actor_id, "rules", "proposal_type")]
 
+    def hear(self, tabled: np.ndarray, russia: np.ndarray, ukraine: np.ndarray) -> None:
+        """The belligerents' answers (bool (R,)) to this mediator's proposals tabled this week where `tabled`:
+        a plain mediator acts on none of them."""
+
 
 class UnitedStates(Mediator):
     """Mediator and supporter: aid conditional on Ukraine's answers to US proposals; patience may run out."""
@@ -200,6 +216,14 @@ class UnitedStates(Mediator):
         self.sanctions_conditional = np.full(model.n, model.scenario.actors.us.sanctions_policy == "conditional")
         self.sanctions_agreed = np.zeros(model.n) + p["actors.us.sanctions"]
         self.sanctions = self.sanctions_agreed.copy()
+
+    def hear(self, tabled: np.ndarray, russia: np.ndarray, ukraine: np.ndarray) -> None:
+        """Remember who accepted and who rejected this week's US proposals: next week's aid follows Ukraine's answer
+        and, under conditional sanctions, the sanctions Russia's (`set_support`)."""
+        self.ukraine_accepted |= tabled & ukraine
+        self.ukraine_rejected |= tabled & ~ukraine
+        self.russia_accepted |= tabled & russia
+        self.russia_rejected |= tabled & ~russia
 
     @property
     def policy(self) -> str:

@@ -14,6 +14,9 @@ Phases of a week, in this fixed order (docs/model.md, "A week"):
 5. concession   positions move toward the last proposal, on the issues it fixed, within red lines;
 6. truce        a truce in force breaks down with a weekly hazard (lowered by enforcement and
                 monitoring); one with a term lapses at its end unless both sides renew it.
+
+The model tells an observer what happens at defined points of each phase (`sim.model.trace`): nothing
+listens in a plain run; with `trace=True`, a `Trace` records the first replication's decisions for stories.
 """
 
 from __future__ import annotations
@@ -25,29 +28,17 @@ from sim.analysis.aggregate import CEASEFIRE, END_BREAKDOWN, END_ESCALATED, END_
 from sim.model.agents import Belligerent, EuropeanCoalition, EuropeanMember, Turkey, UnitedStates, cached_rows, rows
 from sim.model.parameters import DrawnParameters, draw_parameters
 from sim.model.rulebook import bind_rules, guarded
+from sim.model.trace import Observer, Trace
 from sim.rng import Streams
 from sim.rules.battlefield import effective_strength, front_drift
 from sim.model.rulebook import RuleError
-from sim.rules.proposal import consents
-from sim.rules.utility import breaks_red_line, costly_red_lines
+from sim.rules.utility import costly_red_lines
 from sim.rules.proposal import compromise_terms
 from sim.scenario.derive import derive
 from sim.scenario.schema import Scenario
 
 AGREEMENT_TYPES = (PARTIAL_TRUCE, CEASEFIRE, SETTLEMENT)
 
-
-
-
-def side_vetoes(side, point: np.ndarray, fixed: np.ndarray, issue_ids: tuple[str, ...]) -> list[str]:
-    """Issues of the first replication on which `point` crosses the side's red lines (for traces)."""
-    issues = []
-    for k in range(point.shape[1]):
-        mask = np.zeros_like(fixed[:1])
-        mask[0, k] = fixed[0, k]
-        if breaks_red_line(point[:1], side.low[:1], side.high[:1], mask)[0]:
-            issues.append(issue_ids[k])
-    return issues
 MEDIATOR_CODES = {"us": 0, "turkey": 1}
 
 
@@ -67,12 +58,15 @@ class CeasefireModel(mesa.Model):
         weeks: int | None = None,
         params: DrawnParameters | None = None,
         trace: bool = False,
+        observer: Observer | None = None,
     ):
         super().__init__(seed=seed)
-        # With trace=True every decision of the batch's first replication is recorded in `events`
-        # (for `sim story` and the browser app); off, the hot loop pays one branch per phase.
-        self.trace = trace
-        self.events: list[dict] = []
+        # The observer is told what happens at defined points of each week (sim.model.trace): with trace=True a
+        # `Trace` records every decision of the batch's first replication in `events` (for `sim story` and the
+        # browser app); without, a no-op `Observer` costs one method call per point and week.
+        self.trace = trace or isinstance(observer, Trace)
+        self.observer: Observer = observer if observer is not None else Trace() if trace else Observer()
+        self.events = self.observer.events
         self.scenario = scenario
         self.seed_value = int(seed)
         self.replications = np.asarray(replications, dtype=np.int64)
@@ -152,19 +146,6 @@ class CeasefireModel(mesa.Model):
         self.answers: dict[str, dict[str, np.ndarray]] = {}
 
     # ------------------------------------------------------------------ helpers
-    def _log(self, phase: str, event: str, **data) -> None:
-        """Record an event of the first replication (only when tracing)."""
-        record = {"week": self.week, "phase": phase, "event": event}
-        for key, value in data.items():
-            if isinstance(value, np.ndarray):
-                value = value[0] if value.ndim == 1 else value[0].tolist()
-            if isinstance(value, np.generic):
-                value = value.item()
-            if isinstance(value, list) and len(value) == len(self.issue_ids) and key in ("terms", "position", "point"):
-                value = dict(zip(self.issue_ids, value))
-            record[key] = value
-        self.events.append(record)
-
     def sanctions_index(self, idx=None) -> np.ndarray:
         """The bite of sanctions on Russia: EU and US sanctions weighted by the EU's share (1 = the 2025 regime)."""
         w = rows(self.europe.sanctions_weight, idx)
@@ -248,16 +229,14 @@ class CeasefireModel(mesa.Model):
         if us_new.backstop != us_old.backstop:
             self.us.backstop = np.where(mask, us_new.backstop, self.us.backstop)
         self.capability = self._capabilities(self.scenario)
-        if self.trace and mask[0]:
-            self._log("events", "event", index=i, label=event.label or ", ".join(event.set))
+        self.observer.event(self, i, event, mask)
 
     def scenario_values(self, key: str):
         """A parameter as the scenario drew it at set-up (before any event)."""
         return self.initial_values[key]
 
     def phase_support(self) -> None:
-        if self.trace:
-            before = (self.us.aid[0], self.europe.force_size[0], [m.committed[0] for m in self.europe.members])
+        self.observer.support_started(self)
         self.us.set_support(self)
         self.europe.set_support(self)
         self.aid_index = self._aid_index()
@@ -265,14 +244,7 @@ class CeasefireModel(mesa.Model):
         self.russia.pressure = self.russia_pressure(self.sanctions_index())
         self.us_aid_weeks += (self.us.aid > 0).astype(np.int32)
         self.max_force = np.maximum(self.max_force, self.europe.force_size)
-        if self.trace:
-            self._log("support", "aid", us_aid=self.us.aid, europe_aid=self.europe.aid, aid_index=self.aid_index,
-                      us_aid_before=before[0], us_mediating=self.us.active)
-            for m, was in zip(self.europe.members, before[2]):
-                if m.committed[0] and not was:
-                    self._log("support", "member_commits", member=m.member_id, troops=m.pledge)
-            if self.europe.force_size[0] != before[1]:
-                self._log("support", "force", size=self.europe.force_size, before=before[1])
+        self.observer.support(self)
 
     def phase_battlefield(self) -> None:
         p = self.params.values
@@ -290,9 +262,7 @@ class CeasefireModel(mesa.Model):
         for side in (self.russia, self.ukraine):
             side.cost = side.cost + share * side.weekly_cost()
             side.costly_weeks = np.where(share > 0, side.costly_weeks + 1, 0)
-        if self.trace:
-            self._log("battlefield", "front", before=self.front - self.delta, after=self.front, drift=drift,
-                      fighting=fighting, cost_russia=share * self.russia.weekly_cost(), cost_ukraine=share * self.ukraine.weekly_cost())
+        self.observer.battlefield(self, drift, fighting, share)
 
     def phase_beliefs(self) -> None:
         noise = self.params.values["battlefield.noise"]
@@ -300,9 +270,7 @@ class CeasefireModel(mesa.Model):
         fighting = self.fighting()
         for side in (self.russia, self.ukraine):
             side.observe(self.delta, fighting, precision)
-        if self.trace:
-            self._log("beliefs", "beliefs", russia=self.russia.belief_mean, ukraine=self.ukraine.belief_mean,
-                      gap=np.abs(self.russia.belief_mean - self.ukraine.belief_mean))
+        self.observer.beliefs(self)
 
     def truce_point(self, kind: np.ndarray, idx: np.ndarray) -> np.ndarray:
         """The issue-space point of a truce of type `kind` for the replications `idx`: the status quo,
@@ -436,7 +404,7 @@ class CeasefireModel(mesa.Model):
         nxt = np.argmax(allowed, axis=1)
         w[np.arange(idx.size), nxt] += np.where(total[:, 0] > 0, 0.0, 1.0)
         cum = np.cumsum(w / w.sum(axis=1, keepdims=True), axis=1)
-        u = self.streams.uniform(f"mediator.{mediator.actor_id}.type", self.week)[idx]
+        u = self.streams.uniform(f"mediator.{mediator.actor_id}.type", self.week, idx)
         choice = np.minimum((u[:, None] > cum).sum(axis=1), 2)
         return types[choice]
 
@@ -446,8 +414,8 @@ class CeasefireModel(mesa.Model):
         troops rest on a European force, which needs enough members committed and Europe's consent."""
         kind = np.full(idx.size, SETTLEMENT, dtype=np.int8)
         unsecured = self.unsecured_relief(kind, terms, idx)
-        europe = consents(self.third_party_gain(self.europe, kind, terms, idx) - unsecured(self.europe)) > 0
-        us = consents(self.third_party_gain(self.us, kind, terms, idx) - unsecured(self.us)) > 0
+        europe = self.europe.consents_to(self, kind, terms, idx, unsecured(self.europe))
+        us = self.us.consents_to(self, kind, terms, idx, unsecured(self.us))
         out = terms.copy()
         i_sanctions = self.i_sanctions
         if i_sanctions is not None:
@@ -514,7 +482,6 @@ class CeasefireModel(mesa.Model):
 
     def _table(self, mediator, idx: np.ndarray, tables: np.ndarray, types: np.ndarray) -> None:
         """One mediator's proposals in the replications `idx` this week: type, terms, answers, agreements."""
-        traced = self.trace and idx[0] == 0
         tabled = self.settlement_terms(mediator, idx)
         terms, withheld = self.delivered_terms(tabled, idx)
         # The three types along a leading axis (T, m): one vectorised pass values them all, the per-replication
@@ -534,38 +501,28 @@ class CeasefireModel(mesa.Model):
             gains[side.actor_id] = net3.T
             values[side.actor_id] = value3.T
             probs[side.actor_id] = side.acceptance(net3, idx).T
-        risks = [(None, risk3[j]) for j in range(3)]
         kind = self.choose_type(mediator, idx, points, probs["russia"] * probs["ukraine"])
         j = (kind - 1).astype(np.intp)
         rows_ = np.arange(idx.size)
         point = points[j, rows_]
         fixed_k = fixed[j, rows_]
-        if traced:
-            self._log("negotiation", "proposal", mediator=mediator.actor_id, type=int(kind[0]), terms=point,
-                      withheld=int(withheld[0]) if kind[0] == SETTLEMENT else 0)
+        self.observer.proposal(self, mediator, idx, kind, point, withheld)
         accepted = np.ones(idx.size, dtype=bool)
         answers = {}
         refused = np.zeros(idx.size, dtype=np.int8)
         for bit, side in ((1, self.russia), (2, self.ukraine)):
             prob = probs[side.actor_id][rows_, j]
-            u = self.streams.uniform(f"accept.{side.actor_id}.{mediator.actor_id}", self.week)[idx]
+            u = self.streams.uniform(f"accept.{side.actor_id}.{mediator.actor_id}", self.week, idx)
             says_yes = u < prob
             answer = np.zeros(self.n, dtype=bool)
             answer[idx] = says_yes
             answers[side.actor_id] = answer
             accepted &= says_yes
             refused |= np.where(says_yes, 0, bit).astype(np.int8)
-            if traced:
-                self._log("negotiation", "decision", side=side.actor_id, mediator=mediator.actor_id, type=int(kind[0]),
-                          value_agreement=values[side.actor_id][rows_, j], value_war=wars[side.actor_id],
-                          gain=gains[side.actor_id][rows_, j], breakdown_risk=np.stack([r[1] for r in risks])[j, rows_],
-                          probability=prob, red_lines_crossed=side_vetoes(side, point, fixed_k, self.issue_ids), accepted=says_yes)
+            self.observer.decision(self, side, mediator, idx, kind, j, values[side.actor_id], wars[side.actor_id],
+                                   gains[side.actor_id], risk3, prob, point, fixed_k, says_yes)
         self.answers[mediator.actor_id] = {"tabled": tables, **answers}
-        if mediator is self.us:
-            self.us.ukraine_accepted |= tables & answers["ukraine"]
-            self.us.ukraine_rejected |= tables & ~answers["ukraine"]
-            self.us.russia_accepted |= tables & answers["russia"]
-            self.us.russia_rejected |= tables & ~answers["russia"]
+        mediator.hear(tables, answers["russia"], answers["ukraine"])
         settle = kind == SETTLEMENT
         self.last_terms[idx[settle]] = point[settle]
         self.last_consent[idx[settle]] = withheld[settle]
@@ -575,8 +532,7 @@ class CeasefireModel(mesa.Model):
         self.last_fixed[idx] = fixed_k
         self.last_refusal[idx[~accepted]] = refused[~accepted]
         self._agree(idx[accepted], kind[accepted], point[accepted], MEDIATOR_CODES[mediator.actor_id])
-        if traced:
-            self._log("negotiation", "agreement" if accepted[0] else "rejected", mediator=mediator.actor_id, type=int(kind[0]))
+        self.observer.answered(self, mediator, idx, kind, accepted)
 
     def _agree(self, idx: np.ndarray, kind: np.ndarray, point: np.ndarray, mediator_code: int) -> None:
         """Put the agreements reached in the replications `idx` into force (in place)."""
@@ -614,14 +570,11 @@ class CeasefireModel(mesa.Model):
         """Each side moves toward the last proposal it was offered, on the issues that proposal fixed."""
         has_offer = ~np.isnan(self.last_offer[:, 0])
         active = has_offer & (self.status != SETTLEMENT)
+        self.observer.concession_started(self)
         for side in (self.russia, self.ukraine):
-            before = side.position[0].copy() if self.trace else None
             target = np.where(has_offer[:, None] & self.last_fixed, self.last_offer, side.position)
             side.concede(target, active)
-            if self.trace and active[0]:
-                moved = float(np.max(np.abs(side.position[0] - before)))
-                if moved > 1e-9:
-                    self._log("concession", "concession", side=side.actor_id, moved=moved, position=side.position)
+        self.observer.concession(self, active)
         self.position_dynamics(active | ((self.status != SETTLEMENT) & ~has_offer))
 
     def position_dynamics(self, active: np.ndarray) -> None:
@@ -667,10 +620,8 @@ class CeasefireModel(mesa.Model):
                 rows(b["breakdown.peacekeeping_hazard_ratio"], idx), gain, rows(b["breakdown.gain_sensitivity"], idx),
                 self.truce_age[idx],
             ), 0.0, 1.0)
-            breaks = self.streams.uniform("truce.breakdown", self.week)[idx] < hazard
-            if self.trace and idx[0] == 0:
-                self._log("truce", "breakdown" if breaks[0] else "holds", type=int(status[0]), hazard=hazard,
-                          enforcement=enforcement, resume_gain=gain)
+            breaks = self.streams.uniform("truce.breakdown", self.week, idx) < hazard
+            self.observer.truce(self, idx, status, breaks, hazard, enforcement, gain)
             broken = idx[breaks]
             if self.scenario.negotiation.snapback:
                 snap = broken[self.status[broken] == SETTLEMENT]
@@ -691,10 +642,9 @@ class CeasefireModel(mesa.Model):
                 renewed = np.ones(at.size, dtype=bool)
                 for side in (self.russia, self.ukraine):
                     net = side.net_gain(stay_gain[side.actor_id][sub], lost, risk, point[sub], fixed, at)
-                    says_yes, _ = side.decide(net, self.streams.uniform(f"renew.{side.actor_id}", self.week)[at], at)
+                    says_yes, _ = side.decide(net, self.streams.uniform(f"renew.{side.actor_id}", self.week, at), at)
                     renewed &= says_yes
-                if self.trace and at[0] == 0:
-                    self._log("truce", "renewed" if renewed[0] else "lapsed", type=int(kind[0]))
+                self.observer.renewal(self, at, kind, renewed)
                 lapsed = at[~renewed]
                 self._end_first(lapsed, END_LAPSE)
                 self.status[lapsed] = WAR
@@ -730,7 +680,7 @@ class CeasefireModel(mesa.Model):
 
     def outcome(self) -> ChunkOutcome:
         """Per-replication outcomes, drawn parameters and weekly trajectories of the batch."""
-        runs = {
+        runs: dict[str, np.ndarray] = {
             "replication": self.replications,
             "status": self.status,
             "first_agreement": self.first_type,

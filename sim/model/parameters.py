@@ -103,17 +103,17 @@ def draw_parameters(scenario: Scenario, streams: Streams, profiles: dict[str, di
         u = streams.uniform("reading." + sid)
         drawn[sid] = np.minimum(np.searchsorted(cum / cum[-1], u, side="right"), len(options) - 1)
         random_columns["reading." + sid] = drawn[sid].astype(np.float64)
-    combos = np.stack(list(drawn.values()), axis=1)
-    unique, which = np.unique(combos, axis=0, return_inverse=True)
-    which = which.reshape(-1)
+    unique, which = _unique_combinations(list(drawn.values()), [len(options) for options in alternatives.values()])
     # Each actor is drawn once per distinct profile its readings give it (most actors: once), for all
     # replications; every replication then takes the draw of the combination of readings it drew.
-    derived = [derive(scenario, dict(zip(drawn, (int(i) for i in combo)))) for combo in unique]
+    text = scenario.model_dump_json()
+    derived_signed = [_derive_under(scenario, text, tuple(drawn), tuple(int(i) for i in combo)) for combo in unique]
+    derived = [profiles_c for profiles_c, _ in derived_signed]
     actors = {}
     for actor in ACTOR_IDS:
         signatures: dict[str, list[int]] = {}
-        for c, profiles_c in enumerate(derived):
-            signatures.setdefault(repr(profiles_c[actor]), []).append(c)
+        for c, (_, signed) in enumerate(derived_signed):
+            signatures.setdefault(signed[actor], []).append(c)
         result = None
         for combos_of in signatures.values():
             columns: dict = {}
@@ -130,8 +130,45 @@ def draw_parameters(scenario: Scenario, streams: Streams, profiles: dict[str, di
                     random_columns[key][mask] = col[mask]
                 else:  # drawn only under this reading: the others have none
                     random_columns[key] = np.where(mask, col, np.nan)
+        assert result is not None, f"no profile drawn for {actor}"  # every actor has at least one signature
         actors[actor] = result
     return DrawnParameters(values, actors, random_columns)
+
+
+def _unique_combinations(drawn: list[np.ndarray], sizes: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of the readings drawn (one column per statement, reading j of statement s < sizes[s]), in
+    lexicographic order, and each replication's row among them: `np.unique(axis=0, return_inverse=True)`, by one
+    mixed-radix code per replication (a sort of integers instead of rows)."""
+    code = np.zeros(len(drawn[0]), dtype=np.int64)
+    for column, size in zip(drawn, sizes):
+        code = code * size + column
+    codes, which = np.unique(code, return_inverse=True)
+    unique = np.empty((codes.size, len(drawn)), dtype=np.int64)
+    rest = codes.copy()
+    for s in range(len(drawn) - 1, -1, -1):
+        rest, unique[:, s] = np.divmod(rest, sizes[s])
+    return unique, which.reshape(-1)
+
+
+Profiles = dict[str, dict[str, IssueProfile]]
+#: (scenario as JSON, statement ids, readings) -> the profiles derived under those readings, with each actor's
+#: profiles as text (what tells two readings' profiles apart). Every chunk of a run derives the same few
+#: combinations again; the profiles are frozen dataclasses, never changed once derived.
+_DERIVED: dict[tuple[str, tuple[str, ...], tuple[int, ...]], tuple[Profiles, dict[str, str]]] = {}
+_DERIVED_MAX = 512
+
+
+def _derive_under(scenario: Scenario, text: str, sids: tuple[str, ...], combo: tuple[int, ...]) -> tuple[Profiles, dict[str, str]]:
+    """`derive(scenario)` under the readings `combo` of the statements `sids` (`text`: the scenario as JSON), and
+    each actor's profiles as text; remembered across the chunks of a run."""
+    key = (text, sids, combo)
+    hit = _DERIVED.get(key)
+    if hit is None:
+        if len(_DERIVED) >= _DERIVED_MAX:
+            _DERIVED.clear()
+        profiles = derive(scenario, dict(zip(sids, combo)))
+        hit = _DERIVED[key] = (profiles, {actor: repr(profiles[actor]) for actor in ACTOR_IDS})
+    return hit
 
 
 def _draw_actors(scenario: Scenario, profiles, streams: Streams, n: int, values: dict, random_columns: dict,

@@ -39,12 +39,12 @@ class BoundRule:
 
     def take(self, idx) -> "BoundRule":
         """The same rule with its per-replication parameters restricted to the replications `idx`."""
-        return BoundRule(self.info, {k: v if np.ndim(v) == 0 else v[idx] for k, v in self.params.items()})
+        return BoundRule(self.info, {k: v if np.ndim(v) == 0 else np.take(v, idx, axis=0) for k, v in self.params.items()})
 
 
 def choices(scenario: Scenario) -> dict[tuple, tuple[str, RuleChoice]]:
     """Every rule choice of a scenario: path -> (kind, choice)."""
-    out = {}
+    out: dict[tuple, tuple[str, RuleChoice]] = {}
     for actor in BELLIGERENTS:
         rules = getattr(scenario.actors, actor).rules
         out[("actors", actor, "rules", "acceptance")] = ("acceptance", rules.acceptance)
@@ -109,7 +109,7 @@ def bind_rules(scenario: Scenario, streams: Streams, random_columns: dict[str, n
     bound = {}
     for path, (kind, choice) in choices(scenario).items():
         info = _lookup(path, kind, choice.name)
-        params = {key: spec.default for key, spec in info.params.items()}
+        params: dict[str, Any] = {key: spec.default for key, spec in info.params.items()}
         for key, raw in (choice.model_extra or {}).items():
             spec = info.params[key]
             bounds = Bounds(spec.lo, spec.hi, spec.unit)
