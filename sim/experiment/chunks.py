@@ -17,16 +17,16 @@ import io
 import json
 import os
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Sequence
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.experiment.store import atomic_write
 from sim.analysis.aggregate import AGREEMENT_TYPES, FIRST_ENDS, STATUSES, Aggregates
+from sim.experiment.store import atomic_write
 from sim.scenario.schema import Scenario
 
 DEFAULT_CHUNK = 10_000
@@ -183,9 +183,7 @@ def runs_batch(runs: dict[str, np.ndarray]) -> pa.RecordBatch:
         elif name == "first_end":
             labels = np.asarray(FIRST_ENDS, dtype=object)[values]
             cols[name] = pa.array(labels, mask=runs["first_agreement"] == 0, type=pa.string())
-        elif name == "first_end_week":
-            cols[name] = pa.array(values, mask=values < 0, type=pa.int32())
-        elif name == "first_agreement_week":
+        elif name == "first_end_week" or name == "first_agreement_week":
             cols[name] = pa.array(values, mask=values < 0, type=pa.int32())
         elif name == "first_mediator":
             labels = np.asarray(MEDIATORS + ("",), dtype=object)[values]
@@ -295,7 +293,7 @@ class ChunkStore:
         self.folder = Path(folder)
         self.partial = self.folder / PARTIAL
 
-    def create(self) -> "ChunkStore":
+    def create(self) -> ChunkStore:
         self.partial.mkdir(parents=True, exist_ok=True)
         return self
 
@@ -419,7 +417,7 @@ class StreamingAssembler:
     chunk just arrived (earlier arrivals wait on disk).
     """
 
-    def __init__(self, names: list[str], store: "ChunkStore", out: Path):
+    def __init__(self, names: list[str], store: ChunkStore, out: Path):
         self.names, self.store, self.out = list(names), store, Path(out)
         self.partial = self.out.with_name(f".{self.out.name}.partial")
         self.next = 0

@@ -13,9 +13,9 @@ own. A chunk that keeps killing its worker ends as a `ChunkError`, like one that
 
 from __future__ import annotations
 
+import functools
 import logging
 import multiprocessing
-import functools
 import os
 import re
 import signal
@@ -23,10 +23,11 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator, TypeVar
+from typing import Any, TypeVar
 
 from sim.experiment.chunks import ChunkError, ChunkTask
 
@@ -95,7 +96,7 @@ class ExecutorSpec:
         return f"local, {self.workers or default_workers()} worker processes"
 
 
-def make_executor(spec: ExecutorSpec | None = None) -> "Executor":
+def make_executor(spec: ExecutorSpec | None = None) -> Executor:
     """Build the executor a spec names (a Dask one raises ExecutorUnavailable when Dask is missing)."""
     spec = spec or ExecutorSpec()
     if spec.scheduler and spec.kind != "dask":
@@ -126,7 +127,7 @@ class Executor:
     def close(self) -> None:
         """Release workers (idempotent)."""
 
-    def __enter__(self) -> "Executor":
+    def __enter__(self) -> Executor:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -182,7 +183,7 @@ ENGINE_MODULES = ["sim.experiment.batches", "sim.model.model"]
 #: Set to fork, forkserver or spawn to choose how workers start (benchmarks whose only other thread samples
 #: /proc use fork; the default chooses by the threads running).
 START_METHOD = "SIM_START_METHOD"
-_LIVE_POOLS: "set[LocalProcessExecutor]" = set()
+_LIVE_POOLS: set[LocalProcessExecutor] = set()
 
 
 def pool_context() -> multiprocessing.context.BaseContext:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import mesa
 import numpy as np
@@ -60,7 +60,7 @@ class cached_rows:
 
 
 class Actor(mesa.Agent):
-    PARAMETERS: dict[str, str] = {}
+    PARAMETERS: ClassVar[dict[str, str]] = {}
 
     def bind(self, p: dict) -> None:
         """(Re)read the agent's parameters from the drawn values (at set-up and after a dated event)."""
@@ -68,7 +68,7 @@ class Actor(mesa.Agent):
 
     """An actor with a profile on every issue (positions, saliences, red lines), arrays (R, K)."""
 
-    def __init__(self, model: "mesa.Model", actor_id: str, issues: ActorIssues):
+    def __init__(self, model: mesa.Model, actor_id: str, issues: ActorIssues):
         super().__init__(model)
         self.actor_id = actor_id
         self.position = issues.position.copy()
@@ -111,7 +111,7 @@ class Belligerent(Actor):
         self.pressure = np.ones(n)
         self.cost = np.zeros(n)  # cumulative cost paid
 
-    PARAMETERS = {
+    PARAMETERS: ClassVar[dict[str, str]] = {
         "troops": "troops", "firepower": "firepower", "domestic_materiel": "domestic_materiel", "base_cost": "weekly_cost",
         "pressure_sensitivity": "pressure_sensitivity", "rationality": "rationality", "concession_rate": "concession_rate",
         "resolve": "resolve", "weariness": "war_weariness", "exploitation_cost": "exploitation_cost",
@@ -180,7 +180,7 @@ class Belligerent(Actor):
 class Mediator(Actor):
     """An actor that tables proposals with a weekly probability, its terms pulled toward its own positions."""
 
-    PARAMETERS = {"intensity": "mediation_intensity", "bias": "bias", "stake": "stake"}
+    PARAMETERS: ClassVar[dict[str, str]] = {"intensity": "mediation_intensity", "bias": "bias", "stake": "stake"}
 
     def __init__(self, model, actor_id: str, issues: ActorIssues, p: dict):
         super().__init__(model, actor_id, issues)
@@ -196,7 +196,7 @@ class Mediator(Actor):
 class UnitedStates(Mediator):
     """Mediator and supporter: aid conditional on Ukraine's answers to US proposals; patience may run out."""
 
-    PARAMETERS = {**Mediator.PARAMETERS, "restored": "aid_restored", "aid_share": "aid_share", "patience": "patience_weeks",
+    PARAMETERS: ClassVar[dict[str, str]] = {**Mediator.PARAMETERS, "restored": "aid_restored", "aid_share": "aid_share", "patience": "patience_weeks",
                   "sanctions_pressure": "sanctions_pressure"}
     AID_POLICIES = ("conditional", "full", "cut")
 
@@ -284,7 +284,7 @@ class EuropeanCoalition(Actor):
         self.force_size = np.zeros(model.n)
         self.stack_members()
 
-    PARAMETERS = {"aid_share": "aid_share", "aid_start": "aid_start", "aid_target": "aid_target", "ramp": "aid_ramp_weeks",
+    PARAMETERS: ClassVar[dict[str, str]] = {"aid_share": "aid_share", "aid_start": "aid_start", "aid_target": "aid_target", "ramp": "aid_ramp_weeks",
                   "sanctions_weight": "sanctions_weight", "stake": "stake", "force_minimum": "force_minimum",
                   "force_reference": "force_reference"}
 

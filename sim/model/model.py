@@ -27,13 +27,12 @@ import numpy as np
 from sim.analysis.aggregate import CEASEFIRE, END_BREAKDOWN, END_ESCALATED, END_LAPSE, PARTIAL_TRUCE, SETTLEMENT, WAR, ChunkOutcome
 from sim.model.agents import Belligerent, EuropeanCoalition, EuropeanMember, Turkey, UnitedStates, cached_rows, rows
 from sim.model.parameters import DrawnParameters, draw_parameters
-from sim.model.rulebook import bind_rules, guarded
+from sim.model.rulebook import RuleError, bind_rules, guarded
 from sim.model.trace import Observer, Trace
 from sim.rng import Streams
 from sim.rules.battlefield import effective_strength, front_drift
-from sim.model.rulebook import RuleError
-from sim.rules.utility import costly_red_lines
 from sim.rules.proposal import compromise_terms
+from sim.rules.utility import costly_red_lines
 from sim.scenario.derive import derive
 from sim.scenario.schema import Scenario
 
@@ -672,7 +671,7 @@ class CeasefireModel(mesa.Model):
         self.weekly_status[self.week] = self.status
         self.weekly_front[self.week] = self.front
 
-    def run(self) -> "CeasefireModel":
+    def run(self) -> CeasefireModel:
         """Step to the horizon."""
         while self.week < self.horizon:
             self.step()

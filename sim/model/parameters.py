@@ -14,8 +14,9 @@ of readings that occurs and every replication takes the one it drew.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, fields
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 from pydantic import BaseModel

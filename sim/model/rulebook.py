@@ -11,10 +11,11 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from difflib import get_close_matches
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -37,7 +38,7 @@ class BoundRule:
     def __call__(self, *args):
         return self.info.func(*args, **self.params)
 
-    def take(self, idx) -> "BoundRule":
+    def take(self, idx) -> BoundRule:
         """The same rule with its per-replication parameters restricted to the replications `idx`."""
         return BoundRule(self.info, {k: v if np.ndim(v) == 0 else np.take(v, idx, axis=0) for k, v in self.params.items()})
 
