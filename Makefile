@@ -27,9 +27,10 @@ sweep: $(BIN)/sim
 test: $(BIN)/sim
 	$(BIN)/python -m pytest
 
-## Lint: ruff (rules in pyproject.toml), mypy (settings and excluded modules in pyproject.toml), the import contract
+## Lint: ruff (rules and format, in pyproject.toml), mypy (strict; relaxations listed in pyproject.toml), the import contract
 lint: $(BIN)/sim
 	$(BIN)/ruff check sim tests scripts benchmarks
+	$(BIN)/ruff format --check sim tests scripts benchmarks
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

@@ -541,8 +541,7 @@ def main(argv: list[str] | None = None) -> int:
         "platform": platform.platform(),
         "load_average_at_start": _load(),
     }
-    print(f"machine: {machine['cores']} cores, {machine['platform']}, Python {machine['python']}, "
-          f"numpy {machine['numpy']}, mesa {machine['mesa']}")
+    print(f"machine: {machine['cores']} cores, {machine['platform']}, Python {machine['python']}, numpy {machine['numpy']}, mesa {machine['mesa']}")
     print(f"load average at start: {machine['load_average_at_start']} (1, 5, 15 min; a busy machine skews every figure)")
     print(f"results under {args.out}{' (temporary)' if temporary else ''}\n")
     report: dict = {"machine": machine}
@@ -551,8 +550,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[1] end to end: run_scenario(baseline, {e2e['runs']:,} runs x {e2e['weeks']} weeks, {e2e['workers']} workers)")
         print(f"  wall time of run_scenario                           {e2e['seconds']:.2f} s{spread(e2e)}")
         print(f"  replication-weeks per second                        {e2e['replication_weeks_per_second']:,.0f}")
-        print(f"  CPU time of main process + workers during the run   {e2e['cpu_seconds']:.2f} s "
-              f"(main {e2e['main_cpu_seconds']:.2f} s, workers {e2e['workers_cpu_seconds']:.2f} s)")
+        print(
+            f"  CPU time of main process + workers during the run   {e2e['cpu_seconds']:.2f} s "
+            f"(main {e2e['main_cpu_seconds']:.2f} s, workers {e2e['workers_cpu_seconds']:.2f} s)"
+        )
         print(f"  whole command (Python start, imports, run)          {e2e['process_seconds']:.2f} s")
         print(f"  runs.parquet                                        {mb(e2e['runs_parquet_bytes'])}")
         print_memory(e2e)
@@ -562,7 +563,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  build (agents, parameter draws)                     {eng['build_seconds']:.2f} s")
         print(f"  {eng['weeks']} weeks of step()                                {eng['step_seconds']:.2f} s")
         print(f"  outcome()                                           {eng['outcome_seconds']:.2f} s")
-        print(f"  total                                               {eng['seconds']:.2f} s = {us(eng['per_replication_seconds'])} per replication{spread(eng)}")
+        print(
+            f"  total                                               {eng['seconds']:.2f} s = {us(eng['per_replication_seconds'])} per replication{spread(eng)}"
+        )
         print(f"  CPU time                                            {eng['cpu_seconds']:.2f} s")
         print(f"  replication-weeks per second (1 core)               {eng['replication_weeks_per_second']:,.0f}")
         print(f"  peak memory of the process                          {mb(eng['main_peak_bytes'])}")
@@ -572,15 +575,19 @@ def main(argv: list[str] | None = None) -> int:
         for label, sec in sorted(brk["parts"].items(), key=lambda kv: -kv[1]):
             print(f"  {label:<50}  {sec:6.2f} s  {100 * sec / brk['seconds']:5.1f} %")
         print(f"  {'total':<50}  {brk['seconds']:6.2f} s")
-        print(f"  start-up of a pool of {brk['pool_workers']} workers importing the engine (not in the total above): "
-              f"{brk['pool_startup_seconds']:.2f} s by {brk['pool_start_method']} (the executors' way here), "
-              f"{brk['pool_startup_spawn_seconds']:.2f} s by spawn")
+        print(
+            f"  start-up of a pool of {brk['pool_workers']} workers importing the engine (not in the total above): "
+            f"{brk['pool_startup_seconds']:.2f} s by {brk['pool_start_method']} (the executors' way here), "
+            f"{brk['pool_startup_spawn_seconds']:.2f} s by spawn"
+        )
 
         one = report["end_to_end_inprocess"] = run_repeated("e2e", args, args.repeat, workers=1)
         ratio = e2e["seconds"] / one["seconds"]
         report["two_workers_over_inprocess"] = ratio
-        print(f"\n[3b] end to end in-process (1 worker): {one['seconds']:.2f} s{spread(one)} (CPU {one['cpu_seconds']:.2f} s); "
-              f"{e2e['workers']} workers / in-process = {ratio:.2f} (load {_load()})")
+        print(
+            f"\n[3b] end to end in-process (1 worker): {one['seconds']:.2f} s{spread(one)} (CPU {one['cpu_seconds']:.2f} s); "
+            f"{e2e['workers']} workers / in-process = {ratio:.2f} (load {_load()})"
+        )
 
         if args.big_runs > 0:
             big = report["big"] = run_phase("e2e", args, runs=args.big_runs)
@@ -610,14 +617,25 @@ def main(argv: list[str] | None = None) -> int:
     targets = {"seconds_100k": e2e["seconds"] <= TARGET_SECONDS_100K} if args.runs == 100_000 else {}
     rows = [
         ("Machine", f"{machine['cores']} cores, Python {machine['python']}, numpy {machine['numpy']}, mesa {machine['mesa']}", "", ""),
-        (f"{e2e['runs']:,} replications x {e2e['weeks']} weeks, end to end ({e2e['workers']} workers, files written)",
-         f"{e2e['seconds']:.1f} s", f"<= {TARGET_SECONDS_100K:.0f} s" if args.runs == 100_000 else "",
-         yes(targets["seconds_100k"]) if targets else ""),
+        (
+            f"{e2e['runs']:,} replications x {e2e['weeks']} weeks, end to end ({e2e['workers']} workers, files written)",
+            f"{e2e['seconds']:.1f} s",
+            f"<= {TARGET_SECONDS_100K:.0f} s" if args.runs == 100_000 else "",
+            yes(targets["seconds_100k"]) if targets else "",
+        ),
         ("Replication-weeks per second, end to end", f"{e2e['replication_weeks_per_second']:,.0f}", "", ""),
-        (f"Peak memory of the {e2e['runs']:,} run (process tree, bound / sampled)",
-         f"{mb(e2e['tree_peak_bound_bytes'])} / {mb(e2e['tree_sampled_peak_bytes'])}", "", ""),
-        (f"Engine only, one model of {eng['runs']:,} replications, 1 core",
-         f"{eng['seconds']:.1f} s ({us(eng['per_replication_seconds'])} per replication)", "", ""),
+        (
+            f"Peak memory of the {e2e['runs']:,} run (process tree, bound / sampled)",
+            f"{mb(e2e['tree_peak_bound_bytes'])} / {mb(e2e['tree_sampled_peak_bytes'])}",
+            "",
+            "",
+        ),
+        (
+            f"Engine only, one model of {eng['runs']:,} replications, 1 core",
+            f"{eng['seconds']:.1f} s ({us(eng['per_replication_seconds'])} per replication)",
+            "",
+            "",
+        ),
     ]
     if "big" in report:
         big = report["big"]
@@ -626,18 +644,29 @@ def main(argv: list[str] | None = None) -> int:
             targets["peak_1m"] = big["tree_peak_bound_bytes"] <= TARGET_PEAK_BYTES_1M
         rows += [
             (f"{big['runs']:,} replications end to end", f"{big['seconds']:.1f} s", "", ""),
-            (f"Peak memory of the {big['runs']:,} run (process tree, bound / sampled)",
-             f"{mb(big['tree_peak_bound_bytes'])} / {mb(big['tree_sampled_peak_bytes'])}",
-             "<= 2 GB" if is_1m else "", yes(targets["peak_1m"]) if is_1m else ""),
+            (
+                f"Peak memory of the {big['runs']:,} run (process tree, bound / sampled)",
+                f"{mb(big['tree_peak_bound_bytes'])} / {mb(big['tree_sampled_peak_bytes'])}",
+                "<= 2 GB" if is_1m else "",
+                yes(targets["peak_1m"]) if is_1m else "",
+            ),
         ]
     if "conventional" in report:
         conv = report["conventional"]
         targets["speedup"] = conv["speedup_loop"] >= TARGET_SPEEDUP and conv["speedup_batch_run"] >= TARGET_SPEEDUP
         rows += [
-            ("Conventional, one Mesa model per replication (loop / mesa.batch_run)",
-             f"{us(conv['loop_per_replication_seconds'])} / {us(conv['batch_run_per_replication_seconds'])} per replication", "", ""),
-            ("Speed-up per replication, ensemble vs conventional (loop / batch_run)",
-             f"{conv['speedup_loop']:,.0f} x / {conv['speedup_batch_run']:,.0f} x", f">= {TARGET_SPEEDUP:.0f} x", yes(targets["speedup"])),
+            (
+                "Conventional, one Mesa model per replication (loop / mesa.batch_run)",
+                f"{us(conv['loop_per_replication_seconds'])} / {us(conv['batch_run_per_replication_seconds'])} per replication",
+                "",
+                "",
+            ),
+            (
+                "Speed-up per replication, ensemble vs conventional (loop / batch_run)",
+                f"{conv['speedup_loop']:,.0f} x / {conv['speedup_batch_run']:,.0f} x",
+                f">= {TARGET_SPEEDUP:.0f} x",
+                yes(targets["speedup"]),
+            ),
         ]
     machine["load_average_at_end"] = _load()
     rows.insert(4, ("Same run with 1 worker, in-process (timed parts)", f"{brk['seconds']:.1f} s", "", ""))
@@ -645,9 +674,15 @@ def main(argv: list[str] | None = None) -> int:
         one = report["end_to_end_inprocess"]
         ratio = report["two_workers_over_inprocess"]
         targets["workers_vs_inprocess"] = ratio <= TARGET_WORKERS_RATIO and e2e["seconds"] <= TARGET_SECONDS_WORKERS
-        rows.insert(2, (f"Same run in-process (1 worker) / on {e2e['workers']} workers",
-                        f"{one['seconds']:.1f} s / {e2e['seconds']:.1f} s = {ratio:.2f} x",
-                        f"<= {TARGET_WORKERS_RATIO} x and <= {TARGET_SECONDS_WORKERS:.0f} s", yes(targets["workers_vs_inprocess"])))
+        rows.insert(
+            2,
+            (
+                f"Same run in-process (1 worker) / on {e2e['workers']} workers",
+                f"{one['seconds']:.1f} s / {e2e['seconds']:.1f} s = {ratio:.2f} x",
+                f"<= {TARGET_WORKERS_RATIO} x and <= {TARGET_SECONDS_WORKERS:.0f} s",
+                yes(targets["workers_vs_inprocess"]),
+            ),
+        )
     report["targets_met"] = targets
     print(f"\nload average at end: {machine['load_average_at_end']}")
     print("\n| Measure | Result | Target | Met |\n|---|---|---|---|")

@@ -41,7 +41,7 @@ def slowest_imports(args: list[str], count: int) -> list[tuple[int, str]]:
     for line in done.stderr.splitlines():
         if not line.startswith("import time:") or "|" not in line:
             continue
-        parts = [p.strip() for p in line[len("import time:"):].split("|")]
+        parts = [p.strip() for p in line[len("import time:") :].split("|")]
         if parts[1].isdigit():
             rows.append((int(parts[1]), parts[2]))
     return sorted(rows, reverse=True)[:count]
@@ -58,8 +58,10 @@ def main() -> int:
     once(args)  # warm the file cache and the bytecode
     times = [once(args) for _ in range(options.repeat)]
     median = statistics.median(times)
-    print(f"sim {options.command}: median {median:.3f} s over {len(times)} runs (min {min(times):.3f}, "
-          f"max {max(times):.3f}); target < {TARGET_SECONDS} s: {'met' if median < TARGET_SECONDS else 'MISSED'}")
+    print(
+        f"sim {options.command}: median {median:.3f} s over {len(times)} runs (min {min(times):.3f}, "
+        f"max {max(times):.3f}); target < {TARGET_SECONDS} s: {'met' if median < TARGET_SECONDS else 'MISSED'}"
+    )
     print("runs: " + ", ".join(f"{t:.3f}" for t in times))
     if options.imports:
         print("slowest imports (cumulative):")

@@ -47,9 +47,9 @@ FILES = ("runs.parquet", "summary.parquet", "variants.parquet")
 def sweep_text(variants: int, runs: int, weeks: int) -> str:
     values = ", ".join(f"{i / 100:.2f}" for i in range(variants))
     return (
-        f"base = {json.dumps(str(BASELINE))}\nname = \"bench_sweep\"\nruns = {runs}\nseed = 20250311\n"
-        f"chunk_size = 10000\nset = [\"horizon_weeks={weeks}\"]\n\n[design]\nkind = \"grid\"\n\n"
-        f"[[parameters]]\npath = \"actors.turkey.mediation_intensity\"\nvalues = [{values}]\n"
+        f'base = {json.dumps(str(BASELINE))}\nname = "bench_sweep"\nruns = {runs}\nseed = 20250311\n'
+        f'chunk_size = 10000\nset = ["horizon_weeks={weeks}"]\n\n[design]\nkind = "grid"\n\n'
+        f'[[parameters]]\npath = "actors.turkey.mediation_intensity"\nvalues = [{values}]\n'
     )
 
 
@@ -86,13 +86,27 @@ def measure(executor: str, workers: int, variants: int, runs: int, weeks: int, o
 def run_phase(executor: str, args) -> dict:
     """A measurement in a fresh Python process (so imports and memory are its own)."""
     with tempfile.TemporaryDirectory(prefix="bench-sweep-") as tmp:
-        cmd = [sys.executable, __file__, "--phase", executor, "--workers", str(args.workers), "--variants", str(args.variants),
-               "--runs", str(args.runs), "--weeks", str(args.weeks), "--out", tmp]
+        cmd = [
+            sys.executable,
+            __file__,
+            "--phase",
+            executor,
+            "--workers",
+            str(args.workers),
+            "--variants",
+            str(args.variants),
+            "--runs",
+            str(args.runs),
+            "--weeks",
+            str(args.weeks),
+            "--out",
+            tmp,
+        ]
         done = subprocess.run(cmd, capture_output=True, text=True)
         if done.returncode != 0:
             raise SystemExit(f"{executor} phase failed:\n{done.stderr}")
         line = next(text for text in done.stdout.splitlines() if text.startswith(RESULT_TAG))
-        return json.loads(line[len(RESULT_TAG):])
+        return json.loads(line[len(RESULT_TAG) :])
 
 
 def main() -> None:
@@ -108,9 +122,12 @@ def main() -> None:
         print(RESULT_TAG + json.dumps(measure(args.phase, args.workers, args.variants, args.runs, args.weeks, Path(args.out))))
         return
 
-    print(f"sweep benchmark: {args.variants} variants x {args.runs} replications x {args.weeks} weeks, "
-          f"{args.workers} workers; {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"load average before {os.getloadavg()[0]:.2f}", flush=True)
+    print(
+        f"sweep benchmark: {args.variants} variants x {args.runs} replications x {args.weeks} weeks, "
+        f"{args.workers} workers; {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"load average before {os.getloadavg()[0]:.2f}",
+        flush=True,
+    )
     local = run_phase("local", args)
     print(f"  local: {local['seconds']:.1f} s", flush=True)
     dask = run_phase("dask", args)
@@ -121,16 +138,23 @@ def main() -> None:
     print()
     print("| executor | variants x replications x weeks | seconds | replications/s | peak RSS of the main process | target |")
     print("|---|---|---|---|---|---|")
-    print(f"| local, {args.workers} processes | {args.variants} x {args.runs:,} x {args.weeks} | {local['seconds']:.1f} | "
-          f"{local['replications_per_second']:,} | {local['peak_rss_main_mib']:.0f} MiB | "
-          f"< {TARGET_LOCAL_SECONDS:.0f} s: {'met' if local['seconds'] < TARGET_LOCAL_SECONDS else 'MISSED'}{'' if full else ' (not the full size)'} |")
-    print(f"| Dask LocalCluster, {args.workers} workers (start-up included) | {args.variants} x {args.runs:,} x {args.weeks} | "
-          f"{dask['seconds']:.1f} | {dask['replications_per_second']:,} | {dask['peak_rss_main_mib']:.0f} MiB | "
-          f"<= {TARGET_DASK_RATIO} x local: {ratio:.2f} x, {'met' if ratio <= TARGET_DASK_RATIO else 'MISSED'} |")
+    print(
+        f"| local, {args.workers} processes | {args.variants} x {args.runs:,} x {args.weeks} | {local['seconds']:.1f} | "
+        f"{local['replications_per_second']:,} | {local['peak_rss_main_mib']:.0f} MiB | "
+        f"< {TARGET_LOCAL_SECONDS:.0f} s: {'met' if local['seconds'] < TARGET_LOCAL_SECONDS else 'MISSED'}{'' if full else ' (not the full size)'} |"
+    )
+    print(
+        f"| Dask LocalCluster, {args.workers} workers (start-up included) | {args.variants} x {args.runs:,} x {args.weeks} | "
+        f"{dask['seconds']:.1f} | {dask['replications_per_second']:,} | {dask['peak_rss_main_mib']:.0f} MiB | "
+        f"<= {TARGET_DASK_RATIO} x local: {ratio:.2f} x, {'met' if ratio <= TARGET_DASK_RATIO else 'MISSED'} |"
+    )
     print()
     print(f"Same bytes (runs, summary, variants) on both executors: {'yes' if identical else 'NO'}")
-    print(json.dumps({"local": local, "dask": dask, "dask_over_local": round(ratio, 3), "identical": identical,
-                      "load_average_after": round(os.getloadavg()[0], 2)}))
+    print(
+        json.dumps(
+            {"local": local, "dask": dask, "dask_over_local": round(ratio, 3), "identical": identical, "load_average_after": round(os.getloadavg()[0], 2)}
+        )
+    )
     if not identical:
         raise SystemExit(1)
 

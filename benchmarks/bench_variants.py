@@ -45,19 +45,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 def sweep_text(variants: int, runs: int) -> str:
     return (
-        f"base = {json.dumps(str(BASELINE))}\nname = \"bench_variants\"\nruns = {runs}\nseed = 20250311\n\n"
-        f"[design]\nkind = \"latin_hypercube\"\nsamples = {variants}\n\n"
-        "[[parameters]]\npath = \"actors.turkey.mediation_intensity\"\nrange = [0.0, 0.5]\n\n"
-        "[[parameters]]\npath = \"actors.russia.rationality\"\nrange = [1.0, 10.0]\n\n"
-        "[[parameters]]\npath = \"battlefield.drift_scale\"\nrange = [0.001, 0.01]\n"
+        f'base = {json.dumps(str(BASELINE))}\nname = "bench_variants"\nruns = {runs}\nseed = 20250311\n\n'
+        f'[design]\nkind = "latin_hypercube"\nsamples = {variants}\n\n'
+        '[[parameters]]\npath = "actors.turkey.mediation_intensity"\nrange = [0.0, 0.5]\n\n'
+        '[[parameters]]\npath = "actors.russia.rationality"\nrange = [1.0, 10.0]\n\n'
+        '[[parameters]]\npath = "battlefield.drift_scale"\nrange = [0.001, 0.01]\n'
     )
 
 
 def _peaks(sampler) -> dict:
     self_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     kids_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return {"peak_main_mib": round(self_kib / 1024, 1), "peak_largest_worker_mib": round(kids_kib / 1024, 1),
-            "peak_tree_sampled_mib": round(sampler.peak / 2**20, 1) if sampler.available else None}
+    return {
+        "peak_main_mib": round(self_kib / 1024, 1),
+        "peak_largest_worker_mib": round(kids_kib / 1024, 1),
+        "peak_tree_sampled_mib": round(sampler.peak / 2**20, 1) if sampler.available else None,
+    }
 
 
 def phase(kind: str, variants: int, runs: int, workers: int, out: Path) -> dict:
@@ -73,8 +76,7 @@ def phase(kind: str, variants: int, runs: int, workers: int, out: Path) -> dict:
             from sim.scenario.load import load_scenario
 
             loaded = load_scenario(BASELINE)
-            run_scenario(loaded, variants * runs, 20250311, out, executor=ExecutorSpec("local", workers), command=["bench"],
-                         plots=RUN_PLOTS)
+            run_scenario(loaded, variants * runs, 20250311, out, executor=ExecutorSpec("local", workers), command=["bench"], plots=RUN_PLOTS)
             plan_seconds = 0.0
         else:
             from sim.experiment.sweep import plan_sweep, start_sweep
@@ -83,13 +85,20 @@ def phase(kind: str, variants: int, runs: int, workers: int, out: Path) -> dict:
             path.write_text(sweep_text(variants, runs), encoding="utf-8")
             plan = plan_sweep(path)
             plan_seconds = time.perf_counter() - t0
-            result = start_sweep(plan, out / "results", ExecutorSpec("local", workers), command=["bench"],
-                                 plots=SWEEP_PLOTS)
+            result = start_sweep(plan, out / "results", ExecutorSpec("local", workers), command=["bench"], plots=SWEEP_PLOTS)
             assert result.complete, result.failures
         seconds = time.perf_counter() - t0
-    return {"kind": kind, "variants": variants, "runs": runs, "workers": workers, "seconds": round(seconds, 2),
-            "plan_seconds": round(plan_seconds, 2), "load_before": load_before,
-            "load_after": round(os.getloadavg()[0], 2), **_peaks(sampler)}
+    return {
+        "kind": kind,
+        "variants": variants,
+        "runs": runs,
+        "workers": workers,
+        "seconds": round(seconds, 2),
+        "plan_seconds": round(plan_seconds, 2),
+        "load_before": load_before,
+        "load_after": round(os.getloadavg()[0], 2),
+        **_peaks(sampler),
+    }
 
 
 def run_phase(kind: str, variants: int, runs: int, workers: int) -> dict:
@@ -99,7 +108,7 @@ def run_phase(kind: str, variants: int, runs: int, workers: int) -> dict:
         if done.returncode != 0:
             raise SystemExit(f"{kind} phase failed:\n{done.stderr}")
         line = next(ln for ln in done.stdout.splitlines() if ln.startswith(RESULT_TAG))
-        return json.loads(line[len(RESULT_TAG):])
+        return json.loads(line[len(RESULT_TAG) :])
 
 
 def main() -> None:
@@ -111,27 +120,37 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [tuple(int(x) for x in s.split("x")) for s in args.sizes.split(",")]
     if args.phase:
-        (variants, runs), = sizes
+        ((variants, runs),) = sizes
         print(RESULT_TAG + json.dumps(phase(args.phase, variants, runs, args.workers, Path(args.out))), flush=True)
         return
-    print(f"many-variant sweeps vs one run: {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"{args.workers} workers; load average at start {os.getloadavg()}", flush=True)
+    print(
+        f"many-variant sweeps vs one run: {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{args.workers} workers; load average at start {os.getloadavg()}",
+        flush=True,
+    )
     rows = []
     for variants, runs in sizes:
         run = run_phase("run", variants, runs, args.workers)
         print(f"  run   {variants * runs:,} replications: {run['seconds']:.1f} s (load {run['load_before']} -> {run['load_after']})", flush=True)
         sweep = run_phase("sweep", variants, runs, args.workers)
-        print(f"  sweep {variants:,} x {runs:,}: {sweep['seconds']:.1f} s, planning {sweep['plan_seconds']:.1f} s "
-              f"(load {sweep['load_before']} -> {sweep['load_after']})", flush=True)
+        print(
+            f"  sweep {variants:,} x {runs:,}: {sweep['seconds']:.1f} s, planning {sweep['plan_seconds']:.1f} s "
+            f"(load {sweep['load_before']} -> {sweep['load_after']})",
+            flush=True,
+        )
         rows.append((variants, runs, run, sweep))
     print()
-    print("| sweep V x R (52 weeks, 2 workers) | one run of V x R | sweep (planning) | ratio | target <= 1.3 x | peak memory, sweep: main / tree | load average |")
+    print(
+        "| sweep V x R (52 weeks, 2 workers) | one run of V x R | sweep (planning) | ratio | target <= 1.3 x | peak memory, sweep: main / tree | load average |"
+    )
     print("|---|---|---|---|---|---|---|")
     for variants, runs, run, sweep in rows:
         ratio = sweep["seconds"] / run["seconds"]
-        print(f"| {variants:,} x {runs:,} | {run['seconds']:.1f} s | {sweep['seconds']:.1f} s ({sweep['plan_seconds']:.1f} s) | "
-              f"{ratio:.2f} x | {'met' if ratio <= TARGET_RATIO else 'MISSED'} | {sweep['peak_main_mib']:.0f} MiB / "
-              f"{sweep['peak_tree_sampled_mib'] or 0:.0f} MiB | {run['load_before']}-{sweep['load_after']} |")
+        print(
+            f"| {variants:,} x {runs:,} | {run['seconds']:.1f} s | {sweep['seconds']:.1f} s ({sweep['plan_seconds']:.1f} s) | "
+            f"{ratio:.2f} x | {'met' if ratio <= TARGET_RATIO else 'MISSED'} | {sweep['peak_main_mib']:.0f} MiB / "
+            f"{sweep['peak_tree_sampled_mib'] or 0:.0f} MiB | {run['load_before']}-{sweep['load_after']} |"
+        )
     print(json.dumps([{"variants": v, "runs": r, "run": a, "sweep": b} for v, r, a, b in rows]))
 
 

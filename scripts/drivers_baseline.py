@@ -69,9 +69,12 @@ def render(data: dict, folder: Path, command: list[str], seconds: float) -> str:
         "",
     ]
     if design["n"] < 32 or design["runs"] < 200:
-        lines += [f"**A quick run** (N = {design['n']}, {design['runs']} replications per variant): the estimates are too noisy "
-                  "to trust beyond the first few ranks; `scripts/drivers_baseline.py` with its defaults (N = 64, 500 "
-                  "replications) gives the table to quote.", ""]
+        lines += [
+            f"**A quick run** (N = {design['n']}, {design['runs']} replications per variant): the estimates are too noisy "
+            "to trust beyond the first few ranks; `scripts/drivers_baseline.py` with its defaults (N = 64, 500 "
+            "replications) gives the table to quote.",
+            "",
+        ]
     lines += [
         "| # | Input | Range | " + " | ".join(SHORT.get(o, o) for o in outcomes) + " |",
         "|---:|---|---|" + "---:|" * len(outcomes),
@@ -80,8 +83,7 @@ def render(data: dict, folder: Path, command: list[str], seconds: float) -> str:
         mine = {r["outcome"]: r for r in rows if r["input"] == path}
         info = inputs[path]
         rank = next(iter(mine.values()))["rank"]
-        lines.append(f"| {rank} | {info['label']} | {info['low']:.3g} to {info['high']:.3g} | "
-                     + " | ".join(cell(mine.get(o)) for o in outcomes) + " |")
+        lines.append(f"| {rank} | {info['label']} | {info['low']:.3g} to {info['high']:.3g} | " + " | ".join(cell(mine.get(o)) for o in outcomes) + " |")
     lines += [
         "",
         "![Sobol indices of the baseline's uncertain inputs](drivers.png)",
@@ -98,10 +100,8 @@ def render(data: dict, folder: Path, command: list[str], seconds: float) -> str:
         "|---|---|---|---|---|",
     ]
     for info in data["inputs"]:
-        lines.append(f"| {info['label']} | `{info['path']}` | {info['distribution']} | {info['low']:.4g} to {info['high']:.4g} "
-                     f"| {info['range_rule']} |")
-    lines += ["", f"Results: `{folder}` (`drivers.parquet`, `drivers.json`, `sensitivity.parquet` for every outcome, "
-              "`runs.parquet` for `sim discover`).", ""]
+        lines.append(f"| {info['label']} | `{info['path']}` | {info['distribution']} | {info['low']:.4g} to {info['high']:.4g} | {info['range_rule']} |")
+    lines += ["", f"Results: `{folder}` (`drivers.parquet`, `drivers.json`, `sensitivity.parquet` for every outcome, `runs.parquet` for `sim discover`).", ""]
     return "\n".join(lines)
 
 
@@ -114,8 +114,7 @@ def main() -> None:
     parser.add_argument("--executor", default="local")
     parser.add_argument("--out", type=Path, default=ROOT / "results")
     parser.add_argument("--doc", type=Path, default=ROOT / "docs" / "drivers.md")
-    parser.add_argument("--from", dest="source", type=Path, default=None,
-                        help="write the docs from this finished drivers folder instead of running again")
+    parser.add_argument("--from", dest="source", type=Path, default=None, help="write the docs from this finished drivers folder instead of running again")
     args = parser.parse_args()
     if args.source is None:
         sim_exe = Path(sys.executable).parent / "sim"
@@ -129,8 +128,7 @@ def main() -> None:
         folder = args.source
     data = json.loads((folder / "drivers.json").read_text(encoding="utf-8"))
     design = data["design"]
-    command = ["sim", "drivers", "scenarios/baseline.toml", "--base-sample", str(design["n"]), "--runs", str(design["runs"]),
-               "--seed", str(design["seed"])]
+    command = ["sim", "drivers", "scenarios/baseline.toml", "--base-sample", str(design["n"]), "--runs", str(design["runs"]), "--seed", str(design["seed"])]
     seconds = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["times"]["seconds"]
     shutil.copyfile(folder / data["plot"], args.doc.parent / "drivers.png")
     try:

@@ -39,9 +39,11 @@ def format_table(hazards: dict, csv_path: Path = TRUCES_CSV) -> str:
     lines = []
     types = hazards["types"]
     lines.append("Reference class: truces between Russia (or Russia-backed forces) and Ukraine, 2014 - 2024-12-31")
-    lines.append(f"data {hazards['meta']['data']} (sha256 {hazards['meta']['data_sha256'][:12]}...), "
-                 f"95% intervals, bootstrap {hazards['meta']['bootstrap_replicates']} replicates, "
-                 f"seed {hazards['meta']['bootstrap_seed']}")
+    lines.append(
+        f"data {hazards['meta']['data']} (sha256 {hazards['meta']['data_sha256'][:12]}...), "
+        f"95% intervals, bootstrap {hazards['meta']['bootstrap_replicates']} replicates, "
+        f"seed {hazards['meta']['bootstrap_seed']}"
+    )
     lines.append("")
     lines.append(f"{'type':<10} {'n':>3} {'breakdowns':>10} {'censored':>8}   {'Weibull shape':<24} {'scale (days)':<24}")
     for t in TRUCE_TYPES:
@@ -59,10 +61,7 @@ def format_table(hazards: dict, csv_path: Path = TRUCES_CSV) -> str:
         km_median = next((d for d, s in zip(km["days"], km["survival"]) if s <= 0.5), None)
         km_text = f"{km_median:g}" if km_median is not None else "n/r"
         m = f["median_days"]
-        lines.append(
-            f"{t:<10} {m['estimate']:<6.1f} {_ci(m['ci'], '{:.1f}'):<21} {km_text:>9}   "
-            f"{f['weibull']['aic']:>11.2f} {f['exponential']['aic']:>15.2f}"
-        )
+        lines.append(f"{t:<10} {m['estimate']:<6.1f} {_ci(m['ci'], '{:.1f}'):<21} {km_text:>9}   {f['weibull']['aic']:>11.2f} {f['exponential']['aic']:>15.2f}")
     lines.append("")
     lines.append("Weekly breakdown hazard, Weibull: P(breaks down in week w | in force at its start)")
     weeks = hazards["meta"]["hazard_weeks"]
@@ -118,9 +117,7 @@ def _descriptive(csv_path: Path) -> str:
             cells = []
             for value, members in sorted(groups.items()):
                 durations = sorted(m.duration_days for m in members)
-                mid = durations[len(durations) // 2] if len(durations) % 2 else (
-                    (durations[len(durations) // 2 - 1] + durations[len(durations) // 2]) / 2
-                )
+                mid = durations[len(durations) // 2] if len(durations) % 2 else ((durations[len(durations) // 2 - 1] + durations[len(durations) // 2]) / 2)
                 broke = sum(not m.censored for m in members)
                 cells.append(f"{value}: n={len(members)}, breakdowns={broke}, median {mid:g} d")
             out.append(f"  {t:<10} {key:<12} " + "; ".join(cells))

@@ -42,8 +42,7 @@ def render(runs: int, seed: int = SEED) -> str:
 
     table = lever_table(SCENARIO, baseline_levers(), runs, seed)
     b = table.base_shares
-    head = HEAD.format(runs=runs, seed=seed, cs=100 * b["ceasefire_or_settlement"], any=100 * b["any_agreement"],
-                       war=100 * b["war_at_horizon"])
+    head = HEAD.format(runs=runs, seed=seed, cs=100 * b["ceasefire_or_settlement"], any=100 * b["any_agreement"], war=100 * b["war_at_horizon"])
     return head + lever_markdown(table)
 
 

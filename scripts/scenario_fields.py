@@ -1,4 +1,5 @@
 """Print every table and field of the scenario format from the pydantic models (for docs/scenarios.md)."""
+
 import typing
 
 from pydantic import BaseModel
@@ -14,7 +15,11 @@ def ann_name(a):
     if o is typing.Literal:
         return "one of " + ", ".join(repr(x).replace("'", '"') for x in typing.get_args(a))
     if o in (typing.Union, __import__("types").UnionType):
-        return " or ".join(ann_name(x) for x in typing.get_args(a) if x is not type(None)) + " (optional)" if type(None) in typing.get_args(a) else " or ".join(ann_name(x) for x in typing.get_args(a))
+        return (
+            " or ".join(ann_name(x) for x in typing.get_args(a) if x is not type(None)) + " (optional)"
+            if type(None) in typing.get_args(a)
+            else " or ".join(ann_name(x) for x in typing.get_args(a))
+        )
     if o is dict:
         k, v = typing.get_args(a)
         if isinstance(v, type) and issubclass(v, BaseModel):
@@ -26,11 +31,23 @@ def ann_name(a):
         (v,) = typing.get_args(a)
         return "array of tables (below)" if isinstance(v, type) and issubclass(v, BaseModel) else f"list of {ann_name(v)}s"
     name = getattr(a, "__name__", str(a))
-    return {"RuleChoice": "rule name, or table `{name = ..., <parameter> = ...}`", "BelligerentRules": "table (below)",
-            "list": "list of strings", "str": "string", "int": "integer", "float": "number", "bool": "boolean",
-            "date": "date (TOML local date)", "Actors": "table (below)", "Battlefield": "table (below)",
-            "Negotiation": "table (below)", "Breakdown": "table (below)", "AudienceCosts": "table (below)",
-            "MediatorRules": "table (below)"}.get(name, name)
+    return {
+        "RuleChoice": "rule name, or table `{name = ..., <parameter> = ...}`",
+        "BelligerentRules": "table (below)",
+        "list": "list of strings",
+        "str": "string",
+        "int": "integer",
+        "float": "number",
+        "bool": "boolean",
+        "date": "date (TOML local date)",
+        "Actors": "table (below)",
+        "Battlefield": "table (below)",
+        "Negotiation": "table (below)",
+        "Breakdown": "table (below)",
+        "AudienceCosts": "table (below)",
+        "MediatorRules": "table (below)",
+    }.get(name, name)
+
 
 def fmt_default(info):
     if info.is_required():
@@ -50,6 +67,7 @@ def fmt_default(info):
     if isinstance(d, str):
         return f'"{d}"'
     return f"{d:g}" if isinstance(d, float) else str(d)
+
 
 def table(model, title):
     print(f"\n#### `{title}`\n")
@@ -90,16 +108,26 @@ def table(model, title):
         desc = (info.description or inner_desc or "").replace("|", "\\|")
         print(f"| `{name}` | {typ} | {rng.strip()} | {fmt_default(info)} | {desc} |")
 
+
 for model, title in [
-    (S.Scenario, "(top level)"), (S.Issue, "issues.<id>"), (S.Actor, "actors.<id> (all actors)"),
-    (S.UnitedStates, "actors.us"), (S.Belligerent, "actors.russia, actors.ukraine"),
-    (S.Europe, "actors.europe"), (S.Member, "actors.europe.members.<id>"), (S.Turkey, "actors.turkey"),
+    (S.Scenario, "(top level)"),
+    (S.Issue, "issues.<id>"),
+    (S.Actor, "actors.<id> (all actors)"),
+    (S.UnitedStates, "actors.us"),
+    (S.Belligerent, "actors.russia, actors.ukraine"),
+    (S.Europe, "actors.europe"),
+    (S.Member, "actors.europe.members.<id>"),
+    (S.Turkey, "actors.turkey"),
     (S.BelligerentRules, "actors.russia.rules, actors.ukraine.rules"),
     (S.MediatorRules, "actors.us.rules, actors.turkey.rules"),
-    (S.IssueOverride, "actors.<id>.overrides.<issue>"), (S.Statement, "statements.<id>"),
+    (S.IssueOverride, "actors.<id>.overrides.<issue>"),
+    (S.Statement, "statements.<id>"),
     (S.Reading, "[[statements.<id>.readings]]"),
-    (S.Battlefield, "battlefield"), (S.Negotiation, "negotiation"), (S.AudienceCosts, "negotiation.audience_costs"),
-    (S.Breakdown, "breakdown"), (S.Event, "[[events]]"),
+    (S.Battlefield, "battlefield"),
+    (S.Negotiation, "negotiation"),
+    (S.AudienceCosts, "negotiation.audience_costs"),
+    (S.Breakdown, "breakdown"),
+    (S.Event, "[[events]]"),
 ]:
     table(model, title)
 

@@ -72,9 +72,7 @@ def slice_chunk(chunk: ChunkOutcome, start: int, stop: int) -> ChunkOutcome:
     )
 
 
-chunk_specs = st.tuples(
-    st.integers(0, 2**32 - 1), st.integers(0, 60), st.integers(1, 12)
-)
+chunk_specs = st.tuples(st.integers(0, 2**32 - 1), st.integers(0, 60), st.integers(1, 12))
 
 
 @given(spec=chunk_specs, cuts=st.lists(st.integers(0, 60), max_size=5))
@@ -269,8 +267,16 @@ def test_summary_contents_on_a_known_chunk():
     runs["terms_territory"][:] = [np.nan, 0.25, 0.75, 0.5]
     summary = summarise(Aggregates.from_chunk(chunk))
     assert list(summary) == [
-        "n", "horizon", "issues", "confidence", "status_at_horizon", "first_agreement",
-        "any_agreement", "weeks_to_first_agreement", "truce_broken_down", "mean_breakdowns",
+        "n",
+        "horizon",
+        "issues",
+        "confidence",
+        "status_at_horizon",
+        "first_agreement",
+        "any_agreement",
+        "weeks_to_first_agreement",
+        "truce_broken_down",
+        "mean_breakdowns",
         "median_terms",
     ]
     assert summary["status_at_horizon"]["settlement"]["share"] == 0.5
@@ -302,15 +308,21 @@ def test_weekly_table_columns_and_shares():
     agg = Aggregates.from_chunk(make_chunk(7, 50, 6))
     table = weekly_table(agg)
     assert table.column_names == [
-        "week", "share_war", "share_partial_truce", "share_ceasefire", "share_settlement",
-        "front_q05", "front_q25", "front_q50", "front_q75", "front_q95",
+        "week",
+        "share_war",
+        "share_partial_truce",
+        "share_ceasefire",
+        "share_settlement",
+        "front_q05",
+        "front_q25",
+        "front_q50",
+        "front_q75",
+        "front_q95",
     ]
     assert table.num_rows == 7
     shares = np.column_stack([table.column(f"share_{s}").to_numpy() for s in STATUSES])
     np.testing.assert_allclose(shares.sum(axis=1), 1.0)
-    quantiles = np.column_stack(
-        [table.column(f"front_q{round(q * 100):02d}").to_numpy() for q in FRONT_QUANTILES]
-    )
+    quantiles = np.column_stack([table.column(f"front_q{round(q * 100):02d}").to_numpy() for q in FRONT_QUANTILES])
     assert (np.diff(quantiles, axis=1) >= 0).all()
     assert table.column("front_q50").to_numpy()[0] == pytest.approx(0.5005)
 
@@ -337,8 +349,7 @@ def test_outcome_and_comparison_tables_render():
     summary = summarise(Aggregates.from_chunk(make_chunk(9, 200, 10)))
     war = format_percent(summary["status_at_horizon"]["war"])
     text = _render(outcome_table(summary, "Baseline"))
-    for expected in ("Baseline", "War", "Partial truce", "Settlement", war,
-                     "Weeks to first agreement", "Truces broken down", "Territory"):
+    for expected in ("Baseline", "War", "Partial truce", "Settlement", war, "Weeks to first agreement", "Truces broken down", "Territory"):
         assert expected in text
     text = _render(comparison_table({"baseline": summary, "no-aid": summary}))
     entry = summary["status_at_horizon"]["war"]

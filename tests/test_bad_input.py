@@ -138,8 +138,16 @@ def test_unknown_key_with_did_you_mean(runner, command, tmp_scenario, text, fiel
         ('[actors.us]\nbackstop = "perhaps"\n', "actors.us.backstop", r"expected: input should be a valid boolean"),
         ('start_date = "soon"\n', "start_date", r"expected: input should be a valid date"),
         ("issues = 3\n", "issues", r"expected: input should be a valid dictionary"),
-        ("[actors.russia]\ntroops = { dist = \"gamma\", mean = 1 }\n", "actors.russia.troops", r"expected dist to be one of beta, uniform, triangular, normal, got 'gamma'"),
-        ("[statements.us_sequencing_saudi]\nstance = true\n", "statements.us_sequencing_saudi.stance", r"expected an anchor name of the issue or a number in \[0, 1\], got True"),
+        (
+            '[actors.russia]\ntroops = { dist = "gamma", mean = 1 }\n',
+            "actors.russia.troops",
+            r"expected dist to be one of beta, uniform, triangular, normal, got 'gamma'",
+        ),
+        (
+            "[statements.us_sequencing_saudi]\nstance = true\n",
+            "statements.us_sequencing_saudi.stance",
+            r"expected an anchor name of the issue or a number in \[0, 1\], got True",
+        ),
         ("[statements.us_sequencing_saudi]\nstance = [0.5]\n", "statements.us_sequencing_saudi.stance", r"expected an anchor name .* got \[0\.5\]"),
         ("[issues.territory.anchors]\nfront_frozen = true\n", "issues.territory.anchors.front_frozen", r"expected: input should be a valid number"),
     ],
@@ -159,8 +167,16 @@ def test_wrong_type(runner, command, tmp_scenario, text, field, pattern):
         ("[battlefield]\nlookahead_weeks = 10.5\n", "battlefield.lookahead_weeks", r"expected a whole number in \[1, 520\] weeks, got 10\.5"),
         ("[battlefield]\nnoise = nan\n", "battlefield.noise", r"expected a value in \[0, 0\.05\].*got nan"),
         ("[actors.russia]\ntroops = " + "9" * 400 + "\n", "actors.russia.troops", r"expected a number, got an integer too large for a float"),
-        ("[actors.russia]\nweekly_cost = { dist = \"beta\", mean = 0.01, sd = 0.5 }\n", "actors.russia.weekly_cost", r"expected a beta sd below [\d.]+ for mean 0\.01"),
-        ("[actors.europe]\naid_target = { dist = \"uniform\", low = 2, high = 1 }\n", "actors.europe.aid_target", r"expected low <= mode <= high inside \[0, 3\]"),
+        (
+            '[actors.russia]\nweekly_cost = { dist = "beta", mean = 0.01, sd = 0.5 }\n',
+            "actors.russia.weekly_cost",
+            r"expected a beta sd below [\d.]+ for mean 0\.01",
+        ),
+        (
+            '[actors.europe]\naid_target = { dist = "uniform", low = 2, high = 1 }\n',
+            "actors.europe.aid_target",
+            r"expected low <= mode <= high inside \[0, 3\]",
+        ),
         ("[issues.territory.anchors]\nfront_frozen = 2.0\n", "issues.territory.anchors", r"expected anchor front_frozen in \[0, 1\], got 2"),
         ("[actors.russia.overrides.territory]\nposition = 1.2\n", "actors.russia.overrides.territory.position", r"expected a value in \[0, 1\]"),
     ],
@@ -190,7 +206,9 @@ def test_unknown_issue_in_a_statement(runner, command, tmp_scenario, issue, patt
 
 def test_unknown_issue_in_overrides(runner, command, tmp_scenario):
     path = tmp_scenario("[actors.ukraine.overrides.teritory]\nposition = 0.2\n")
-    assert_error(load_with(runner, command, path), path, "actors.ukraine.overrides.teritory", r"expected an issue, got 'teritory' \(did you mean 'territory'\?\)")
+    assert_error(
+        load_with(runner, command, path), path, "actors.ukraine.overrides.teritory", r"expected an issue, got 'teritory' \(did you mean 'territory'\?\)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -210,8 +228,16 @@ def test_stance_off_the_issue_scale(runner, command, tmp_scenario, stance, patte
 @pytest.mark.parametrize(
     "text, field, pattern",
     [
-        ('[actors.russia]\nsources = { trops = "IISS" }\n', "actors.russia.sources", r"expected each key of sources to name a field of this actor, got 'trops' \(did you mean 'troops'\?\)"),
-        ('[actors.us]\nsources = { backstop = "no_such_statement" }\n', "actors.us.sources.backstop", r"expected a statement id or a citation, got 'no_such_statement'"),
+        (
+            '[actors.russia]\nsources = { trops = "IISS" }\n',
+            "actors.russia.sources",
+            r"expected each key of sources to name a field of this actor, got 'trops' \(did you mean 'troops'\?\)",
+        ),
+        (
+            '[actors.us]\nsources = { backstop = "no_such_statement" }\n',
+            "actors.us.sources.backstop",
+            r"expected a statement id or a citation, got 'no_such_statement'",
+        ),
     ],
 )
 def test_bad_sources(runner, command, tmp_scenario, text, field, pattern):
@@ -536,7 +562,7 @@ def test_mutated_documents_never_raise_anything_but_one_line_errors(mutant_path,
     check_load(mutant_path)
 
 
-TOML_CHARS = st.one_of(st.sampled_from(list('[]{}=".,\n#\'\\ 0e-:tf')), st.characters(codec="utf-8"))
+TOML_CHARS = st.one_of(st.sampled_from(list("[]{}=\".,\n#'\\ 0e-:tf")), st.characters(codec="utf-8"))
 
 
 @given(edits=st.lists(st.tuples(st.integers(0, len(BASELINE_TEXT)), st.integers(0, 3), st.text(TOML_CHARS, max_size=3)), min_size=1, max_size=4))
@@ -564,10 +590,26 @@ def test_random_set_overrides_never_raise_anything_but_one_line_errors(exprs):
 # One example of each mutation kind through the command line.
 CLI_EXAMPLES = {
     "delete_key": (lambda d: d["battlefield"].pop("noise"), "battlefield.noise", r"expected this field, which is missing"),
-    "rename_key": (lambda d: d["breakdown"].__setitem__("base_hazzard", d["breakdown"].pop("base_hazard")), "breakdown.base_hazzard", r"did you mean 'base_hazard'"),
-    "other_type": (lambda d: d["actors"]["europe"]["members"]["france"].__setitem__("pledge", [1, 2]), "actors.europe.members.france.pledge", r"expected a number or a distribution table, got list"),
-    "out_of_range_number": (lambda d: d["actors"]["ukraine"].__setitem__("resolve", -0.5), "actors.ukraine.resolve", r"expected a value in \[0, 1\] share, got -0\.5"),
-    "random_text": (lambda d: d["issues"]["territory"].__setitem__("anchors", "∞ ünïcode\n"), "issues.territory.anchors", r"expected: input should be a valid dictionary"),
+    "rename_key": (
+        lambda d: d["breakdown"].__setitem__("base_hazzard", d["breakdown"].pop("base_hazard")),
+        "breakdown.base_hazzard",
+        r"did you mean 'base_hazard'",
+    ),
+    "other_type": (
+        lambda d: d["actors"]["europe"]["members"]["france"].__setitem__("pledge", [1, 2]),
+        "actors.europe.members.france.pledge",
+        r"expected a number or a distribution table, got list",
+    ),
+    "out_of_range_number": (
+        lambda d: d["actors"]["ukraine"].__setitem__("resolve", -0.5),
+        "actors.ukraine.resolve",
+        r"expected a value in \[0, 1\] share, got -0\.5",
+    ),
+    "random_text": (
+        lambda d: d["issues"]["territory"].__setitem__("anchors", "∞ ünïcode\n"),
+        "issues.territory.anchors",
+        r"expected: input should be a valid dictionary",
+    ),
     "unknown_key": (lambda d: d["negotiation"].__setitem__("speed", 3), "negotiation.speed", r"unknown key 'speed' \(expected one of: escalate_after, "),
 }
 

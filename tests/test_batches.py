@@ -226,8 +226,7 @@ def test_a_chunk_that_raises_in_a_batch_is_reported_alone(plan, alone, monkeypat
     original = model_module.CeasefireModel.__init__
 
     def fails_on_one_value(self, scenario, seed, replications, *args, params=None, **kwargs):
-        if (params is not None and np.any(np.asarray(params.values["actors.turkey.mediation_intensity"]) == 0.3)
-                and 5 in np.asarray(replications)):
+        if params is not None and np.any(np.asarray(params.values["actors.turkey.mediation_intensity"]) == 0.3) and 5 in np.asarray(replications):
             raise ValueError("a rule broke on replication 5")
         original(self, scenario, seed, replications, *args, params=params, **kwargs)
 
@@ -255,8 +254,11 @@ def reference_sweep(tmp_path_factory):
     return result.path
 
 
-@pytest.mark.parametrize(("spec", "limit"), [(ExecutorSpec("inprocess"), None), (ExecutorSpec("inprocess"), 30),
-                                             (ExecutorSpec("local", 2), None)], ids=["inprocess", "inprocess-30", "local-2"])
+@pytest.mark.parametrize(
+    ("spec", "limit"),
+    [(ExecutorSpec("inprocess"), None), (ExecutorSpec("inprocess"), 30), (ExecutorSpec("local", 2), None)],
+    ids=["inprocess", "inprocess-30", "local-2"],
+)
 def test_sweep_files_do_not_depend_on_the_batching_or_the_executor(reference_sweep, tmp_path, spec, limit):
     plan = plan_sweep(sweep_file(tmp_path))
     result = start_sweep(plan, tmp_path / "out", spec, batch_replications=limit)
@@ -341,8 +343,7 @@ def test_a_chunk_that_raises_in_a_batch_file_is_reported_alone_and_the_others_ar
     original = model_module.CeasefireModel.__init__
 
     def fails_on_one_value(self, scenario, seed, replications, *args, params=None, **kwargs):
-        if (params is not None and np.any(np.asarray(params.values["actors.turkey.mediation_intensity"]) == 0.3)
-                and 5 in np.asarray(replications)):
+        if params is not None and np.any(np.asarray(params.values["actors.turkey.mediation_intensity"]) == 0.3) and 5 in np.asarray(replications):
             raise ValueError("a rule broke on replication 5")
         original(self, scenario, seed, replications, *args, params=params, **kwargs)
 

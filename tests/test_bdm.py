@@ -90,8 +90,15 @@ def test_rounds_reproduce_the_reference_implementation_to_1e_9():
 # Scholz et al.'s printed figures that the rule (with the code's compromise choice) does not reproduce, as
 # (statistic, round): farther than half the last printed digit from the printed value ...
 OFF_BY_MORE_THAN_HALF_A_DIGIT = {
-    ("median", 2), ("median", 3), ("median", 4), ("median", 5), ("median", 6), ("median", 8),
-    ("mean", 1), ("mean", 2), ("mean", 4),
+    ("median", 2),
+    ("median", 3),
+    ("median", 4),
+    ("median", 5),
+    ("median", 6),
+    ("median", 8),
+    ("mean", 1),
+    ("mean", 2),
+    ("mean", 4),
 }
 # ... and outside [printed, printed + one digit), the printed value read as truncated.
 NOT_IN_THE_TRUNCATED_DIGIT = {("median", 2), ("mean", 3), ("mean", 8)}
@@ -221,8 +228,7 @@ def test_median_beats_every_position_in_the_linear_vote():
     rng = np.random.default_rng(3)
     x, w = rng.uniform(0, 1, (200, 5)), rng.uniform(0.01, 1, (200, 5))
     mu = median_voter(x, w)
-    v = votes(np.concatenate([x, mu[:, None]], axis=1), np.concatenate([w, np.zeros((200, 1))], axis=1),
-              np.ones((200, 6)), np.ones(200))
+    v = votes(np.concatenate([x, mu[:, None]], axis=1), np.concatenate([w, np.zeros((200, 1))], axis=1), np.ones((200, 6)), np.ones(200))
     margin = v.sum(axis=1)[:, 5, :5]  # the median (index 5) against each actor's position
     assert (margin >= -1e-12).all()
 
@@ -395,14 +401,17 @@ def test_forecast_rule_parameters(tmp_path):
     assert summary["rule_parameters"]["capitulation"] == 0.0 and summary["rule_parameters"]["all_pairs_probability"] == 1.0
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--param", "capitulation=3"], "--param: capitulation=3: expected a value in [0, 1] flag"),
-    (["--param", "risk=1"], "--param: risk=1: expected NAME=VALUE with NAME one of risk_exponent"),
-    (["--issue", "borders"], "--issue: borders: expected an issue of"),
-    (["--capability", "nato=3"], "--capability: nato=3: expected ACTOR=VALUE with ACTOR one of"),
-    (["--capability", "us=-1"], "--capability: us=-1: expected a finite number >= 0"),
-    (["--rounds", "0"], "--rounds"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--param", "capitulation=3"], "--param: capitulation=3: expected a value in [0, 1] flag"),
+        (["--param", "risk=1"], "--param: risk=1: expected NAME=VALUE with NAME one of risk_exponent"),
+        (["--issue", "borders"], "--issue: borders: expected an issue of"),
+        (["--capability", "nato=3"], "--capability: nato=3: expected ACTOR=VALUE with ACTOR one of"),
+        (["--capability", "us=-1"], "--capability: us=-1: expected a finite number >= 0"),
+        (["--rounds", "0"], "--rounds"),
+    ],
+)
 def test_forecast_bad_input_is_one_line_exit_2(tmp_path, args, message):
     result = invoke("forecast", BASELINE, *args, "--out", tmp_path)
     assert result.exit_code == 2, result.output
@@ -414,17 +423,20 @@ def test_forecast_bad_input_is_one_line_exit_2(tmp_path, args, message):
 # ---------------------------------------------------------------- the new traits' checks can fail
 
 
-@pytest.mark.parametrize("trait, kind, args, body", [
-    ("within_initial_range", "bdm_round", "positions, salience, capability, span", "return positions + 0.5"),
-    ("within_own_red_lines", "position_dynamics", "positions, salience, capability, low, high", "return high + 0.5"),
-])
+@pytest.mark.parametrize(
+    "trait, kind, args, body",
+    [
+        ("within_initial_range", "bdm_round", "positions, salience, capability, span", "return positions + 0.5"),
+        ("within_own_red_lines", "position_dynamics", "positions, salience, capability, low, high", "return high + 0.5"),
+    ],
+)
 def test_the_new_trait_checks_catch_a_rule_broken_on_purpose(trait, kind, args, body):
     """(The lead may move these into tests/test_check.py's BROKEN_RULES, which asks for one per trait.)"""
     from sim.rules.registry import rule
     from sim.testing import check_property, isolated_rules, trait_check
 
     namespace = {"np": np}
-    exec(f"def broken({args}):\n    \"\"\"Broken on purpose.\"\"\"\n    {body}\n", namespace)
+    exec(f'def broken({args}):\n    """Broken on purpose."""\n    {body}\n', namespace)
     with isolated_rules():
         info = rule(kind=kind, name=f"broken_{trait}", source="a test", traits=(trait,))(namespace["broken"]).rule_info
         result = check_property(info, trait, trait_check(info, trait), examples=50)
@@ -448,5 +460,4 @@ def test_capabilities_for_some_actors_only_are_one_line_input_errors(tmp_path):
     partial.write_text(f'extends = "{TEXTBOOK.as_posix()}"\n[actors.us]\ncapability = 0.5\n')
     result = invoke("validate", partial)
     assert result.exit_code == 2
-    assert result.output.strip().splitlines()[-1] == (
-        f"{partial}: actors.russia.capability: expected a capability for every actor or for none (given for us)")
+    assert result.output.strip().splitlines()[-1] == (f"{partial}: actors.russia.capability: expected a capability for every actor or for none (given for us)")

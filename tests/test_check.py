@@ -122,8 +122,10 @@ BROKEN_RULES = {
 }
 ARGUMENTS = {
     "battlefield": {
-        "non_negative": "troops, aid_index", "increasing_in_aid": "troops, aid_index",
-        "bounded_by_scale": "strength_russia, strength_ukraine, drift_scale", "antisymmetric": "strength_russia, strength_ukraine, drift_scale",
+        "non_negative": "troops, aid_index",
+        "increasing_in_aid": "troops, aid_index",
+        "bounded_by_scale": "strength_russia, strength_ukraine, drift_scale",
+        "antisymmetric": "strength_russia, strength_ukraine, drift_scale",
     },
     "aid_policy": {"monotone_in_time": "week, start, target"},
 }
@@ -133,7 +135,7 @@ def _broken_rule(prop: str):
     kind, body = BROKEN_RULES[prop]
     args = ARGUMENTS.get(kind, {}).get(prop) or ", ".join(KINDS[kind].arguments)
     namespace = {"np": np}
-    exec(f"def broken_{prop}({args}):\n    \"\"\"Broken on purpose.\"\"\"\n    {body}\n", namespace)
+    exec(f'def broken_{prop}({args}):\n    """Broken on purpose."""\n    {body}\n', namespace)
     traits = () if prop in GENERIC else (prop,)
     return rule(kind=kind, name=f"broken_{prop}", source="a test", traits=traits)(namespace[f"broken_{prop}"]).rule_info
 
@@ -220,4 +222,3 @@ def test_generated_scenarios_are_valid_and_the_model_runs_them_without_nan(scena
     out = model.outcome()
     assert np.all(np.isfinite(out.runs["front_final"]))
     assert np.all(np.isfinite(model.russia.position)) and np.all(np.isfinite(model.ukraine.position))
-

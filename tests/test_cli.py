@@ -158,9 +158,7 @@ def test_run_prints_the_outcome_table(runner, tmp_path, baseline_path):
 
 
 def test_run_set_and_weeks_reach_the_manifest(runner, tmp_path, baseline_path):
-    folder = run_ok(
-        runner, tmp_path, "--runs", 50, "--weeks", 8, "--set", "actors.us.aid_policy=cut", "--workers", 1, target=baseline_path
-    )
+    folder = run_ok(runner, tmp_path, "--runs", 50, "--weeks", 8, "--set", "actors.us.aid_policy=cut", "--workers", 1, target=baseline_path)
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["weeks"] == 8
     assert manifest["resolved_scenario"]["horizon_weeks"] == 8
@@ -254,8 +252,7 @@ def test_inspect_applies_set_and_shows_the_extends_chain(runner, tmp_scenario):
 def test_inspect_prints_scenario_text_verbatim(runner, tmp_scenario):
     """Square brackets in quotes are text, not rich markup ("[sic]" kept, "[/i]" no crash)."""
     path = tmp_scenario(
-        'title = "Title [bold]with brackets[/bold]"\n'
-        '[statements.ru_troops_lavrov]\nquote = "Peacekeepers [sic] [/i] no"\nsource = "a [b] c"\n',
+        'title = "Title [bold]with brackets[/bold]"\n[statements.ru_troops_lavrov]\nquote = "Peacekeepers [sic] [/i] no"\nsource = "a [b] c"\n',
         name="brackets",
     )
     result = invoke(runner, "inspect", path, env=WIDE)

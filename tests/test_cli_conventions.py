@@ -28,11 +28,13 @@ def test_version_is_the_package_version():
 
 
 def test_help_loads_none_of_the_library():
-    code = ("import sys\nfrom sim.cli.main import app\n"
-            "try:\n    app(['--help'], prog_name='sim')\nexcept SystemExit:\n    pass\n"
-            "heavy = [m for m in ('numpy', 'pyarrow', 'scipy', 'pydantic', 'mesa', 'sim.model', 'sim.experiment.chunks',"
-            " 'sim.scenario.schema', 'sim.analysis') if m in sys.modules]\n"
-            "print('HEAVY', heavy)")
+    code = (
+        "import sys\nfrom sim.cli.main import app\n"
+        "try:\n    app(['--help'], prog_name='sim')\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('numpy', 'pyarrow', 'scipy', 'pydantic', 'mesa', 'sim.model', 'sim.experiment.chunks',"
+        " 'sim.scenario.schema', 'sim.analysis') if m in sys.modules]\n"
+        "print('HEAVY', heavy)"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "HEAVY []" in done.stdout, done.stdout[-500:]
@@ -56,11 +58,11 @@ def test_executor_is_a_choice_in_help_and_a_one_line_error():
 
 def test_shell_completion_completes_commands_and_options():
     env = {**os.environ, "_SIM_COMPLETE": "complete_bash", "COMP_WORDS": "sim ru", "COMP_CWORD": "1"}
-    done = subprocess.run([sys.executable, "-c", "from sim.cli.main import main; main()"], env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-c", "from sim.cli.main import main; main()"], env=env, capture_output=True, text=True, timeout=120)
     assert done.stdout.split() == ["run", "rules"], done.stdout + done.stderr
-    script = subprocess.run([sys.executable, "-c", "from sim.cli.main import main; main()", "--show-completion", "bash"],
-                            capture_output=True, text=True, timeout=120)
+    script = subprocess.run(
+        [sys.executable, "-c", "from sim.cli.main import main; main()", "--show-completion", "bash"], capture_output=True, text=True, timeout=120
+    )
     assert script.returncode == 0 and "_SIM_COMPLETE=complete_bash" in script.stdout, script.stdout + script.stderr
 
 

@@ -69,8 +69,9 @@ def run_folder(tmp_path_factory) -> Path:
     from sim.experiment.load import load
     from sim.experiment.run import run_scenario
 
-    result = run_scenario(load("baseline", ["horizon_weeks=6"]), 40, 3, tmp_path_factory.mktemp("results"), chunk_size=40,
-                          command=["sim", "test"], executor=None, workers=1)
+    result = run_scenario(
+        load("baseline", ["horizon_weeks=6"]), 40, 3, tmp_path_factory.mktemp("results"), chunk_size=40, command=["sim", "test"], executor=None, workers=1
+    )
     return result.path
 
 

@@ -103,7 +103,9 @@ def test_every_value_has_a_metavar_or_choices():
 
 def test_text_parameters_are_choices_unless_open_ended():
     text = {(name, label(p)) for name, command in commands() for p in params(command) if is_text(p)}
-    assert not text - FREE_FORM.keys(), f"text parameters with no Enum type: make them choices, or say here why their values are open: {sorted(text - FREE_FORM.keys())}"
+    assert not text - FREE_FORM.keys(), (
+        f"text parameters with no Enum type: make them choices, or say here why their values are open: {sorted(text - FREE_FORM.keys())}"
+    )
     assert not FREE_FORM.keys() - text, f"stale entries: {sorted(FREE_FORM.keys() - text)}"
 
 
@@ -116,7 +118,8 @@ def _membership_tests_against_constants(function: Any, names: set[str]) -> list[
             continue
         for op, right in zip(node.ops, node.comparators):
             fixed = isinstance(right, (ast.Tuple, ast.List, ast.Set)) or (
-                isinstance(right, (ast.Name, ast.Attribute)) and re.fullmatch(r"[A-Z][A-Z0-9_]*", getattr(right, "id", getattr(right, "attr", ""))))
+                isinstance(right, (ast.Name, ast.Attribute)) and re.fullmatch(r"[A-Z][A-Z0-9_]*", getattr(right, "id", getattr(right, "attr", "")))
+            )
             if isinstance(op, (ast.In, ast.NotIn)) and fixed:
                 found.append(f"{inspect.getsourcefile(function)}:{node.lineno}: {ast.unparse(node)}")
     return found
@@ -162,12 +165,18 @@ def test_choice_copies_agree_with_the_library():
     assert values(choices.DiscoveryMethod) == tuple(METHODS)
 
 
-@pytest.mark.parametrize(("args", "line"), [
-    (("story", "baseline", "--format", "pdf"), "--format: expected one of terminal, markdown, html, got 'pdf'"),
-    (("discover", ".", "--outcome", "war", "--method", "tree"), "--method: expected one of prim, cart, scores, got 'tree'"),
-    (("levers", "baseline", "--actor", "china"), "--actor: expected one of us, russia, ukraine, europe, turkey, battlefield, negotiation, got 'china'"),
-    (("rules", "--kind", "acceptanse"), "--kind: expected one of " + ", ".join(k.value for k in choices.RuleKind) + ", got 'acceptanse' (did you mean 'acceptance'?)"),
-])
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (("story", "baseline", "--format", "pdf"), "--format: expected one of terminal, markdown, html, got 'pdf'"),
+        (("discover", ".", "--outcome", "war", "--method", "tree"), "--method: expected one of prim, cart, scores, got 'tree'"),
+        (("levers", "baseline", "--actor", "china"), "--actor: expected one of us, russia, ukraine, europe, turkey, battlefield, negotiation, got 'china'"),
+        (
+            ("rules", "--kind", "acceptanse"),
+            "--kind: expected one of " + ", ".join(k.value for k in choices.RuleKind) + ", got 'acceptanse' (did you mean 'acceptance'?)",
+        ),
+    ],
+)
 def test_a_value_outside_the_choices_is_one_line(args, line):
     result = invoke(*args)
     assert result.exit_code == 2

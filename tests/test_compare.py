@@ -29,7 +29,6 @@ BASELINE = ROOT / "scenarios" / "baseline.toml"
 SOFTENED = ROOT / "scenarios" / "russia_red_lines_softened.toml"
 
 
-
 # ---------------------------------------------------------------------- the interval
 @given(st.integers(0, 60), st.integers(0, 60), st.integers(0, 60), st.integers(0, 60))
 def test_paired_interval_contains_the_estimate_within_bounds(a, b, c, d):
@@ -103,8 +102,7 @@ def test_paired_interval_is_visibly_narrower_than_the_unpaired_one(real_comparis
         assert p.paired and not u.paired
         assert p.difference == pytest.approx(u.difference)
         assert p.width < 0.6 * u.width, (name, p.width, u.width)
-        print(f"{name}: difference {100 * p.difference:+.2f} points; paired width {100 * p.width:.2f}, "
-              f"unpaired width {100 * u.width:.2f} points")
+        print(f"{name}: difference {100 * p.difference:+.2f} points; paired width {100 * p.width:.2f}, unpaired width {100 * u.width:.2f} points")
 
 
 def test_unpaired_when_replications_differ(real_comparison):
@@ -164,7 +162,9 @@ def test_compare_a_sweep_variant(tmp_path):
     sweep = tmp_path / "s.toml"
     sweep.write_text(
         f'base = "{BASELINE}"\nruns = 150\nseed = 4\nset = ["horizon_weeks=10"]\n[design]\nkind = "grid"\n'
-        '[[parameters]]\npath = "actors.turkey.mediation_intensity"\nvalues = [0.0, 0.4]\n', encoding="utf-8")
+        '[[parameters]]\npath = "actors.turkey.mediation_intensity"\nvalues = [0.0, 0.4]\n',
+        encoding="utf-8",
+    )
     assert invoke("sweep", sweep, "--out", tmp_path / "out", "--executor", "inprocess").exit_code == 0
     run = next((tmp_path / "out" / "s").iterdir())
     result = invoke("compare", f"{run}#0", f"{run}#1")

@@ -31,10 +31,12 @@ def planted_runs(folder: Path, box: dict[int, tuple[float, float]], n: int = 300
     for j, (lo, hi) in box.items():
         inside &= (x[:, j] >= lo) & (x[:, j] <= hi)
     y = inside ^ (rng.uniform(size=n) < noise)
-    columns = {"replication": pa.array(np.arange(n), pa.int64()),
-               "status": pa.array(np.where(y, "settlement", "war"), pa.string()),
-               "first_agreement_week": pa.array([int(w) if a else None for w, a in zip(rng.integers(1, 52, n), y)], pa.int32()),
-               "breakdowns": pa.array(np.zeros(n, dtype=np.int32))}
+    columns = {
+        "replication": pa.array(np.arange(n), pa.int64()),
+        "status": pa.array(np.where(y, "settlement", "war"), pa.string()),
+        "first_agreement_week": pa.array([int(w) if a else None for w, a in zip(rng.integers(1, 52, n), y)], pa.int32()),
+        "breakdowns": pa.array(np.zeros(n, dtype=np.int32)),
+    }
     for j, name in enumerate(PARAMS):
         columns[name] = pa.array(x[:, j])
     folder.mkdir(parents=True, exist_ok=True)
@@ -47,8 +49,10 @@ def test_prim_finds_the_planted_box(tmp_path):
     planted_runs(tmp_path, {1: (0.2, 0.6), 4: (0.3, 0.8)}, n=4000, noise=0.03)
     result, _, _ = discover(tmp_path, 'status == "settlement"')
     box = result.box
-    print(f"planted box: box {box.index}, coverage {box.coverage:.3f}, density {box.density:.3f}, "
-          f"restricted {[(lim.dimension, round(lim.low, 3), round(lim.high, 3)) for lim in box.restricted]}")
+    print(
+        f"planted box: box {box.index}, coverage {box.coverage:.3f}, density {box.density:.3f}, "
+        f"restricted {[(lim.dimension, round(lim.low, 3), round(lim.high, 3)) for lim in box.restricted]}"
+    )
     assert box.coverage > 0.8 and box.density > 0.8
     assert sorted(lim.dimension for lim in box.restricted) == [PARAMS[1], PARAMS[4]]
     limits = {lim.dimension: lim for lim in box.restricted}
@@ -96,11 +100,28 @@ def test_feature_scores_and_cart_point_at_the_planted_dimensions(tmp_path):
 
 
 # ---------------------------------------------------------------------- the outcome expression
-COLUMNS = ["status", "first_agreement", "first_agreement_week", "breakdowns", "agreements", "front_final", "terms_territory",
-           "param.actors.russia.troops", "actors.us.backstop"]
-KINDS = {"status": "label", "first_agreement": "label", "first_agreement_week": "number", "breakdowns": "number",
-         "agreements": "number", "front_final": "number", "terms_territory": "number", "param.actors.russia.troops": "number",
-         "actors.us.backstop": "bool"}
+COLUMNS = [
+    "status",
+    "first_agreement",
+    "first_agreement_week",
+    "breakdowns",
+    "agreements",
+    "front_final",
+    "terms_territory",
+    "param.actors.russia.troops",
+    "actors.us.backstop",
+]
+KINDS = {
+    "status": "label",
+    "first_agreement": "label",
+    "first_agreement_week": "number",
+    "breakdowns": "number",
+    "agreements": "number",
+    "front_final": "number",
+    "terms_territory": "number",
+    "param.actors.russia.troops": "number",
+    "actors.us.backstop": "bool",
+}
 
 
 def _data(n: int = 7) -> dict[str, np.ndarray]:
@@ -108,28 +129,36 @@ def _data(n: int = 7) -> dict[str, np.ndarray]:
     statuses = np.array(["war", "partial_truce", "ceasefire", "settlement"], dtype=object)
     week = rng.integers(1, 52, n).astype(float)
     week[::3] = np.nan
-    return {"status": statuses[rng.integers(0, 4, n)], "first_agreement": np.array([None, "ceasefire"] * n, dtype=object)[:n],
-            "first_agreement_week": week, "breakdowns": rng.integers(0, 3, n).astype(float),
-            "agreements": rng.integers(0, 3, n).astype(float), "front_final": rng.uniform(size=n),
-            "terms_territory": rng.uniform(size=n), "param.actors.russia.troops": rng.uniform(6e5, 1.1e6, n),
-            "actors.us.backstop": np.array([True, False] * n, dtype=object)[:n]}
+    return {
+        "status": statuses[rng.integers(0, 4, n)],
+        "first_agreement": np.array([None, "ceasefire"] * n, dtype=object)[:n],
+        "first_agreement_week": week,
+        "breakdowns": rng.integers(0, 3, n).astype(float),
+        "agreements": rng.integers(0, 3, n).astype(float),
+        "front_final": rng.uniform(size=n),
+        "terms_territory": rng.uniform(size=n),
+        "param.actors.russia.troops": rng.uniform(6e5, 1.1e6, n),
+        "actors.us.backstop": np.array([True, False] * n, dtype=object)[:n],
+    }
 
 
-@pytest.mark.parametrize("text, expected", [
-    ('status == "settlement"', lambda d: d["status"] == "settlement"),
-    ("status = settlement", lambda d: d["status"] == "settlement"),
-    ("settlement or ceasefire", lambda d: (d["status"] == "settlement") | (d["status"] == "ceasefire")),
-    ("status in [ceasefire, settlement] and not breakdown",
-     lambda d: np.isin(d["status"], ["ceasefire", "settlement"]) & ~(d["breakdowns"] >= 1)),
-    ("first_agreement_week <= 12", lambda d: d["first_agreement_week"] <= 12),
-    ("12 >= week", lambda d: d["first_agreement_week"] <= 12),
-    ("0.3 < front < 0.7", lambda d: (d["front_final"] > 0.3) & (d["front_final"] < 0.7)),
-    ("territory > 0.5 or param.actors.russia.troops >= 9e5", lambda d: (d["terms_territory"] > 0.5) | (d["param.actors.russia.troops"] >= 9e5)),
-    ("first_agreement == none", lambda d: np.array([v is None for v in d["first_agreement"]])),
-    ("`param.actors.russia.troops` > 9e5 and `status` == war", lambda d: (d["param.actors.russia.troops"] > 9e5) & (d["status"] == "war")),
-    ("actors.us.backstop", lambda d: d["actors.us.backstop"] == True),  # noqa: E712
-    ("actors.us.backstop == false and agreements = 0", lambda d: (d["actors.us.backstop"] == False) & (d["agreements"] == 0)),  # noqa: E712
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ('status == "settlement"', lambda d: d["status"] == "settlement"),
+        ("status = settlement", lambda d: d["status"] == "settlement"),
+        ("settlement or ceasefire", lambda d: (d["status"] == "settlement") | (d["status"] == "ceasefire")),
+        ("status in [ceasefire, settlement] and not breakdown", lambda d: np.isin(d["status"], ["ceasefire", "settlement"]) & ~(d["breakdowns"] >= 1)),
+        ("first_agreement_week <= 12", lambda d: d["first_agreement_week"] <= 12),
+        ("12 >= week", lambda d: d["first_agreement_week"] <= 12),
+        ("0.3 < front < 0.7", lambda d: (d["front_final"] > 0.3) & (d["front_final"] < 0.7)),
+        ("territory > 0.5 or param.actors.russia.troops >= 9e5", lambda d: (d["terms_territory"] > 0.5) | (d["param.actors.russia.troops"] >= 9e5)),
+        ("first_agreement == none", lambda d: np.array([v is None for v in d["first_agreement"]])),
+        ("`param.actors.russia.troops` > 9e5 and `status` == war", lambda d: (d["param.actors.russia.troops"] > 9e5) & (d["status"] == "war")),
+        ("actors.us.backstop", lambda d: d["actors.us.backstop"] == True),  # noqa: E712
+        ("actors.us.backstop == false and agreements = 0", lambda d: (d["actors.us.backstop"] == False) & (d["agreements"] == 0)),  # noqa: E712
+    ],
+)
 def test_outcome_expressions_select_what_they_say(text, expected):
     data = _data()
     with np.errstate(invalid="ignore"):
@@ -137,19 +166,22 @@ def test_outcome_expressions_select_what_they_say(text, expected):
     assert np.array_equal(parse_outcome(text, COLUMNS, kinds=KINDS).evaluate(data), want)
 
 
-@pytest.mark.parametrize("text, message", [
-    ("stauts == 'war'", "unknown column 'stauts' (did you mean 'status'?)"),
-    ("status == 'setlement'", "unknown value 'setlement' for status (did you mean 'settlement'?)"),
-    ("__import__('os').system('true')", "got a function call"),
-    ("week + 1 > 2", "got arithmetic"),
-    ("status < 'war'", "expected == or != with a label"),
-    ("week == 'x'", "holds numbers"),
-    ("status", "expected a comparison with column 'status'"),
-    ("1 == 2", "expected a column on one side"),
-    ("().__class__", "got an attribute"),
-    ("status == ", "could not read"),
-    ("", "got nothing"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("stauts == 'war'", "unknown column 'stauts' (did you mean 'status'?)"),
+        ("status == 'setlement'", "unknown value 'setlement' for status (did you mean 'settlement'?)"),
+        ("__import__('os').system('true')", "got a function call"),
+        ("week + 1 > 2", "got arithmetic"),
+        ("status < 'war'", "expected == or != with a label"),
+        ("week == 'x'", "holds numbers"),
+        ("status", "expected a comparison with column 'status'"),
+        ("1 == 2", "expected a column on one side"),
+        ("().__class__", "got an attribute"),
+        ("status == ", "could not read"),
+        ("", "got nothing"),
+    ],
+)
 def test_bad_outcome_expressions_say_what_was_expected(text, message):
     with pytest.raises(OutcomeExpressionError, match=__import__("re").escape(message)):
         parse_outcome(text, COLUMNS, kinds=KINDS)
@@ -182,10 +214,14 @@ def test_any_text_is_rejected_cleanly_or_reads_as_column_comparisons(text):
 
 
 _clause = st.one_of(
-    st.builds(lambda op, v: (f"front_final {op} {v!r}", ("front_final", op, v)),
-              st.sampled_from(["<", "<=", ">", ">=", "==", "!="]), st.floats(0, 1, allow_nan=False)),
-    st.builds(lambda op, s: (f"status {op} {s!r}", ("status", op, s)), st.sampled_from(["==", "!="]),
-              st.sampled_from(["war", "partial_truce", "ceasefire", "settlement"])),
+    st.builds(
+        lambda op, v: (f"front_final {op} {v!r}", ("front_final", op, v)), st.sampled_from(["<", "<=", ">", ">=", "==", "!="]), st.floats(0, 1, allow_nan=False)
+    ),
+    st.builds(
+        lambda op, s: (f"status {op} {s!r}", ("status", op, s)),
+        st.sampled_from(["==", "!="]),
+        st.sampled_from(["war", "partial_truce", "ceasefire", "settlement"]),
+    ),
 )
 
 
@@ -240,8 +276,7 @@ def test_unknown_column_is_one_line_naming_it(tmp_path):
     assert line == "--outcome: unknown column 'stauts' (did you mean 'status'?)"
 
 
-@pytest.mark.parametrize("outcome, words", [("status == 'ceasefire'", "no case of 300 satisfies"),
-                                            ("breakdowns == 0", "all 300 cases satisfy")])
+@pytest.mark.parametrize("outcome, words", [("status == 'ceasefire'", "no case of 300 satisfies"), ("breakdowns == 0", "all 300 cases satisfy")])
 def test_an_empty_selection_is_one_line(tmp_path, outcome, words):
     planted_runs(tmp_path, {0: (0, 0.5), 1: (0, 0.5)}, n=300)
     assert words in _one_line(invoke("discover", tmp_path, "--outcome", outcome))
@@ -249,17 +284,19 @@ def test_an_empty_selection_is_one_line(tmp_path, outcome, words):
 
 
 def test_a_folder_without_parameters_is_one_line(tmp_path):
-    pq.write_table(pa.table({"replication": pa.array([0, 1, 2]), "status": pa.array(["war", "settlement", "war"])}),
-                   tmp_path / "runs.parquet")
+    pq.write_table(pa.table({"replication": pa.array([0, 1, 2]), "status": pa.array(["war", "settlement", "war"])}), tmp_path / "runs.parquet")
     line = _one_line(invoke("discover", tmp_path, "--outcome", "settlement"))
     assert line.startswith(f"{tmp_path}: expected parameters: a sweep (variants.parquet) or a run whose runs.parquet has drawn param.*")
 
 
-@pytest.mark.parametrize("args, words", [
-    (["--method", "primm"], "--method: expected one of prim, cart, scores, got 'primm' (did you mean 'prim'?)"),
-    (["--box", "999"], "--box: expected a box index from 0 to"),
-    (["--dimension", "param.actors.p9"], "--dimension: unknown parameter 'param.actors.p9' (did you mean"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--method", "primm"], "--method: expected one of prim, cart, scores, got 'primm' (did you mean 'prim'?)"),
+        (["--box", "999"], "--box: expected a box index from 0 to"),
+        (["--dimension", "param.actors.p9"], "--dimension: unknown parameter 'param.actors.p9' (did you mean"),
+    ],
+)
 def test_bad_options_are_one_line(tmp_path, args, words):
     planted_runs(tmp_path, {0: (0, 0.5), 1: (0, 0.5)}, n=300)
     assert words in _one_line(invoke("discover", tmp_path, "--outcome", "settlement", *args))
@@ -279,8 +316,7 @@ def test_discovery_files_are_written_beside_and_never_overwrite(tmp_path):
     assert "PRIM box" in first.stdout and "Peeling trajectory" in first.stdout
     data = json.loads((tmp_path / "discovery.json").read_text())
     assert data["method"] == "prim" and data["selected_box"]["density"] > 0.8
-    assert {p for p in data["plots"]} == {"plots/discovery/prim_trajectory.png", "plots/discovery/prim_box_limits.png",
-                                          "plots/discovery/prim_box_pairs.png"}
+    assert {p for p in data["plots"]} == {"plots/discovery/prim_trajectory.png", "plots/discovery/prim_box_limits.png", "plots/discovery/prim_box_pairs.png"}
     table = pq.read_table(tmp_path / "discovery.parquet")
     assert table.num_rows == len(data["trajectory"]) and f"low:{PARAMS[1]}" in table.column_names
     before = (tmp_path / "discovery.json").read_bytes()
@@ -302,7 +338,9 @@ def test_discover_on_a_small_real_sweep_and_its_report(tmp_path):
         f'name = "tiny"\nbase = {json.dumps(str(ROOT / "scenarios" / "russia_red_lines_softened.toml"))}\n'
         'runs = 25\nseed = 7\n[design]\nkind = "latin_hypercube"\nsamples = 6\n'
         '[[parameters]]\npath = "actors.russia.weekly_cost"\nrange = [0.001, 0.008]\n'
-        '[[parameters]]\npath = "actors.us.mediation_intensity"\nrange = [0.05, 0.5]\n', encoding="utf-8")
+        '[[parameters]]\npath = "actors.us.mediation_intensity"\nrange = [0.05, 0.5]\n',
+        encoding="utf-8",
+    )
     out = tmp_path / "out"
     ran = invoke("sweep", sweep, "--out", out, "--executor", "inprocess", "--weeks", "26")
     assert ran.exit_code == 0, ran.output

@@ -54,7 +54,7 @@ def at_the_root(monkeypatch):
 
 
 def test_the_worked_example_is_the_shipped_example_module():
-    (info, body), = [b for b in blocks("python") if b[0].startswith("file=")]
+    ((info, body),) = [b for b in blocks("python") if b[0].startswith("file=")]
     path = ROOT / info.removeprefix("file=")
     assert body == path.read_text(encoding="utf-8"), f"docs/rules.md and {path.name} differ: copy the file into the doc"
 
@@ -73,7 +73,7 @@ def test_every_command_of_the_docs_runs_as_shown(args, code, shown):
 
 
 def test_the_test_file_of_the_docs_passes():
-    (_, body), = [b for b in blocks("python") if b[0] == "run"]
+    ((_, body),) = [b for b in blocks("python") if b[0] == "run"]
     namespace: dict = {"__name__": "docs_rules_example"}
     # A pseudo file name: hypothesis reads a test's source where it can, and this one is not a .py file.
     exec(compile(body, "<docs/rules.md>", "exec"), namespace)
@@ -87,6 +87,4 @@ def test_the_catalogue_in_the_docs_is_the_registry():
     start = TEXT.index("<!-- catalogue:start")
     start = TEXT.index("\n", start) + 1
     end = TEXT.index("<!-- catalogue:end -->")
-    assert TEXT[start:end] == catalogue_markdown(selected_rules()), (
-        "docs/rules.md's catalogue is stale: replace it with the output of `sim rules --markdown`"
-    )
+    assert TEXT[start:end] == catalogue_markdown(selected_rules()), "docs/rules.md's catalogue is stale: replace it with the output of `sim rules --markdown`"

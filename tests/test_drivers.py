@@ -27,14 +27,26 @@ def baseline_inputs(request):
 
 def test_every_distribution_of_the_baseline_is_an_input(baseline_inputs):
     fields = {p for p, i in baseline_inputs.items() if i.kind == "field"}
-    assert fields == {"actors.russia.troops", "actors.russia.weekly_cost", "actors.russia.rationality", "actors.ukraine.troops",
-                      "actors.ukraine.domestic_materiel", "actors.ukraine.weekly_cost", "actors.ukraine.rationality",
-                      "actors.europe.aid_target", "breakdown.partial_truce_factor", "breakdown.ceasefire_factor",
-                      "negotiation.audience_costs.law", "negotiation.audience_costs.leader",
-                      "negotiation.audience_costs.official", "negotiation.audience_costs.reported"}
+    assert fields == {
+        "actors.russia.troops",
+        "actors.russia.weekly_cost",
+        "actors.russia.rationality",
+        "actors.ukraine.troops",
+        "actors.ukraine.domestic_materiel",
+        "actors.ukraine.weekly_cost",
+        "actors.ukraine.rationality",
+        "actors.europe.aid_target",
+        "breakdown.partial_truce_factor",
+        "breakdown.ceasefire_factor",
+        "negotiation.audience_costs.law",
+        "negotiation.audience_costs.leader",
+        "negotiation.audience_costs.official",
+        "negotiation.audience_costs.reported",
+    }
     codings = {p for p, i in baseline_inputs.items() if i.kind == "coding"}
-    assert codings == {f"statements.{sid}.readings.0.weight" for sid in
-                       ("ru_no_freeze_putin", "ua_territory_zelensky", "us_sequencing_saudi", "us_sanctions_trump")}
+    assert codings == {
+        f"statements.{sid}.readings.0.weight" for sid in ("ru_no_freeze_putin", "ua_territory_zelensky", "us_sequencing_saudi", "us_sanctions_trump")
+    }
     troops = baseline_inputs["actors.russia.troops"]
     assert (troops.low, troops.high, troops.range_rule) == (600000.0, 1130000.0, "support")  # uniform: its support
     cost = baseline_inputs["actors.russia.weekly_cost"]
@@ -56,12 +68,14 @@ def test_no_positions_leaves_the_fields(baseline_path):
     assert {i.kind for i in inputs} == {"field"} and len(inputs) == 14
 
 
-@given(st.one_of(
-    st.builds(lambda a, w: Uniform(dist="uniform", low=a, high=a + w), st.floats(0, 0.5), st.floats(0.01, 0.5)),
-    st.builds(lambda a, m, b: Triangular(dist="triangular", low=a, mode=a + m * b, high=a + b), st.floats(0, 0.4), st.floats(0, 1), st.floats(0.01, 0.6)),
-    st.builds(lambda m, s: Normal(dist="normal", mean=m, sd=s), st.floats(0, 1), st.floats(0.01, 0.5)),
-    st.builds(lambda m, f: Beta(dist="beta", mean=m, sd=f * np.sqrt(m * (1 - m))), st.floats(0.05, 0.95), st.floats(0.05, 0.95)),
-))
+@given(
+    st.one_of(
+        st.builds(lambda a, w: Uniform(dist="uniform", low=a, high=a + w), st.floats(0, 0.5), st.floats(0.01, 0.5)),
+        st.builds(lambda a, m, b: Triangular(dist="triangular", low=a, mode=a + m * b, high=a + b), st.floats(0, 0.4), st.floats(0, 1), st.floats(0.01, 0.6)),
+        st.builds(lambda m, s: Normal(dist="normal", mean=m, sd=s), st.floats(0, 1), st.floats(0.01, 0.5)),
+        st.builds(lambda m, f: Beta(dist="beta", mean=m, sd=f * np.sqrt(m * (1 - m))), st.floats(0.05, 0.95), st.floats(0.05, 0.95)),
+    )
+)
 def test_ranges_lie_within_the_bounds_and_hold_the_central_95_percent(value):
     bounds = Bounds(0.0, 1.0, "share")
     low, high, rule = input_range(value, bounds)
@@ -74,8 +88,7 @@ def test_ranges_lie_within_the_bounds_and_hold_the_central_95_percent(value):
 _label = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
 
 
-@given(st.lists(st.tuples(_label, st.floats(-1e6, 1e6, allow_nan=False), st.floats(0.001, 1e6)), min_size=2, max_size=5),
-       st.sampled_from([2, 4, 64]), _label)
+@given(st.lists(st.tuples(_label, st.floats(-1e6, 1e6, allow_nan=False), st.floats(0.001, 1e6)), min_size=2, max_size=5), st.sampled_from([2, 4, 64]), _label)
 def test_the_written_sweep_file_reads_back_as_the_document(entries, n, title):
     inputs = [UncertainInput(f"a.b{i}", label, "field", low, low + width, "uniform", "support") for i, (label, low, width) in enumerate(entries)]
     doc = sweep_document("/x/base.toml", "drivers_x", inputs, n, 10, 3, ["actors.us.bias=0.2"], title=title or "t")
@@ -100,11 +113,21 @@ def test_n_must_be_a_power_of_two(baseline_path, tmp_path):
 
 
 def test_a_scenario_without_two_uncertain_inputs_is_refused(baseline_path, tmp_path):
-    fixed = ["actors.russia.troops=800000", "actors.russia.weekly_cost=0.003", "actors.russia.rationality=20",
-             "actors.ukraine.troops=850000", "actors.ukraine.domestic_materiel=0.3", "actors.ukraine.weekly_cost=0.003",
-             "actors.ukraine.rationality=20", "breakdown.partial_truce_factor=79", "breakdown.ceasefire_factor=56",
-             "negotiation.audience_costs.law=0.4", "negotiation.audience_costs.leader=0.15",
-             "negotiation.audience_costs.official=0.08", "negotiation.audience_costs.reported=0.04"]
+    fixed = [
+        "actors.russia.troops=800000",
+        "actors.russia.weekly_cost=0.003",
+        "actors.russia.rationality=20",
+        "actors.ukraine.troops=850000",
+        "actors.ukraine.domestic_materiel=0.3",
+        "actors.ukraine.weekly_cost=0.003",
+        "actors.ukraine.rationality=20",
+        "breakdown.partial_truce_factor=79",
+        "breakdown.ceasefire_factor=56",
+        "negotiation.audience_costs.law=0.4",
+        "negotiation.audience_costs.leader=0.15",
+        "negotiation.audience_costs.official=0.08",
+        "negotiation.audience_costs.reported=0.04",
+    ]
     args = [a for s in fixed for a in ("--set", s)]
     line = _one_line(invoke("drivers", baseline_path, "--no-positions", *args, "--out", tmp_path))
     assert line.endswith("expected at least two uncertain inputs (fields given as distributions), found 1")
@@ -112,8 +135,9 @@ def test_a_scenario_without_two_uncertain_inputs_is_refused(baseline_path, tmp_p
 
 def test_a_tiny_drivers_run(baseline_path, tmp_path):
     out = tmp_path / "out"
-    result = invoke("drivers", baseline_path, "--n", "2", "--runs", "8", "--weeks", "6", "--no-positions", "--seed", "5",
-                    "--executor", "inprocess", "--out", out)
+    result = invoke(
+        "drivers", baseline_path, "--n", "2", "--runs", "8", "--weeks", "6", "--no-positions", "--seed", "5", "--executor", "inprocess", "--out", out
+    )
     assert result.exit_code == 0, result.output
     assert "What drives the outcomes" in result.stdout
     folder = only_run(out, "drivers_baseline")

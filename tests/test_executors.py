@@ -246,11 +246,13 @@ def test_bad_scheduler_addresses_and_foreign_peers_get_one_line_and_leave_nothin
     monkeypatch.setattr(executors, "CONNECT_TIMEOUT", 1.0)
     silent, foreign = foreign_servers
     path = sweep_file(tmp_path)
-    cases = [("notaurl", "--scheduler: expected a scheduler address like tcp://host:8786"),
-             ("tcp://127.0.0.1:99999", "--scheduler: expected a scheduler address"),
-             (silent, f"nothing at {silent} answered as a Dask scheduler within 1 s"),
-             (foreign, f"the peer at {foreign} answered with bytes that are not Dask's"),
-             ("tcp://127.0.0.1:1", "cannot reach the Dask scheduler at tcp://127.0.0.1:1")]
+    cases = [
+        ("notaurl", "--scheduler: expected a scheduler address like tcp://host:8786"),
+        ("tcp://127.0.0.1:99999", "--scheduler: expected a scheduler address"),
+        (silent, f"nothing at {silent} answered as a Dask scheduler within 1 s"),
+        (foreign, f"the peer at {foreign} answered with bytes that are not Dask's"),
+        ("tcp://127.0.0.1:1", "cannot reach the Dask scheduler at tcp://127.0.0.1:1"),
+    ]
     for address, message in cases:
         out = tmp_path / "out"
         result = CliRunner().invoke(sim_app, ["sweep", str(path), "--out", str(out), "--scheduler", address])

@@ -27,8 +27,7 @@ SIM = [sys.executable, "-m", "sim"]
 
 def sim(*args, cwd: Path, timeout: float = 60, **kwargs) -> subprocess.CompletedProcess:
     """`sim ARGS...` in a subprocess (cwd a tmp dir), with a timeout: a hang fails the test."""
-    return subprocess.run([*SIM, *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=timeout,
-                          stdin=subprocess.DEVNULL, **kwargs)
+    return subprocess.run([*SIM, *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL, **kwargs)
 
 
 def one_line(result, code: int = 2) -> str:
@@ -152,9 +151,16 @@ def test_report_and_story_outputs_never_replace_a_special_file(tmp_path, run_fol
         assert (stat.S_IFMT(after.st_mode), after.st_ino) == (stat.S_IFMT(before.st_mode), before.st_ino)
 
 
-@pytest.mark.parametrize("command", [["run", BASELINE, "--runs", "1", "--weeks", "1", "-x", "inprocess", "--out"],
-                                     ["sweep", "x.toml", "--out"], ["schema", "--output"],
-                                     ["report", ".", "--output"], ["story", BASELINE, "--output"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["run", BASELINE, "--runs", "1", "--weeks", "1", "-x", "inprocess", "--out"],
+        ["sweep", "x.toml", "--out"],
+        ["schema", "--output"],
+        ["report", ".", "--output"],
+        ["story", BASELINE, "--output"],
+    ],
+)
 def test_an_empty_output_path_is_an_input_error(tmp_path, monkeypatch, command):
     monkeypatch.chdir(tmp_path)  # where an empty path would otherwise write
     result = invoke(*command, "")
@@ -177,13 +183,16 @@ def _damage(folder: Path, how: str) -> None:
         (folder / "weekly.parquet").unlink()
 
 
-@pytest.mark.parametrize("how, pattern", [
-    ("truncated runs", "damaged one: runs.parquet is damaged"),
-    ("empty runs", "runs.parquet is empty"),
-    ("missing manifest", "manifest.json: it is missing"),
-    ("corrupt manifest", "manifest.json: expected a JSON manifest: it is corrupt"),
-    ("missing weekly", "weekly.parquet is missing"),
-])
+@pytest.mark.parametrize(
+    "how, pattern",
+    [
+        ("truncated runs", "damaged one: runs.parquet is damaged"),
+        ("empty runs", "runs.parquet is empty"),
+        ("missing manifest", "manifest.json: it is missing"),
+        ("corrupt manifest", "manifest.json: expected a JSON manifest: it is corrupt"),
+        ("missing weekly", "weekly.parquet is missing"),
+    ],
+)
 def test_report_says_what_is_wrong_with_a_damaged_run(tmp_path, run_folder, how, pattern):
     copy = tmp_path / "run"
     shutil.copytree(run_folder, copy)
@@ -203,9 +212,13 @@ def test_report_refuses_a_folder_that_is_not_a_result(tmp_path):
 
 # ---------------------------------------------------------------- 2. temporary folders
 def _slow_run(out: Path, cwd: Path) -> subprocess.Popen:
-    return subprocess.Popen([*SIM, "run", str(BASELINE), "--runs", "400000", "--weeks", "200", "--chunk-size", "2000",
-                             "-x", "inprocess", "--out", str(out)], cwd=cwd, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [*SIM, "run", str(BASELINE), "--runs", "400000", "--weeks", "200", "--chunk-size", "2000", "-x", "inprocess", "--out", str(out)],
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def _wait_for_tmp(out: Path, proc: subprocess.Popen, timeout: float = 60) -> Path:
@@ -358,8 +371,13 @@ def test_a_run_whose_table_cannot_be_printed_keeps_its_results(tmp_path):
     os.mknod(full, 0o666 | stat.S_IFCHR, os.makedev(1, 7))
     out = tmp_path / "results"
     with full.open("w") as stdout:
-        result = subprocess.run([*SIM, "run", str(BASELINE), "--runs", "10", "--weeks", "4", "-x", "inprocess", "--out", str(out)],
-                                cwd=tmp_path, stdout=stdout, stderr=subprocess.PIPE, timeout=120)
+        result = subprocess.run(
+            [*SIM, "run", str(BASELINE), "--runs", "10", "--weeks", "4", "-x", "inprocess", "--out", str(out)],
+            cwd=tmp_path,
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            timeout=120,
+        )
     one_line(result, 1)
     (folder,) = (out / "baseline").iterdir()
     assert (folder / "manifest.json").is_file() and not folder.name.startswith(".tmp-")

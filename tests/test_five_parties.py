@@ -30,8 +30,7 @@ def model(*sets: str, n: int = 2000, weeks: int | None = None) -> CeasefireModel
 weights3 = st.lists(st.floats(-2, 2), min_size=3, max_size=3)
 
 
-@given(gain=weights3, chance=st.lists(st.floats(0, 1), min_size=3, max_size=3),
-       allowed=st.lists(st.booleans(), min_size=3, max_size=3), seq=st.floats(0, 1))
+@given(gain=weights3, chance=st.lists(st.floats(0, 1), min_size=3, max_size=3), allowed=st.lists(st.booleans(), min_size=3, max_size=3), seq=st.floats(0, 1))
 def test_type_weights_are_a_distribution_over_the_allowed_types(gain, chance, allowed, seq):
     g, c, a = np.array([gain]), np.array([chance]), np.array([allowed])
     for w in (expected_utility_type(g, c, a, np.array([seq])), sequencing_type(g, c, a, np.array([seq]))):
@@ -54,9 +53,17 @@ def test_the_us_position_changes_what_it_tables():
 
 # ------------------------------------------------------------------ consent and sanctions
 def test_europe_refusing_relief_keeps_eu_sanctions_in_every_world():
-    runs = model("actors.europe.overrides.sanctions_relief.red_line_high=0.0",
-                 "actors.europe.overrides.sanctions_relief.red_line_cost=2.0", "actors.us.overrides.sanctions_relief.position=1.0",
-                 "actors.europe.overrides.sanctions_relief.position=0.0", "actors.us.overrides.sequencing.position=1.0").outcome().runs
+    runs = (
+        model(
+            "actors.europe.overrides.sanctions_relief.red_line_high=0.0",
+            "actors.europe.overrides.sanctions_relief.red_line_cost=2.0",
+            "actors.us.overrides.sanctions_relief.position=1.0",
+            "actors.europe.overrides.sanctions_relief.position=0.0",
+            "actors.us.overrides.sequencing.position=1.0",
+        )
+        .outcome()
+        .runs
+    )
     assert np.all(runs["sanctions_eu"] == 1.0)
     settled = runs["status"] == SETTLEMENT
     assert settled.any()
@@ -64,8 +71,11 @@ def test_europe_refusing_relief_keeps_eu_sanctions_in_every_world():
 
 
 def test_relief_agreed_lowers_sanctions_and_snaps_back_on_breakdown():
-    sets = ("actors.europe.overrides.sanctions_relief.position=1.0", "actors.us.overrides.sanctions_relief.position=1.0",
-            "actors.us.overrides.sequencing.position=1.0")
+    sets = (
+        "actors.europe.overrides.sanctions_relief.position=1.0",
+        "actors.us.overrides.sanctions_relief.position=1.0",
+        "actors.us.overrides.sequencing.position=1.0",
+    )
     runs = model(*sets).outcome().runs
     relieved = runs["sanctions_eu"] < 1.0
     assert relieved.any(), "no settlement delivered EU relief: the test would prove nothing"
@@ -88,13 +98,16 @@ def event_file(tmp_path, body: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize("body, field, message", [
-    ('[[events]]\nweek = 10\nset = ["actors.us.sanctionz=1.5"]\n', "events.0.set", "unknown key 'sanctionz'"),
-    ('[[events]]\nweek = 10\nset = ["actors.us.sanctions=9"]\n', "events.0.set", "expected a value in"),
-    ('[[events]]\nweek = 99\nset = ["actors.us.sanctions=1"]\n', "events.0.week", "within the horizon"),
-    ('[[events]]\nweek = 3\nset = ["issues.territory.label=\\"x\\""]\n', "events.0.set.0", "events cannot change issues"),
-    ('[[events]]\nweek = 3\nset = ["actors.europe.members.spain.pledge=100"]\n', "events.0.set.0", "members"),
-])
+@pytest.mark.parametrize(
+    "body, field, message",
+    [
+        ('[[events]]\nweek = 10\nset = ["actors.us.sanctionz=1.5"]\n', "events.0.set", "unknown key 'sanctionz'"),
+        ('[[events]]\nweek = 10\nset = ["actors.us.sanctions=9"]\n', "events.0.set", "expected a value in"),
+        ('[[events]]\nweek = 99\nset = ["actors.us.sanctions=1"]\n', "events.0.week", "within the horizon"),
+        ('[[events]]\nweek = 3\nset = ["issues.territory.label=\\"x\\""]\n', "events.0.set.0", "events cannot change issues"),
+        ('[[events]]\nweek = 3\nset = ["actors.europe.members.spain.pledge=100"]\n', "events.0.set.0", "members"),
+    ],
+)
 def test_bad_events_are_one_line_input_errors(tmp_path, body, field, message):
     with pytest.raises(InputError, match=message) as err:
         load(event_file(tmp_path, body))

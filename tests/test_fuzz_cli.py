@@ -42,8 +42,28 @@ SKIPPED_OPTIONS = {"--scheduler"}
 # Valid values of these are slow by request (many replications, examples or processes): fuzz small ones only.
 SMALL_ONLY = {"--runs": 3, "--examples": 2, "--workers": 2, "--chunk-size": None}
 
-MALFORMED_NUMBERS = ["", " ", "-1", "0", "nan", "NaN", "inf", "-inf", "1e400", "1.5", "0x10", "1_000", "９", "--", "-",
-                     str(2**63), str(2**64), "9" * 40, "-" + "9" * 40, "1" * 5000]
+MALFORMED_NUMBERS = [
+    "",
+    " ",
+    "-1",
+    "0",
+    "nan",
+    "NaN",
+    "inf",
+    "-inf",
+    "1e400",
+    "1.5",
+    "0x10",
+    "1_000",
+    "９",
+    "--",
+    "-",
+    str(2**63),
+    str(2**64),
+    "9" * 40,
+    "-" + "9" * 40,
+    "1" * 5000,
+]
 TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=30)
 
 
@@ -60,7 +80,8 @@ def playground(tmp_path_factory) -> Path:
     (root / "broken.toml").write_text('extends = "baseline.toml"\n[actors.us]\nbias = {dist = "normal", mean = 0.3, sd = inf}\n')
     (root / "sweep.toml").write_text(
         'base = "baseline.toml"\nruns = 3\nseed = 1\nset = ["horizon_weeks=4"]\n[design]\nkind = "grid"\n'
-        '[[parameters]]\npath = "actors.turkey.mediation_intensity"\nvalues = [0.1, 0.4]\n')
+        '[[parameters]]\npath = "actors.turkey.mediation_intensity"\nvalues = [0.1, 0.4]\n'
+    )
     (root / "rules_ok.py").write_text((ROOT / "examples" / "grudging_acceptance.py").read_text())
     (root / "exits.py").write_text("import sys\nsys.exit(3)\n")
     (root / "not_rules.toml").write_text("x = 1\n")
@@ -72,8 +93,13 @@ def playground(tmp_path_factory) -> Path:
         os.mknod(root / "null", 0o666 | stat.S_IFCHR, os.makedev(1, 3))
     with (root / "big.toml").open("wb") as handle:
         handle.truncate(17 * 1024 * 1024)  # sparse
-    result = subprocess.run([sys.executable, "-m", "sim", "run", "baseline.toml", "--runs", "5", "--weeks", "4", "-x", "inprocess",
-                             "--out", "results"], cwd=root, capture_output=True, text=True, timeout=TIMEOUT)
+    result = subprocess.run(
+        [sys.executable, "-m", "sim", "run", "baseline.toml", "--runs", "5", "--weeks", "4", "-x", "inprocess", "--out", "results"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
     assert result.returncode == 0, result.stderr
     (run,) = (root / "results" / "baseline").iterdir()
     os.symlink(run, root / "run")
@@ -86,13 +112,52 @@ def playground(tmp_path_factory) -> Path:
     return root
 
 
-PATHS = ["baseline.toml", "broken.toml", "sweep.toml", "missing.toml", "fifo.toml", "link_to_fifo.toml", "zero", "null",
-         "big.toml", "dir", "", ".", "results", "run", "run#0", "truncated_run", "results/baseline/.tmp-20200101-000000-seed1",
-         "out.html", "dir/out.json", "rules_ok.py", "exits.py", "not_rules.toml", "a\nb", "-", "--"]
-SETS = ["actors.us.bias=0.3", "actors.us.bias=2", "actors.us.bias=nan", "actors.us.bias=inf", "actors.us.bias=1e400",
-        "actors.us.bias={dist='normal', mean=0.3, sd=inf}", "actors.us.bias={dist='beta', mean=0.3, sd=1e-300}",
-        "horizon_weeks=0", "horizon_weeks=" + "9" * 30, "horizon_weeks=4", "actors.russia.overrides.territory.position=0.1",
-        "=", "x", "a..b=1", "actors=1", "actors.us=[]", ""]
+PATHS = [
+    "baseline.toml",
+    "broken.toml",
+    "sweep.toml",
+    "missing.toml",
+    "fifo.toml",
+    "link_to_fifo.toml",
+    "zero",
+    "null",
+    "big.toml",
+    "dir",
+    "",
+    ".",
+    "results",
+    "run",
+    "run#0",
+    "truncated_run",
+    "results/baseline/.tmp-20200101-000000-seed1",
+    "out.html",
+    "dir/out.json",
+    "rules_ok.py",
+    "exits.py",
+    "not_rules.toml",
+    "a\nb",
+    "-",
+    "--",
+]
+SETS = [
+    "actors.us.bias=0.3",
+    "actors.us.bias=2",
+    "actors.us.bias=nan",
+    "actors.us.bias=inf",
+    "actors.us.bias=1e400",
+    "actors.us.bias={dist='normal', mean=0.3, sd=inf}",
+    "actors.us.bias={dist='beta', mean=0.3, sd=1e-300}",
+    "horizon_weeks=0",
+    "horizon_weeks=" + "9" * 30,
+    "horizon_weeks=4",
+    "actors.russia.overrides.territory.position=0.1",
+    "=",
+    "x",
+    "a..b=1",
+    "actors=1",
+    "actors.us=[]",
+    "",
+]
 
 
 def _option_values(param) -> st.SearchStrategy:
@@ -117,8 +182,22 @@ def _option_values(param) -> st.SearchStrategy:
     if name in ("--executor", "-x"):
         return st.sampled_from(["inprocess", "local", "bogus", "", "INPROCESS"])
     if name == "--find":
-        return st.one_of(st.sampled_from(["breakdown", "settlement", "week<10", "status=war and territory>0.6", "week<nan",
-                                          "territory>1e400", "__import__('os')", "", "week<" + "9" * 40]), TEXT)
+        return st.one_of(
+            st.sampled_from(
+                [
+                    "breakdown",
+                    "settlement",
+                    "week<10",
+                    "status=war and territory>0.6",
+                    "week<nan",
+                    "territory>1e400",
+                    "__import__('os')",
+                    "",
+                    "week<" + "9" * 40,
+                ]
+            ),
+            TEXT,
+        )
     if name in ("--trait", "--rule", "name"):
         return st.one_of(st.sampled_from(["acceptance", "logit", "bounded_probability", "concession", "", "nope"]), TEXT)
     if name in ("--rules",):
@@ -163,11 +242,20 @@ def argument_lists(draw, command_name: str) -> list[str]:
 
 
 def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "HOME": str(cwd), "MPLCONFIGDIR": str(cwd / ".mpl"), "XDG_CACHE_HOME": str(cwd / ".cache"),
-           "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "COLUMNS": "120", "PYTHONFAULTHANDLER": "1"}
+    env = {
+        **os.environ,
+        "HOME": str(cwd),
+        "MPLCONFIGDIR": str(cwd / ".mpl"),
+        "XDG_CACHE_HOME": str(cwd / ".cache"),
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "COLUMNS": "120",
+        "PYTHONFAULTHANDLER": "1",
+    }
     env.pop("SIM_RULE_MODULES", None)
-    return subprocess.run([sys.executable, "-m", "sim", *args], cwd=cwd, capture_output=True, timeout=TIMEOUT,
-                          stdin=subprocess.DEVNULL, env=env, preexec_fn=_limit_memory)
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *args], cwd=cwd, capture_output=True, timeout=TIMEOUT, stdin=subprocess.DEVNULL, env=env, preexec_fn=_limit_memory
+    )
 
 
 def _outside_snapshot(playground: Path) -> list[str]:
@@ -185,8 +273,9 @@ PER_COMMAND = max(2, settings.default.max_examples // 10)
 def test_fuzzed_command_lines_end_cleanly(playground, command):
     before = _outside_snapshot(playground)
 
-    @settings(max_examples=PER_COMMAND, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                              HealthCheck.too_slow, HealthCheck.data_too_large])
+    @settings(
+        max_examples=PER_COMMAND, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large]
+    )
     @given(args=argument_lists(command))
     def check(args):
         try:

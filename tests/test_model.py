@@ -220,10 +220,14 @@ def test_complete_information_settlement_in_range_is_accepted_at_once(window, bi
     """Fearon (1995): with complete information and a non-empty bargaining range, rational sides never
     refuse a settlement inside the range; here the US tables one in week 1 and both accept it then."""
     low, high = window
-    sets = FEARON + COMPATIBLE[2:] + (
-        f"actors.russia.overrides.territory.red_line_low={num(low)}",
-        f"actors.ukraine.overrides.territory.red_line_high={num(high)}",
-        f"actors.us.bias={num(bias)}",
+    sets = (
+        FEARON
+        + COMPATIBLE[2:]
+        + (
+            f"actors.russia.overrides.territory.red_line_low={num(low)}",
+            f"actors.ukraine.overrides.territory.red_line_high={num(high)}",
+            f"actors.us.bias={num(bias)}",
+        )
     )
     model = CeasefireModel(scenario(*sets), seed, np.arange(n), weeks=2).run()
     runs = model.outcome().runs
@@ -260,11 +264,16 @@ def test_incompatible_red_lines_never_settle(issue, lines, russia_holds_the_low_
     acceptable one: however costly the war and however often settlements are tabled, none is ever agreed."""
     high, low = lines  # low > high: no common value
     lower, upper = ("russia", "ukraine") if russia_holds_the_low_line else ("ukraine", "russia")
-    sets = FEARON + COMPATIBLE + VETO + (
-        f"actors.{lower}.overrides.{issue}.red_line_low={num(low)}",
-        f"actors.{lower}.overrides.{issue}.red_line_high=1",
-        f"actors.{upper}.overrides.{issue}.red_line_low=0",
-        f"actors.{upper}.overrides.{issue}.red_line_high={num(high)}",
+    sets = (
+        FEARON
+        + COMPATIBLE
+        + VETO
+        + (
+            f"actors.{lower}.overrides.{issue}.red_line_low={num(low)}",
+            f"actors.{lower}.overrides.{issue}.red_line_high=1",
+            f"actors.{upper}.overrides.{issue}.red_line_low=0",
+            f"actors.{upper}.overrides.{issue}.red_line_high={num(high)}",
+        )
     )
     model = CeasefireModel(scenario(*sets), seed, np.arange(n), weeks=12)
     for m in run_weekly(model):

@@ -58,8 +58,7 @@ def test_the_hazard_of_a_first_agreement_does_not_fall_within_a_reading():
     least mixed, weeks 1-13 against weeks 27-52."""
     from sim.model.model import CeasefireModel
 
-    sets = ["statements.ru_no_freeze_putin.readings=[]", "statements.ua_territory_zelensky.readings=[]",
-            "statements.us_sequencing_saudi.readings=[]"]
+    sets = ["statements.ru_no_freeze_putin.readings=[]", "statements.ua_territory_zelensky.readings=[]", "statements.us_sequencing_saudi.readings=[]"]
     model = CeasefireModel(load(BASELINE, sets).scenario, SEED, np.arange(6000)).run()
     weeks = model.outcome().runs["first_agreement_week"]
 
@@ -116,6 +115,5 @@ def test_docs_levers_lists_every_lever():
     import sys
 
     root = Path(__file__).resolve().parents[1]
-    out = subprocess.run([sys.executable, str(root / "scripts" / "levers_doc.py"), "--runs", "200", "--check"],
-                         capture_output=True, text=True, timeout=600)
+    out = subprocess.run([sys.executable, str(root / "scripts" / "levers_doc.py"), "--runs", "200", "--check"], capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr

@@ -84,10 +84,22 @@ def test_both_types_present_with_breakdowns(truces):
 
 def _row(**changes):
     row = {
-        "id": "x", "name": "x", "parties": "x", "type": "ceasefire", "scope": "x",
-        "start": "2020-01-01", "term_end": "", "end": "2020-01-11", "duration_days": "10",
-        "censored": "0", "end_rule": "collapsed", "monitoring": "none", "specificity": "low",
-        "how_ended": "x", "source": "https://example.org", "notes": "",
+        "id": "x",
+        "name": "x",
+        "parties": "x",
+        "type": "ceasefire",
+        "scope": "x",
+        "start": "2020-01-01",
+        "term_end": "",
+        "end": "2020-01-11",
+        "duration_days": "10",
+        "censored": "0",
+        "end_rule": "collapsed",
+        "monitoring": "none",
+        "specificity": "low",
+        "how_ended": "x",
+        "source": "https://example.org",
+        "notes": "",
     }
     row.update(changes)
     return row

@@ -36,10 +36,16 @@ def test_each_selectable_kind_ships_at_least_two_variants_and_its_default():
 
 
 def test_collections_are_filters_over_declared_traits():
-    assert [r.name for r in rules_with_trait("increasing_in_gain")] == [
-        "consents", "costly", "logit", "risk_adjusted_gain", "satisficing", "veto"]
+    assert [r.name for r in rules_with_trait("increasing_in_gain")] == ["consents", "costly", "logit", "risk_adjusted_gain", "satisficing", "veto"]
     assert {r.name for r in rules_with_trait("invariant_to_relabelling")} == {
-        "compromise_terms", "threshold_commitment", "bdm_scholz", "median_voter", "weighted_mean", "bdm", "none"}
+        "compromise_terms",
+        "threshold_commitment",
+        "bdm_scholz",
+        "median_voter",
+        "weighted_mean",
+        "bdm",
+        "none",
+    }
 
 
 def test_every_trait_and_generic_property_has_exactly_one_check_and_every_argument_a_strategy():
@@ -68,7 +74,10 @@ def _acceptance(gain, rationality):
     [
         (dict(kind="acceptence", source="s"), r"unknown kind 'acceptence' \(did you mean 'acceptance'\?\)"),
         (dict(kind="acceptance", source="s", traits=("bounded_probabilty",)), r"unknown trait 'bounded_probabilty' \(did you mean 'bounded_probability'\?\)"),
-        (dict(kind="acceptance", source="s", traits=("never_crosses_red_line",)), r"trait 'never_crosses_red_line' needs the argument\(s\) position, low, high, which the rule does not take"),
+        (
+            dict(kind="acceptance", source="s", traits=("never_crosses_red_line",)),
+            r"trait 'never_crosses_red_line' needs the argument\(s\) position, low, high, which the rule does not take",
+        ),
         (dict(kind="acceptance", source=""), r"expected a literature source"),
         (dict(kind="acceptance", source="s", params={"grudge": RuleParam(2.0, 0.0, 1.0, "u", "d")}), r"declared parameter 'grudge' is not an argument"),
         (dict(kind="proposal", source="s"), r"unknown argument\(s\) gain, rationality for a proposal rule"),
@@ -151,15 +160,25 @@ def test_sim_rules_filters_by_kind_and_trait():
     result = invoke("rules", "--kind", "breakdown")
     assert result.exit_code == 2
     assert result.stderr.startswith("--kind: expected one of acceptance, ") and result.stderr.rstrip().endswith(
-        "got 'breakdown' (did you mean 'breakdown_hazard'?)")
+        "got 'breakdown' (did you mean 'breakdown_hazard'?)"
+    )
 
 
 def test_sim_rules_name_prints_the_declaration():
     result = invoke("rules", "duration_dependent")
     assert result.exit_code == 0, result.output
     out = result.output
-    for text in ("breakdown_hazard", "Fortna 2004", "breakdown.rule", "decay", "[0, 5]", "scale_weeks",
-                 "decreasing_in_age", "batch_consistent", "truce_age (R,)"):
+    for text in (
+        "breakdown_hazard",
+        "Fortna 2004",
+        "breakdown.rule",
+        "decay",
+        "[0, 5]",
+        "scale_weeks",
+        "decreasing_in_age",
+        "batch_consistent",
+        "truce_age (R,)",
+    ):
         assert text in out, text
 
 
@@ -193,14 +212,16 @@ def test_a_scenario_picks_variants_by_name_with_parameters(runner, app, tmp_scen
 @pytest.mark.parametrize(
     "text, message",
     [
-        ('[actors.russia.rules]\nacceptance = "satisficng"\n',
-         "actors.russia.rules.acceptance.name: expected a registered acceptance rule, got 'satisficng' (did you mean 'satisficing'?)"),
-        ('[actors.ukraine.rules]\nconcession = "logit"\n',
-         "actors.ukraine.rules.concession.name: expected a registered concession rule, got 'logit'"),
-        ('[actors.russia.rules]\nacceptance = { name = "satisficing", reservaton = 0.1 }\n',
-         "actors.russia.rules.acceptance.reservaton: unknown parameter 'reservaton' of rule 'satisficing' (did you mean 'reservation'?)"),
-        ('[breakdown.rule]\nname = "duration_dependent"\ndecay = 9\n',
-         "breakdown.rule.decay: expected a value in [0, 5] exponent, got 9"),
+        (
+            '[actors.russia.rules]\nacceptance = "satisficng"\n',
+            "actors.russia.rules.acceptance.name: expected a registered acceptance rule, got 'satisficng' (did you mean 'satisficing'?)",
+        ),
+        ('[actors.ukraine.rules]\nconcession = "logit"\n', "actors.ukraine.rules.concession.name: expected a registered concession rule, got 'logit'"),
+        (
+            '[actors.russia.rules]\nacceptance = { name = "satisficing", reservaton = 0.1 }\n',
+            "actors.russia.rules.acceptance.reservaton: unknown parameter 'reservaton' of rule 'satisficing' (did you mean 'reservation'?)",
+        ),
+        ('[breakdown.rule]\nname = "duration_dependent"\ndecay = 9\n', "breakdown.rule.decay: expected a value in [0, 5] exponent, got 9"),
     ],
 )
 def test_bad_variant_choices_are_one_line_errors(runner, app, tmp_scenario, text, message):

@@ -22,7 +22,6 @@ BASELINE = ROOT / "scenarios" / "baseline.toml"
 SWEEP = ROOT / "scenarios" / "sweeps" / "us_aid_x_reassurance_force.toml"
 
 
-
 @pytest.fixture(scope="module")
 def run_folder(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("report_results")
@@ -147,8 +146,7 @@ def test_other_layouts_still_give_a_valid_page(tmp_path):
     folder = tmp_path / "odd"
     folder.mkdir()
     (folder / "manifest.json").write_text(json.dumps({"kind": "comparison", "title": "A and B", "command": ["sim", "compare", "a", "b"]}))
-    pq.write_table(pa.table({"name": ["a", "b"], "war_share": [0.2, 0.3], "war_low": [0.1, 0.2], "war_high": [0.3, 0.4]}),
-                   folder / "comparison.parquet")
+    pq.write_table(pa.table({"name": ["a", "b"], "war_share": [0.2, 0.3], "war_low": [0.1, 0.2], "war_high": [0.3, 0.4]}), folder / "comparison.parquet")
     assert invoke("report", folder).exit_code == 0
     page = Page((folder / "report.html").read_text(encoding="utf-8"))
     assert {"run", "outcomes", "reproduce"} <= page.ids
@@ -156,10 +154,13 @@ def test_other_layouts_still_give_a_valid_page(tmp_path):
     assert "20.0% (10.0–30.0)" in text
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda p: p / "missing", "expected a result folder"),
-    (lambda p: p, "got an empty folder"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda p: p / "missing", "expected a result folder"),
+        (lambda p: p, "got an empty folder"),
+    ],
+)
 def test_bad_folders_are_one_line_errors(tmp_path, make, message):
     result = invoke("report", make(tmp_path))
     assert result.exit_code == 2

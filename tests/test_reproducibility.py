@@ -98,10 +98,7 @@ def test_any_chunking_gives_the_same_replications_and_aggregates(cuts):
     name, n, weeks = "rich", 120, 16
     ref = reference(name, weeks, n)
     bounds = [0, *cuts, n]
-    parts = [
-        CeasefireModel(loaded(name).scenario, SEED, np.arange(a, b), weeks=weeks).run().outcome()
-        for a, b in zip(bounds, bounds[1:])
-    ]
+    parts = [CeasefireModel(loaded(name).scenario, SEED, np.arange(a, b), weeks=weeks).run().outcome() for a, b in zip(bounds, bounds[1:])]
     for (a, b), part in zip(zip(bounds, bounds[1:]), parts):
         assert_same_replications(part, ref, np.arange(a, b))
     issues = tuple(loaded(name).scenario.issues)
@@ -162,6 +159,7 @@ def test_variants_share_the_random_numbers_of_what_they_have_in_common():
 
 # ---------------------------------------------------------------- the runner
 
+
 def _table_bits(path: Path) -> dict:
     """Column name -> exact content (NaN-safe, bitwise for floats) of a Parquet file."""
     table = pq.read_table(path)
@@ -179,8 +177,7 @@ def test_runner_files_are_identical_for_any_workers_and_chunk_size(tmp_path):
     runs = 240
     configs = [(1, runs), (1, 50), (2, 17)]
     results = [
-        run_scenario(loaded("rich"), runs, SEED, tmp_path / f"w{w}-c{c}", workers=w, chunk_size=c, command=["pytest"], plots=RUN_PLOTS)
-        for w, c in configs
+        run_scenario(loaded("rich"), runs, SEED, tmp_path / f"w{w}-c{c}", workers=w, chunk_size=c, command=["pytest"], plots=RUN_PLOTS) for w, c in configs
     ]
     first = results[0].path
     runs_bits = _table_bits(first / "runs.parquet")
@@ -195,9 +192,7 @@ def test_runner_files_are_identical_for_any_workers_and_chunk_size(tmp_path):
         assert (manifest["workers"], manifest["chunk_size"]) == (w, c)
     # The runner's rows are the model's rows.
     model = CeasefireModel(loaded("rich").scenario, SEED, np.arange(runs)).run().outcome()
-    np.testing.assert_array_equal(
-        pq.read_table(first / "runs.parquet").column("front_final").to_numpy(), model.runs["front_final"]
-    )
+    np.testing.assert_array_equal(pq.read_table(first / "runs.parquet").column("front_final").to_numpy(), model.runs["front_final"])
 
 
 # ---------------------------------------------------------------- golden baseline
@@ -205,8 +200,7 @@ def test_runner_files_are_identical_for_any_workers_and_chunk_size(tmp_path):
 GOLDEN = ROOT / "tests" / "golden" / "baseline_summary.json"
 REGEN = ROOT / "scripts" / "regen_golden.py"
 HOW_TO_REGENERATE = (
-    "If the change is intended, regenerate the golden file with `.venv/bin/python scripts/regen_golden.py`, "
-    "review its diff and commit it with the change."
+    "If the change is intended, regenerate the golden file with `.venv/bin/python scripts/regen_golden.py`, review its diff and commit it with the change."
 )
 
 
@@ -263,8 +257,7 @@ def test_golden_comparison_catches_a_change():
     tweaked = json.loads(json.dumps(golden))
     tweaked["status_at_horizon"]["war"]["count"] += 1
     assert _differences(golden, tweaked) == [
-        f"summary.status_at_horizon.war.count: {golden['status_at_horizon']['war']['count'] + 1}, "
-        f"expected {golden['status_at_horizon']['war']['count']}"
+        f"summary.status_at_horizon.war.count: {golden['status_at_horizon']['war']['count'] + 1}, expected {golden['status_at_horizon']['war']['count']}"
     ]
     share = golden["status_at_horizon"]["war"]["share"]
     tweaked = json.loads(json.dumps(golden))

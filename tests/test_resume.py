@@ -49,15 +49,14 @@ def write_sweep(folder: Path, body: str = SWEEP, base: Path | None = None, name:
     return path
 
 
-
-
 def start(args: list, cwd: Path) -> subprocess.Popen:
     """`sim ARGS` in a new process group, with Ctrl-C handled as in a terminal (even if this process ignores it)."""
-    code = ("import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
-            f"sys.argv = ['sim'] + {[str(a) for a in args]!r}; from sim.cli.main import main; main()")
+    code = (
+        "import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+        f"sys.argv = ['sim'] + {[str(a) for a in args]!r}; from sim.cli.main import main; main()"
+    )
     env = dict(os.environ, PYTHONFAULTHANDLER="1")
-    return subprocess.Popen([sys.executable, "-c", code], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True, env=env)
+    return subprocess.Popen([sys.executable, "-c", code], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True, env=env)
 
 
 def wait_for_chunks(out: Path, name: str, count: int, proc: subprocess.Popen, timeout: float = 120) -> Path:
@@ -179,7 +178,9 @@ def _rule_scenario(folder: Path, branch: str) -> Path:
     scenario = folder / "with_rule.toml"
     scenario.write_text(
         f'extends = {json.dumps(str(ROOT / "scenarios" / "baseline.toml"))}\nname = "with_rule"\nrules = ["user_rules.py"]\n'
-        '[breakdown.rule]\nname = "test_switch_hazard"\n', encoding="utf-8")
+        '[breakdown.rule]\nname = "test_switch_hazard"\n',
+        encoding="utf-8",
+    )
     return scenario
 
 
@@ -189,16 +190,14 @@ def test_a_failing_chunk_loses_no_other_chunk_and_resumes_after_the_fix(tmp_path
     good = tmp_path / "good"
     good.mkdir()
     run_sweep = write_sweep(good, RULE_SWEEP, base=_rule_scenario(good, fixed_branch), name="rules")
-    ok = subprocess.run(SIM + ["sweep", str(run_sweep), "--out", str(good / "out"), "--workers", "2"], cwd=good,
-                        capture_output=True, text=True, timeout=300)
+    ok = subprocess.run(SIM + ["sweep", str(run_sweep), "--out", str(good / "out"), "--workers", "2"], cwd=good, capture_output=True, text=True, timeout=300)
     assert ok.returncode == 0, ok.stderr
     reference = only_run(good / "out", "rules")
 
     bad = tmp_path / "bad"
     bad.mkdir()
     run_sweep = write_sweep(bad, RULE_SWEEP, base=_rule_scenario(bad, 'raise ValueError("bug in the user rule")'), name="rules")
-    failed = subprocess.run(SIM + ["sweep", str(run_sweep), "--out", str(bad / "out"), "--workers", "2"], cwd=bad,
-                            capture_output=True, text=True, timeout=300)
+    failed = subprocess.run(SIM + ["sweep", str(run_sweep), "--out", str(bad / "out"), "--workers", "2"], cwd=bad, capture_output=True, text=True, timeout=300)
     assert failed.returncode == 1, failed.stderr
     assert "Traceback" not in failed.stderr
     lines = failed.stderr.strip().splitlines()
@@ -213,8 +212,7 @@ def test_a_failing_chunk_loses_no_other_chunk_and_resumes_after_the_fix(tmp_path
     assert sorted(on_disk) == ["v00000-c00000", "v00000-c00001"]
 
     _rule_scenario(bad, fixed_branch)  # the fix
-    resumed = subprocess.run(SIM + ["sweep", str(run_sweep), "--resume", str(run), "--workers", "2"], cwd=bad,
-                             capture_output=True, text=True, timeout=300)
+    resumed = subprocess.run(SIM + ["sweep", str(run_sweep), "--resume", str(run), "--workers", "2"], cwd=bad, capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr
     assert json.loads((run / "manifest.json").read_text())["failed"] == []
     for name in FINAL_FILES:

@@ -14,9 +14,7 @@ from sim.rng import SETUP_WEEK, Streams, name_key
 seeds = st.integers(min_value=0, max_value=2**63 - 1)  # the CLI's range of seeds
 weeks = st.integers(min_value=SETUP_WEEK, max_value=520)
 names = st.text(min_size=1, max_size=40)
-replication_sets = hnp.arrays(
-    np.int64, st.integers(min_value=1, max_value=200), elements=st.integers(0, 2**62), unique=True
-)
+replication_sets = hnp.arrays(np.int64, st.integers(min_value=1, max_value=200), elements=st.integers(0, 2**62), unique=True)
 
 
 @given(seed=seeds, reps=replication_sets, name=names, week=weeks)

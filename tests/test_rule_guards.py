@@ -14,12 +14,12 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.toml"
 
-HEADER = '''
+HEADER = """
 import os
 import sys
 import numpy as np
 from sim.rules.registry import rule
-'''
+"""
 
 ACCEPTANCE = '''
 @rule(kind="acceptance", name="{name}", source="a test"{traits})
@@ -46,11 +46,17 @@ def test_a_misbehaving_rule_fails_the_run_in_one_line_naming_it(tmp_path, case, 
     body, traits, message = CASES[case]
     (tmp_path / "bad_rules.py").write_text(HEADER + ACCEPTANCE.format(name=case, traits=traits, body=body))
     scenario = tmp_path / "bad.toml"
-    scenario.write_text(f'extends = "{BASELINE}"\nrules = ["bad_rules.py"]\n[actors.russia.rules]\nacceptance = "{case}"\n'
-                        "[actors.us]\nmediation_intensity = 1.0\n")
+    scenario.write_text(
+        f'extends = "{BASELINE}"\nrules = ["bad_rules.py"]\n[actors.russia.rules]\nacceptance = "{case}"\n[actors.us]\nmediation_intensity = 1.0\n'
+    )
     out = tmp_path / "results"
-    result = subprocess.run([sys.executable, "-m", "sim", "run", str(scenario), "--runs", "20", "--weeks", "10", "-x", executor,
-                             "-j", "1", "--out", str(out)], cwd=tmp_path, capture_output=True, text=True, timeout=180)
+    result = subprocess.run(
+        [sys.executable, "-m", "sim", "run", str(scenario), "--runs", "20", "--weeks", "10", "-x", executor, "-j", "1", "--out", str(out)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert "Traceback" not in result.stderr, result.stderr
     assert result.returncode in (1, 2), (result.returncode, result.stderr)
     lines = result.stderr.strip().splitlines()

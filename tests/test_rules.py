@@ -53,11 +53,19 @@ def red_line_case(draw):
     """(gain, point, low, high, fixed, cost_low, cost_high) for n replications and k issues."""
     n, k = draw(replications), draw(issue_counts)
     a, b = draw(array((n, k), 0.0, 1.0)), draw(array((n, k), 0.0, 1.0))
-    return (draw(array(n, -2.0, 2.0)), draw(array((n, k), 0.0, 1.0)), np.minimum(a, b), np.maximum(a, b), draw(bools((n, k))),
-            draw(array((n, k), 0.0, 2.0)), draw(array((n, k), 0.0, 2.0)))
+    return (
+        draw(array(n, -2.0, 2.0)),
+        draw(array((n, k), 0.0, 1.0)),
+        np.minimum(a, b),
+        np.maximum(a, b),
+        draw(bools((n, k))),
+        draw(array((n, k), 0.0, 2.0)),
+        draw(array((n, k), 0.0, 2.0)),
+    )
 
 
 # ---------------------------------------------------------------- acceptance and red lines
+
 
 @given(n=replications, data=st.data())
 def test_logit_is_symmetric_in_the_gain(n, data):
@@ -102,6 +110,7 @@ def test_war_weariness_starts_at_the_base_cost_and_grows_with_the_log_of_costs_p
 
 
 # ---------------------------------------------------------------- mediators and supporters
+
 
 @given(data=st.data())
 def test_a_precise_mediator_tables_the_type_it_gains_most_from(data):
@@ -155,6 +164,7 @@ def test_unbiased_unconstrained_terms_lie_between_the_positions_and_full_bias_is
 
 # ---------------------------------------------------------------- breakdown, concession, beliefs, battlefield
 
+
 @given(n=replications, data=st.data())
 def test_constant_hazard_at_full_enforcement_applies_the_peacekeeping_ratio(n, data):
     """No gain from resuming: base x type factor x hazard ratio (Fortna 2004), where not capped."""
@@ -204,6 +214,7 @@ def test_drift_moves_toward_the_side_that_grows_stronger(n, data):
 
 
 # ---------------------------------------------------------------- utilities
+
 
 @given(n=replications, k=issue_counts, data=st.data())
 def test_utility_is_highest_at_the_own_position_and_falls_with_distance(n, k, data):

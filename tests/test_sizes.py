@@ -40,11 +40,14 @@ def test_a_chunk_plan_is_lazy_however_many_chunks():
     assert list(plan_chunks(25, 10)) == [c for c in plan_chunks(25, 10)] and [c.size for c in plan_chunks(25, 10)] == [10, 10, 5]
 
 
-@pytest.mark.parametrize(("args", "flag", "what"), [
-    (["run", str(BASELINE), "--runs", "9000000000"], "--runs", "9,000,000,000 replications x 52 weeks"),
-    (["sweep", "{grid}"], "{grid}", "1,000,000,000 variants x 1,000 replications"),
-    (["sweep", "{grid}", "--runs", "9000000000", "--chunk-size", "1000000"], "{grid}", "variants x 9,000,000,000 replications"),
-])
+@pytest.mark.parametrize(
+    ("args", "flag", "what"),
+    [
+        (["run", str(BASELINE), "--runs", "9000000000"], "--runs", "9,000,000,000 replications x 52 weeks"),
+        (["sweep", "{grid}"], "{grid}", "1,000,000,000 variants x 1,000 replications"),
+        (["sweep", "{grid}", "--runs", "9000000000", "--chunk-size", "1000000"], "{grid}", "variants x 9,000,000,000 replications"),
+    ],
+)
 def test_a_request_beyond_the_machine_gets_one_line_with_the_estimate(tmp_path, args, flag, what):
     grid = tmp_path / "huge.toml"
     grid.write_text(f"base = {json.dumps(str(BASELINE))}\n" + GRID, encoding="utf-8")

@@ -33,7 +33,6 @@ RUNS = 200
 SEED = 7
 
 
-
 @pytest.fixture(scope="module")
 def results(tmp_path_factory) -> dict[str, Path]:
     """Result folders of two small runs, by scenario name."""

@@ -51,8 +51,6 @@ values = ["conditional", "cut"]
 """
 
 
-
-
 # ---------------------------------------------------------------------- sweep files
 @pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
 def test_shipped_sweeps_plan(path):
@@ -70,22 +68,36 @@ def test_at_least_three_shipped_sweeps_with_the_asked_designs():
     ("body", "field", "message"),
     [
         (GRID.replace("runs = 120", "runz = 120"), "runz", r"unknown key 'runz' \(did you mean 'runs'\?\)"),
-        (GRID.replace('kind = "grid"', 'kind = "gird"'), "design.kind",
-         r"expected one of grid, latin_hypercube, sobol, morris, got 'gird' \(did you mean 'grid'\?\)"),
-        (GRID.replace("values = [0.0, 0.3]", "values = [0.0, 1.5]"), r"parameters\[0\]\.values\[1\]",
-         r"actors\.turkey\.mediation_intensity = 1\.5: expected a value in \[0, 1\] probability, got 1\.5"),
-        (GRID.replace('values = ["conditional", "cut"]', 'values = ["conditional", "halved"]'), r"parameters\[1\]\.values\[1\]",
-         r"actors\.us\.aid_policy = halved: expected: input should be 'conditional', 'full' or 'cut'"),
-        (GRID.replace("actors.turkey.mediation_intensity", "actors.turkey.mediation_intesity"), r"parameters\[0\]\.values\[0\]",
-         r"unknown key 'mediation_intesity' \(did you mean 'mediation_intensity'\?\)"),
+        (
+            GRID.replace('kind = "grid"', 'kind = "gird"'),
+            "design.kind",
+            r"expected one of grid, latin_hypercube, sobol, morris, got 'gird' \(did you mean 'grid'\?\)",
+        ),
+        (
+            GRID.replace("values = [0.0, 0.3]", "values = [0.0, 1.5]"),
+            r"parameters\[0\]\.values\[1\]",
+            r"actors\.turkey\.mediation_intensity = 1\.5: expected a value in \[0, 1\] probability, got 1\.5",
+        ),
+        (
+            GRID.replace('values = ["conditional", "cut"]', 'values = ["conditional", "halved"]'),
+            r"parameters\[1\]\.values\[1\]",
+            r"actors\.us\.aid_policy = halved: expected: input should be 'conditional', 'full' or 'cut'",
+        ),
+        (
+            GRID.replace("actors.turkey.mediation_intensity", "actors.turkey.mediation_intesity"),
+            r"parameters\[0\]\.values\[0\]",
+            r"unknown key 'mediation_intesity' \(did you mean 'mediation_intensity'\?\)",
+        ),
         (GRID.replace("values = [0.0, 0.3]", "range = [0.0, 0.3]"), r"parameters\[0\]\.steps", "expected the number of grid values"),
         (GRID.replace('kind = "grid"', 'kind = "latin_hypercube"'), r"design\.samples", "expected the number of samples"),
-        (GRID.replace('kind = "grid"', 'kind = "sobol"\nsamples = 8'), r"parameters\[0\]",
-         r"expected range = \[low, high\] in a sobol design \(categorical values work in grid designs\)"),
+        (
+            GRID.replace('kind = "grid"', 'kind = "sobol"\nsamples = 8'),
+            r"parameters\[0\]",
+            r"expected range = \[low, high\] in a sobol design \(categorical values work in grid designs\)",
+        ),
         (GRID.replace('set = ["horizon_weeks=12"]', 'set = ["horizon_weeks=0"]'), r"set: horizon_weeks", "expected"),
         (GRID + '\n[[parameters]]\npath = "actors.us.aid_policy"\nvalues = ["cut"]\n', r"parameters\[2\]\.path", "expected each path once"),
-        (GRID.replace('[design]\nkind = "grid"', '[design]\nkind = "grid"\noutcome = "cease"'), r"design\.outcome",
-         r"expected one of war, .*got 'cease'"),
+        (GRID.replace('[design]\nkind = "grid"', '[design]\nkind = "grid"\noutcome = "cease"'), r"design\.outcome", r"expected one of war, .*got 'cease'"),
     ],
 )
 def test_bad_sweep_files_get_one_line_errors(tmp_path, body, field, message):
@@ -111,7 +123,7 @@ def test_missing_base_and_toml_syntax_errors(tmp_path):
 
 def test_a_bad_base_scenario_names_the_scenario_file(tmp_path):
     base = tmp_path / "base.toml"
-    base.write_text(f'extends = {json.dumps(str(SCENARIOS / "baseline.toml"))}\n[battlefield]\nnoise = 9\n', encoding="utf-8")
+    base.write_text(f"extends = {json.dumps(str(SCENARIOS / 'baseline.toml'))}\n[battlefield]\nnoise = 9\n", encoding="utf-8")
     path = write_sweep(tmp_path, GRID, base=base)
     with pytest.raises(InputError) as info:
         plan_sweep(path)
@@ -196,8 +208,7 @@ def test_common_random_numbers_on_by_default_and_a_switch_turns_them_off(tmp_pat
 
 
 def test_identical_variants_give_identical_rows_only_with_common_random_numbers(tmp_path):
-    body = GRID.replace("values = [0.0, 0.3]", "values = [0.2, 0.2]").replace(
-        'values = ["conditional", "cut"]', 'values = ["cut"]')
+    body = GRID.replace("values = [0.0, 0.3]", "values = [0.2, 0.2]").replace('values = ["conditional", "cut"]', 'values = ["cut"]')
     path = write_sweep(tmp_path, body)
     for flag, same in (("--crn", True), ("--no-crn", False)):
         out = tmp_path / flag
@@ -291,10 +302,13 @@ def test_one_parameter_sweep_plots_outcomes_against_it(tmp_path):
     assert plots == ["outcomes_by_actors_turkey_mediation_intensity.png"]
 
 
-@pytest.mark.parametrize(("kind", "samples", "columns", "plot"), [
-    ("sobol", 4, ["S1", "S1_low", "S1_high", "ST", "ST_low", "ST_high"], "sobol_ceasefire_or_settlement.png"),
-    ("morris", 2, ["mu", "mu_star", "mu_star_low", "mu_star_high", "sigma"], "morris_ceasefire_or_settlement.png"),
-])
+@pytest.mark.parametrize(
+    ("kind", "samples", "columns", "plot"),
+    [
+        ("sobol", 4, ["S1", "S1_low", "S1_high", "ST", "ST_low", "ST_high"], "sobol_ceasefire_or_settlement.png"),
+        ("morris", 2, ["mu", "mu_star", "mu_star_low", "mu_star_high", "sigma"], "morris_ceasefire_or_settlement.png"),
+    ],
+)
 def test_salib_sweeps_write_their_analysis(tmp_path, kind, samples, columns, plot):
     path = write_sweep(tmp_path, SAMPLED.format(kind=kind, samples=samples), base=SCENARIOS / "russia_red_lines_softened.toml")
     result = invoke("sweep", path, "--out", tmp_path / "out", "--executor", "inprocess", "--runs", 40)

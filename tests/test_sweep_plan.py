@@ -34,8 +34,15 @@ def same_plans(a: Any, b: Any) -> None:
     assert a.hash == b.hash
     assert len(a.variants) == len(b.variants)
     for x, y in zip(a.variants, b.variants):
-        assert (x.index, x.values, x.sets, x.scenario_hash, x.seed, x.group, x.batched) == \
-            (y.index, y.values, y.sets, y.scenario_hash, y.seed, y.group, y.batched)
+        assert (x.index, x.values, x.sets, x.scenario_hash, x.seed, x.group, x.batched) == (
+            y.index,
+            y.values,
+            y.sets,
+            y.scenario_hash,
+            y.seed,
+            y.group,
+            y.batched,
+        )
         assert x.scenario_hash == scenario_hash(x.scenario)  # the hash is the variant's scenario's
     np.testing.assert_array_equal(a.design_matrix if a.design_matrix is not None else [], b.design_matrix if b.design_matrix is not None else [])
 
@@ -46,18 +53,18 @@ def numeric_sweeps(draw: st.DrawFn) -> str:
     table), a Latin hypercube or a Morris design, with or without common random numbers."""
     chosen = draw(st.lists(st.sampled_from(NUMERIC), min_size=1, max_size=3, unique_by=lambda kb: kb[0]))
     kind = draw(st.sampled_from(["grid", "latin_hypercube", "morris"] if len(chosen) > 1 else ["grid", "latin_hypercube"]))
-    body = f"common_random_numbers = {json.dumps(draw(st.booleans()))}\n[design]\nkind = \"{kind}\"\n"
+    body = f'common_random_numbers = {json.dumps(draw(st.booleans()))}\n[design]\nkind = "{kind}"\n'
     if kind != "grid":
         body += f"samples = {draw(st.integers(1, 4))}\n"
     for path, bounds in chosen:
         lo, hi = sorted(draw(st.lists(st.floats(bounds.lo, bounds.hi, allow_nan=False), min_size=2, max_size=2, unique=True)))
-        body += f"[[parameters]]\npath = \"{path}\"\n"
+        body += f'[[parameters]]\npath = "{path}"\n'
         if kind != "grid":
             body += f"range = [{lo!r}, {hi!r}]\n"
             continue
         values: list[str] = [repr(lo), repr(hi)]
         if draw(st.booleans()) and not bounds.integer:
-            values.append(f"{{dist = \"uniform\", low = {lo!r}, high = {hi!r}}}")  # a distribution: the full path
+            values.append(f'{{dist = "uniform", low = {lo!r}, high = {hi!r}}}')  # a distribution: the full path
         if bounds.integer:
             values = [str(int(np.ceil(lo))), str(int(np.floor(hi)))] if np.ceil(lo) <= np.floor(hi) else [str(int(np.ceil(lo)))]
         body += f"values = [{', '.join(values)}]\n"
@@ -176,7 +183,7 @@ def test_a_design_is_one_registered_class(tmp_path: Path, one_at_a_time: Any) ->
     plan = plan_sweep(write(tmp_path, body))
     assert [v.values["actors.turkey.mediation_intensity"] for v in plan.variants] == [0.25, 0.0, 0.5, 0.25, 0.25]
     assert [v.values["battlefield.lookahead_weeks"] for v in plan.variants] == [16.0, 16.0, 16.0, 2.0, 30.0]
-    bad = write(tmp_path, body.replace('range = [2.0, 30.0]', 'values = [2.0, 30.0]'), "bad")
+    bad = write(tmp_path, body.replace("range = [2.0, 30.0]", "values = [2.0, 30.0]"), "bad")
     with pytest.raises(InputError, match=r"parameters\[1\]\.range: expected range = \[low, high\] in a one_at_a_time design"):
         read_sweep_file(bad)
 

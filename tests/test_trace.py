@@ -21,8 +21,7 @@ WEEKS = 30
 
 # The points of a week in the order the phases run; within the negotiation, each proposal is followed by both
 # sides' decisions and its result, and a renewal follows the truce it ends.
-PHASE_ORDER = ("event", "support_started", "support", "battlefield", "beliefs", "proposal", "concession_started",
-               "concession", "truce")
+PHASE_ORDER = ("event", "support_started", "support", "battlefield", "beliefs", "proposal", "concession_started", "concession", "truce")
 WITHIN = {"decision": "proposal", "answered": "proposal", "renewal": "truce"}
 
 

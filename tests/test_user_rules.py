@@ -38,7 +38,6 @@ def isolated():
         yield
 
 
-
 def write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
@@ -71,8 +70,7 @@ def test_the_global_rules_option_registers_a_module_for_any_command(tmp_path, tm
 
 def test_user_rules_reach_worker_processes(tmp_path, tmp_scenario):
     path = tmp_scenario('[actors.russia.rules]\nacceptance = { name = "grudging", grudge = 0.5 }\n', name="grudging_workers")
-    result = invoke("--rules", EXAMPLE_RULES, "run", path, "--runs", 200, "--weeks", 10, "--workers", 2,
-                    "--chunk-size", 100, "--out", tmp_path / "out")
+    result = invoke("--rules", EXAMPLE_RULES, "run", path, "--runs", 200, "--weeks", 10, "--workers", 2, "--chunk-size", 100, "--out", tmp_path / "out")
     assert result.exit_code == 0, result.output
     # A grudge of 0.5 (half the whole prize) makes Russia refuse everything.
     assert statuses(tmp_path / "out", "grudging_workers") == {"war"}
@@ -143,10 +141,16 @@ def nan_hazard(base, type_factor, enforcement, hazard_ratio, resume_gain, gain_s
 @pytest.mark.parametrize(
     "module, choice, message",
     [
-        (RAISES, '[actors.russia.rules]\nacceptance = "explodes"\n',
-         "rule 'explodes' (acceptance, for russia's acceptance) raised ZeroDivisionError: division by zero"),
-        (WRONG_SHAPE, '[actors.ukraine.rules]\nconcession = "flattens"\n',
-         "rule 'flattens' (concession, for ukraine's concession) returned shape (50,), expected (50, 5) (the shape of its first argument, position)"),
+        (
+            RAISES,
+            '[actors.russia.rules]\nacceptance = "explodes"\n',
+            "rule 'explodes' (acceptance, for russia's acceptance) raised ZeroDivisionError: division by zero",
+        ),
+        (
+            WRONG_SHAPE,
+            '[actors.ukraine.rules]\nconcession = "flattens"\n',
+            "rule 'flattens' (concession, for ukraine's concession) returned shape (50,), expected (50, 5) (the shape of its first argument, position)",
+        ),
         (RETURNS_NAN, '[breakdown.rule]\nname = "nan_hazard"\n', "rule 'nan_hazard' (breakdown_hazard, for the breakdown hazard) returned NaN"),
     ],
 )
@@ -166,8 +170,10 @@ def test_a_bad_declaration_in_a_user_module_is_one_line_naming_module_and_rule(t
     path = tmp_scenario('rules = ["typo_rules.py"]\n', name="typo")
     result = invoke("validate", path)
     assert result.exit_code == 2
-    assert ("rules[0]: rule module 'typo_rules.py' failed to import: RuleDeclarationError: rule 'never': "
-            "unknown trait 'bounded_probabilty' (did you mean 'bounded_probability'?)") in result.output
+    assert (
+        "rules[0]: rule module 'typo_rules.py' failed to import: RuleDeclarationError: rule 'never': "
+        "unknown trait 'bounded_probabilty' (did you mean 'bounded_probability'?)"
+    ) in result.output
 
 
 def test_a_missing_rule_module_is_one_line(tmp_path, tmp_scenario):

@@ -116,8 +116,9 @@ def test_the_app_model_follows_the_ensemble_and_applies_its_controls():
     from sim.analysis.aggregate import STATUSES
     from sim.viz.model import EnsembleView
 
-    view = EnsembleView(scenario_path=str(SCENARIO), replications=60, seed=3, story_replication=7,
-                        reassurance_force=False, war_costs=2.0, rationality=0.5, horizon=20)
+    view = EnsembleView(
+        scenario_path=str(SCENARIO), replications=60, seed=3, story_replication=7, reassurance_force=False, war_costs=2.0, rationality=0.5, horizon=20
+    )
     base = EnsembleView(scenario_path=str(SCENARIO), replications=60, seed=3, horizon=20)
     while view.running:
         view.step()

@@ -76,10 +76,7 @@ def _check_unit_interval(name: str, values: np.ndarray) -> None:
     bad = ~((values >= 0.0) & (values <= 1.0))
     if bad.any():
         first = values[bad].flat[0]
-        raise ValueError(
-            f"{name}: {int(bad.sum())} value(s) outside [0, 1] (first: {first!r}); "
-            "expected values on the 0-1 issue scale"
-        )
+        raise ValueError(f"{name}: {int(bad.sum())} value(s) outside [0, 1] (first: {first!r}); expected values on the 0-1 issue scale")
 
 
 def histogram_quantile(counts: np.ndarray, q: float | Sequence[float] | np.ndarray, lo: float = 0.0, hi: float = 1.0) -> np.ndarray:
@@ -186,9 +183,7 @@ class Aggregates:
                 raise ValueError(f"column {name!r}: shape {np.shape(runs[name])}, expected ({n},)")
         for name in ("weekly_status", "weekly_front"):
             if np.shape(getattr(chunk, name)) != (horizon + 1, n):
-                raise ValueError(
-                    f"{name}: shape {np.shape(getattr(chunk, name))}, expected ({horizon + 1}, {n})"
-                )
+                raise ValueError(f"{name}: shape {np.shape(getattr(chunk, name))}, expected ({horizon + 1}, {n})")
 
         status = np.asarray(runs["status"], dtype=np.int64)
         first = np.asarray(runs["first_agreement"], dtype=np.int64)
@@ -226,9 +221,7 @@ class Aggregates:
             present = ~np.isnan(terms)
             _check_unit_interval(f"terms_{issue}", terms[present])
             flat = status[present] * TERM_BINS + bin_index(terms[present], TERM_BINS)
-            terms_hist[:, k, :] = np.bincount(flat, minlength=len(STATUSES) * TERM_BINS).reshape(
-                len(STATUSES), TERM_BINS
-            )
+            terms_hist[:, k, :] = np.bincount(flat, minlength=len(STATUSES) * TERM_BINS).reshape(len(STATUSES), TERM_BINS)
 
         return cls(
             issues=tuple(chunk.issues),
@@ -251,18 +244,14 @@ class Aggregates:
         if not isinstance(other, Aggregates):
             raise TypeError(f"can only merge Aggregates, not {type(other).__name__}")
         if self.issues != other.issues or self.horizon != other.horizon:
-            raise ValueError(
-                "cannot merge aggregates of different shapes: "
-                f"issues {self.issues} vs {other.issues}, horizon {self.horizon} vs {other.horizon}"
-            )
+            raise ValueError(f"cannot merge aggregates of different shapes: issues {self.issues} vs {other.issues}, horizon {self.horizon} vs {other.horizon}")
         return Aggregates(
             issues=self.issues,
             horizon=self.horizon,
             n=self.n + other.n,
             status_counts=self.status_counts + other.status_counts,
             first_agreement_counts=self.first_agreement_counts + other.first_agreement_counts,
-            first_agreement_week_hist=self.first_agreement_week_hist
-            + other.first_agreement_week_hist,
+            first_agreement_week_hist=self.first_agreement_week_hist + other.first_agreement_week_hist,
             with_agreement=self.with_agreement + other.with_agreement,
             with_breakdown=self.with_breakdown + other.with_breakdown,
             agreement_and_breakdown=self.agreement_and_breakdown + other.agreement_and_breakdown,
@@ -278,13 +267,9 @@ class Aggregates:
         """True when both aggregates hold exactly the same counts."""
         if not isinstance(other, Aggregates):
             return False
-        scalars = ("issues", "horizon", "n", "with_agreement", "with_breakdown",
-                   "agreement_and_breakdown", "total_breakdowns")
-        arrays = ("status_counts", "first_agreement_counts", "first_agreement_week_hist",
-                  "weekly_status_counts", "weekly_front_hist", "terms_hist")
-        return all(getattr(self, s) == getattr(other, s) for s in scalars) and all(
-            np.array_equal(getattr(self, a), getattr(other, a)) for a in arrays
-        )
+        scalars = ("issues", "horizon", "n", "with_agreement", "with_breakdown", "agreement_and_breakdown", "total_breakdowns")
+        arrays = ("status_counts", "first_agreement_counts", "first_agreement_week_hist", "weekly_status_counts", "weekly_front_hist", "terms_hist")
+        return all(getattr(self, s) == getattr(other, s) for s in scalars) and all(np.array_equal(getattr(self, a), getattr(other, a)) for a in arrays)
 
     def __eq__(self, other: object) -> bool:
         return self.equals(other)  # type: ignore[arg-type]

@@ -141,9 +141,11 @@ def load_cases(folder: Path, max_cases: int | None = DEFAULT_MAX_CASES, seed: in
             dropped.append(name)
     if not x:
         what = "parameters that vary" if parameters else "parameters"
-        raise DiscoveryError(str(folder), f"expected {what}: a sweep (variants.parquet) or a run whose runs.parquet has drawn "
-                             "param.* columns (a scenario with distributions); found "
-                             + ("only constant ones" if parameters else "none"))
+        raise DiscoveryError(
+            str(folder),
+            f"expected {what}: a sweep (variants.parquet) or a run whose runs.parquet has drawn "
+            "param.* columns (a scenario with distributions); found " + ("only constant ones" if parameters else "none"),
+        )
     return Cases(folder, kind, pd.DataFrame(x), columns, kinds, labels_of(columns, kinds), total, dropped)
 
 
@@ -245,14 +247,21 @@ class Discovery:
             "dimensions": self.dimensions,
             "dropped": self.dropped,
             "settings": self.settings,
-            "selected_box": None if box is None else {
-                "index": box.index, "coverage": box.coverage, "density": box.density, "mass": box.mass,
-                "n": box.n, "k": box.k, "restricted_dimensions": box.res_dim,
+            "selected_box": None
+            if box is None
+            else {
+                "index": box.index,
+                "coverage": box.coverage,
+                "density": box.density,
+                "mass": box.mass,
+                "n": box.n,
+                "k": box.k,
+                "restricted_dimensions": box.res_dim,
                 "limits": [_clean(lim.__dict__) for lim in box.limits],
             },
             "trajectory" if self.method == "prim" else "boxes": [
-                {"index": b.index, "coverage": b.coverage, "density": b.density, "mass": b.mass, "n": b.n, "k": b.k,
-                 "restricted_dimensions": b.res_dim} for b in self.boxes
+                {"index": b.index, "coverage": b.coverage, "density": b.density, "mass": b.mass, "n": b.n, "k": b.k, "restricted_dimensions": b.res_dim}
+                for b in self.boxes
             ],
             "scores": [{"dimension": d, "score": s} for d, s in self.scores],
         }
@@ -260,9 +269,13 @@ class Discovery:
     def to_table(self) -> pa.Table:
         """discovery.parquet: PRIM/CART one row per box (stats, then `low:<dim>`/`high:<dim>` or `in:<dim>`); scores one row per dimension."""
         if self.method == "scores":
-            return pa.table({"dimension": pa.array([d for d, _ in self.scores], pa.string()),
-                             "score": pa.array([s for _, s in self.scores], pa.float64()),
-                             "rank": pa.array(list(range(1, len(self.scores) + 1)), pa.int32())})
+            return pa.table(
+                {
+                    "dimension": pa.array([d for d, _ in self.scores], pa.string()),
+                    "score": pa.array([s for _, s in self.scores], pa.float64()),
+                    "rank": pa.array(list(range(1, len(self.scores) + 1)), pa.int32()),
+                }
+            )
         cols: dict[str, pa.Array] = {
             "box": pa.array([b.index for b in self.boxes], pa.int32()),
             "selected": pa.array([b.index == self.selected for b in self.boxes], pa.bool_()),
@@ -321,8 +334,11 @@ def _limits(box_lim: pd.DataFrame, box_init: pd.DataFrame, restricted: list[str]
         if isinstance(lo, (set, frozenset)):
             out.append(Limit(d, d in restricted, categories=sorted(str(c) for c in lo), qp_low=qlo, qp_high=qhi))
         else:
-            out.append(Limit(d, d in restricted, float(lo), float(hi), range_low=float(box_init.loc[0, d]),
-                             range_high=float(box_init.loc[1, d]), qp_low=qlo, qp_high=qhi))
+            out.append(
+                Limit(
+                    d, d in restricted, float(lo), float(hi), range_low=float(box_init.loc[0, d]), range_high=float(box_init.loc[1, d]), qp_low=qlo, qp_high=qhi
+                )
+            )
     return out
 
 
@@ -333,6 +349,7 @@ def default_box(boxes: list[Box], base_rate: float) -> int:
     Rescaling keeps the whole space (density = base rate, coverage 1) from winning when the outcome is common;
     ties go to fewer restricted dimensions, then to the earlier box.
     """
+
     def score(b: Box) -> float:
         lift = (b.density - base_rate) / (1 - base_rate) if base_rate < 1 else 0.0
         if lift <= 0 or b.coverage <= 0:
@@ -342,8 +359,9 @@ def default_box(boxes: list[Box], base_rate: float) -> int:
     return max(range(len(boxes)), key=lambda i: (round(score(boxes[i]), 12), -boxes[i].res_dim, -i))
 
 
-def prim_discovery(x: pd.DataFrame, y: np.ndarray, peel_alpha: float = 0.05, paste_alpha: float = 0.05, mass_min: float = 0.05,
-                   box: int | None = None) -> tuple[list[Box], int]:
+def prim_discovery(
+    x: pd.DataFrame, y: np.ndarray, peel_alpha: float = 0.05, paste_alpha: float = 0.05, mass_min: float = 0.05, box: int | None = None
+) -> tuple[list[Box], int]:
     """PRIM with peeling and pasting (EMA Workbench): the trajectory's boxes and the selected index, with qp-values of the selected one."""
     prim, _, _, sdutil = _ema()
     ctx = _quiet()
@@ -359,8 +377,18 @@ def prim_discovery(x: pd.DataFrame, y: np.ndarray, peel_alpha: float = 0.05, pas
             row = traj.iloc[i]
             lim = found.box_lims[i]
             restricted = list(sdutil._determine_restricted_dims(lim, p.box_init))
-            boxes.append(Box(i, float(row["coverage"]), float(row["density"]), float(row["mass"]), int(row["n"]), int(row["k"]),
-                             int(row["res_dim"]), _limits(lim, p.box_init, restricted, {}, x)))
+            boxes.append(
+                Box(
+                    i,
+                    float(row["coverage"]),
+                    float(row["density"]),
+                    float(row["mass"]),
+                    int(row["n"]),
+                    int(row["k"]),
+                    int(row["res_dim"]),
+                    _limits(lim, p.box_init, restricted, {}, x),
+                )
+            )
         selected = default_box(boxes, float(y.mean())) if box is None else _check_box(box, len(boxes))
         lim = found.box_lims[selected]
         restricted = list(sdutil._determine_restricted_dims(lim, p.box_init))
@@ -389,8 +417,7 @@ def cart_discovery(x: pd.DataFrame, y: np.ndarray, mass_min: float = 0.05, box: 
             inside = np.asarray(sdutil._in_box(x, lim), dtype=bool)
             n = int(inside.sum())
             k = int(y[inside].sum())
-            boxes.append(Box(i, float(stats["coverage"]), float(stats["density"]), n / n_all, n, k, len(restricted),
-                             _limits(lim, init, restricted, {}, x)))
+            boxes.append(Box(i, float(stats["coverage"]), float(stats["density"]), n / n_all, n, k, len(restricted), _limits(lim, init, restricted, {}, x)))
     finally:
         ctx.__exit__(None, None, None)
     selected = default_box(boxes, float(y.mean())) if box is None else _check_box(box, len(boxes))
@@ -419,9 +446,18 @@ def _check_box(box: int, count: int) -> int:
     return box
 
 
-def discover(folder: Path, outcome: str, method: str = "prim", box: int | None = None, max_cases: int | None = DEFAULT_MAX_CASES,
-             peel_alpha: float = 0.05, paste_alpha: float = 0.05, mass_min: float = 0.05,
-             dimensions: list[str] | None = None, drawn: bool = True) -> tuple[Discovery, Cases, np.ndarray]:
+def discover(
+    folder: Path,
+    outcome: str,
+    method: str = "prim",
+    box: int | None = None,
+    max_cases: int | None = DEFAULT_MAX_CASES,
+    peel_alpha: float = 0.05,
+    paste_alpha: float = 0.05,
+    mass_min: float = 0.05,
+    dimensions: list[str] | None = None,
+    drawn: bool = True,
+) -> tuple[Discovery, Cases, np.ndarray]:
     """Scenario discovery on a result folder; DiscoveryError (one line) for bad input."""
     if method not in METHODS:
         raise DiscoveryError("--method", f"expected one of {', '.join(METHODS)}, got {method!r}" + did_you_mean(method, METHODS, listing=None))
@@ -432,9 +468,25 @@ def discover(folder: Path, outcome: str, method: str = "prim", box: int | None =
             raise DiscoveryError("--dimension", f"unknown parameter {unknown[0]!r}" + did_you_mean(unknown[0], cases.x.columns))
         cases.x = cases.x[list(dimensions)]
     y, _ = outcome_of(cases, outcome)
-    result = Discovery(method, outcome, str(folder), cases.kind, int(y.size), cases.total, int(y.sum()), list(cases.x.columns),
-                       cases.dropped, settings={"peel_alpha": peel_alpha, "paste_alpha": paste_alpha, "mass_min": mass_min,
-                                                "max_cases": max_cases, "sample_seed": SAMPLE_SEED, "drawn": drawn})
+    result = Discovery(
+        method,
+        outcome,
+        str(folder),
+        cases.kind,
+        int(y.size),
+        cases.total,
+        int(y.sum()),
+        list(cases.x.columns),
+        cases.dropped,
+        settings={
+            "peel_alpha": peel_alpha,
+            "paste_alpha": paste_alpha,
+            "mass_min": mass_min,
+            "max_cases": max_cases,
+            "sample_seed": SAMPLE_SEED,
+            "drawn": drawn,
+        },
+    )
     if method == "prim":
         result.boxes, result.selected = prim_discovery(cases.x, y, peel_alpha, paste_alpha, mass_min, box)
     elif method == "cart":

@@ -129,8 +129,11 @@ def uncertain_inputs(scenario: Scenario, positions: bool = True) -> list[Uncerta
     for path, value, bounds in _numeric_random_fields(scenario):
         low, high, rule = input_range(value, bounds)
         if high > low:
-            out.append(UncertainInput(".".join(str(p) for p in path), _field_label(scenario, path), "field", low, high,
-                                      describe_distribution(value), rule, bounds.integer))
+            out.append(
+                UncertainInput(
+                    ".".join(str(p) for p in path), _field_label(scenario, path), "field", low, high, describe_distribution(value), rule, bounds.integer
+                )
+            )
     if not positions:  # (--no-positions: nothing derived from the statements, readings included)
         return out
     # Codings: each statement's alternative readings enter through their weights, over their whole range (at
@@ -140,8 +143,17 @@ def uncertain_inputs(scenario: Scenario, positions: bool = True) -> list[Uncerta
         for i, reading in enumerate(st.readings[:1]):
             others = sum(r.weight for j, r in enumerate(st.readings) if j != i)
             high = max(1.0 - others, 0.001)
-            out.append(UncertainInput(f"statements.{sid}.readings.{i}.weight", f"reading of {sid}: {reading.label}", "coding",
-                                      0.001, high, f"weight {reading.weight:g}", "whole range"))
+            out.append(
+                UncertainInput(
+                    f"statements.{sid}.readings.{i}.weight",
+                    f"reading of {sid}: {reading.label}",
+                    "coding",
+                    0.001,
+                    high,
+                    f"weight {reading.weight:g}",
+                    "whole range",
+                )
+            )
     profiles = derive(scenario)
     for actor in ACTOR_IDS:
         who = _actor_label(scenario, actor)
@@ -155,8 +167,11 @@ def uncertain_inputs(scenario: Scenario, positions: bool = True) -> list[Uncerta
                 if is_random(value):
                     low, high, rule = input_range(value, _UNIT)
                     if high > low:
-                        out.append(UncertainInput(f"{base}.{name}", f"{who}: {name.replace('_', ' ')} on {issue_label}", name,
-                                                  low, high, describe_distribution(value), rule))
+                        out.append(
+                            UncertainInput(
+                                f"{base}.{name}", f"{who}: {name.replace('_', ' ')} on {issue_label}", name, low, high, describe_distribution(value), rule
+                            )
+                        )
             value = profile.position.value
             if not is_random(value):
                 continue
@@ -174,13 +189,23 @@ def uncertain_inputs(scenario: Scenario, positions: bool = True) -> list[Uncerta
             else:
                 low, high, rule = input_range(value, bounds)
             if high - low > 1e-9:
-                out.append(UncertainInput(f"{base}.position", f"{who}: position on {issue_label}", "position",
-                                          round(low, 6), round(high, 6), describe_distribution(value) + note, rule))
+                out.append(
+                    UncertainInput(
+                        f"{base}.position",
+                        f"{who}: position on {issue_label}",
+                        "position",
+                        round(low, 6),
+                        round(high, 6),
+                        describe_distribution(value) + note,
+                        rule,
+                    )
+                )
     return out
 
 
-def sweep_document(scenario_file: str, name: str, inputs: list[UncertainInput], n: int, runs: int, seed: int,
-                   sets: Sequence[str] = (), title: str = "") -> dict[str, Any]:
+def sweep_document(
+    scenario_file: str, name: str, inputs: list[UncertainInput], n: int, runs: int, seed: int, sets: Sequence[str] = (), title: str = ""
+) -> dict[str, Any]:
     """A sweep file (as a TOML-ready dict) for a Sobol design over `inputs`, run by the ordinary sweep machinery."""
     return {
         "name": name,

@@ -114,8 +114,9 @@ class OutcomeExpression:
         return _evaluate(self.tree, data)
 
 
-def parse_outcome(text: str, columns: Sequence[str], labels: Mapping[str, Sequence[str]] | None = None,
-                  kinds: Mapping[str, str] | None = None) -> OutcomeExpression:
+def parse_outcome(
+    text: str, columns: Sequence[str], labels: Mapping[str, Sequence[str]] | None = None, kinds: Mapping[str, str] | None = None
+) -> OutcomeExpression:
     """Check `text` against the grammar and the columns; raise OutcomeExpressionError naming what is wrong.
 
     `labels` gives the labels a string column holds (added to the known ones); `kinds` says
@@ -134,8 +135,7 @@ def parse_outcome(text: str, columns: Sequence[str], labels: Mapping[str, Sequen
             warnings.simplefilter("ignore")  # e.g. invalid escape sequences in a quoted label: not the user's problem here
             node = ast.parse(source, mode="eval").body
     except SyntaxError as exc:
-        raise OutcomeExpressionError(f"expected an expression like 'status == \"settlement\" and week <= 12', "
-                                     f"could not read {text!r}: {exc.msg}") from None
+        raise OutcomeExpressionError(f"expected an expression like 'status == \"settlement\" and week <= 12', could not read {text!r}: {exc.msg}") from None
     except (ValueError, MemoryError, RecursionError):
         raise OutcomeExpressionError(f"expected an expression like 'status == \"settlement\"', could not read {text!r}") from None
     try:
@@ -182,6 +182,7 @@ def _join_clauses(text: str) -> str:
 
 def _expand_presets(text: str) -> str:
     """Replace preset words standing alone as clauses (`breakdown and week <= 12`) by their conditions."""
+
     def swap(m: re.Match[str]) -> str:
         word = m.group(0)
         return f"({PRESETS[word.lower()]})"
@@ -190,12 +191,12 @@ def _expand_presets(text: str) -> str:
     # Only where the word is a whole clause: not next to a comparison operator.
     out, last = [], 0
     for m in re.finditer(pattern, text, flags=re.IGNORECASE):
-        before = text[:m.start()].rstrip()
-        after = text[m.end():].lstrip()
+        before = text[: m.start()].rstrip()
+        after = text[m.end() :].lstrip()
         # Not next to a comparison, and not an item of a list (`status in [war, ceasefire]`).
         if re.search(r"(==|!=|<=|>=|<|>|=|\bin|\[|,|\{)$", before) or re.match(r"(==|!=|<=|>=|<|>|=(?!=)|in\b|not\s+in\b|,|\]|\})", after):
             continue
-        out.append(text[last:m.start()])
+        out.append(text[last : m.start()])
         out.append(swap(m))
         last = m.end()
     out.append(text[last:])
@@ -284,8 +285,13 @@ class _Reader:
                     raise OutcomeExpressionError(f"expected a finite number, got {node.value!r}")
                 return float(node.value)
             return node.value
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)) and isinstance(node.operand, ast.Constant) \
-                and isinstance(node.operand.value, (int, float)) and not isinstance(node.operand.value, bool):
+        if (
+            isinstance(node, ast.UnaryOp)
+            and isinstance(node.op, (ast.USub, ast.UAdd))
+            and isinstance(node.operand, ast.Constant)
+            and isinstance(node.operand.value, (int, float))
+            and not isinstance(node.operand.value, bool)
+        ):
             value = float(node.operand.value)
             return -value if isinstance(node.op, ast.USub) else value
         if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
@@ -319,7 +325,7 @@ class _Reader:
             if flipped:
                 raise OutcomeExpressionError(f"expected 'column in [values]', got a value in {column!r}")
             if not isinstance(value, tuple):
-                raise OutcomeExpressionError(f"expected a list after {op}, like {column} in [\"ceasefire\", \"settlement\"]")
+                raise OutcomeExpressionError(f'expected a list after {op}, like {column} in ["ceasefire", "settlement"]')
             values = tuple(self.check_value(column, "==", v) for v in value)
             self.used.append(column)
             return Compare(column, op, values)
@@ -353,7 +359,7 @@ class _Reader:
                 raise OutcomeExpressionError(f"expected == or != with true/false, got {op}")
             return value
         if kind == "label":
-            raise OutcomeExpressionError(f"column {column!r} holds labels, expected a label such as \"...\", got {value:g}")
+            raise OutcomeExpressionError(f'column {column!r} holds labels, expected a label such as "...", got {value:g}')
         if kind == "bool":
             raise OutcomeExpressionError(f"column {column!r} holds true/false, expected true or false, got {value:g}")
         return value
@@ -363,9 +369,18 @@ _WORDS = {"true": True, "True": True, "false": False, "False": False, "none": No
 
 
 def _describe(node: ast.AST) -> str:
-    kinds = {ast.Call: "a function call", ast.BinOp: "arithmetic", ast.Subscript: "a subscript", ast.Lambda: "a lambda",
-             ast.Attribute: "an attribute", ast.Constant: "a value alone", ast.IfExp: "an if-expression",
-             ast.NamedExpr: "an assignment", ast.JoinedStr: "an f-string", ast.Starred: "a starred expression"}
+    kinds = {
+        ast.Call: "a function call",
+        ast.BinOp: "arithmetic",
+        ast.Subscript: "a subscript",
+        ast.Lambda: "a lambda",
+        ast.Attribute: "an attribute",
+        ast.Constant: "a value alone",
+        ast.IfExp: "an if-expression",
+        ast.NamedExpr: "an assignment",
+        ast.JoinedStr: "an f-string",
+        ast.Starred: "a starred expression",
+    }
     for cls, text in kinds.items():
         if isinstance(node, cls):
             return text
@@ -403,8 +418,7 @@ def _compare(c: Compare, values: np.ndarray) -> np.ndarray:
     arr = values.astype(float)
     target = float(c.value)
     with np.errstate(invalid="ignore"):
-        out: np.ndarray = {"==": arr == target, "!=": arr != target, "<": arr < target, "<=": arr <= target,
-                ">": arr > target, ">=": arr >= target}[op]
+        out: np.ndarray = {"==": arr == target, "!=": arr != target, "<": arr < target, "<=": arr <= target, ">": arr > target, ">=": arr >= target}[op]
         return out
 
 

@@ -97,21 +97,43 @@ class Outcome:
 
 
 OUTCOMES: tuple[Outcome, ...] = (
-    Outcome("war", "War at the horizon", "Still being at war at week {h}",
-            lambda c: c.status == WAR, lambda a: int(a.status_counts[WAR])),
-    Outcome("partial_truce", "Partial truce at the horizon", "A partial (air-and-sea) truce in force at week {h}",
-            lambda c: c.status == PARTIAL_TRUCE, lambda a: int(a.status_counts[PARTIAL_TRUCE])),
-    Outcome("ceasefire", "General ceasefire at the horizon", "A general ceasefire in force at week {h}",
-            lambda c: c.status == CEASEFIRE, lambda a: int(a.status_counts[CEASEFIRE])),
-    Outcome("settlement", "Settlement at the horizon", "A settlement in force at week {h}",
-            lambda c: c.status == SETTLEMENT, lambda a: int(a.status_counts[SETTLEMENT])),
-    Outcome("ceasefire_or_settlement", "Ceasefire or settlement at the horizon",
-            "A general ceasefire or settlement in force at week {h}",
-            lambda c: c.status >= CEASEFIRE, lambda a: int(a.status_counts[CEASEFIRE] + a.status_counts[SETTLEMENT])),
-    Outcome("any_agreement", "Any agreement within the horizon", "Any agreement within {h} weeks",
-            lambda c: c.agreed, lambda a: int(a.with_agreement)),
-    Outcome("agreement_broke_down", "An agreement that broke down", "An agreement that later broke down within {h} weeks",
-            lambda c: c.agreed & c.broke, lambda a: int(a.agreement_and_breakdown)),
+    Outcome("war", "War at the horizon", "Still being at war at week {h}", lambda c: c.status == WAR, lambda a: int(a.status_counts[WAR])),
+    Outcome(
+        "partial_truce",
+        "Partial truce at the horizon",
+        "A partial (air-and-sea) truce in force at week {h}",
+        lambda c: c.status == PARTIAL_TRUCE,
+        lambda a: int(a.status_counts[PARTIAL_TRUCE]),
+    ),
+    Outcome(
+        "ceasefire",
+        "General ceasefire at the horizon",
+        "A general ceasefire in force at week {h}",
+        lambda c: c.status == CEASEFIRE,
+        lambda a: int(a.status_counts[CEASEFIRE]),
+    ),
+    Outcome(
+        "settlement",
+        "Settlement at the horizon",
+        "A settlement in force at week {h}",
+        lambda c: c.status == SETTLEMENT,
+        lambda a: int(a.status_counts[SETTLEMENT]),
+    ),
+    Outcome(
+        "ceasefire_or_settlement",
+        "Ceasefire or settlement at the horizon",
+        "A general ceasefire or settlement in force at week {h}",
+        lambda c: c.status >= CEASEFIRE,
+        lambda a: int(a.status_counts[CEASEFIRE] + a.status_counts[SETTLEMENT]),
+    ),
+    Outcome("any_agreement", "Any agreement within the horizon", "Any agreement within {h} weeks", lambda c: c.agreed, lambda a: int(a.with_agreement)),
+    Outcome(
+        "agreement_broke_down",
+        "An agreement that broke down",
+        "An agreement that later broke down within {h} weeks",
+        lambda c: c.agreed & c.broke,
+        lambda a: int(a.agreement_and_breakdown),
+    ),
 )
 """The outcomes compared; shares are over all replications."""
 
@@ -197,15 +219,13 @@ def paired_difference(x: np.ndarray, y: np.ndarray, confidence: float = 0.95) ->
     both, only_y, only_x, neither = pair_table(x, y)
     n = both + only_y + only_x + neither
     diff, low, high = newcombe_paired_interval(both, only_y, only_x, neither, confidence)
-    return Difference((both + only_x) / n if n else float("nan"), (both + only_y) / n if n else float("nan"),
-                      diff, low, high, True, n, n)
+    return Difference((both + only_x) / n if n else float("nan"), (both + only_y) / n if n else float("nan"), diff, low, high, True, n, n)
 
 
 def unpaired_difference(count_x: int, n_x: int, count_y: int, n_y: int, confidence: float = 0.95) -> Difference:
     """Share of y minus share of x for independent samples (Newcombe's hybrid score interval)."""
     diff, low, high = (float(v) for v in newcombe_difference_interval(count_y, n_y, count_x, n_x, confidence))
-    return Difference(count_x / n_x if n_x else float("nan"), count_y / n_y if n_y else float("nan"),
-                      diff, low, high, False, int(n_x), int(n_y))
+    return Difference(count_x / n_x if n_x else float("nan"), count_y / n_y if n_y else float("nan"), diff, low, high, False, int(n_x), int(n_y))
 
 
 def normal_paired_interval(x: np.ndarray, y: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:

@@ -42,8 +42,22 @@ CENSORING_END_RULES = ("expired", "completed", "in_force")
 SPECIFICITY = ("low", "high")
 MONITORING = ("none", "osce_smm", "osce_smm+jccc", "jcc_turkey_un", "un_icrc", "icrc")
 REQUIRED_COLUMNS = (
-    "id", "name", "parties", "type", "scope", "start", "term_end", "end", "duration_days",
-    "censored", "end_rule", "monitoring", "specificity", "how_ended", "source", "notes",
+    "id",
+    "name",
+    "parties",
+    "type",
+    "scope",
+    "start",
+    "term_end",
+    "end",
+    "duration_days",
+    "censored",
+    "end_rule",
+    "monitoring",
+    "specificity",
+    "how_ended",
+    "source",
+    "notes",
 )
 
 CONFIDENCE = 0.95
@@ -113,10 +127,7 @@ def parse_truce(row: dict[str, str]) -> Truce:
     term_end = _date(row["term_end"], "term_end", row_id)
     censored = row["censored"] == "1"
     if censored != (row["end_rule"] in CENSORING_END_RULES):
-        raise ValueError(
-            f"truce {row_id!r}: censored={int(censored)} contradicts end_rule {row['end_rule']!r} "
-            f"(censoring rules: {CENSORING_END_RULES})"
-        )
+        raise ValueError(f"truce {row_id!r}: censored={int(censored)} contradicts end_rule {row['end_rule']!r} (censoring rules: {CENSORING_END_RULES})")
     observed_end = end if end is not None else CUTOFF
     if end is None and not censored:
         raise ValueError(f"truce {row_id!r}: an uncensored truce needs an end date")
@@ -132,13 +143,20 @@ def parse_truce(row: dict[str, str]) -> Truce:
     except ValueError as err:
         raise ValueError(f"truce {row_id!r}: duration_days {row['duration_days']!r} is not an integer") from err
     if duration != expected:
-        raise ValueError(
-            f"truce {row_id!r}: duration_days {duration} != max(1, end - start) = {expected}"
-        )
+        raise ValueError(f"truce {row_id!r}: duration_days {duration} != max(1, end - start) = {expected}")
     return Truce(
-        id=row_id, name=row["name"], type=row["type"], start=start, end=end, term_end=term_end,
-        duration_days=duration, censored=censored, end_rule=row["end_rule"],
-        monitoring=row["monitoring"], specificity=row["specificity"], source=row["source"],
+        id=row_id,
+        name=row["name"],
+        type=row["type"],
+        start=start,
+        end=end,
+        term_end=term_end,
+        duration_days=duration,
+        censored=censored,
+        end_rule=row["end_rule"],
+        monitoring=row["monitoring"],
+        specificity=row["specificity"],
+        source=row["source"],
     )
 
 

@@ -59,8 +59,7 @@ def design_size(kind: str, samples: int, parameters: int, second_order: bool = F
     return samples
 
 
-def analyse(kind: str, problem: dict[str, Any], matrix: np.ndarray, summary: pa.Table, seed: int, levels: int = 4,
-            second_order: bool = False) -> pa.Table:
+def analyse(kind: str, problem: dict[str, Any], matrix: np.ndarray, summary: pa.Table, seed: int, levels: int = 4, second_order: bool = False) -> pa.Table:
     """Sensitivity indices of every outcome share in `summary` (rows in design order), one row per (outcome, parameter).
 
     Sobol: S1, S1_low, S1_high, ST, ST_low, ST_high (intervals: estimate +- SALib's bootstrap
@@ -95,8 +94,7 @@ def _sobol(problem: dict[str, Any], y: np.ndarray, seed: int, second_order: bool
         return {"S1": nan, "S1_low": nan, "S1_high": nan, "ST": nan, "ST_low": nan, "ST_high": nan}
     from SALib.analyze import sobol
 
-    s = sobol.analyze(problem, y, calc_second_order=second_order, num_resamples=RESAMPLES, conf_level=CONFIDENCE,
-                      print_to_console=False, seed=seed)
+    s = sobol.analyze(problem, y, calc_second_order=second_order, num_resamples=RESAMPLES, conf_level=CONFIDENCE, print_to_console=False, seed=seed)
     s1, s1c, st, stc = (np.asarray(s[k], dtype=float) for k in ("S1", "S1_conf", "ST", "ST_conf"))
     return {"S1": s1, "S1_low": s1 - s1c, "S1_high": s1 + s1c, "ST": st, "ST_low": st - stc, "ST_high": st + stc}
 
@@ -104,7 +102,6 @@ def _sobol(problem: dict[str, Any], y: np.ndarray, seed: int, second_order: bool
 def _morris(problem: dict[str, Any], x: np.ndarray, y: np.ndarray, seed: int, levels: int) -> dict[str, np.ndarray]:
     from SALib.analyze import morris
 
-    s = morris.analyze(problem, x, y, num_resamples=RESAMPLES, conf_level=CONFIDENCE, print_to_console=False,
-                       num_levels=levels, seed=seed)
+    s = morris.analyze(problem, x, y, num_resamples=RESAMPLES, conf_level=CONFIDENCE, print_to_console=False, num_levels=levels, seed=seed)
     mu, mu_star, conf, sigma = (np.asarray(s[k], dtype=float) for k in ("mu", "mu_star", "mu_star_conf", "sigma"))
     return {"mu": mu, "mu_star": mu_star, "mu_star_low": mu_star - conf, "mu_star_high": mu_star + conf, "sigma": sigma}

@@ -65,14 +65,8 @@ def summarise(agg: Aggregates, confidence: float = 0.95) -> dict[str, Any]:
         "horizon": int(agg.horizon),
         "issues": list(agg.issues),
         "confidence": float(confidence),
-        "status_at_horizon": {
-            status: proportion(int(agg.status_counts[code]), n, confidence)
-            for code, status in enumerate(STATUSES)
-        },
-        "first_agreement": {
-            kind: proportion(int(agg.first_agreement_counts[code]), n, confidence)
-            for code, kind in enumerate(AGREEMENT_TYPES)
-        },
+        "status_at_horizon": {status: proportion(int(agg.status_counts[code]), n, confidence) for code, status in enumerate(STATUSES)},
+        "first_agreement": {kind: proportion(int(agg.first_agreement_counts[code]), n, confidence) for code, kind in enumerate(AGREEMENT_TYPES)},
         "any_agreement": proportion(agg.with_agreement, n, confidence),
         "weeks_to_first_agreement": {
             "n": reached,
@@ -108,8 +102,16 @@ def weekly_table(agg: Aggregates) -> pa.Table:
     return pa.table(columns)
 
 
-SUMMARY_FIELDS: tuple[str, ...] = ("n", "status_counts", "first_agreement_counts", "first_agreement_week_hist",
-                                   "with_agreement", "with_breakdown", "agreement_and_breakdown", "total_breakdowns")
+SUMMARY_FIELDS: tuple[str, ...] = (
+    "n",
+    "status_counts",
+    "first_agreement_counts",
+    "first_agreement_week_hist",
+    "with_agreement",
+    "with_breakdown",
+    "agreement_and_breakdown",
+    "total_breakdowns",
+)
 """The counts of `Aggregates` that `summary_rows` reads (what a sweep keeps per chunk for its per-variant summaries)."""
 
 
@@ -183,5 +185,4 @@ def summary_table(agg: Aggregates, scenario: str, seed: int, confidence: float =
     return pa.table(summary_columns([{"scenario": scenario, "seed": int(seed), **summary_row(agg, confidence)}]))
 
 
-__all__ = ["FRONT_QUANTILES", "SUMMARY_FIELDS", "proportion", "summarise", "summary_columns", "summary_row", "summary_rows", "summary_table",
-           "weekly_table"]
+__all__ = ["FRONT_QUANTILES", "SUMMARY_FIELDS", "proportion", "summarise", "summary_columns", "summary_row", "summary_rows", "summary_table", "weekly_table"]

@@ -49,9 +49,7 @@ def kaplan_meier(week_hist: np.ndarray, n: int, confidence: float = 0.95) -> Sur
     with np.errstate(divide="ignore", invalid="ignore"):
         hazard = np.where(at_risk > 0, events / at_risk, 0.0)
         survival = np.cumprod(1.0 - hazard)
-        greenwood_terms = np.where(
-            (at_risk > 0) & (events > 0), events / (at_risk * (at_risk - events)), 0.0
-        )
+        greenwood_terms = np.where((at_risk > 0) & (events > 0), events / (at_risk * (at_risk - events)), 0.0)
         greenwood = np.cumsum(greenwood_terms)
         # Var(log(-log S)) = Greenwood sum / (log S)^2; the band is S^exp(+-z * se).
         log_s = np.log(survival)

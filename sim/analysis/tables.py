@@ -47,8 +47,7 @@ def format_terms(value: float | None) -> str:
 def outcome_table(summary: dict[str, Any], title: str) -> Table:
     """Table of one experiment's outcomes with 95% intervals, from `summarise`'s dict."""
     confidence = round(100 * summary.get("confidence", 0.95))
-    table = Table(title=title, caption=f"n = {summary['n']} replications, "
-                  f"horizon {summary['horizon']} weeks; {confidence}% Wilson intervals")
+    table = Table(title=title, caption=f"n = {summary['n']} replications, horizon {summary['horizon']} weeks; {confidence}% Wilson intervals")
     table.add_column("Outcome", style="bold")
     table.add_column(f"Share ({confidence}% interval)", justify="right")
 
@@ -65,8 +64,7 @@ def outcome_table(summary: dict[str, Any], title: str) -> Table:
     table.add_section()
     weeks = summary["weeks_to_first_agreement"]
     table.add_row("Weeks to first agreement, median (IQR)", format_weeks(weeks))
-    table.add_row("Truces broken down (of those with an agreement)",
-                  format_percent(summary["truce_broken_down"]))
+    table.add_row("Truces broken down (of those with an agreement)", format_percent(summary["truce_broken_down"]))
     if summary.get("mean_breakdowns") is not None:
         table.add_row("Mean breakdowns per replication", f"{summary['mean_breakdowns']:.2f}")
 
@@ -77,8 +75,7 @@ def outcome_table(summary: dict[str, Any], title: str) -> Table:
         for issue in summary["issues"]:
             table.add_row(
                 f"  {label(issue)}",
-                f"{format_terms(terms['settlement'][issue])} / "
-                f"{format_terms(terms['any_agreement'][issue])}",
+                f"{format_terms(terms['settlement'][issue])} / {format_terms(terms['any_agreement'][issue])}",
             )
     return table
 

@@ -20,12 +20,22 @@ from sim.errors import InputError
 def check(
     modules: Annotated[
         list[str] | None,
-        typer.Option("--rules", metavar="PATH_OR_MODULE", help="Register user rules from a .py file or module; without --rule, check only its rules (repeatable)."),
+        typer.Option(
+            "--rules", metavar="PATH_OR_MODULE", help="Register user rules from a .py file or module; without --rule, check only its rules (repeatable)."
+        ),
     ] = None,
     names: Annotated[list[str] | None, typer.Option("--rule", metavar="NAME", help="Check this rule (repeatable); default: every registered rule.")] = None,
     kind: Annotated[RuleKind | None, typer.Option("--kind", help="Only rules of this kind.")] = None,
     examples: Annotated[
-        int | None, typer.Option("--examples", "-n", metavar="N", min=1, max=MAX_EXAMPLES, help="Examples per property (hypothesis max_examples; default: the active hypothesis profile's).")
+        int | None,
+        typer.Option(
+            "--examples",
+            "-n",
+            metavar="N",
+            min=1,
+            max=MAX_EXAMPLES,
+            help="Examples per property (hypothesis max_examples; default: the active hypothesis profile's).",
+        ),
     ] = None,
     seed: Annotated[int | None, seed_option("Seed of the search (default: derandomized, the same examples every run); with --model, of the runs.")] = None,
     model: Annotated[
@@ -74,9 +84,18 @@ def check(
         results = check_rules(infos, examples=examples, seed=seed, progress=lambda r: progress.advance(task))
     failed = [r for r in results if not r.passed]
     if as_json:
-        print_json({"rules": len(infos), "examples": examples, "seed": seed, "passed": len(results) - len(failed), "failed": len(failed),
-                    "results": [{"rule": r.rule, "property": r.prop, "passed": r.passed, "message": r.message,
-                                 "counterexample": r.counterexample} for r in results]})
+        print_json(
+            {
+                "rules": len(infos),
+                "examples": examples,
+                "seed": seed,
+                "passed": len(results) - len(failed),
+                "failed": len(failed),
+                "results": [
+                    {"rule": r.rule, "property": r.prop, "passed": r.passed, "message": r.message, "counterexample": r.counterexample} for r in results
+                ],
+            }
+        )
         return 1 if failed else 0
     console = Console(width=None if sys.stdout.isatty() else 160)
 
@@ -111,9 +130,28 @@ def check_model(scenario: str, runs: int, seed: int, as_json: bool = False) -> i
         results = check_relations(Path(scenario), runs, seed, progress=lambda what: status.update(f"checking: {what}"))
     failed = [r for r in results if r.violated]
     if as_json:
-        print_json({"scenario": scenario, "runs": runs, "seed": seed, "hold": len(results) - len(failed), "violated": len(failed),
-                    "relations": [{"relation": r.relation.name, "outcome": r.relation.outcome, "kind": r.kind, "estimate": r.estimate,
-                                   "low": r.low, "high": r.high, "violated": r.violated, "by": r.by} for r in results]})
+        print_json(
+            {
+                "scenario": scenario,
+                "runs": runs,
+                "seed": seed,
+                "hold": len(results) - len(failed),
+                "violated": len(failed),
+                "relations": [
+                    {
+                        "relation": r.relation.name,
+                        "outcome": r.relation.outcome,
+                        "kind": r.kind,
+                        "estimate": r.estimate,
+                        "low": r.low,
+                        "high": r.high,
+                        "violated": r.violated,
+                        "by": r.by,
+                    }
+                    for r in results
+                ],
+            }
+        )
         return 1 if failed else 0
     console = Console(width=None if sys.stdout.isatty() else 160)
     table = Table(title=f"Model-level properties of {escape(scenario)}, {runs} paired replications, seed {seed}")

@@ -10,11 +10,32 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-RuleKind = StrEnum("RuleKind", [
-    "acceptance", "concession", "breakdown_hazard", "proposal", "proposal_type", "consent", "sanctions_policy",
-    "belief_update", "battlefield", "aid_policy", "coalition", "utility", "red_line", "red_lines", "agreement_value",
-    "war_cost", "war_outcome", "war_value", "bdm_round", "bdm_outcome", "position_dynamics",
-])
+RuleKind = StrEnum(
+    "RuleKind",
+    [
+        "acceptance",
+        "concession",
+        "breakdown_hazard",
+        "proposal",
+        "proposal_type",
+        "consent",
+        "sanctions_policy",
+        "belief_update",
+        "battlefield",
+        "aid_policy",
+        "coalition",
+        "utility",
+        "red_line",
+        "red_lines",
+        "agreement_value",
+        "war_cost",
+        "war_outcome",
+        "war_value",
+        "bdm_round",
+        "bdm_outcome",
+        "position_dynamics",
+    ],
+)
 """`--kind` of `sim rules` and `sim check`: the keys of `sim.rules.registry.KINDS`, in their order."""
 
 LeverActor = StrEnum("LeverActor", ["us", "russia", "ukraine", "europe", "turkey", "battlefield", "negotiation"])

@@ -104,8 +104,7 @@ def read_run_folder(target: str) -> Experiment:
         variants = pq.read_table(folder / "variants.parquet").to_pylist()
         if not 0 <= variant < len(variants):
             raise InputError(target, None, f"expected a variant within 0..{len(variants) - 1}, got {variant}")
-        table = pq.read_table(runs_file, columns=["variant", *CODE_COLUMNS, "first_agreement_week"],
-                              filters=[("variant", "=", variant)])
+        table = pq.read_table(runs_file, columns=["variant", *CODE_COLUMNS, "first_agreement_week"], filters=[("variant", "=", variant)])
         row = variants[variant]
         label = f"{manifest['sweep']}#{variant}: " + row["overrides"].replace("; ", ", ")
         seed = int(row["seed"])
@@ -136,8 +135,9 @@ def is_scenario(target: str) -> bool:
     return found is not None and found.is_file()
 
 
-def load_experiments(targets: list[str], runs: int | None, seed: int | None, weeks: int | None, spec: ExecutorSpec, chunk_size: int,
-                     console: Console) -> tuple[list[Experiment], int, int]:
+def load_experiments(
+    targets: list[str], runs: int | None, seed: int | None, weeks: int | None, spec: ExecutorSpec, chunk_size: int, console: Console
+) -> tuple[list[Experiment], int, int]:
     """Read folders and run scenarios (together, with one seed); returns experiments in the order given."""
     from sim.analysis.survival import week_quantiles
     from sim.experiment.executors import ExecutorUnavailable
@@ -157,14 +157,12 @@ def load_experiments(targets: list[str], runs: int | None, seed: int | None, wee
         with progress_bar(console) as progress:
             bar = progress.add_task(f"running {len(loaded)} scenario(s)", total=runs * len(loaded))
             try:
-                results = run_in_memory(loaded, runs, seed, chunk_size=chunk_size, executor=spec,
-                                        progress=lambda k: progress.advance(bar, k))
+                results = run_in_memory(loaded, runs, seed, chunk_size=chunk_size, executor=spec, progress=lambda k: progress.advance(bar, k))
             except ExecutorUnavailable as exc:
                 raise InputError("--executor", spec.kind, str(exc)) from None
         for target, item, result in zip(scenario_targets, loaded, results):
             hist = result.aggregates.first_agreement_week_hist
-            ran[target] = Experiment(item.scenario.name, seed, item.scenario.horizon_weeks, result.codes,
-                                     week_quantiles(hist, (0.25, 0.5, 0.75)), target)
+            ran[target] = Experiment(item.scenario.name, seed, item.scenario.horizon_weeks, result.codes, week_quantiles(hist, (0.25, 0.5, 0.75)), target)
     return [folders.get(t) or ran[t] for t in targets], runs, seed
 
 
@@ -199,8 +197,7 @@ def comparison(experiments: list[Experiment]) -> tuple[Table, list[dict[str, Dif
     first = experiments[0]
     diffs = [compare_codes(first.codes, e.codes, paired=e.seed == first.seed) for e in experiments[1:]]
     kinds = {d[OUTCOMES[0].name].paired for d in diffs}
-    caption = ("Shares with 95% Wilson intervals below; differences to the first in points (percentage points) with 95% "
-               "intervals below: ")
+    caption = "Shares with 95% Wilson intervals below; differences to the first in points (percentage points) with 95% intervals below: "
     if kinds == {True}:
         caption += "paired (same seed and replications: common random numbers; Newcombe 1998, method 10)."
     elif kinds == {False}:
@@ -245,21 +242,35 @@ def comparison_document(experiments: list[Experiment], diffs: list[dict[str, Dif
 
     return {
         "experiments": [
-            {"label": e.label, "source": e.source, "seed": e.seed, "horizon": e.horizon, "n": e.codes.n,
-             "shares": shares(e.codes), "weeks_to_first_agreement": dict(zip(("q25", "median", "q75"), e.weeks))}
+            {
+                "label": e.label,
+                "source": e.source,
+                "seed": e.seed,
+                "horizon": e.horizon,
+                "n": e.codes.n,
+                "shares": shares(e.codes),
+                "weeks_to_first_agreement": dict(zip(("q25", "median", "q75"), e.weeks)),
+            }
             for e in experiments
         ],
         "differences": [
-            {"first": experiments[0].label, "second": e.label,
-             "outcomes": {name: {"difference": d.difference, "low": d.low, "high": d.high, "paired": d.paired}
-                          for name, d in diff.items()}}
+            {
+                "first": experiments[0].label,
+                "second": e.label,
+                "outcomes": {name: {"difference": d.difference, "low": d.low, "high": d.high, "paired": d.paired} for name, d in diff.items()},
+            }
             for e, diff in zip(experiments[1:], diffs)
         ],
     }
 
 
 def compare(
-    targets: Annotated[list[str], typer.Argument(metavar="EXPERIMENT", help="Two or more: result folders (RESULT_DIR, or SWEEP_DIR#variant), scenario files, or shipped scenarios by name.")],
+    targets: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="EXPERIMENT", help="Two or more: result folders (RESULT_DIR, or SWEEP_DIR#variant), scenario files, or shipped scenarios by name."
+        ),
+    ],
     runs: Annotated[int | None, runs_option("Replications of scenarios run here (default: the first folder's, else 10000).")] = None,
     seed: Annotated[int | None, seed_option("Seed of scenarios run here (default: the first folder's).")] = None,
     weeks: WeeksOption = None,

@@ -57,10 +57,14 @@ def box_table(result: Discovery) -> Table:
     box = result.box
     assert box is not None  # PRIM and CART select a box; only scores have none (shown by scores_table)
     what = "PRIM box" if result.method == "prim" else "CART leaf"
-    table = Table(title=f"{what} {box.index} for {escape(result.outcome)}: coverage {box.coverage:.2f}, density {box.density:.2f}, "
-                  f"{box.n} of {result.cases} cases (base rate {result.base_rate:.2f})", box=rich_box.SIMPLE_HEAD,
-                  caption="qp: quasi-p-value of the limit (Bryant & Lempert 2010), the larger of its two sides; "
-                  "unrestricted dimensions are not shown." if result.method == "prim" else "Unrestricted dimensions are not shown.")
+    table = Table(
+        title=f"{what} {box.index} for {escape(result.outcome)}: coverage {box.coverage:.2f}, density {box.density:.2f}, "
+        f"{box.n} of {result.cases} cases (base rate {result.base_rate:.2f})",
+        box=rich_box.SIMPLE_HEAD,
+        caption="qp: quasi-p-value of the limit (Bryant & Lempert 2010), the larger of its two sides; unrestricted dimensions are not shown."
+        if result.method == "prim"
+        else "Unrestricted dimensions are not shown.",
+    )
     table.add_column("Dimension")
     table.add_column("Box", justify="right")
     table.add_column("Range", justify="right", style="dim")
@@ -104,16 +108,42 @@ def scores_table(result: Discovery, limit: int = 25) -> Table:
 
 
 def discover(
-    folder: Annotated[Path, typer.Argument(metavar="RESULT_DIR", help="A finished sweep folder, or a run folder whose runs.parquet has drawn param.* columns.")],
-    outcome: Annotated[str, typer.Option("--outcome", metavar="EXPR", help="The cases of interest, e.g. 'status == \"settlement\"', 'first_agreement_week <= 12 and not breakdown'.")],
-    method: Annotated[DiscoveryMethod, typer.Option("--method", "-m", help="prim (boxes by peeling and pasting), cart (tree leaves) or scores (extra-trees feature scores).")] = DiscoveryMethod.prim,
-    box: Annotated[int | None, typer.Option("--box", metavar="INDEX", min=0, help="Box of the trajectory (PRIM) or leaf (CART) to show (default: the best balance of coverage and density).")] = None,
-    dimension: Annotated[list[str] | None, typer.Option("--dimension", "-d", metavar="PARAMETER", help="Only these parameters (repeatable; default: every parameter that varies).")] = None,
-    drawn: Annotated[bool, typer.Option("--drawn/--no-drawn", help="Include the parameters drawn per replication (param.* columns); --no-drawn keeps a sweep's varied parameters only.")] = True,
+    folder: Annotated[
+        Path, typer.Argument(metavar="RESULT_DIR", help="A finished sweep folder, or a run folder whose runs.parquet has drawn param.* columns.")
+    ],
+    outcome: Annotated[
+        str,
+        typer.Option(
+            "--outcome", metavar="EXPR", help="The cases of interest, e.g. 'status == \"settlement\"', 'first_agreement_week <= 12 and not breakdown'."
+        ),
+    ],
+    method: Annotated[
+        DiscoveryMethod, typer.Option("--method", "-m", help="prim (boxes by peeling and pasting), cart (tree leaves) or scores (extra-trees feature scores).")
+    ] = DiscoveryMethod.prim,
+    box: Annotated[
+        int | None,
+        typer.Option(
+            "--box", metavar="INDEX", min=0, help="Box of the trajectory (PRIM) or leaf (CART) to show (default: the best balance of coverage and density)."
+        ),
+    ] = None,
+    dimension: Annotated[
+        list[str] | None,
+        typer.Option("--dimension", "-d", metavar="PARAMETER", help="Only these parameters (repeatable; default: every parameter that varies)."),
+    ] = None,
+    drawn: Annotated[
+        bool,
+        typer.Option(
+            "--drawn/--no-drawn", help="Include the parameters drawn per replication (param.* columns); --no-drawn keeps a sweep's varied parameters only."
+        ),
+    ] = True,
     mass_min: Annotated[float, typer.Option("--mass-min", metavar="SHARE", min=0.0, max=1.0, help="Smallest box, as a share of the cases.")] = 0.05,
-    peel_alpha: Annotated[float, typer.Option("--peel-alpha", metavar="SHARE", min=0.001, max=0.5, help="PRIM: share of the box's cases peeled off per step.")] = 0.05,
+    peel_alpha: Annotated[
+        float, typer.Option("--peel-alpha", metavar="SHARE", min=0.001, max=0.5, help="PRIM: share of the box's cases peeled off per step.")
+    ] = 0.05,
     paste_alpha: Annotated[float, typer.Option("--paste-alpha", metavar="SHARE", min=0.001, max=0.5, help="PRIM: share of cases pasted back per step.")] = 0.05,
-    max_cases: Annotated[int, typer.Option("--max-cases", metavar="N", min=100, help="Use a fixed random sample of this many replications when there are more.")] = 100_000,
+    max_cases: Annotated[
+        int, typer.Option("--max-cases", metavar="N", min=100, help="Use a fixed random sample of this many replications when there are more.")
+    ] = 100_000,
     write: Annotated[bool, typer.Option("--write/--no-write", help="Write discovery.json, discovery.parquet and plots into RESULT_DIR.")] = True,
 ) -> None:
     """Scenario discovery: the parameter box (or the parameters) that make an outcome likely, from a finished sweep or run."""
@@ -129,15 +159,27 @@ def discover(
         except UnwritableOutput as exc:
             raise InputError(str(folder), None, f"expected a writable result folder (or --no-write): {exc}") from None
     try:
-        result, cases, y = run_discovery(folder, outcome, method=method.value, box=box, max_cases=max_cases, peel_alpha=peel_alpha,
-                                         paste_alpha=paste_alpha, mass_min=mass_min, dimensions=dimension, drawn=drawn)
+        result, cases, y = run_discovery(
+            folder,
+            outcome,
+            method=method.value,
+            box=box,
+            max_cases=max_cases,
+            peel_alpha=peel_alpha,
+            paste_alpha=paste_alpha,
+            mass_min=mass_min,
+            dimensions=dimension,
+            drawn=drawn,
+        )
     except DiscoveryError as exc:
         raise InputError(exc.field, None, exc.message) from None
     sampled = f" (a sample of {result.cases} of {result.cases_total})" if result.cases < result.cases_total else ""
-    console.print(f"[dim]{escape(str(folder))}: {result.cases} cases{sampled}, {result.of_interest} of interest "
-                  f"({100 * result.base_rate:.1f}%), {len(result.dimensions)} parameters"
-                  + (f"; left out (constant or not drawn everywhere): {escape(', '.join(result.dropped))}" if result.dropped else "")
-                  + "[/dim]")
+    console.print(
+        f"[dim]{escape(str(folder))}: {result.cases} cases{sampled}, {result.of_interest} of interest "
+        f"({100 * result.base_rate:.1f}%), {len(result.dimensions)} parameters"
+        + (f"; left out (constant or not drawn everywhere): {escape(', '.join(result.dropped))}" if result.dropped else "")
+        + "[/dim]"
+    )
     if result.method == "scores":
         console.print(scores_table(result))
     else:
@@ -145,8 +187,7 @@ def discover(
         console.print(trajectory_table(result))
     if write:
         stem, written = write_discovery(result, cases, y, folder)
-        console.print(f"[dim]wrote {escape(str(folder / (stem + '.json')))}, {stem}.parquet and {len(written) - 2} plot(s) in "
-                      f"plots/{stem}/[/dim]")
+        console.print(f"[dim]wrote {escape(str(folder / (stem + '.json')))}, {stem}.parquet and {len(written) - 2} plot(s) in plots/{stem}/[/dim]")
 
 
 def register(app: typer.Typer) -> None:

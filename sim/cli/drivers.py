@@ -65,9 +65,12 @@ SHORT = {"any_agreement": "Any agreement", "ceasefire_or_settlement": "Ceasefire
 def drivers_view(table: pa.Table, outcomes: tuple[str, ...], limit: int = 25) -> Table:
     """The ranked inputs: ST with its interval's half-width, and S1, for each main outcome."""
     rows = table.to_pylist()
-    view = Table(title="What drives the outcomes: Sobol indices over the uncertain inputs", box=rich_box.SIMPLE_HEAD,
-                 caption="Each cell: total index ST ± half-width of its 95% bootstrap interval / first-order index S1 "
-                 "(— when the outcome did not vary). Ranked by the largest ST; all rows and intervals in drivers.parquet.")
+    view = Table(
+        title="What drives the outcomes: Sobol indices over the uncertain inputs",
+        box=rich_box.SIMPLE_HEAD,
+        caption="Each cell: total index ST ± half-width of its 95% bootstrap interval / first-order index S1 "
+        "(— when the outcome did not vary). Ranked by the largest ST; all rows and intervals in drivers.parquet.",
+    )
     view.add_column("#", justify="right")
     view.add_column("Input", no_wrap=True)
     view.add_column("Range", justify="right", style="dim", no_wrap=True)
@@ -92,12 +95,16 @@ def drivers_view(table: pa.Table, outcomes: tuple[str, ...], limit: int = 25) ->
 
 def drivers(
     ctx: typer.Context,
-    scenario: Annotated[Path, typer.Argument(metavar="SCENARIO", help="A scenario file (or a shipped scenario by name) whose uncertain inputs (distributions) are analysed.")],
+    scenario: Annotated[
+        Path, typer.Argument(metavar="SCENARIO", help="A scenario file (or a shipped scenario by name) whose uncertain inputs (distributions) are analysed.")
+    ],
     base_sample: Annotated[int, typer.Option("--base-sample", metavar="N", help="Saltelli's base sample N, a power of two: N x (inputs + 2) variants.")] = 16,
     runs: Annotated[int, runs_option("Replications per variant.")] = 200,
     seed: Annotated[int, seed_option("Seed of the runs and of the design.")] = DEFAULT_SEED,
     weeks: WeeksOption = None,
-    set_: Annotated[list[str] | None, set_option("Override a field first: dotted.path=value (repeatable); a field fixed this way is no longer an input.")] = None,
+    set_: Annotated[
+        list[str] | None, set_option("Override a field first: dotted.path=value (repeatable); a field fixed this way is no longer an input.")
+    ] = None,
     positions: Annotated[bool, typer.Option("--positions/--no-positions", help="Include the actors' positions derived from statements.")] = True,
     out: OutOption = Path("results"),
     workers: WorkersOption = None,
@@ -122,8 +129,11 @@ def drivers(
     loaded = load(scenario, sets)
     inputs = uncertain_inputs(loaded.scenario, positions=positions)
     if len(inputs) < 2:
-        raise InputError(str(scenario), None, f"expected at least two uncertain inputs (fields given as distributions"
-                         f"{', positions' if positions else ''}), found {len(inputs)}")
+        raise InputError(
+            str(scenario),
+            None,
+            f"expected at least two uncertain inputs (fields given as distributions{', positions' if positions else ''}), found {len(inputs)}",
+        )
     spec = executor_spec(executor, workers, scheduler)
     try:
         check_writable(out)
@@ -136,46 +146,64 @@ def drivers(
     plan = plan_sweep(sweep_file, weeks=weeks)
     console = Console(width=None if sys.stdout.isatty() else 160)
     err = Console(stderr=True)
-    err.print(f"[dim]{len(inputs)} uncertain inputs, Sobol N = {n}: {len(plan.variants)} variants x {runs} replications "
-              f"(sweep file {escape(str(sweep_file))})[/dim]")
+    err.print(
+        f"[dim]{len(inputs)} uncertain inputs, Sobol N = {n}: {len(plan.variants)} variants x {runs} replications (sweep file {escape(str(sweep_file))})[/dim]"
+    )
     with progress_bar(err) as progress:
         bar = progress.add_task(f"{name}: {len(plan.variants)} variants", total=None)
         try:
-            result = start_sweep(plan, out, spec, command_line(ctx), plots=SWEEP_PLOTS,
-                                 on_chunk=lambda task, res: progress.advance(bar, 1),
-                                 on_start=lambda total, done: progress.update(bar, total=total, completed=done))
+            result = start_sweep(
+                plan,
+                out,
+                spec,
+                command_line(ctx),
+                plots=SWEEP_PLOTS,
+                on_chunk=lambda task, res: progress.advance(bar, 1),
+                on_start=lambda total, done: progress.update(bar, total=total, completed=done),
+            )
         except ExecutorUnavailable as exc:
             raise InputError("--executor", spec.kind, str(exc)) from None
         except SweepInterrupted as exc:
             progress.stop()
-            print(f"sim drivers: interrupted: {exc.done} of {exc.total} chunks complete in {exc.path}; resume with: "
-                  f"sim sweep {sweep_file} --resume {exc.path}, then run sim drivers again for the table", file=sys.stderr)
+            print(
+                f"sim drivers: interrupted: {exc.done} of {exc.total} chunks complete in {exc.path}; resume with: "
+                f"sim sweep {sweep_file} --resume {exc.path}, then run sim drivers again for the table",
+                file=sys.stderr,
+            )
             from sim.cli.options import exit_interrupted
 
             exit_interrupted(130)
     if not result.complete:
-        print(f"sim drivers: {len(result.failures)} chunk(s) failed; {result.chunks_done} of {result.chunks_total} complete in "
-              f"{result.path}; after the fix: sim sweep {sweep_file} --resume {result.path}", file=sys.stderr)
+        print(
+            f"sim drivers: {len(result.failures)} chunk(s) failed; {result.chunks_done} of {result.chunks_total} complete in "
+            f"{result.path}; after the fix: sim sweep {sweep_file} --resume {result.path}",
+            file=sys.stderr,
+        )
         raise typer.Exit(1)
     table = drivers_table(result.sensitivity, inputs, MAIN_OUTCOMES)
     write_parquet_atomic(result.path / "drivers.parquet", table)
     labels = {o: outcome(o).label for o in MAIN_OUTCOMES}
     plot = drivers_plot(table, result.path / "plots" / "drivers.png", MAIN_OUTCOMES, labels)
-    write_json_atomic(result.path / "drivers.json", {
-        "scenario": loaded.scenario.name,
-        "scenario_file": str(Path(scenario).resolve()),
-        "sets": sets,
-        "sweep_file": str(sweep_file),
-        "design": {"kind": "sobol", "n": n, "variants": len(plan.variants), "runs": runs, "seed": seed,
-                   "weeks": plan.variants[0].scenario.horizon_weeks},
-        "outcomes": {o: labels[o] for o in MAIN_OUTCOMES},
-        "inputs": [i.as_dict() for i in inputs],
-        "indices": [{k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in r.items()} for r in table.to_pylist()],
-        "plot": str(plot.relative_to(result.path)),
-    }, sort_keys=False)
+    write_json_atomic(
+        result.path / "drivers.json",
+        {
+            "scenario": loaded.scenario.name,
+            "scenario_file": str(Path(scenario).resolve()),
+            "sets": sets,
+            "sweep_file": str(sweep_file),
+            "design": {"kind": "sobol", "n": n, "variants": len(plan.variants), "runs": runs, "seed": seed, "weeks": plan.variants[0].scenario.horizon_weeks},
+            "outcomes": {o: labels[o] for o in MAIN_OUTCOMES},
+            "inputs": [i.as_dict() for i in inputs],
+            "indices": [{k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in r.items()} for r in table.to_pylist()],
+            "plot": str(plot.relative_to(result.path)),
+        },
+        sort_keys=False,
+    )
     console.print(drivers_view(table, MAIN_OUTCOMES))
-    console.print(f"[dim]{name}: {len(plan.variants)} variants x {runs} replications in {result.seconds:.1f} s "
-                  f"({spec.describe()}) -> {escape(str(result.path))} (drivers.parquet, drivers.json, plots/drivers.png)[/dim]")
+    console.print(
+        f"[dim]{name}: {len(plan.variants)} variants x {runs} replications in {result.seconds:.1f} s "
+        f"({spec.describe()}) -> {escape(str(result.path))} (drivers.parquet, drivers.json, plots/drivers.png)[/dim]"
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -22,10 +22,25 @@ def forecast(
     scenario: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario file, or a shipped scenario by name.")],
     issue: Annotated[list[str] | None, typer.Option("--issue", "-i", metavar="ISSUE", help="Issue id to forecast (repeatable; default: every issue).")] = None,
     rounds: Annotated[int, typer.Option("--rounds", "-r", metavar="N", min=1, max=1000, help="Rounds of the model.")] = DEFAULT_ROUNDS,
-    runs: Annotated[int, typer.Option("--runs", "-n", metavar="N", min=1, max=100_000, help="Replications: 1 uses the central values; more draw the positions as the simulation does.")] = 1,
-    seed: Annotated[int, typer.Option("--seed", "-s", metavar="SEED", min=0, max=2**63 - 1, help="Seed of the position draws (used with --runs > 1).")] = DEFAULT_SEED,
-    capability: Annotated[list[str] | None, typer.Option("--capability", "-c", metavar="ACTOR=VALUE", help="Replace an actor's capability (before normalising to shares; repeatable).")] = None,
-    param: Annotated[list[str] | None, typer.Option("--param", "-p", metavar="NAME=VALUE", help="Set a parameter of the rule bdm_scholz, e.g. capitulation=0 (repeatable; `sim rules bdm_scholz`).")] = None,
+    runs: Annotated[
+        int,
+        typer.Option(
+            "--runs", "-n", metavar="N", min=1, max=100_000, help="Replications: 1 uses the central values; more draw the positions as the simulation does."
+        ),
+    ] = 1,
+    seed: Annotated[
+        int, typer.Option("--seed", "-s", metavar="SEED", min=0, max=2**63 - 1, help="Seed of the position draws (used with --runs > 1).")
+    ] = DEFAULT_SEED,
+    capability: Annotated[
+        list[str] | None,
+        typer.Option("--capability", "-c", metavar="ACTOR=VALUE", help="Replace an actor's capability (before normalising to shares; repeatable)."),
+    ] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--param", "-p", metavar="NAME=VALUE", help="Set a parameter of the rule bdm_scholz, e.g. capitulation=0 (repeatable; `sim rules bdm_scholz`)."
+        ),
+    ] = None,
     set_: SetOption = None,
     out: OutOption = Path("results"),
     replications: Annotated[int | None, typer.Option("--replications", metavar="N", min=1, max=100_000, hidden=True, help="The former name of --runs.")] = None,

@@ -31,8 +31,15 @@ def inspect(
         console.print(escape("extends: " + " -> ".join(p.name for p in loaded.chain)))
 
     table = Table(title="Positions derived from statements (0-1 issue scales)")
-    columns: list[tuple[str, JustifyMethod]] = [("Actor", "left"), ("Issue", "left"), ("Position ± spread", "right"), ("Salience", "right"),
-                      ("Acceptable", "center"), ("How", "left"), ("Statements", "left")]
+    columns: list[tuple[str, JustifyMethod]] = [
+        ("Actor", "left"),
+        ("Issue", "left"),
+        ("Position ± spread", "right"),
+        ("Salience", "right"),
+        ("Acceptable", "center"),
+        ("How", "left"),
+        ("Statements", "left"),
+    ]
     for col, just in columns:
         table.add_column(col, justify=just)
     last = None
@@ -41,8 +48,9 @@ def inspect(
             table.add_section()
         last = r.actor
         red = "any" if (r.red_line_low, r.red_line_high) == (0.0, 1.0) else f"[{r.red_line_low:.2f}, {r.red_line_high:.2f}]"
-        table.add_row(r.actor, escape(r.issue), f"{r.position:.2f} ± {r.spread:.2f}", f"{r.salience:.2f}", red, escape(r.rule),
-                      escape(", ".join(r.statements)) or "—")
+        table.add_row(
+            r.actor, escape(r.issue), f"{r.position:.2f} ± {r.spread:.2f}", f"{r.salience:.2f}", red, escape(r.rule), escape(", ".join(r.statements)) or "—"
+        )
     console.print(table)
 
     for title, rows in (("Capabilities and policies", capability_rows(s)), ("Rule parameters", rule_parameter_rows(s))):
@@ -58,8 +66,7 @@ def inspect(
         for col in ("Id", "Speaker, date", "Issue: stance", "Strength", "Quote", "Source"):
             t.add_column(col, overflow="fold")
         for sid, st in s.statements.items():
-            strength = (st.strength + (f" (rejects {st.rejects}; {st.commitment_kind})" if st.rejects else "")
-                        + (", reported" if st.reported else ""))
+            strength = st.strength + (f" (rejects {st.rejects}; {st.commitment_kind})" if st.rejects else "") + (", reported" if st.reported else "")
             quote = st.quote + (" [paraphrase]" if st.paraphrase else "")
             cells = (sid, f"{st.speaker}, {st.date}", f"{st.issue}: {st.stance}", strength, quote, st.source)
             t.add_row(*map(escape, cells))

@@ -42,15 +42,18 @@ def lever_rows(table: LeverTable) -> list[dict[str, Any]]:
 
 def lever_markdown(table: LeverTable) -> str:
     """The lever table as Markdown: one row per lever, effects in percentage points with paired 95% intervals."""
-    head = ["| actor | lever | change (`--set`) | ceasefire or settlement | any agreement | war at horizon | mean final front |",
-            "|---|---|---|---|---|---|---|"]
+    head = [
+        "| actor | lever | change (`--set`) | ceasefire or settlement | any agreement | war at horizon | mean final front |",
+        "|---|---|---|---|---|---|---|",
+    ]
     lines = []
     for row in table.rows:
         e = row.effects
         est, low, high = row.means["front_final"]
         sets = "<br>".join(f"`{s}`" for s in row.lever.sets)
-        lines.append(f"| {row.lever.actor} | {row.lever.name} | {sets} | " + " | ".join(_points(e[k]) for k in SHOWN)
-                     + f" | {est:+.3f} ({low:+.3f} to {high:+.3f}) |")
+        lines.append(
+            f"| {row.lever.actor} | {row.lever.name} | {sets} | " + " | ".join(_points(e[k]) for k in SHOWN) + f" | {est:+.3f} ({low:+.3f} to {high:+.3f}) |"
+        )
     return "\n".join(head + lines) + "\n"
 
 
@@ -76,8 +79,16 @@ def levers(
     with err.status("pulling levers") as status:
         table = lever_table(Path(scenario), chosen, runs, seed, progress=lambda what: status.update(f"pulling levers: {what}"))
     if as_json:
-        print_json({"scenario": scenario, "runs": runs, "seed": seed, "base": table.base_shares,
-                    "base_front_final": table.base_means["front_final"], "levers": lever_rows(table)})
+        print_json(
+            {
+                "scenario": scenario,
+                "runs": runs,
+                "seed": seed,
+                "base": table.base_shares,
+                "base_front_final": table.base_means["front_final"],
+                "levers": lever_rows(table),
+            }
+        )
         return
     console = Console(width=None if sys.stdout.isatty() else 170)
     out = Table(title=f"Levers of {escape(scenario)}: paired change in percentage points (95% interval), {runs} replications, seed {seed}")
@@ -98,9 +109,11 @@ def levers(
         last = row.lever.actor
     console.print(out)
     b = table.base_shares
-    console.print(f"Scenario: ceasefire or settlement {100 * b['ceasefire_or_settlement']:.1f}%, any agreement "
-                  f"{100 * b['any_agreement']:.1f}%, war at the horizon {100 * b['war_at_horizon']:.1f}%. "
-                  "Bold: at least 2 points with an interval excluding 0.")
+    console.print(
+        f"Scenario: ceasefire or settlement {100 * b['ceasefire_or_settlement']:.1f}%, any agreement "
+        f"{100 * b['any_agreement']:.1f}%, war at the horizon {100 * b['war_at_horizon']:.1f}%. "
+        "Bold: at least 2 points with an interval excluding 0."
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -68,8 +68,15 @@ class OneLineErrors(TyperGroup):
         except (KeyboardInterrupt, OSError) as exc:
             raise _Carried(exc) from exc
 
-    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None,
-             standalone_mode: bool = True, windows_expand_args: bool = True, **extra: Any) -> Any:
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
         # The arguments as given (not sys.argv, which differs when called in-process), for run manifests.
         extra.setdefault("obj", {"argv": list(args) if args is not None else sys.argv[1:]})
         name = prog_name or "sim"
@@ -78,8 +85,9 @@ class OneLineErrors(TyperGroup):
         previous = _catch_sigterm()
         try:
             try:
-                rv = super().main(args=args, prog_name=prog_name, complete_var=complete_var, standalone_mode=False,
-                                  windows_expand_args=windows_expand_args, **extra)
+                rv = super().main(
+                    args=args, prog_name=prog_name, complete_var=complete_var, standalone_mode=False, windows_expand_args=windows_expand_args, **extra
+                )
                 if standalone_mode:
                     sys.stdout.flush()  # a full device or a closed pipe shows here, not in the interpreter's exit
             except _Carried as carried:
@@ -187,8 +195,7 @@ def _show_input_warnings() -> None:
         return
     default = warnings.showwarning
 
-    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int, file: TextIO | None = None,
-             line: str | None = None) -> None:
+    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int, file: TextIO | None = None, line: str | None = None) -> None:
         if issubclass(category, InputWarning):
             try:
                 print("warning: " + " ".join(str(message).split()), file=sys.stderr)

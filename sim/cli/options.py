@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_CHUNK", "DEFAULT_RUNS", "DEFAULT_SEED", "Executor"]
 
+
 class Executor(StrEnum):
     """Where chunks run (a choice on the command line: `--executor local|inprocess|dask`; the names of EXECUTORS)."""
 
@@ -42,11 +43,18 @@ WeeksOption = Annotated[int | None, typer.Option("--weeks", "-w", metavar="WEEKS
 SetOption = Annotated[list[str] | None, typer.Option("--set", metavar="PATH=VALUE", help="Override a field: dotted.path=value (repeatable).")]
 OutOption = Annotated[Path, typer.Option("--out", "-o", parser=output_path, metavar="FOLDER", help="Base folder of the results.")]
 OutputOption = Annotated[Path | None, typer.Option("--output", "-o", parser=output_path, metavar="FILE", help="Write to this file instead of stdout.")]
-WorkersOption = Annotated[int | None, typer.Option("--workers", "-j", metavar="N", min=1, max=MAX_WORKERS, help="Worker processes, or Dask workers of a LocalCluster (default: all cores).")]
+WorkersOption = Annotated[
+    int | None,
+    typer.Option("--workers", "-j", metavar="N", min=1, max=MAX_WORKERS, help="Worker processes, or Dask workers of a LocalCluster (default: all cores)."),
+]
 ExecutorOption = Annotated[Executor, typer.Option("--executor", "-x", help="Where chunks run (results are identical).")]
-SchedulerOption = Annotated[str | None, typer.Option("--scheduler", metavar="ADDRESS", help="Join an existing Dask cluster at this address (tcp://host:8786); implies --executor dask.")]
+SchedulerOption = Annotated[
+    str | None, typer.Option("--scheduler", metavar="ADDRESS", help="Join an existing Dask cluster at this address (tcp://host:8786); implies --executor dask.")
+]
 ChunkSizeOption = Annotated[int, typer.Option("--chunk-size", metavar="N", min=1, max=MAX_CHUNK, help="Replications per chunk (results do not depend on it).")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Write the results as one JSON document on stdout (for scripts); tables, progress and notes go to stderr or nowhere.")]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Write the results as one JSON document on stdout (for scripts); tables, progress and notes go to stderr or nowhere.")
+]
 
 
 def seed_option(help: str) -> Any:
@@ -98,8 +106,15 @@ def progress_bar(console: Console) -> Progress:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        TextColumn("left"), TimeRemainingColumn(), console=console, transient=True, disable=not console.is_terminal,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
     )
 
 

@@ -16,7 +16,9 @@ from sim.input_files import read_input_text
 
 def report(
     folder: Annotated[Path, typer.Argument(metavar="RESULT_DIR", help="A result folder: a run, a sweep or a comparison.")],
-    output: Annotated[Path | None, typer.Option("--output", "-o", parser=output_path, metavar="FILE", help="The HTML file to write (default RESULT_DIR/report.html).")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", parser=output_path, metavar="FILE", help="The HTML file to write (default RESULT_DIR/report.html).")
+    ] = None,
 ) -> None:
     """Write an HTML report: what was run, the assumptions, outcomes with intervals, plots, how to reproduce it."""
     from sim.report.html import report as build
@@ -61,15 +63,23 @@ def check_result_folder(folder: Path) -> str:
     import pyarrow.parquet as pq
 
     if not folder.is_dir():
-        raise InputError(str(folder), None, "expected a result folder (e.g. results/<scenario>/<run id>/), not found"
-                         if not folder.exists() else "expected a result folder (e.g. results/<scenario>/<run id>/), got a file")
+        raise InputError(
+            str(folder),
+            None,
+            "expected a result folder (e.g. results/<scenario>/<run id>/), not found"
+            if not folder.exists()
+            else "expected a result folder (e.g. results/<scenario>/<run id>/), got a file",
+        )
     check_not_temporary(str(folder), folder)
     if not any(folder.iterdir()):
         raise InputError(str(folder), None, "expected a result folder, got an empty folder")
     manifest_path = folder / "manifest.json"
     if not manifest_path.exists():
-        raise InputError(str(folder), None, "expected a result folder holding manifest.json: it is missing "
-                         "(not a result folder of `sim run` or `sim sweep`, or a damaged one)")
+        raise InputError(
+            str(folder),
+            None,
+            "expected a result folder holding manifest.json: it is missing (not a result folder of `sim run` or `sim sweep`, or a damaged one)",
+        )
     text = read_input_text(manifest_path, "manifest (JSON)")
     try:
         manifest = json.loads(text)
@@ -83,8 +93,11 @@ def check_result_folder(folder: Path) -> str:
             recorded = manifest.get("chunks")
             chunks = recorded if isinstance(recorded, dict) else {}
             done, planned = len(chunks.get("complete") or []), chunks.get("planned", "?")
-            raise InputError(str(folder), None, f"expected a complete sweep, got an incomplete one ({done} of {planned} chunks); "
-                             f"finish it first: sim sweep --resume {folder}")
+            raise InputError(
+                str(folder),
+                None,
+                f"expected a complete sweep, got an incomplete one ({done} of {planned} chunks); finish it first: sim sweep --resume {folder}",
+            )
         for name in ("runs.parquet", "variants.parquet", "summary.parquet"):
             problem = _damaged_parquet(folder / name)
             if problem:
@@ -112,8 +125,7 @@ def check_result_folder(folder: Path) -> str:
     elif isinstance(manifest.get("kind"), str):
         return str(manifest["kind"])  # a layout this version does not know: reported as far as it goes
     else:
-        raise InputError(str(manifest_path), None, "expected the manifest of a run or a sweep (resolved_scenario and seed, "
-                         "or kind = \"sweep\"), got neither")
+        raise InputError(str(manifest_path), None, 'expected the manifest of a run or a sweep (resolved_scenario and seed, or kind = "sweep"), got neither')
     if problems:
         raise InputError(str(folder), None, f"expected a complete {kind} result folder, got a damaged one: " + "; ".join(problems))
     return kind

@@ -104,7 +104,7 @@ def _details(name: str) -> None:
     console.print(f"[bold]Convention[/bold]  {escape(spec.convention())}" + (" + parameters as keywords" if info.params else ""))
     if spec.selectable:
         default = " (the default)" if spec.default == info.name else ""
-        console.print(f"[bold]Selected by[/bold] {escape(spec.path or '')} = \"{escape(info.name)}\"{default}")
+        console.print(f'[bold]Selected by[/bold] {escape(spec.path or "")} = "{escape(info.name)}"{default}')
     doc = inspect.getdoc(info.func) or ""
     rest = doc.split("\n", 1)[1].strip() if "\n" in doc else ""
     if rest:
@@ -119,7 +119,7 @@ def _details(name: str) -> None:
         if spec.selectable:
             example = ", ".join(f"{k} = {p.default:g}" for k, p in info.params.items())
             where = (spec.path or "").replace("<belligerent>", "russia")
-            console.print(escape(f"In a scenario: {where} = {{name = \"{info.name}\", {example}}}"))
+            console.print(escape(f'In a scenario: {where} = {{name = "{info.name}", {example}}}'))
     t = Table(title="Properties checked by `sim check`")
     t.add_column("Property", overflow="fold")
     t.add_column("What it checks", overflow="fold")

@@ -65,13 +65,18 @@ def report_stale(base: Path) -> None:
     stale = stale_temporary_folders(base)
     if stale:
         size = sum(folder_size(p) for p in stale)
-        print(f"sim: note: {len(stale)} stale temporary folder(s) of killed runs under {base} ({size / 1e6:.1f} MB); "
-              f"list them with `sim clean {base}`, remove them with `sim clean {base} --yes`", file=sys.stderr)
+        print(
+            f"sim: note: {len(stale)} stale temporary folder(s) of killed runs under {base} ({size / 1e6:.1f} MB); "
+            f"list them with `sim clean {base}`, remove them with `sim clean {base} --yes`",
+            file=sys.stderr,
+        )
 
 
 def run(
     ctx: typer.Context,
-    target: Annotated[Path, typer.Argument(metavar="SCENARIO_OR_FOLDER", help="A scenario file, a folder (every *.toml in it), or a shipped scenario by name (baseline).")],
+    target: Annotated[
+        Path, typer.Argument(metavar="SCENARIO_OR_FOLDER", help="A scenario file, a folder (every *.toml in it), or a shipped scenario by name (baseline).")
+    ],
     runs: RunsOption = DEFAULT_RUNS,
     seed: SeedOption = DEFAULT_SEED,
     weeks: WeeksOption = None,
@@ -109,16 +114,32 @@ def run(
             task = progress.add_task(name, total=runs)
             try:
                 result = run_scenario(
-                    item, runs, seed, base, workers=workers, chunk_size=chunk_size, command=command,
-                    progress=functools.partial(progress.advance, task), executor=spec, plots=RUN_PLOTS,
+                    item,
+                    runs,
+                    seed,
+                    base,
+                    workers=workers,
+                    chunk_size=chunk_size,
+                    command=command,
+                    progress=functools.partial(progress.advance, task),
+                    executor=spec,
+                    plots=RUN_PLOTS,
                 )
             except UnwritableOutput as exc:  # e.g. OUT/<scenario> exists as a file
                 raise InputError("--out", str(out), f"expected a writable folder: {exc}") from None
             except ExecutorUnavailable as exc:
                 raise InputError("--executor", spec.kind, str(exc)) from None
             summaries[name] = result.summary
-            written.append({"scenario": name, "title": item.scenario.title, "scenario_file": str(item.path),
-                            "folder": str(result.path), "seconds": round(result.seconds, 3), "summary": result.summary})
+            written.append(
+                {
+                    "scenario": name,
+                    "title": item.scenario.title,
+                    "scenario_file": str(item.path),
+                    "folder": str(result.path),
+                    "seconds": round(result.seconds, 3),
+                    "summary": result.summary,
+                }
+            )
             if len(loaded) == 1 and not as_json:
                 console.print(outcome_table(result.summary, escape(item.scenario.title)))
             console.print(f"[dim]{name}: {runs} replications in {result.seconds:.1f} s -> {escape(str(result.path))}[/dim]")

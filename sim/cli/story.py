@@ -99,20 +99,31 @@ def _issues_in_run_order(resolved: dict[str, Any], folder: Path) -> dict[str, An
 def story(
     scenario_file: Annotated[Path | None, typer.Argument(metavar="SCENARIO", help="A scenario file, or a shipped scenario by name (or use --from).")] = None,
     from_: Annotated[Path | None, typer.Option("--from", metavar="RESULT_DIR", help="A result folder of `sim run`: replay one of its replications.")] = None,
-    replication: Annotated[int | None, typer.Option("--replication", "-r", metavar="INDEX", min=0, max=MAX_INDEX, help="Replication index (default 0).")] = None,
-    find: Annotated[str | None, typer.Option(
-        "--find", metavar="CONDITION", help="With --from: the first replication meeting a condition (the expressions of `sim discover "
-        "--outcome`), e.g. breakdown, settlement, 'status=settlement and territory>0.6', 'week<10 or not agreement'.")] = None,
+    replication: Annotated[
+        int | None, typer.Option("--replication", "-r", metavar="INDEX", min=0, max=MAX_INDEX, help="Replication index (default 0).")
+    ] = None,
+    find: Annotated[
+        str | None,
+        typer.Option(
+            "--find",
+            metavar="CONDITION",
+            help="With --from: the first replication meeting a condition (the expressions of `sim discover "
+            "--outcome`), e.g. breakdown, settlement, 'status=settlement and territory>0.6', 'week<10 or not agreement'.",
+        ),
+    ] = None,
     nth: Annotated[int, typer.Option("--nth", metavar="N", min=1, max=MAX_INDEX, help="With --find: take the n-th match instead of the first.")] = 1,
     seed: Annotated[int | None, seed_option("Seed (with SCENARIO; default as `sim run`).")] = None,
     weeks: Annotated[int | None, typer.Option("--weeks", "-w", metavar="WEEKS", min=1, max=MAX_WEEKS, help="Horizon in weeks (with SCENARIO).")] = None,
     set_: Annotated[list[str] | None, set_option("Override a field (with SCENARIO): dotted.path=value (repeatable).")] = None,
     fmt: Annotated[StoryFormat, typer.Option("--format", "-f", help="How to write the story (html: one self-contained page).")] = StoryFormat.terminal,
-    output: Annotated[Path | None, typer.Option("--output", "-o", parser=output_path, metavar="FILE", help="Write the story to this file instead of the terminal.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", parser=output_path, metavar="FILE", help="Write the story to this file instead of the terminal.")
+    ] = None,
 ) -> None:
     """Replay one replication exactly and tell it week by week; quiet weeks are folded."""
     from sim.analysis.outcome_expr import OutcomeExpressionError, matching_replications
     from sim.report.story import render, tell
+
     if (scenario_file is None) == (from_ is None):
         raise InputError(None, None, "expected a SCENARIO file or --from RESULT_DIR (one of them)")
     if find is not None and from_ is None:
@@ -136,8 +147,9 @@ def story(
             except OutcomeExpressionError as exc:
                 raise InputError("--find", find, str(exc)) from None
             if len(matches) < nth:
-                raise InputError("--find", find, f"expected a matching replication, found {len(matches)} of {runs}"
-                                 + (f" (asked for match {nth})" if nth > 1 else ""))
+                raise InputError(
+                    "--find", find, f"expected a matching replication, found {len(matches)} of {runs}" + (f" (asked for match {nth})" if nth > 1 else "")
+                )
             replication = matches[nth - 1]
             note = f"--find {find!r}: replication {replication}, match {nth} of {len(matches)} among {runs} replications"
         replication = 0 if replication is None else replication

@@ -53,15 +53,21 @@ class _SweepCounts(ProgressColumn):
         total = "?" if task.total is None else f"{task.total:,.0f}"
         speed = task.finished_speed or task.speed
         rate = "" if not speed else f", {speed:,.0f}/s"
-        return Text(f"{task.fields.get('variants', '')} variants, {task.completed:,.0f}/{total} replications{rate}",
-                    style="progress.download")
+        return Text(f"{task.fields.get('variants', '')} variants, {task.completed:,.0f}/{total} replications{rate}", style="progress.download")
 
 
 def sweep_progress_bar(console: Console) -> Progress:
     """One bar for a whole sweep: variants and replications done, replications per second, time left."""
     return Progress(
-        TextColumn("{task.description}"), BarColumn(), _SweepCounts(), TimeElapsedColumn(), TextColumn("left"),
-        TimeRemainingColumn(), console=console, transient=True, disable=not console.is_terminal,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        _SweepCounts(),
+        TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
     )
 
 
@@ -81,9 +87,11 @@ def variants_view(plan: SweepPlan, summary: pa.Table, limit: int = 40) -> Table:
     from sim.experiment.sweep import display_value  # the library loads when a command runs, not for `sim --help`
 
     name = plan.spec.design.outcome
-    table = Table(title=f"{escape(plan.spec.title or plan.name)}: {len(plan.variants)} variants x {plan.runs} replications",
-                  box=box.SIMPLE_HEAD, caption=f"Status at week {plan.horizon}; 95% Wilson interval in brackets "
-                  "(all intervals: summary.parquet). Weeks: median to the first agreement.")
+    table = Table(
+        title=f"{escape(plan.spec.title or plan.name)}: {len(plan.variants)} variants x {plan.runs} replications",
+        box=box.SIMPLE_HEAD,
+        caption=f"Status at week {plan.horizon}; 95% Wilson interval in brackets (all intervals: summary.parquet). Weeks: median to the first agreement.",
+    )
     table.add_column("#", justify="right")
     for info in plan.parameters:
         table.add_column(escape(info.label), justify="right")
@@ -111,8 +119,7 @@ def sensitivity_view(plan: SweepPlan, sensitivity: pa.Table) -> Table:
     labels = {p.path: p.label for p in plan.parameters}
     rows = [r for r in sensitivity.to_pylist() if r["outcome"] == name]
     kind = plan.spec.design.kind
-    table = Table(title=f"{kind.capitalize()} sensitivity of: {outcome(name).label}", box=box.SIMPLE_HEAD,
-                  caption="95% bootstrap intervals in brackets.")
+    table = Table(title=f"{kind.capitalize()} sensitivity of: {outcome(name).label}", box=box.SIMPLE_HEAD, caption="95% bootstrap intervals in brackets.")
     table.add_column("Parameter")
 
     def fmt(v: float | None, lo: float, hi: float, scale: float = 1.0, digits: int = 2) -> str:
@@ -124,16 +131,18 @@ def sensitivity_view(plan: SweepPlan, sensitivity: pa.Table) -> Table:
         table.add_column("First order S1", justify="right")
         table.add_column("Total ST", justify="right")
         for r in sorted(rows, key=lambda r: -(r["ST"] if r["ST"] == r["ST"] else -1)):
-            table.add_row(escape(labels.get(r["parameter"], r["parameter"])), fmt(r["S1"], r["S1_low"], r["S1_high"]),
-                          fmt(r["ST"], r["ST_low"], r["ST_high"]))
+            table.add_row(escape(labels.get(r["parameter"], r["parameter"])), fmt(r["S1"], r["S1_low"], r["S1_high"]), fmt(r["ST"], r["ST_low"], r["ST_high"]))
     else:
         table.add_column("mu* (points)", justify="right")
         table.add_column("mu (points)", justify="right")
         table.add_column("sigma (points)", justify="right")
         for r in sorted(rows, key=lambda r: -r["mu_star"]):
-            table.add_row(escape(labels.get(r["parameter"], r["parameter"])),
-                          fmt(r["mu_star"], r["mu_star_low"], r["mu_star_high"], 100, 1),
-                          f"{100 * r['mu']:.1f}", f"{100 * r['sigma']:.1f}")
+            table.add_row(
+                escape(labels.get(r["parameter"], r["parameter"])),
+                fmt(r["mu_star"], r["mu_star_low"], r["mu_star_high"], 100, 1),
+                f"{100 * r['mu']:.1f}",
+                f"{100 * r['sigma']:.1f}",
+            )
     return table
 
 
@@ -178,9 +187,20 @@ def sweep(
     scheduler: SchedulerOption = None,
     out: OutOption = Path("results"),
     resume: Annotated[Path | None, typer.Option("--resume", metavar="RESULT_DIR", help="Finish an interrupted sweep in this result folder.")] = None,
-    chunk_size: Annotated[int | None, typer.Option("--chunk-size", metavar="N", min=1, max=MAX_CHUNK, help="Replications per chunk (default: the file's, else 10000; results do not depend on it).")] = None,
+    chunk_size: Annotated[
+        int | None,
+        typer.Option(
+            "--chunk-size", metavar="N", min=1, max=MAX_CHUNK, help="Replications per chunk (default: the file's, else 10000; results do not depend on it)."
+        ),
+    ] = None,
     crn: Annotated[bool | None, typer.Option("--crn/--no-crn", help="Common random numbers across variants (default: the file's, normally on).")] = None,
-    strict: Annotated[bool, typer.Option("--strict", help="With --resume: refuse when the sweep file was renamed or edited (runs, seed, ...) since the sweep started, instead of resuming with the recorded values.")] = False,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="With --resume: refuse when the sweep file was renamed or edited (runs, seed, ...) since the sweep started, instead of resuming with the recorded values.",
+        ),
+    ] = False,
 ) -> None:
     """Run a sweep: variants of a scenario x replications; results under OUT/<sweep>/<run id>/."""
     from sim.cli.plotting import SWEEP_PLOTS
@@ -214,14 +234,21 @@ def sweep(
         plan = planned[0]
         changes = sweep_file_changes(file, planned[1])
         if changes and strict:
-            raise InputError("--resume", str(resume), "expected the sweep file as when the sweep started (--strict), but "
-                             + "; ".join(changes) + "; leave out --strict to resume with the recorded values")
+            raise InputError(
+                "--resume",
+                str(resume),
+                "expected the sweep file as when the sweep started (--strict), but "
+                + "; ".join(changes)
+                + "; leave out --strict to resume with the recorded values",
+            )
         options = planned[1].get("options", {})
-        used = ", ".join(f"{k.replace('_', ' ')} {'on' if options[k] is True else 'off' if options[k] is False else options[k]}"
-                         for k in ("runs", "seed", "chunk_size", "crn", "weeks") if options.get(k) is not None)
+        used = ", ".join(
+            f"{k.replace('_', ' ')} {'on' if options[k] is True else 'off' if options[k] is False else options[k]}"
+            for k in ("runs", "seed", "chunk_size", "crn", "weeks")
+            if options.get(k) is not None
+        )
         if changes:
-            print(f"sim sweep: note: {'; '.join(changes)}; resuming with the recorded values ({used}); "
-                  "--strict refuses instead", file=sys.stderr)
+            print(f"sim sweep: note: {'; '.join(changes)}; resuming with the recorded values ({used}); --strict refuses instead", file=sys.stderr)
         elif planned[1].get("status") != "complete":
             print(f"sim sweep: resuming with the recorded values ({used})", file=sys.stderr)
 
@@ -233,8 +260,7 @@ def sweep(
 
         def on_start(total: int, done: int) -> None:
             tally.start(done)
-            progress.update(bar, total=tally.total_replications, completed=tally.replications_done,
-                            variants=tally.variants_text())
+            progress.update(bar, total=tally.total_replications, completed=tally.replications_done, variants=tally.variants_text())
 
         def on_chunk(task: ChunkTask, result: object) -> None:
             tally.chunk(task)
@@ -244,8 +270,7 @@ def sweep(
             if resume is None:
                 result = start_sweep(plan, out, spec, command, on_chunk=on_chunk, on_start=on_start, plots=SWEEP_PLOTS)
             else:
-                result = resume_sweep(resume, file, spec, command, on_chunk=on_chunk, on_start=on_start, planned=planned,
-                                      plots=SWEEP_PLOTS)
+                result = resume_sweep(resume, file, spec, command, on_chunk=on_chunk, on_start=on_start, planned=planned, plots=SWEEP_PLOTS)
         except ExecutorUnavailable as exc:
             raise InputError("--executor", spec.kind, str(exc)) from None
         except SweepInterrupted as exc:
@@ -253,8 +278,11 @@ def sweep(
             from sim.cli.main import Terminated
 
             terminated = isinstance(exc.__context__, Terminated) or isinstance(exc.__cause__, Terminated)
-            print(f"sim sweep: {'terminated (SIGTERM)' if terminated else 'interrupted'}: {exc.done} of {exc.total} chunks "
-                  f"complete in {exc.path} (marked incomplete); resume with: sim sweep {plan.file} --resume {exc.path}", file=sys.stderr)
+            print(
+                f"sim sweep: {'terminated (SIGTERM)' if terminated else 'interrupted'}: {exc.done} of {exc.total} chunks "
+                f"complete in {exc.path} (marked incomplete); resume with: sim sweep {plan.file} --resume {exc.path}",
+                file=sys.stderr,
+            )
             exit_interrupted(143 if terminated else 130)
     if not result.complete:
         from sim.experiment.sweep import describe_task
@@ -262,9 +290,12 @@ def sweep(
         for task, error in result.failures[:10]:
             print(f"sim sweep: {describe_task(plan, task)}: {' '.join(error.message.split())}", file=sys.stderr)
         more = f" (and {len(result.failures) - 10} more)" if len(result.failures) > 10 else ""
-        print(f"sim sweep: {len(result.failures)} chunk(s) failed{more}; {result.chunks_done} of {result.chunks_total} chunks "
-              f"complete in {result.path} (marked incomplete); after the fix, resume with: "
-              f"sim sweep {plan.file} --resume {result.path}", file=sys.stderr)
+        print(
+            f"sim sweep: {len(result.failures)} chunk(s) failed{more}; {result.chunks_done} of {result.chunks_total} chunks "
+            f"complete in {result.path} (marked incomplete); after the fix, resume with: "
+            f"sim sweep {plan.file} --resume {result.path}",
+            file=sys.stderr,
+        )
         raise typer.Exit(1)
     if result.summary is not None:
         if result.sensitivity is None:
@@ -273,8 +304,10 @@ def sweep(
             console.print(sensitivity_view(plan, result.sensitivity))
     else:
         console.print(f"[dim]{escape(str(result.path))} is already complete; nothing to resume.[/dim]")
-    console.print(f"[dim]{plan.name}: {len(plan.variants)} variants x {plan.runs} replications in {result.seconds:.1f} s "
-                  f"({spec.describe()}) -> {escape(str(result.path))}[/dim]")
+    console.print(
+        f"[dim]{plan.name}: {len(plan.variants)} variants x {plan.runs} replications in {result.seconds:.1f} s "
+        f"({spec.describe()}) -> {escape(str(result.path))}[/dim]"
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -32,14 +32,16 @@ def server_command(port: int) -> list[str]:
 def server_env(scenario: Path, runs: int, seed: int, base: dict[str, str] | None = None) -> dict[str, str]:
     """The environment of the server: the app's settings, and solara kept off the network."""
     env = dict(os.environ if base is None else base)
-    env.update({
-        "SIM_VIZ_SCENARIO": str(scenario.resolve()),
-        "SIM_VIZ_REPLICATIONS": str(runs),
-        "SIM_VIZ_SEED": str(seed),
-        # No usage telemetry, and no Font Awesome from a CDN: the app must work with no network.
-        "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
-        "SOLARA_ASSETS_FONTAWESOME_ENABLED": "False",
-    })
+    env.update(
+        {
+            "SIM_VIZ_SCENARIO": str(scenario.resolve()),
+            "SIM_VIZ_REPLICATIONS": str(runs),
+            "SIM_VIZ_SEED": str(seed),
+            # No usage telemetry, and no Font Awesome from a CDN: the app must work with no network.
+            "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+            "SOLARA_ASSETS_FONTAWESOME_ENABLED": "False",
+        }
+    )
     return env
 
 

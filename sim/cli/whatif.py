@@ -58,8 +58,7 @@ def _percent(value: float) -> str:
 
 def sentence(phrase: str, d: Difference) -> str:
     """One plain sentence about a change, e.g. 'A general ceasefire ... becomes more likely: 18% -> 31% (+13 points, ...).'"""
-    numbers = (f"{_percent(d.first)} -> {_percent(d.second)} ({_points(d.difference)} points, "
-               f"95% interval {_points(d.low)} to {_points(d.high)})")
+    numbers = f"{_percent(d.first)} -> {_percent(d.second)} ({_points(d.difference)} points, 95% interval {_points(d.low)} to {_points(d.high)})"
     if d.low <= 0.0 <= d.high:
         return f"{phrase} changes little: {numbers}; the interval includes no change."
     direction = "more" if d.difference > 0 else "less"
@@ -95,9 +94,11 @@ def difference_table(diffs: dict[str, Difference], first: str, second: str) -> T
 
     from sim.analysis.paired import OUTCOMES
 
-    table = Table(title="What changes", box=box.SIMPLE_HEAD,
-                  caption="Differences in percentage points; 95% paired intervals (same seed and replications: common "
-                          "random numbers; Newcombe 1998, method 10).")
+    table = Table(
+        title="What changes",
+        box=box.SIMPLE_HEAD,
+        caption="Differences in percentage points; 95% paired intervals (same seed and replications: common random numbers; Newcombe 1998, method 10).",
+    )
     table.add_column("Outcome", style="bold")
     table.add_column(escape(first), justify="right")
     table.add_column(escape(second), justify="right")
@@ -105,8 +106,7 @@ def difference_table(diffs: dict[str, Difference], first: str, second: str) -> T
     table.add_column("95% interval", justify="right")
     for o in OUTCOMES:
         d = diffs[o.name]
-        table.add_row(o.label, f"{100 * d.first:.1f}%", f"{100 * d.second:.1f}%", f"{100 * d.difference:+.1f}",
-                      f"{100 * d.low:+.1f} to {100 * d.high:+.1f}")
+        table.add_row(o.label, f"{100 * d.first:.1f}%", f"{100 * d.second:.1f}%", f"{100 * d.difference:+.1f}", f"{100 * d.low:+.1f} to {100 * d.high:+.1f}")
     return table
 
 
@@ -143,20 +143,29 @@ def whatif(
     with progress_bar(err) as progress:
         bar = progress.add_task("baseline and what-if", total=2 * runs)
         try:
-            first, second = run_in_memory([base, changed], runs, seed, chunk_size=chunk_size, executor=spec,
-                                          progress=lambda k: progress.advance(bar, k))
+            first, second = run_in_memory([base, changed], runs, seed, chunk_size=chunk_size, executor=spec, progress=lambda k: progress.advance(bar, k))
         except ExecutorUnavailable as exc:
             raise InputError("--executor", spec.kind, str(exc)) from None
     diffs = compare_codes(first.codes, second.codes, paired=True)
     sentences = largest_changes(diffs, base.scenario.horizon_weeks)
     if as_json:
-        print_json({
-            "scenario": base.scenario.name, "scenario_file": str(base.path), "changes": sets, "runs": runs, "seed": seed,
-            "executor": spec.kind, "baseline": summarise(first.aggregates), "whatif": summarise(second.aggregates),
-            "differences": {name: {"baseline": d.first, "whatif": d.second, "difference": d.difference, "low": d.low,
-                                   "high": d.high, "paired": d.paired} for name, d in diffs.items()},
-            "sentences": sentences,
-        })
+        print_json(
+            {
+                "scenario": base.scenario.name,
+                "scenario_file": str(base.path),
+                "changes": sets,
+                "runs": runs,
+                "seed": seed,
+                "executor": spec.kind,
+                "baseline": summarise(first.aggregates),
+                "whatif": summarise(second.aggregates),
+                "differences": {
+                    name: {"baseline": d.first, "whatif": d.second, "difference": d.difference, "low": d.low, "high": d.high, "paired": d.paired}
+                    for name, d in diffs.items()
+                },
+                "sentences": sentences,
+            }
+        )
         return
     console = stdout_console()
     change = ", ".join(sets)

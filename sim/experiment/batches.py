@@ -85,8 +85,9 @@ class Varies:
         object.__setattr__(self, "path", path)
 
     def _raise(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise VariesInBatch(f"{self.path} differs between the variants of a batch; the model must read it from "
-                            "DrawnParameters (params.values), not from the scenario")
+        raise VariesInBatch(
+            f"{self.path} differs between the variants of a batch; the model must read it from DrawnParameters (params.values), not from the scenario"
+        )
 
     def __getattr__(self, name: str) -> NoReturn:
         if name.startswith("__"):
@@ -195,8 +196,7 @@ def single(task: ChunkTask) -> BatchTask:
     return BatchTask(task.scenario, task.seed, (Piece(task.variant, task.chunk, task.scenario_hash),), (), task.rules_base)
 
 
-def make_batches(pieces: Iterable[tuple[K, Piece]], make: Callable[[K, tuple[Piece, ...]], BatchTask],
-                 limit: int = BATCH_REPLICATIONS) -> Iterator[BatchTask]:
+def make_batches(pieces: Iterable[tuple[K, Piece]], make: Callable[[K, tuple[Piece, ...]], BatchTask], limit: int = BATCH_REPLICATIONS) -> Iterator[BatchTask]:
     """Group consecutive pieces with the same key into batches of at most `limit` replications.
 
     `pieces` yields (key, piece) in chunk order; `make(key, pieces)` builds the BatchTask of a
@@ -263,8 +263,7 @@ def compute_batch(batch: BatchTask) -> list[ChunkResult | ChunkError]:
 
 def _task_fields(batch: BatchTask, i: int) -> dict[str, Any]:
     p = batch.pieces[i]
-    return {"variant": p.variant, "chunk": p.chunk, "seed": batch.seed, "scenario_hash": p.scenario_hash,
-            "rules_base": batch.rules_base}
+    return {"variant": p.variant, "chunk": p.chunk, "seed": batch.seed, "scenario_hash": p.scenario_hash, "rules_base": batch.rules_base}
 
 
 def batch_parameters(batch: BatchTask, streams: Streams) -> DrawnParameters:
@@ -393,10 +392,8 @@ def _simulate_table(batch: BatchTask) -> tuple[pa.Table, dict[str, np.ndarray]]:
     summary = {
         "n": sizes,
         "status_counts": np.bincount(piece * len(STATUSES) + status, minlength=count * len(STATUSES)).reshape(count, -1),
-        "first_agreement_counts": np.bincount(piece * len(AGREEMENT_TYPES) + first,
-                                              minlength=count * len(AGREEMENT_TYPES)).reshape(count, -1),
-        "first_agreement_week_hist": np.bincount(piece[has_first] * weeks + week[has_first],
-                                                 minlength=count * weeks).reshape(count, weeks),
+        "first_agreement_counts": np.bincount(piece * len(AGREEMENT_TYPES) + first, minlength=count * len(AGREEMENT_TYPES)).reshape(count, -1),
+        "first_agreement_week_hist": np.bincount(piece[has_first] * weeks + week[has_first], minlength=count * weeks).reshape(count, weeks),
         "with_agreement": per_piece(agreements > 0),
         "with_breakdown": per_piece(breakdowns > 0),
         "agreement_and_breakdown": per_piece((agreements > 0) & (breakdowns > 0)),
@@ -450,9 +447,19 @@ def compute_batch_file(batch: BatchTask) -> BatchFile:
         for p in group:
             task = ChunkTask(p.variant, p.chunk, None, batch.seed, p.scenario_hash, batch.rules_base)
             done.append(tasks.get(task.name, task))
-            pieces.append({"name": task.name, "variant": task.variant, "chunk": task.chunk.index, "start": task.chunk.start,
-                           "stop": task.chunk.stop, "seed": task.seed, "scenario_hash": task.scenario_hash,
-                           "offset": offset, "rows": p.chunk.size})
+            pieces.append(
+                {
+                    "name": task.name,
+                    "variant": task.variant,
+                    "chunk": task.chunk.index,
+                    "start": task.chunk.start,
+                    "stop": task.chunk.stop,
+                    "seed": task.seed,
+                    "scenario_hash": task.scenario_hash,
+                    "offset": offset,
+                    "rows": p.chunk.size,
+                }
+            )
             offset += p.chunk.size
     stacked = {f: np.concatenate([summary[f] for _, _, summary in good]) for f in SUMMARY_FIELDS}
     buffer = io.BytesIO()
@@ -460,7 +467,8 @@ def compute_batch_file(batch: BatchTask) -> BatchFile:
     np.savez(buffer, **arrays)
     identity = {"pieces": pieces}
     table = pa.concat_tables([t for _, t, _ in good]).replace_schema_metadata(
-        {META_BATCH: json.dumps(identity, sort_keys=True).encode(), META_BATCH_AGGREGATES: buffer.getvalue()})
+        {META_BATCH: json.dumps(identity, sort_keys=True).encode(), META_BATCH_AGGREGATES: buffer.getvalue()}
+    )
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink)
     name = "b-" + done[0].name  # the first chunk it holds: never a chunk already on disk (those are not computed again)

@@ -61,7 +61,10 @@ def run_batches(executor: Executor, tasks: Iterable[ChunkTask | BatchTask]) -> I
 
 
 def run_into_store(
-    executor: Executor, tasks: Iterable[ChunkTask | BatchTask], store: ChunkStore, on_chunk: OnChunk | None = None,
+    executor: Executor,
+    tasks: Iterable[ChunkTask | BatchTask],
+    store: ChunkStore,
+    on_chunk: OnChunk | None = None,
     on_batch: Callable[[], None] | None = None,
 ) -> list[tuple[ChunkTask, ChunkError]]:
     """Compute every chunk (given as chunk tasks or batches), writing each finished one to `store` as it arrives.
@@ -87,7 +90,10 @@ def run_into_store(
 
 
 def run_batch_files_into_store(
-    executor: Executor, batches: Iterable[BatchTask], store: ChunkStore, on_chunk: OnBatchChunk | None = None,
+    executor: Executor,
+    batches: Iterable[BatchTask],
+    store: ChunkStore,
+    on_chunk: OnBatchChunk | None = None,
     on_batch: Callable[[], None] | None = None,
 ) -> list[tuple[ChunkTask, ChunkError]]:
     """Compute batches, writing one file per batch (its chunks that succeeded) to `store` as it arrives.
@@ -134,9 +140,7 @@ def decode_result(data: bytes) -> tuple[dict[str, Any], Codes, Aggregates]:
     return identity, Codes.from_table(table), agg
 
 
-def run_into_memory(
-    executor: Executor, tasks: list[ChunkTask], on_chunk: OnChunk | None = None
-) -> dict[int, InMemoryResult]:
+def run_into_memory(executor: Executor, tasks: list[ChunkTask], on_chunk: OnChunk | None = None) -> dict[int, InMemoryResult]:
     """Compute every task (variant = index of a scenario) and keep codes and aggregates per variant.
 
     Raises ChunksFailed when any chunk raised (a comparison with missing chunks would be wrong).

@@ -240,9 +240,7 @@ class LocalProcessExecutor(Executor):
     def _new_pool(self) -> ProcessPoolExecutor:
         _LIVE_POOLS.add(self)
         self._dead_since = None
-        return ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=pool_context(), initializer=_worker_init, initargs=(os.getpid(),)
-        )
+        return ProcessPoolExecutor(max_workers=self.workers, mp_context=pool_context(), initializer=_worker_init, initargs=(os.getpid(),))
 
     def run(self, fn, tasks):
         # A worker forked from a fork server started earlier has that moment's environment: hand it the rule
@@ -467,8 +465,7 @@ def probe_scheduler(address: str, timeout: float = CONNECT_TIMEOUT) -> None:
                     raise ExecutorUnavailable(f"the peer at {address} closed the connection: not a Dask scheduler")
                 head += more
     except TimeoutError:
-        raise ExecutorUnavailable(f"nothing at {address} answered as a Dask scheduler within {timeout:g} s "
-                                  "(is something else listening there?)") from None
+        raise ExecutorUnavailable(f"nothing at {address} answered as a Dask scheduler within {timeout:g} s (is something else listening there?)") from None
     except OSError as exc:
         raise ExecutorUnavailable(f"cannot reach the Dask scheduler at {address}: {exc.strerror or exc}") from None
     (size,) = struct.unpack("<Q", head)

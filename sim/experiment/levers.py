@@ -74,18 +74,32 @@ def baseline_levers() -> list[Lever]:
         L("us", "backstop", ("actors.us.backstop=true",), "a US backstop for a European force"),
         L("us", "mediation x2", ("actors.us.mediation_intensity=0.5",), "US proposals twice as frequent"),
         L("us", "no mediation", ("actors.us.mediation_intensity=0.0",), "the US stops mediating"),
-        L("us", "coercion of Russia", ("actors.us.sanctions_policy='conditional'",),
-          "US sanctions and tariffs raised while Russia rejects US proposals (the US President's threat of 7 Mar 2025)"),
+        L(
+            "us",
+            "coercion of Russia",
+            ("actors.us.sanctions_policy='conditional'",),
+            "US sanctions and tariffs raised while Russia rejects US proposals (the US President's threat of 7 Mar 2025)",
+        ),
         L("us", "settlement first", ("actors.us.overrides.sequencing.position=1.0",), "the US's sequencing position at settlement first"),
         L("us", "relief acceptable", ("actors.us.overrides.sanctions_relief.position=1.0",), "the US's position on sanctions relief at full relief"),
         L("us", "territory 0.25", ("actors.us.overrides.territory.position=0.25",), "the US's territorial position at the pre-2022 line"),
         L("russia", "war cost x2", ("actors.russia.weekly_cost={dist='beta', mean=0.006, sd=0.003}",), "Russia's weekly war cost doubled"),
-        L("russia", "red lines cheaper", ("actors.russia.overrides.territory.red_line_cost=0.0",), "no audience cost for Russia crossing its territorial red line"),
+        L(
+            "russia",
+            "red lines cheaper",
+            ("actors.russia.overrides.territory.red_line_cost=0.0",),
+            "no audience cost for Russia crossing its territorial red line",
+        ),
         L("russia", "red lines as vetoes", ("actors.russia.rules.red_lines='veto'",), "Russia's red lines as absolute vetoes"),
         L("russia", "concession x2", ("actors.russia.concession_rate=0.04",), "Russia concedes twice as fast"),
         L("russia", "no war weariness", ("actors.russia.war_weariness=0.0",), "Russia feels no war weariness"),
         L("ukraine", "war cost x2", ("actors.ukraine.weekly_cost={dist='beta', mean=0.006, sd=0.003}",), "Ukraine's weekly war cost doubled"),
-        L("ukraine", "red lines cheaper", ("actors.ukraine.overrides.territory.red_line_cost=0.0",), "no audience cost for Ukraine crossing its territorial red line"),
+        L(
+            "ukraine",
+            "red lines cheaper",
+            ("actors.ukraine.overrides.territory.red_line_cost=0.0",),
+            "no audience cost for Ukraine crossing its territorial red line",
+        ),
         L("ukraine", "red lines as vetoes", ("actors.ukraine.rules.red_lines='veto'",), "Ukraine's red lines as absolute vetoes"),
         L("ukraine", "troops halved", ("actors.ukraine.troops={dist='uniform', low=400000, high=440000}",), "Ukraine's troops halved"),
         L("ukraine", "concession x2", ("actors.ukraine.concession_rate=0.04",), "Ukraine concedes twice as fast"),
@@ -93,10 +107,18 @@ def baseline_levers() -> list[Lever]:
         L("europe", "sanctions lifted", ("actors.europe.sanctions=0.0",), "European sanctions lifted"),
         L("europe", "aid x2", ("actors.europe.aid_target=2.0",), "European aid doubled by the end of its ramp"),
         L("europe", "relief acceptable", ("actors.europe.overrides.sanctions_relief.position=1.0",), "Europe's position on sanctions relief at full relief"),
-        L("europe", "refuses relief", ("actors.europe.overrides.sanctions_relief.red_line_high=0.0", "actors.europe.overrides.sanctions_relief.red_line_cost=2.0"),
-          "Europe never delivers EU sanctions relief"),
-        L("europe", "ceasefire monitored", ("breakdown.ceasefire_monitoring=1.0", "breakdown.monitoring_hazard_ratio=0.5"),
-          "a general ceasefire fully monitored (hazard ratio 0.5)"),
+        L(
+            "europe",
+            "refuses relief",
+            ("actors.europe.overrides.sanctions_relief.red_line_high=0.0", "actors.europe.overrides.sanctions_relief.red_line_cost=2.0"),
+            "Europe never delivers EU sanctions relief",
+        ),
+        L(
+            "europe",
+            "ceasefire monitored",
+            ("breakdown.ceasefire_monitoring=1.0", "breakdown.monitoring_hazard_ratio=0.5"),
+            "a general ceasefire fully monitored (hazard ratio 0.5)",
+        ),
         L("turkey", "mediation x5", ("actors.turkey.mediation_intensity=0.25",), "Turkey tables proposals five times as often"),
         L("turkey", "no mediation", ("actors.turkey.mediation_intensity=0.0",), "Turkey stops mediating"),
         L("turkey", "bias 0.8", ("actors.turkey.bias=0.8",), "Turkey's proposals pulled hard toward its own positions"),
@@ -104,14 +126,30 @@ def baseline_levers() -> list[Lever]:
         L("turkey", "territory 0.5", ("actors.turkey.overrides.territory.position=0.5",), "Turkey's territorial position at the frozen front"),
         L("battlefield", "drift 0", ("battlefield.drift_scale=0.0",), "no drift of the front"),
         L("battlefield", "drift x3", ("battlefield.drift_scale=0.03",), "the front drifts three times as fast"),
-        L("negotiation", "mediators' stakes x5", ("actors.us.stake=0.005", "actors.turkey.stake=0.005", "actors.europe.stake=0.005"),
-          "the third parties lose five times as much while the war goes on"),
-        L("negotiation", "exploitation cost x4", ("actors.russia.exploitation_cost=0.2", "actors.ukraine.exploitation_cost=0.2"),
-          "being caught standing down when a truce breaks down costs four times as much"),
-        L("negotiation", "BdM position dynamics", ("negotiation.position_dynamics='bdm'",),
-          "all five actors' positions move by Bueno de Mesquita's challenges and offers"),
-        L("negotiation", "first edition's type choice", ("actors.us.rules.proposal_type='sequencing'", "actors.turkey.rules.proposal_type='sequencing'"),
-          "mediators table by their sequencing position alone"),
+        L(
+            "negotiation",
+            "mediators' stakes x5",
+            ("actors.us.stake=0.005", "actors.turkey.stake=0.005", "actors.europe.stake=0.005"),
+            "the third parties lose five times as much while the war goes on",
+        ),
+        L(
+            "negotiation",
+            "exploitation cost x4",
+            ("actors.russia.exploitation_cost=0.2", "actors.ukraine.exploitation_cost=0.2"),
+            "being caught standing down when a truce breaks down costs four times as much",
+        ),
+        L(
+            "negotiation",
+            "BdM position dynamics",
+            ("negotiation.position_dynamics='bdm'",),
+            "all five actors' positions move by Bueno de Mesquita's challenges and offers",
+        ),
+        L(
+            "negotiation",
+            "first edition's type choice",
+            ("actors.us.rules.proposal_type='sequencing'", "actors.turkey.rules.proposal_type='sequencing'"),
+            "mediators table by their sequencing position alone",
+        ),
         L("negotiation", "open-ended partial truces", ("negotiation.partial_truce_weeks=0",), "a partial truce needs no renewal"),
         L("negotiation", "no freeze risk", ("negotiation.partial_truce_freeze=0.0",), "a partial truce is never seen as a step to a freeze"),
         L("negotiation", "no snapback", ("negotiation.snapback=false",), "relieved sanctions do not return when a settlement breaks down"),
@@ -143,7 +181,9 @@ def lever_table(path: Path, levers: list[Lever], runs: int, seed: int, progress:
     """Paired effects of each lever on the outcome shares and the mean final front."""
     base = simulate(_load_variant(path, ()), runs, seed)
     table = LeverTable(
-        str(path), runs, seed,
+        str(path),
+        runs,
+        seed,
         {k: float(f(base).mean()) for k, (_, f) in OUTCOMES.items()},
         {k: float(f(base).mean()) for k, (_, f) in MEANS.items()},
     )
@@ -170,45 +210,101 @@ class Relation:
 
 
 RELATIONS: list[Relation] = [
-    Relation("more war cost for Russia never lowers P(any agreement)",
-             ("actors.russia.weekly_cost={dist='beta', mean=0.006, sd=0.003}",), "any_agreement", +1),
-    Relation("more war cost for Ukraine never lowers P(any agreement)",
-             ("actors.ukraine.weekly_cost={dist='beta', mean=0.006, sd=0.003}",), "any_agreement", +1),
-    Relation("more aid to Ukraine never moves the mean final front toward Russia",
-             ("actors.us.aid_policy='full'",), "front_final", -1, ("actors.us.aid_policy='cut'",)),
-    Relation("more aid to Ukraine never raises Ukraine's acceptance of a given general ceasefire",
-             ("actors.us.aid_policy='full'",), "ukraine_accepts_ceasefire", -1, ("actors.us.aid_policy='cut'",)),
-    Relation("a US backstop never raises a general ceasefire's breakdown hazard",
-             ("actors.us.backstop=true",), "ceasefire_hazard", -1),
-    Relation("a US backstop never lowers Russia's or Ukraine's acceptance of a general ceasefire",
-             ("actors.us.backstop=true",), "both_accept_ceasefire", +1),
-    Relation("a larger European force never lowers acceptance of a general ceasefire",
-             ("actors.europe.members.germany.threshold=0.0", "actors.europe.members.germany.pledge=20000"), "both_accept_ceasefire", +1),
-    Relation("relaxing every red line (no audience costs) never lowers P(any agreement)",
-             ("negotiation.audience_costs.leader=0.0", "negotiation.audience_costs.official=0.0",
-              "negotiation.audience_costs.reported=0.0", "negotiation.audience_costs.law=0.0"), "any_agreement", +1),
-    Relation("relaxing Russia's red lines on territory and sequencing never lowers P(any agreement)",
-             ("actors.russia.overrides.territory.red_line_cost=0.0", "actors.russia.overrides.sequencing.red_line_cost=0.0"), "any_agreement", +1),
-    Relation("relaxing Ukraine's territorial red line never lowers P(any agreement)",
-             ("actors.ukraine.overrides.territory.red_line_cost=0.0",), "any_agreement", +1),
-    Relation("doubling both concession rates never lowers P(any agreement)",
-             ("actors.russia.concession_rate=0.04", "actors.ukraine.concession_rate=0.04"), "any_agreement", +1),
-    Relation("Russia's position on military limits moved toward Ukraine's never lowers P(settlement)",
-             ("actors.russia.overrides.military_limits.position=0.5",), "settlement", +1),
-    Relation("Ukraine's position on military limits moved toward Russia's never lowers P(settlement)",
-             ("actors.ukraine.overrides.military_limits.position=0.6",), "settlement", +1),
-    Relation("the US's territorial position moved toward Russia's never lowers Russia's acceptance of its settlement proposals",
-             ("actors.us.overrides.territory.position=0.75",), "russia_accepts_us_settlement", +1),
-    Relation("the US's territorial position moved toward Ukraine's never lowers Ukraine's acceptance of its settlement proposals",
-             ("actors.us.overrides.territory.position=0.25",), "ukraine_accepts_us_settlement", +1),
-    Relation("Turkey's territorial position moved toward Russia's never lowers Russia's acceptance of its settlement proposals",
-             ("actors.turkey.overrides.territory.position=0.75",), "russia_accepts_turkey_settlement", +1),
-    Relation("Europe refusing sanctions relief never raises P(settlement)",
-             ("actors.europe.overrides.sanctions_relief.red_line_high=0.0", "actors.europe.overrides.sanctions_relief.red_line_cost=2.0"),
-             "settlement", -1),
-    Relation("without snapback, Europe (its position on relief below the middle) never consents more often to the US's settlement terms",
-             ("negotiation.snapback=false",), "europe_consents_us_settlement", -1,
-             ("actors.us.overrides.sanctions_relief.position=1.0", "actors.europe.overrides.sanctions_relief.position=0.25")),
+    Relation("more war cost for Russia never lowers P(any agreement)", ("actors.russia.weekly_cost={dist='beta', mean=0.006, sd=0.003}",), "any_agreement", +1),
+    Relation(
+        "more war cost for Ukraine never lowers P(any agreement)", ("actors.ukraine.weekly_cost={dist='beta', mean=0.006, sd=0.003}",), "any_agreement", +1
+    ),
+    Relation(
+        "more aid to Ukraine never moves the mean final front toward Russia",
+        ("actors.us.aid_policy='full'",),
+        "front_final",
+        -1,
+        ("actors.us.aid_policy='cut'",),
+    ),
+    Relation(
+        "more aid to Ukraine never raises Ukraine's acceptance of a given general ceasefire",
+        ("actors.us.aid_policy='full'",),
+        "ukraine_accepts_ceasefire",
+        -1,
+        ("actors.us.aid_policy='cut'",),
+    ),
+    Relation("a US backstop never raises a general ceasefire's breakdown hazard", ("actors.us.backstop=true",), "ceasefire_hazard", -1),
+    Relation("a US backstop never lowers Russia's or Ukraine's acceptance of a general ceasefire", ("actors.us.backstop=true",), "both_accept_ceasefire", +1),
+    Relation(
+        "a larger European force never lowers acceptance of a general ceasefire",
+        ("actors.europe.members.germany.threshold=0.0", "actors.europe.members.germany.pledge=20000"),
+        "both_accept_ceasefire",
+        +1,
+    ),
+    Relation(
+        "relaxing every red line (no audience costs) never lowers P(any agreement)",
+        (
+            "negotiation.audience_costs.leader=0.0",
+            "negotiation.audience_costs.official=0.0",
+            "negotiation.audience_costs.reported=0.0",
+            "negotiation.audience_costs.law=0.0",
+        ),
+        "any_agreement",
+        +1,
+    ),
+    Relation(
+        "relaxing Russia's red lines on territory and sequencing never lowers P(any agreement)",
+        ("actors.russia.overrides.territory.red_line_cost=0.0", "actors.russia.overrides.sequencing.red_line_cost=0.0"),
+        "any_agreement",
+        +1,
+    ),
+    Relation(
+        "relaxing Ukraine's territorial red line never lowers P(any agreement)", ("actors.ukraine.overrides.territory.red_line_cost=0.0",), "any_agreement", +1
+    ),
+    Relation(
+        "doubling both concession rates never lowers P(any agreement)",
+        ("actors.russia.concession_rate=0.04", "actors.ukraine.concession_rate=0.04"),
+        "any_agreement",
+        +1,
+    ),
+    Relation(
+        "Russia's position on military limits moved toward Ukraine's never lowers P(settlement)",
+        ("actors.russia.overrides.military_limits.position=0.5",),
+        "settlement",
+        +1,
+    ),
+    Relation(
+        "Ukraine's position on military limits moved toward Russia's never lowers P(settlement)",
+        ("actors.ukraine.overrides.military_limits.position=0.6",),
+        "settlement",
+        +1,
+    ),
+    Relation(
+        "the US's territorial position moved toward Russia's never lowers Russia's acceptance of its settlement proposals",
+        ("actors.us.overrides.territory.position=0.75",),
+        "russia_accepts_us_settlement",
+        +1,
+    ),
+    Relation(
+        "the US's territorial position moved toward Ukraine's never lowers Ukraine's acceptance of its settlement proposals",
+        ("actors.us.overrides.territory.position=0.25",),
+        "ukraine_accepts_us_settlement",
+        +1,
+    ),
+    Relation(
+        "Turkey's territorial position moved toward Russia's never lowers Russia's acceptance of its settlement proposals",
+        ("actors.turkey.overrides.territory.position=0.75",),
+        "russia_accepts_turkey_settlement",
+        +1,
+    ),
+    Relation(
+        "Europe refusing sanctions relief never raises P(settlement)",
+        ("actors.europe.overrides.sanctions_relief.red_line_high=0.0", "actors.europe.overrides.sanctions_relief.red_line_cost=2.0"),
+        "settlement",
+        -1,
+    ),
+    Relation(
+        "without snapback, Europe (its position on relief below the middle) never consents more often to the US's settlement terms",
+        ("negotiation.snapback=false",),
+        "europe_consents_us_settlement",
+        -1,
+        ("actors.us.overrides.sanctions_relief.position=1.0", "actors.europe.overrides.sanctions_relief.position=0.25"),
+    ),
 ]
 
 PROBE_WEEK = 12
@@ -237,8 +333,7 @@ def probe_ceasefire(loaded: LoadedScenario, runs: int, seed: int, week: int = PR
     probs = []
     for side in (model.russia, model.ukraine):
         war_point = side.war_point(model, idx)
-        gain = side.net_gain(model.agreement_value(side, kind, point, war_point, idx) - side.war_value(model, war_point, idx),
-                             lost, risk, point, fixed, idx)
+        gain = side.net_gain(model.agreement_value(side, kind, point, war_point, idx) - side.war_value(model, war_point, idx), lost, risk, point, fixed, idx)
         _, prob = side.decide(gain, np.zeros(runs), idx)
         out[f"{side.actor_id}_accepts_ceasefire"] = prob
         probs.append(prob)
@@ -251,8 +346,9 @@ def probe_ceasefire(loaded: LoadedScenario, runs: int, seed: int, week: int = PR
         out[f"europe_consents_{mediator.actor_id}_settlement"] = ((withheld & 1) == 0).astype(float)
         for side in (model.russia, model.ukraine):
             war_point = side.war_point(model, idx)
-            gain = side.net_gain(model.agreement_value(side, settle, terms, war_point, idx) - side.war_value(model, war_point, idx),
-                                 lost, risk, terms, fixed, idx)
+            gain = side.net_gain(
+                model.agreement_value(side, settle, terms, war_point, idx) - side.war_value(model, war_point, idx), lost, risk, terms, fixed, idx
+            )
             out[f"{side.actor_id}_accepts_{mediator.actor_id}_settlement"] = side.acceptance(gain, idx)
     _forget_model(model)
     return out
@@ -279,13 +375,19 @@ class RelationResult:
         return -self.high if self.relation.direction > 0 else self.low
 
 
-PROBES = ("ukraine_accepts_ceasefire", "russia_accepts_ceasefire", "both_accept_ceasefire", "ceasefire_hazard",
-          *(f"{side}_accepts_{m}_settlement" for side in ("russia", "ukraine") for m in ("us", "turkey")),
-          *(f"europe_consents_{m}_settlement" for m in ("us", "turkey")))
+PROBES = (
+    "ukraine_accepts_ceasefire",
+    "russia_accepts_ceasefire",
+    "both_accept_ceasefire",
+    "ceasefire_hazard",
+    *(f"{side}_accepts_{m}_settlement" for side in ("russia", "ukraine") for m in ("us", "turkey")),
+    *(f"europe_consents_{m}_settlement" for m in ("us", "turkey")),
+)
 
 
-def check_relations(path: Path, runs: int, seed: int, relations: list[Relation] | None = None,
-                    progress: Callable[[str], None] | None = None) -> list[RelationResult]:
+def check_relations(
+    path: Path, runs: int, seed: int, relations: list[Relation] | None = None, progress: Callable[[str], None] | None = None
+) -> list[RelationResult]:
     """Measure each relation by paired runs; see `RelationResult.violated`."""
     results = []
     cache: dict[tuple[Any, ...], dict[str, Any]] = {}

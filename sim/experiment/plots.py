@@ -35,8 +35,7 @@ class Warmup:
 
     def start(self) -> None:
         if self.plots is not None and self._thread is None:
-            self._thread = threading.Thread(target=_import_quietly, args=(self.plots.module,), name="sim-import-plots",
-                                            daemon=True)
+            self._thread = threading.Thread(target=_import_quietly, args=(self.plots.module,), name="sim-import-plots", daemon=True)
             self._thread.start()
 
     def join(self) -> None:

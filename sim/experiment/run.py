@@ -94,8 +94,7 @@ def run_scenario(
     """
     scenario = loaded.scenario
     spec = executor or ExecutorSpec("local", workers)
-    check_size(Estimate(runs, scenario.horizon_weeks, len(plan_chunks(runs, chunk_size)), spec.workers or default_workers()),
-               "--runs", Path(out))
+    check_size(Estimate(runs, scenario.horizon_weeks, len(plan_chunks(runs, chunk_size)), spec.workers or default_workers()), "--runs", Path(out))
     tasks = scenario_tasks(loaded, runs, seed, chunk_size)
     started = datetime.now(UTC)
     t0 = time.perf_counter()

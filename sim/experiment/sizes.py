@@ -107,8 +107,10 @@ class Estimate:
     def describe(self) -> str:
         what = f"{self.variants:,} variants x " if self.variants > 1 else ""
         per = self.replications // max(1, self.variants)
-        return (f"{what}{per:,} replications x {self.weeks} weeks would take about {human_seconds(self.seconds)} on "
-                f"{self.workers} worker{'s' if self.workers != 1 else ''} and write about {human_bytes(self.disk_bytes)}")
+        return (
+            f"{what}{per:,} replications x {self.weeks} weeks would take about {human_seconds(self.seconds)} on "
+            f"{self.workers} worker{'s' if self.workers != 1 else ''} and write about {human_bytes(self.disk_bytes)}"
+        )
 
 
 def check(estimate: Estimate, flag: str, out: Path | None = None) -> None:
@@ -119,8 +121,7 @@ def check(estimate: Estimate, flag: str, out: Path | None = None) -> None:
     if estimate.chunks > MAX_CHUNKS:
         problems.append(f"{estimate.chunks:,} chunks, more than {MAX_CHUNKS:,} (a larger --chunk-size makes fewer)")
     if estimate.variants > 1 and estimate.plan_bytes > available_memory() // 2:
-        problems.append(f"a plan of about {human_bytes(estimate.plan_bytes)}, more than half the "
-                        f"{human_bytes(available_memory())} of memory available")
+        problems.append(f"a plan of about {human_bytes(estimate.plan_bytes)}, more than half the {human_bytes(available_memory())} of memory available")
     if out is not None:
         free = free_disk(out)
         if free is not None and estimate.disk_bytes > free:

@@ -72,8 +72,19 @@ def check_output_file(path: Path) -> Path:
     mode = info.st_mode
     if stat.S_ISREG(mode):
         return path
-    what = ("a symlink" if stat.S_ISLNK(mode) else "a folder" if stat.S_ISDIR(mode) else "a FIFO (named pipe)" if stat.S_ISFIFO(mode)
-            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+    what = (
+        "a symlink"
+        if stat.S_ISLNK(mode)
+        else "a folder"
+        if stat.S_ISDIR(mode)
+        else "a FIFO (named pipe)"
+        if stat.S_ISFIFO(mode)
+        else "a device"
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "not a regular file"
+    )
     raise UnsafeOutput(f"{path} is {what}, which is never replaced (outputs only create or replace regular files)")
 
 
@@ -93,8 +104,12 @@ def check_not_temporary(label: str, folder: Path) -> None:
     if is_temporary(folder):
         from sim.errors import InputError
 
-        raise InputError(label, str(folder), "expected a result folder, got the temporary folder of an unfinished or killed "
-                         f"run ({TMP_PREFIX}*): it holds no result; `sim clean` lists stale ones and removes them with --yes")
+        raise InputError(
+            label,
+            str(folder),
+            "expected a result folder, got the temporary folder of an unfinished or killed "
+            f"run ({TMP_PREFIX}*): it holds no result; `sim clean` lists stale ones and removes them with --yes",
+        )
 
 
 def _lock(tmp: Path) -> None:
@@ -179,10 +194,7 @@ def folder_size(folder: Path) -> int:
 def _check_name(kind: str, name: str) -> str:
     """Return `name` if it is a safe single path component, else raise ValueError."""
     if not _SAFE_NAME.match(name) or name in (".", ".."):
-        raise ValueError(
-            f"{kind} {name!r} cannot be used as a folder name: expected letters, digits, "
-            "'.', '_', '+' or '-', not starting with '.' or '-'"
-        )
+        raise ValueError(f"{kind} {name!r} cannot be used as a folder name: expected letters, digits, '.', '_', '+' or '-', not starting with '.' or '-'")
     return name
 
 
@@ -210,9 +222,7 @@ def check_writable(base: Path) -> Path:
     return base
 
 
-def new_run_dir(
-    base: Path, scenario_name: str, run_id: str | None = None, *, seed: int | None = None
-) -> tuple[Path, Path]:
+def new_run_dir(base: Path, scenario_name: str, run_id: str | None = None, *, seed: int | None = None) -> tuple[Path, Path]:
     """Reserve a run: return (final path, temporary path) and create the temporary folder.
 
     With an explicit `run_id`, raise RunDirExists if `<base>/<scenario>/<run id>` exists.
@@ -255,34 +265,28 @@ def new_run_dir(
         return final, tmp
     raise RunDirExists(
         f"result folder {parent / run_id} already exists (or a run is writing it); choose another run id"
-        if run_id is not None else f"no free run id under {parent}"
+        if run_id is not None
+        else f"no free run id under {parent}"
     )
 
 
 def publish_run_dir(tmp: Path, final: Path) -> Path:
     """Rename the finished temporary folder to its final name, never replacing a run."""
     if final.exists():
-        raise RunDirExists(
-            f"result folder {final} appeared while this run was being written; "
-            f"this run's results are kept in {tmp}"
-        )
+        raise RunDirExists(f"result folder {final} appeared while this run was being written; this run's results are kept in {tmp}")
     try:
         # On POSIX, rename only replaces an *empty* directory, so a run is never lost.
         os.rename(tmp, final)
     except OSError as error:
         if error.errno in (errno.EEXIST, errno.ENOTEMPTY):
-            raise RunDirExists(
-                f"result folder {final} already exists; this run's results are kept in {tmp}"
-            ) from error
+            raise RunDirExists(f"result folder {final} already exists; this run's results are kept in {tmp}") from error
         raise
     _unlock(tmp, final)
     return final
 
 
 @contextlib.contextmanager
-def atomic_run_dir(
-    base: Path, scenario_name: str, run_id: str | None = None, *, seed: int | None = None
-) -> Iterator[Path]:
+def atomic_run_dir(base: Path, scenario_name: str, run_id: str | None = None, *, seed: int | None = None) -> Iterator[Path]:
     """Yield a temporary folder to write a run into; rename it to its final name on success.
 
     The final folder is `<base>/<scenario>/<run id>` (see `new_run_dir` for ids and

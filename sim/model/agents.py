@@ -82,8 +82,7 @@ class Actor(mesa.Agent):
         """Utility of issue-space points (R, K), or of the replications `idx` when given."""
         return issue_utility(point, rows(self.position, idx), rows(self.salience, idx))
 
-    def consents_to(self, model: CeasefireModel, kind: np.ndarray, point: np.ndarray, idx: np.ndarray,
-                    cost: np.ndarray | float = 0.0) -> np.ndarray:
+    def consents_to(self, model: CeasefireModel, kind: np.ndarray, point: np.ndarray, idx: np.ndarray, cost: np.ndarray | float = 0.0) -> np.ndarray:
         """Whether this actor, as the third party that controls some of its terms, consents to deliver an agreement of
         type `kind` at `point` in the replications `idx` (bool): by the consent rule over its gain from it, less what
         delivering costs it beyond that gain (`cost`: e.g. sanctions relief that would outlive a breakdown)."""
@@ -112,9 +111,16 @@ class Belligerent(Actor):
         self.cost = np.zeros(n)  # cumulative cost paid
 
     PARAMETERS: ClassVar[dict[str, str]] = {
-        "troops": "troops", "firepower": "firepower", "domestic_materiel": "domestic_materiel", "base_cost": "weekly_cost",
-        "pressure_sensitivity": "pressure_sensitivity", "rationality": "rationality", "concession_rate": "concession_rate",
-        "resolve": "resolve", "weariness": "war_weariness", "exploitation_cost": "exploitation_cost",
+        "troops": "troops",
+        "firepower": "firepower",
+        "domestic_materiel": "domestic_materiel",
+        "base_cost": "weekly_cost",
+        "pressure_sensitivity": "pressure_sensitivity",
+        "rationality": "rationality",
+        "concession_rate": "concession_rate",
+        "resolve": "resolve",
+        "weariness": "war_weariness",
+        "exploitation_cost": "exploitation_cost",
     }
 
     def strength(self, aid_index) -> np.ndarray:
@@ -136,8 +142,12 @@ class Belligerent(Actor):
         """The issue-space point this side expects the war to produce (its own sequencing preference kept),
         for all replications or those at `idx`."""
         point = expected_war_outcome(
-            rows(model.front, idx), rows(self.belief_mean, idx), rows(model.lookahead, idx),
-            rows(model.ukraine.aims, idx), rows(model.russia.aims, idx), model.i_territory,
+            rows(model.front, idx),
+            rows(self.belief_mean, idx),
+            rows(model.lookahead, idx),
+            rows(model.ukraine.aims, idx),
+            rows(model.russia.aims, idx),
+            model.i_territory,
         )
         point[:, model.i_sequencing] = rows(self.position, idx)[:, model.i_sequencing]
         return point
@@ -171,9 +181,7 @@ class Belligerent(Actor):
 
     def concede(self, target: np.ndarray, active: np.ndarray) -> None:
         """Move toward the last proposal where `active`, bounded by red lines."""
-        moved = self.concession(
-            self.position, target, self.concession_rate, self.pressure, self.resolve, self.low, self.high, self.costly_weeks
-        )
+        moved = self.concession(self.position, target, self.concession_rate, self.pressure, self.resolve, self.low, self.high, self.costly_weeks)
         self.position = np.where(active[:, None], moved, self.position)
 
 
@@ -196,8 +204,13 @@ class Mediator(Actor):
 class UnitedStates(Mediator):
     """Mediator and supporter: aid conditional on Ukraine's answers to US proposals; patience may run out."""
 
-    PARAMETERS: ClassVar[dict[str, str]] = {**Mediator.PARAMETERS, "restored": "aid_restored", "aid_share": "aid_share", "patience": "patience_weeks",
-                  "sanctions_pressure": "sanctions_pressure"}
+    PARAMETERS: ClassVar[dict[str, str]] = {
+        **Mediator.PARAMETERS,
+        "restored": "aid_restored",
+        "aid_share": "aid_share",
+        "patience": "patience_weeks",
+        "sanctions_pressure": "sanctions_pressure",
+    }
     AID_POLICIES = ("conditional", "full", "cut")
 
     def __init__(self, model, issues: ActorIssues, p: dict, policy: str, backstop: bool):
@@ -232,8 +245,9 @@ class UnitedStates(Mediator):
 
     def start_policy(self, p: dict, mask: np.ndarray) -> None:
         """Aid where `mask` as its policy starts: aid_start (conditional), aid_restored (full) or nothing (cut)."""
-        start = np.select([self.policy_code == 0, self.policy_code == 1], [np.zeros(len(mask)) + p["actors.us.aid_start"],
-                          np.zeros(len(mask)) + self.restored], 0.0)
+        start = np.select(
+            [self.policy_code == 0, self.policy_code == 1], [np.zeros(len(mask)) + p["actors.us.aid_start"], np.zeros(len(mask)) + self.restored], 0.0
+        )
         self.aid = np.where(mask, start, self.aid)
 
     def set_support(self, model) -> None:
@@ -241,8 +255,7 @@ class UnitedStates(Mediator):
         conditional policies); patience runs down at war."""
         conditional = conditional_aid(self.aid, self.ukraine_accepted, self.ukraine_rejected, self.restored)
         self.aid = np.select([self.policy_code == 0, self.policy_code == 1], [conditional, np.zeros(model.n) + self.restored], 0.0)
-        pressed = conditional_sanctions(self.sanctions, self.russia_accepted, self.russia_rejected,
-                                        self.sanctions_agreed, self.sanctions_pressure)
+        pressed = conditional_sanctions(self.sanctions, self.russia_accepted, self.russia_rejected, self.sanctions_agreed, self.sanctions_pressure)
         self.sanctions = np.where(self.sanctions_conditional, pressed, self.sanctions_agreed)
         self.ukraine_accepted[:] = False
         self.ukraine_rejected[:] = False
@@ -279,14 +292,21 @@ class EuropeanCoalition(Actor):
         super().__init__(model, "europe", issues)
         self.bind(p)
         self.aid = np.zeros(model.n) + self.aid_start
-        self.sanctions = np.zeros(model.n) + p["actors.europe.sanctions"]   # EU sanctions on Russia: a state
+        self.sanctions = np.zeros(model.n) + p["actors.europe.sanctions"]  # EU sanctions on Russia: a state
         self.members = members
         self.force_size = np.zeros(model.n)
         self.stack_members()
 
-    PARAMETERS: ClassVar[dict[str, str]] = {"aid_share": "aid_share", "aid_start": "aid_start", "aid_target": "aid_target", "ramp": "aid_ramp_weeks",
-                  "sanctions_weight": "sanctions_weight", "stake": "stake", "force_minimum": "force_minimum",
-                  "force_reference": "force_reference"}
+    PARAMETERS: ClassVar[dict[str, str]] = {
+        "aid_share": "aid_share",
+        "aid_start": "aid_start",
+        "aid_target": "aid_target",
+        "ramp": "aid_ramp_weeks",
+        "sanctions_weight": "sanctions_weight",
+        "stake": "stake",
+        "force_minimum": "force_minimum",
+        "force_reference": "force_reference",
+    }
 
     def stack_members(self) -> None:
         """Stack pledges, thresholds and backstop needs (they change only by a dated event). Once a round commits

@@ -90,19 +90,19 @@ class CeasefireModel(mesa.Model):
         self.status = np.zeros(self.n, dtype=np.int8)
         self.truce_age = np.zeros(self.n, dtype=np.int32)
         self.agreement_point = np.full((self.n, len(self.issue_ids)), np.nan)
-        self.last_terms = np.full((self.n, len(self.issue_ids)), np.nan)   # last settlement terms tabled
-        self.last_offer = np.full((self.n, len(self.issue_ids)), np.nan)   # last proposal tabled, of any type
+        self.last_terms = np.full((self.n, len(self.issue_ids)), np.nan)  # last settlement terms tabled
+        self.last_offer = np.full((self.n, len(self.issue_ids)), np.nan)  # last proposal tabled, of any type
         self.last_fixed = np.zeros((self.n, len(self.issue_ids)), dtype=bool)  # the issues it fixed
-        self.term_left = np.zeros(self.n, dtype=np.int32)   # weeks left in a truce's term (0: open-ended)
+        self.term_left = np.zeros(self.n, dtype=np.int32)  # weeks left in a truce's term (0: open-ended)
         self.lapses = np.zeros(self.n, dtype=np.int32)
         self.renewals = np.zeros(self.n, dtype=np.int32)
         self.first_end_week = np.full(self.n, -1, dtype=np.int32)
         self.first_end = np.zeros(self.n, dtype=np.int8)
-        self.highest = np.zeros(self.n, dtype=np.int8)   # the fullest agreement type reached
-        self.sanctions_before = np.zeros((self.n, 2))    # EU and US sanctions before the settlement in force
-        self.last_refusal = np.zeros(self.n, dtype=np.int8)   # who refused the last failed proposal: 1 Russia, 2 Ukraine (bits)
-        self.last_consent = np.zeros(self.n, dtype=np.int8)   # who withheld a term of the last settlement tabled: 1 Europe, 2 US
-        self.last_relief = np.zeros(self.n)                   # sanctions relief of the last settlement tabled, as tabled
+        self.highest = np.zeros(self.n, dtype=np.int8)  # the fullest agreement type reached
+        self.sanctions_before = np.zeros((self.n, 2))  # EU and US sanctions before the settlement in force
+        self.last_refusal = np.zeros(self.n, dtype=np.int8)  # who refused the last failed proposal: 1 Russia, 2 Ukraine (bits)
+        self.last_consent = np.zeros(self.n, dtype=np.int8)  # who withheld a term of the last settlement tabled: 1 Europe, 2 US
+        self.last_relief = np.zeros(self.n)  # sanctions relief of the last settlement tabled, as tabled
         self.first_type = np.zeros(self.n, dtype=np.int8)
         self.first_week = np.full(self.n, -1, dtype=np.int32)
         self.first_mediator = np.full(self.n, -1, dtype=np.int8)
@@ -112,9 +112,7 @@ class CeasefireModel(mesa.Model):
         self.max_force = np.zeros(self.n)
 
         a = scenario.actors
-        members = [
-            EuropeanMember(self, mid, p, m.needs_us_backstop) for mid, m in a.europe.members.items()
-        ]
+        members = [EuropeanMember(self, mid, p, m.needs_us_backstop) for mid, m in a.europe.members.items()]
         self.rules = bind_rules(scenario, self.streams, self.params.random_columns)
         self.us = UnitedStates(self, self.params.actors["us"], p, a.us.aid_policy, a.us.backstop)
         self.europe = EuropeanCoalition(self, self.params.actors["europe"], p, members)
@@ -356,11 +354,19 @@ class CeasefireModel(mesa.Model):
         b = self.params.values
         hazard_rule = guarded(self.breakdown_rule.take(idx), "the breakdown hazard")
         zeros = np.zeros(np.shape(kind))
-        hazard = np.clip(hazard_rule(
-            zeros + rows(b["breakdown.base_hazard"], idx) * self.monitoring_factor(kind, idx), self.type_factor(kind, idx),
-            zeros + self.enforcement_of(kind, idx), zeros + rows(b["breakdown.peacekeeping_hazard_ratio"], idx), zeros,
-            zeros + rows(b["breakdown.gain_sensitivity"], idx), zeros.astype(np.int32),
-        ), 0.0, 1.0)
+        hazard = np.clip(
+            hazard_rule(
+                zeros + rows(b["breakdown.base_hazard"], idx) * self.monitoring_factor(kind, idx),
+                self.type_factor(kind, idx),
+                zeros + self.enforcement_of(kind, idx),
+                zeros + rows(b["breakdown.peacekeeping_hazard_ratio"], idx),
+                zeros,
+                zeros + rows(b["breakdown.gain_sensitivity"], idx),
+                zeros.astype(np.int32),
+            ),
+            0.0,
+            1.0,
+        )
         weeks = zeros + rows(self.lookahead, idx)
         survive = np.power(1.0 - hazard, weeks)
         # Expected weeks in force within the look-ahead, sum_{t<L} (1 - h)^t, as a share of L.
@@ -383,8 +389,9 @@ class CeasefireModel(mesa.Model):
         saved = np.where(kind == PARTIAL_TRUCE, rows(p["battlefield.partial_truce_relief"], idx), 1.0)
         gain = actor.utility(point, idx) - actor.utility(self.no_deal_point(actor, idx), idx)
         gain = gain + saved * rows(actor.stake, idx) * rows(self.lookahead, idx)
-        return costly_red_lines(gain, point, rows(actor.low, idx), rows(actor.high, idx), self.fixed_issues(kind),
-                                rows(actor.cost_low, idx), rows(actor.cost_high, idx))
+        return costly_red_lines(
+            gain, point, rows(actor.low, idx), rows(actor.high, idx), self.fixed_issues(kind), rows(actor.cost_low, idx), rows(actor.cost_high, idx)
+        )
 
     def choose_type(self, mediator, idx: np.ndarray, points: np.ndarray, chance: np.ndarray) -> np.ndarray:
         """Type of proposal a mediator tables in the replications `idx`, by its proposal-type rule over the three
@@ -396,8 +403,12 @@ class CeasefireModel(mesa.Model):
         rule = mediator.type_rule.take(idx)
         w = np.asarray(rule(gain, chance, allowed, mediator.position[idx, self.i_sequencing]), dtype=float)
         if w.shape != allowed.shape or not np.isfinite(w).all():
-            raise RuleError(f"rule {rule.info.name!r} (proposal_type, for {mediator.actor_id}) returned unusable weights "
-                            f"(shape {w.shape}, expected {allowed.shape}, all finite)", rule.info.name, rule.info.file)
+            raise RuleError(
+                f"rule {rule.info.name!r} (proposal_type, for {mediator.actor_id}) returned unusable weights "
+                f"(shape {w.shape}, expected {allowed.shape}, all finite)",
+                rule.info.name,
+                rule.info.file,
+            )
         w = np.where(allowed, np.maximum(w, 0.0), 0.0)
         total = w.sum(axis=1, keepdims=True)
         nxt = np.argmax(allowed, axis=1)
@@ -443,6 +454,7 @@ class CeasefireModel(mesa.Model):
             relieved = war.copy()
             relieved[:, i_sanctions] = terms[:, i_sanctions]
             return lost * (actor.utility(war, idx) - actor.utility(relieved, idx))
+
         return cost
 
     def settlement_terms(self, mediator, idx: np.ndarray) -> np.ndarray:
@@ -456,8 +468,14 @@ class CeasefireModel(mesa.Model):
         joint_low = np.maximum(rows(r.low, idx), rows(u.low, idx))
         joint_high = np.minimum(rows(r.high, idx), rows(u.high, idx))
         terms = compromise_terms(
-            positions, weights, rows(mediator.position, idx), rows(mediator.bias, idx), rows(mediator.low, idx), rows(mediator.high, idx),
-            joint_low, joint_high,
+            positions,
+            weights,
+            rows(mediator.position, idx),
+            rows(mediator.bias, idx),
+            rows(mediator.low, idx),
+            rows(mediator.high, idx),
+            joint_low,
+            joint_high,
         )
         terms[:, self.i_sequencing] = 1.0
         return terms
@@ -518,8 +536,9 @@ class CeasefireModel(mesa.Model):
             answers[side.actor_id] = answer
             accepted &= says_yes
             refused |= np.where(says_yes, 0, bit).astype(np.int8)
-            self.observer.decision(self, side, mediator, idx, kind, j, values[side.actor_id], wars[side.actor_id],
-                                   gains[side.actor_id], risk3, prob, point, fixed_k, says_yes)
+            self.observer.decision(
+                self, side, mediator, idx, kind, j, values[side.actor_id], wars[side.actor_id], gains[side.actor_id], risk3, prob, point, fixed_k, says_yes
+            )
         self.answers[mediator.actor_id] = {"tabled": tables, **answers}
         mediator.hear(tables, answers["russia"], answers["ukraine"])
         settle = kind == SETTLEMENT
@@ -613,12 +632,19 @@ class CeasefireModel(mesa.Model):
                 gain = np.maximum(gain, resume)
             enforcement = self.enforcement_of(status, idx)
             hazard_rule = guarded(self.breakdown_rule.take(idx), "the breakdown hazard")
-            hazard = np.clip(hazard_rule(
-                np.zeros(idx.size) + rows(b["breakdown.base_hazard"], idx) * self.monitoring_factor(status, idx),
-                self.type_factor(status, idx), enforcement,
-                rows(b["breakdown.peacekeeping_hazard_ratio"], idx), gain, rows(b["breakdown.gain_sensitivity"], idx),
-                self.truce_age[idx],
-            ), 0.0, 1.0)
+            hazard = np.clip(
+                hazard_rule(
+                    np.zeros(idx.size) + rows(b["breakdown.base_hazard"], idx) * self.monitoring_factor(status, idx),
+                    self.type_factor(status, idx),
+                    enforcement,
+                    rows(b["breakdown.peacekeeping_hazard_ratio"], idx),
+                    gain,
+                    rows(b["breakdown.gain_sensitivity"], idx),
+                    self.truce_age[idx],
+                ),
+                0.0,
+                1.0,
+            )
             breaks = self.streams.uniform("truce.breakdown", self.week, idx) < hazard
             self.observer.truce(self, idx, status, breaks, hazard, enforcement, gain)
             broken = idx[breaks]

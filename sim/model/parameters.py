@@ -58,7 +58,7 @@ class ActorIssues:
     salience: np.ndarray
     low: np.ndarray
     high: np.ndarray
-    cost_low: np.ndarray   # audience cost of crossing the low red line (0 where there is none)
+    cost_low: np.ndarray  # audience cost of crossing the low red line (0 where there is none)
     cost_high: np.ndarray
 
 
@@ -66,16 +66,17 @@ class ActorIssues:
 class DrawnParameters:
     """All parameters of a batch: scalars where fixed, arrays (R,) where drawn."""
 
-    values: dict[str, Any]           # dotted path -> float or (R,) array
-    actors: dict[str, ActorIssues]   # actor id -> issue arrays (R, K)
+    values: dict[str, Any]  # dotted path -> float or (R,) array
+    actors: dict[str, ActorIssues]  # actor id -> issue arrays (R, K)
     random_columns: dict[str, np.ndarray]  # the drawn (random) parameters, for runs.parquet
 
     def __getitem__(self, path: str) -> Any:
         return self.values[path]
 
 
-def draw_parameters(scenario: Scenario, streams: Streams, profiles: dict[str, dict[str, IssueProfile]] | None = None,
-                    given: dict[str, np.ndarray] | None = None) -> DrawnParameters:
+def draw_parameters(
+    scenario: Scenario, streams: Streams, profiles: dict[str, dict[str, IssueProfile]] | None = None, given: dict[str, np.ndarray] | None = None
+) -> DrawnParameters:
     """Draw every parameter of `scenario` for the replications of `streams`.
 
     `given` (for batches of sweep variants, `sim.experiment.batches`): dotted key -> an (R,)
@@ -172,8 +173,9 @@ def _derive_under(scenario: Scenario, text: str, sids: tuple[str, ...], combo: t
     return hit
 
 
-def _draw_actors(scenario: Scenario, profiles, streams: Streams, n: int, values: dict, random_columns: dict,
-                 only: tuple[str, ...] = ACTOR_IDS) -> dict[str, ActorIssues]:
+def _draw_actors(
+    scenario: Scenario, profiles, streams: Streams, n: int, values: dict, random_columns: dict, only: tuple[str, ...] = ACTOR_IDS
+) -> dict[str, ActorIssues]:
     actors = {}
     for actor in only:
         cols = [_draw_issue(actor, issue, profiles[actor][issue], streams, n, random_columns) for issue in scenario.issues]
@@ -201,6 +203,7 @@ def field_bounds_by_key(scenario: Scenario) -> dict[str, Bounds]:
 
 def take_parameters(params: DrawnParameters, rows: np.ndarray | slice) -> DrawnParameters:
     """The parameters of a subset of a batch's replications (scalars stay scalars)."""
+
     def pick(v):
         return v[rows] if isinstance(v, np.ndarray) else v
 
@@ -223,8 +226,7 @@ def stack_parameters(parts: list[DrawnParameters], sizes: list[int]) -> DrawnPar
         raise ValueError("expected one size per part, and at least one part")
     first = parts[0]
     for part in parts[1:]:
-        if list(part.values) != list(first.values) or list(part.random_columns) != list(first.random_columns) \
-                or list(part.actors) != list(first.actors):
+        if list(part.values) != list(first.values) or list(part.random_columns) != list(first.random_columns) or list(part.actors) != list(first.actors):
             raise ValueError("expected parameters of the same structure (same keys, same random columns) in every part")
 
     def column(items: list[Any]) -> Any:
@@ -233,10 +235,7 @@ def stack_parameters(parts: list[DrawnParameters], sizes: list[int]) -> DrawnPar
         return np.concatenate([v if isinstance(v, np.ndarray) else np.full(n, float(v)) for v, n in zip(items, sizes)])
 
     values = {k: column([p.values[k] for p in parts]) for k in first.values}
-    actors = {
-        a: ActorIssues(*(np.concatenate([getattr(p.actors[a], f.name) for p in parts]) for f in fields(ActorIssues)))
-        for a in first.actors
-    }
+    actors = {a: ActorIssues(*(np.concatenate([getattr(p.actors[a], f.name) for p in parts]) for f in fields(ActorIssues))) for a in first.actors}
     random_columns = {k: np.concatenate([p.random_columns[k] for p in parts]) for k in first.random_columns}
     return DrawnParameters(values, actors, random_columns)
 

@@ -81,8 +81,10 @@ def check_rules(scenario: Scenario, base: Path | None = None) -> None:
             spec = info.params.get(key)
             if spec is None:
                 hint = get_close_matches(key, list(info.params), n=1)
-                tail = f" (did you mean {hint[0]!r}?)" if hint else (
-                    f" (its parameters: {', '.join(info.params)})" if info.params else " (it declares no parameters)"
+                tail = (
+                    f" (did you mean {hint[0]!r}?)"
+                    if hint
+                    else (f" (its parameters: {', '.join(info.params)})" if info.params else " (it declares no parameters)")
                 )
                 raise ScenarioPathError(path + (key,), f"unknown parameter {key!r} of rule {info.name!r}{tail}")
             try:
@@ -220,8 +222,7 @@ def guarded(rule: BoundRule, what: str) -> Callable:
             raise fail(f"called sys.exit({exc.code!r}); a rule returns its output, it never ends the process") from None
         except ValueError as exc:
             if "read-only" in str(exc):
-                raise fail("tried to change one of its inputs, which are read-only: copy an input (np.array(x)) "
-                           "before changing it") from exc
+                raise fail("tried to change one of its inputs, which are read-only: copy an input (np.array(x)) before changing it") from exc
             raise fail(f"raised {type(exc).__name__}: {exc}") from exc
         except Exception as exc:
             raise fail(f"raised {type(exc).__name__}: {exc}") from exc
@@ -234,8 +235,7 @@ def guarded(rule: BoundRule, what: str) -> Callable:
         out = out.astype(float, copy=False)
         expected = np.shape(args[0])
         if out.shape != expected:
-            raise fail(f"returned shape {out.shape}, expected {expected} "
-                       f"(the shape of its first argument, {info.arguments[0] if info.arguments else 'input'})")
+            raise fail(f"returned shape {out.shape}, expected {expected} (the shape of its first argument, {info.arguments[0] if info.arguments else 'input'})")
         if not np.isfinite(out).all():
             bad = "NaN" if np.isnan(out).any() else "an infinite value"
             raise fail(f"returned {bad}")

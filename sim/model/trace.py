@@ -50,14 +50,27 @@ class Observer:
     def beliefs(self, model: CeasefireModel) -> None:
         """Phase 3 has updated the belligerents' beliefs."""
 
-    def proposal(self, model: CeasefireModel, mediator: Actor, idx: np.ndarray, kind: np.ndarray, point: np.ndarray,
-                 withheld: np.ndarray) -> None:
+    def proposal(self, model: CeasefireModel, mediator: Actor, idx: np.ndarray, kind: np.ndarray, point: np.ndarray, withheld: np.ndarray) -> None:
         """`mediator` tabled proposals of type `kind` at `point` in the replications `idx` (`withheld`: the third
         parties' consents withheld from a settlement's terms, bits 1 Europe, 2 US)."""
 
-    def decision(self, model: CeasefireModel, side: Belligerent, mediator: Actor, idx: np.ndarray, kind: np.ndarray,
-                 choice: np.ndarray, value: np.ndarray, war: np.ndarray, gain: np.ndarray, risk: np.ndarray,
-                 probability: np.ndarray, point: np.ndarray, fixed: np.ndarray, accepted: np.ndarray) -> None:
+    def decision(
+        self,
+        model: CeasefireModel,
+        side: Belligerent,
+        mediator: Actor,
+        idx: np.ndarray,
+        kind: np.ndarray,
+        choice: np.ndarray,
+        value: np.ndarray,
+        war: np.ndarray,
+        gain: np.ndarray,
+        risk: np.ndarray,
+        probability: np.ndarray,
+        point: np.ndarray,
+        fixed: np.ndarray,
+        accepted: np.ndarray,
+    ) -> None:
         """`side` answered the proposals in `idx`. Per replication of `idx`: `choice` the index of the type tabled
         among the three (`value`, `gain` (m, 3) and `risk` (3, m) hold all three), `war` the value of fighting on,
         `probability` of accepting, `point`/`fixed` the terms and the issues they fix, `accepted` the answer."""
@@ -71,8 +84,9 @@ class Observer:
     def concession(self, model: CeasefireModel, active: np.ndarray) -> None:
         """Phase 5 has moved the belligerents' positions where `active`."""
 
-    def truce(self, model: CeasefireModel, idx: np.ndarray, status: np.ndarray, breaks: np.ndarray, hazard: np.ndarray,
-              enforcement: np.ndarray, gain: np.ndarray) -> None:
+    def truce(
+        self, model: CeasefireModel, idx: np.ndarray, status: np.ndarray, breaks: np.ndarray, hazard: np.ndarray, enforcement: np.ndarray, gain: np.ndarray
+    ) -> None:
         """Phase 6: the truces in force in `idx` broke down where `breaks`, at the weekly `hazard`."""
 
     def renewal(self, model: CeasefireModel, at: np.ndarray, kind: np.ndarray, renewed: np.ndarray) -> None:
@@ -122,8 +136,16 @@ class Trace(Observer):
     def support(self, model: CeasefireModel) -> None:
         assert self._support_before is not None, "support() before support_started()"
         aid_before, force_before, committed_before = self._support_before
-        self.log(model, "support", "aid", us_aid=model.us.aid, europe_aid=model.europe.aid, aid_index=model.aid_index,
-                 us_aid_before=aid_before, us_mediating=model.us.active)
+        self.log(
+            model,
+            "support",
+            "aid",
+            us_aid=model.us.aid,
+            europe_aid=model.europe.aid,
+            aid_index=model.aid_index,
+            us_aid_before=aid_before,
+            us_mediating=model.us.active,
+        )
         for m, was in zip(model.europe.members, committed_before):
             if m.committed[0] and not was:
                 self.log(model, "support", "member_commits", member=m.member_id, troops=m.pledge)
@@ -131,28 +153,69 @@ class Trace(Observer):
             self.log(model, "support", "force", size=model.europe.force_size, before=force_before)
 
     def battlefield(self, model: CeasefireModel, drift: np.ndarray, fighting: np.ndarray, share: np.ndarray) -> None:
-        self.log(model, "battlefield", "front", before=model.front - model.delta, after=model.front, drift=drift,
-                 fighting=fighting, cost_russia=share * model.russia.weekly_cost(), cost_ukraine=share * model.ukraine.weekly_cost())
+        self.log(
+            model,
+            "battlefield",
+            "front",
+            before=model.front - model.delta,
+            after=model.front,
+            drift=drift,
+            fighting=fighting,
+            cost_russia=share * model.russia.weekly_cost(),
+            cost_ukraine=share * model.ukraine.weekly_cost(),
+        )
 
     def beliefs(self, model: CeasefireModel) -> None:
         russia, ukraine = model.russia.belief_mean, model.ukraine.belief_mean
         self.log(model, "beliefs", "beliefs", russia=russia, ukraine=ukraine, gap=np.abs(russia - ukraine))
 
-    def proposal(self, model: CeasefireModel, mediator: Actor, idx: np.ndarray, kind: np.ndarray, point: np.ndarray,
-                 withheld: np.ndarray) -> None:
+    def proposal(self, model: CeasefireModel, mediator: Actor, idx: np.ndarray, kind: np.ndarray, point: np.ndarray, withheld: np.ndarray) -> None:
         if idx[0] == 0:
-            self.log(model, "negotiation", "proposal", mediator=mediator.actor_id, type=int(kind[0]), terms=point,
-                     withheld=int(withheld[0]) if kind[0] == SETTLEMENT else 0)
+            self.log(
+                model,
+                "negotiation",
+                "proposal",
+                mediator=mediator.actor_id,
+                type=int(kind[0]),
+                terms=point,
+                withheld=int(withheld[0]) if kind[0] == SETTLEMENT else 0,
+            )
 
-    def decision(self, model: CeasefireModel, side: Belligerent, mediator: Actor, idx: np.ndarray, kind: np.ndarray,
-                 choice: np.ndarray, value: np.ndarray, war: np.ndarray, gain: np.ndarray, risk: np.ndarray,
-                 probability: np.ndarray, point: np.ndarray, fixed: np.ndarray, accepted: np.ndarray) -> None:
+    def decision(
+        self,
+        model: CeasefireModel,
+        side: Belligerent,
+        mediator: Actor,
+        idx: np.ndarray,
+        kind: np.ndarray,
+        choice: np.ndarray,
+        value: np.ndarray,
+        war: np.ndarray,
+        gain: np.ndarray,
+        risk: np.ndarray,
+        probability: np.ndarray,
+        point: np.ndarray,
+        fixed: np.ndarray,
+        accepted: np.ndarray,
+    ) -> None:
         if idx[0] != 0:
             return
         j = int(choice[0])
-        self.log(model, "negotiation", "decision", side=side.actor_id, mediator=mediator.actor_id, type=int(kind[0]),
-                 value_agreement=value[0, j], value_war=war, gain=gain[0, j], breakdown_risk=risk[j, 0],
-                 probability=probability, red_lines_crossed=side_vetoes(side, point, fixed, model.issue_ids), accepted=accepted)
+        self.log(
+            model,
+            "negotiation",
+            "decision",
+            side=side.actor_id,
+            mediator=mediator.actor_id,
+            type=int(kind[0]),
+            value_agreement=value[0, j],
+            value_war=war,
+            gain=gain[0, j],
+            breakdown_risk=risk[j, 0],
+            probability=probability,
+            red_lines_crossed=side_vetoes(side, point, fixed, model.issue_ids),
+            accepted=accepted,
+        )
 
     def answered(self, model: CeasefireModel, mediator: Actor, idx: np.ndarray, kind: np.ndarray, accepted: np.ndarray) -> None:
         if idx[0] == 0:
@@ -169,13 +232,12 @@ class Trace(Observer):
             if moved > 1e-9:
                 self.log(model, "concession", "concession", side=side.actor_id, moved=moved, position=side.position)
 
-    def truce(self, model: CeasefireModel, idx: np.ndarray, status: np.ndarray, breaks: np.ndarray, hazard: np.ndarray,
-              enforcement: np.ndarray, gain: np.ndarray) -> None:
+    def truce(
+        self, model: CeasefireModel, idx: np.ndarray, status: np.ndarray, breaks: np.ndarray, hazard: np.ndarray, enforcement: np.ndarray, gain: np.ndarray
+    ) -> None:
         if idx[0] == 0:
-            self.log(model, "truce", "breakdown" if breaks[0] else "holds", type=int(status[0]), hazard=hazard,
-                     enforcement=enforcement, resume_gain=gain)
+            self.log(model, "truce", "breakdown" if breaks[0] else "holds", type=int(status[0]), hazard=hazard, enforcement=enforcement, resume_gain=gain)
 
     def renewal(self, model: CeasefireModel, at: np.ndarray, kind: np.ndarray, renewed: np.ndarray) -> None:
         if at[0] == 0:
             self.log(model, "truce", "renewed" if renewed[0] else "lapsed", type=int(kind[0]))
-

@@ -54,9 +54,7 @@ def position_rows(scenario: Scenario) -> list[PositionRow]:
                 rule += "; explicit red-line cost"
             if "explicit" in (p.salience.rule, p.red_line_low.rule, p.red_line_high.rule):
                 rule += "; explicit override"
-            rows.append(
-                PositionRow(actor, issue, p.position.mean, p.spread, saliences[issue], p.red_line_low.mean, p.red_line_high.mean, rule, ids)
-            )
+            rows.append(PositionRow(actor, issue, p.position.mean, p.spread, saliences[issue], p.red_line_low.mean, p.red_line_high.mean, rule, ids))
     return rows
 
 

@@ -40,8 +40,15 @@ def trajectory_plot(result: Discovery, path: Path) -> Path:
         ax.plot(cov, den, color="#bbbbbb", linewidth=0.8, zorder=0)
     box = result.box
     if box is not None:
-        ax.scatter([box.coverage], [box.density], s=140, facecolor="none", edgecolor=INTEREST, linewidth=1.6,
-                   label=f"box {box.index}: coverage {box.coverage:.2f}, density {box.density:.2f}")
+        ax.scatter(
+            [box.coverage],
+            [box.density],
+            s=140,
+            facecolor="none",
+            edgecolor=INTEREST,
+            linewidth=1.6,
+            label=f"box {box.index}: coverage {box.coverage:.2f}, density {box.density:.2f}",
+        )
         ax.legend(loc="lower left", fontsize=8)
     bar = fig.colorbar(points, ax=ax, ticks=MaxNLocator(integer=True))
     bar.set_label("restricted dimensions")
@@ -116,8 +123,7 @@ def pairs_plot(result: Discovery, cases: Cases, y: np.ndarray, path: Path, dimen
             if len(points) <= n // 2:
                 # A sweep: many replications share a variant's point; show each point once, coloured by its share of interest.
                 share = np.bincount(inverse.ravel(), weights=y.astype(float), minlength=len(points)) / np.bincount(inverse.ravel(), minlength=len(points))
-                shown = ax.scatter(points[:, 0], points[:, 1], c=share, cmap="RdGy_r", vmin=0, vmax=1, s=14,
-                                   edgecolor="black", linewidth=0.3)
+                shown = ax.scatter(points[:, 0], points[:, 1], c=share, cmap="RdGy_r", vmin=0, vmax=1, s=14, edgecolor="black", linewidth=0.3)
                 colour_bar = shown
             else:
                 yy = y[rows]
@@ -190,8 +196,7 @@ def drivers_plot(table: pa.Table, path: Path, outcomes: tuple[str, ...], labels:
             lo = np.array([by_input[i][f"{key}_low"] if i in by_input else np.nan for i in ranked], dtype=float)
             hi = np.array([by_input[i][f"{key}_high"] if i in by_input else np.nan for i in ranked], dtype=float)
             err = np.vstack([np.clip(vals - lo, 0, None), np.clip(hi - vals, 0, None)])
-            ax.barh(y + offset, np.nan_to_num(vals), height=0.34, color=colour, label=key, xerr=np.nan_to_num(err),
-                    error_kw={"linewidth": 0.7, "capsize": 1.5})
+            ax.barh(y + offset, np.nan_to_num(vals), height=0.34, color=colour, label=key, xerr=np.nan_to_num(err), error_kw={"linewidth": 0.7, "capsize": 1.5})
         ax.axvline(0, color="black", linewidth=0.6)
         if not any(i in by_input and by_input[i]["ST"] == by_input[i]["ST"] for i in ranked):
             ax.text(0.5, 0.5, "did not vary across the design", transform=ax.transAxes, ha="center", fontsize=8, color="#555555")

@@ -67,8 +67,7 @@ def data_uri(path: Path) -> str:
     return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
 
 
-def table(headers: Iterable[str], rows: Iterable[Iterable[Any]], table_id: str | None = None,
-          numeric: Iterable[int] = (), caption: str | None = None) -> str:
+def table(headers: Iterable[str], rows: Iterable[Iterable[Any]], table_id: str | None = None, numeric: Iterable[int] = (), caption: str | None = None) -> str:
     """An HTML table; cells are escaped unless given as `Raw`."""
     numeric = set(numeric)
     out = [f"<table{f' id={table_id!r}' if table_id else ''}>"]
@@ -150,8 +149,10 @@ def _run_report(folder: Path, manifest: dict[str, Any], summary: dict[str, Any])
         scenario_problem = f"The manifest's resolved scenario could not be read ({type(exc).__name__}); the assumptions are left out."
     title = manifest.get("title") or manifest.get("scenario", folder.name)
     body = [f"<h1>{esc(title)}</h1>"]
-    body.append(f"<p class='note'>Report of the run <code>{esc(manifest.get('run_id', folder.name))}</code> "
-                f"of scenario <code>{esc(manifest.get('scenario', ''))}</code>.</p>")
+    body.append(
+        f"<p class='note'>Report of the run <code>{esc(manifest.get('run_id', folder.name))}</code> "
+        f"of scenario <code>{esc(manifest.get('scenario', ''))}</code>.</p>"
+    )
     if scenario is not None and scenario.description:
         body.append(f"<p>{esc(' '.join(scenario.description.split()))}</p>")
     body.append(_what_was_run(manifest))
@@ -178,8 +179,10 @@ def _what_was_run(manifest: dict[str, Any]) -> str:
         ("Replications", manifest.get("runs", "")),
         ("Horizon", f"{manifest.get('weeks', '')} weeks"),
         ("Seed", manifest.get("seed", "")),
-        ("Chunks × size, workers", f"{manifest.get('chunks', '')} × {manifest.get('chunk_size', '')}, {manifest.get('workers', '')} "
-                                   "(results do not depend on them)"),
+        (
+            "Chunks × size, workers",
+            f"{manifest.get('chunks', '')} × {manifest.get('chunk_size', '')}, {manifest.get('workers', '')} (results do not depend on them)",
+        ),
         ("Package version, Python", f"{manifest.get('package_version', '')}, {manifest.get('python', '')}"),
         ("Started, finished (UTC)", f"{times.get('started', '')}, {times.get('finished', '')} ({times.get('seconds', '')} s)"),
     ]
@@ -199,8 +202,9 @@ def outcome_table_html(summary: dict[str, Any]) -> str:
     if summary.get("any_agreement"):
         rows.append(("Any agreement", percent(summary["any_agreement"])))
     weeks = summary.get("weeks_to_first_agreement") or {}
-    rows.append(("Weeks to first agreement, median (IQR)",
-                 "no agreement" if weeks.get("median") is None else f"{weeks['median']} ({weeks['q25']}–{weeks['q75']})"))
+    rows.append(
+        ("Weeks to first agreement, median (IQR)", "no agreement" if weeks.get("median") is None else f"{weeks['median']} ({weeks['q25']}–{weeks['q75']})")
+    )
     rows.append(("Truces broken down (of those with an agreement)", percent(summary.get("truce_broken_down"))))
     if summary.get("mean_breakdowns") is not None:
         rows.append(("Mean breakdowns per replication", f"{summary['mean_breakdowns']:.2f}"))
@@ -210,8 +214,7 @@ def outcome_table_html(summary: dict[str, Any]) -> str:
         for issue in summary["issues"]:
             a, b = terms.get("settlement", {}).get(issue), terms.get("any_agreement", {}).get(issue)
             rows.append((f"  {label(issue)}", f"{'—' if a is None else f'{a:.2f}'} / {'—' if b is None else f'{b:.2f}'}"))
-    caption = (f"n = {summary['n']} replications, horizon {summary['horizon']} weeks; "
-               f"shares with {confidence}% Wilson intervals in brackets.")
+    caption = f"n = {summary['n']} replications, horizon {summary['horizon']} weeks; shares with {confidence}% Wilson intervals in brackets."
     return table(("Outcome", f"Share ({confidence}% interval)"), rows, table_id="outcomes", numeric=(1,), caption=caption)
 
 
@@ -253,21 +256,35 @@ def assumptions_html(scenario: Scenario) -> str:
                 f"<span class='quote'>“{esc(st.quote)}”</span> <small>{esc(st.source)}</small></details>"
             )
         red = "—" if r.red_line_low <= 0 and r.red_line_high >= 1 else f"{r.red_line_low:.2f}–{r.red_line_high:.2f}"
-        rows.append((
-            scenario.actors.__getattribute__(r.actor).label, scenario.issues[r.issue].label,
-            f"{r.position:.2f} ± {r.spread:.2f}", f"{r.salience:.2f}", red, r.rule, Raw("".join(quotes) or "—"),
-        ))
-    out = ["<h3>Positions derived from stated positions</h3>",
-           "<p class='note'>Each actor's position on each issue (mean ± Monte Carlo spread), its normalised salience, "
-           "the interval its red lines leave, the derivation rule, and the statements behind them (click to read the quote).</p>",
-           table(("Actor", "Issue", "Position", "Salience", "Acceptable", "Rule", "Statements"), rows,
-                 table_id="assumptions", numeric=(2, 3, 4))]
+        rows.append(
+            (
+                scenario.actors.__getattribute__(r.actor).label,
+                scenario.issues[r.issue].label,
+                f"{r.position:.2f} ± {r.spread:.2f}",
+                f"{r.salience:.2f}",
+                red,
+                r.rule,
+                Raw("".join(quotes) or "—"),
+            )
+        )
+    out = [
+        "<h3>Positions derived from stated positions</h3>",
+        "<p class='note'>Each actor's position on each issue (mean ± Monte Carlo spread), its normalised salience, "
+        "the interval its red lines leave, the derivation rule, and the statements behind them (click to read the quote).</p>",
+        table(("Actor", "Issue", "Position", "Salience", "Acceptable", "Rule", "Statements"), rows, table_id="assumptions", numeric=(2, 3, 4)),
+    ]
     params = [(p.path, p.value, p.unit, p.description, p.source or "assumption") for p in capability_rows(scenario)]
-    out += ["<details><summary><b>Capabilities and actor parameters</b></summary>",
-            table(("Parameter", "Value", "Unit", "Meaning", "Source"), params, numeric=(1,)), "</details>"]
+    out += [
+        "<details><summary><b>Capabilities and actor parameters</b></summary>",
+        table(("Parameter", "Value", "Unit", "Meaning", "Source"), params, numeric=(1,)),
+        "</details>",
+    ]
     rules = [(p.path, p.value, p.unit, p.description, p.source or "assumption") for p in rule_parameter_rows(scenario)]
-    out += ["<details><summary><b>Battlefield, negotiation and breakdown parameters</b></summary>",
-            table(("Parameter", "Value", "Unit", "Meaning", "Source"), rules, numeric=(1,)), "</details>"]
+    out += [
+        "<details><summary><b>Battlefield, negotiation and breakdown parameters</b></summary>",
+        table(("Parameter", "Value", "Unit", "Meaning", "Source"), rules, numeric=(1,)),
+        "</details>",
+    ]
     return "\n".join(out)
 
 
@@ -314,8 +331,9 @@ def _generic_report(folder: Path, manifest: dict[str, Any] | None) -> str:
         body.append("<p class='note'>This folder has no manifest.json.</p>")
     summary = _read_json(folder / "summary.json")
     tables = [p for p in ("summary.parquet", "comparison.parquet", "differences.parquet", "variants.parquet") if (folder / p).exists()]
-    tables += sorted(p.name for p in folder.glob("*.parquet") if p.name not in tables and p.name not in ("runs.parquet", "weekly.parquet")
-                     and not _is_discovery(p))
+    tables += sorted(
+        p.name for p in folder.glob("*.parquet") if p.name not in tables and p.name not in ("runs.parquet", "weekly.parquet") and not _is_discovery(p)
+    )
     main_done = False
     if summary and "status_at_horizon" in summary:
         body.append("<h2>Outcomes</h2>" + outcome_table_html(summary))
@@ -331,8 +349,7 @@ def _generic_report(folder: Path, manifest: dict[str, Any] | None) -> str:
         body.append(interval_table_html(t, None if main_done else "outcomes"))
         main_done = True
     if not main_done:
-        body.append("<h2>Outcomes</h2><p class='note'>No outcome table in this folder.</p>"
-                    + table(("Outcome", "Share"), [], table_id="outcomes"))
+        body.append("<h2>Outcomes</h2><p class='note'>No outcome table in this folder.</p>" + table(("Outcome", "Share"), [], table_id="outcomes"))
     body.append(_plots(folder / "plots"))
     body.append(discovery_html(folder))
     subruns = sorted(p for p in folder.iterdir() if p.is_dir() and (p / "summary.json").exists()) if folder.is_dir() else []
@@ -351,10 +368,11 @@ def _generic_report(folder: Path, manifest: dict[str, Any] | None) -> str:
             from sim.experiment.load import load
 
             scenario = load(base["file"]).scenario
-            body.append(f"<p class='note'>Of the base scenario <code>{esc(base['file'])}</code> as it is now"
-                        + (" (its hash differs from the one the run recorded: the file changed since)"
-                           if base.get("hash") and _hash(scenario) != base["hash"] else "")
-                        + "; the variants change the parameters listed above.</p>")
+            body.append(
+                f"<p class='note'>Of the base scenario <code>{esc(base['file'])}</code> as it is now"
+                + (" (its hash differs from the one the run recorded: the file changed since)" if base.get("hash") and _hash(scenario) != base["hash"] else "")
+                + "; the variants change the parameters listed above.</p>"
+            )
             body.append(assumptions_html(scenario))
         except Exception as exc:  # the base file moved or no longer validates: say so, keep the page
             body.append(f"<p class='note'>The base scenario {esc(base['file'])} could not be loaded ({esc(type(exc).__name__)}).</p>")
@@ -383,28 +401,35 @@ def discovery_html(folder: Path) -> str:
     files = _discovery_files(folder)
     if not files:
         return ""
-    out = ["<h2 id='discovery'>Scenario discovery</h2>",
-           "<p class='note'>Written by <code>sim discover</code>: the parameter values under which the outcome is likely. "
-           "Coverage: the share of the cases of interest inside the box; density: the share of the box's cases that are of "
-           "interest; qp: the quasi-p-value of a limit (Bryant &amp; Lempert 2010).</p>"]
+    out = [
+        "<h2 id='discovery'>Scenario discovery</h2>",
+        "<p class='note'>Written by <code>sim discover</code>: the parameter values under which the outcome is likely. "
+        "Coverage: the share of the cases of interest inside the box; density: the share of the box's cases that are of "
+        "interest; qp: the quasi-p-value of a limit (Bryant &amp; Lempert 2010).</p>",
+    ]
     for path in files:
         data = _read_json(path)
         if data is None:
             out.append(f"<p class='note'>{esc(path.name)} could not be read.</p>")
             continue
         method = str(data.get("method", ""))
-        out.append(f"<h3>{esc(path.stem)}: {esc(method.upper() if method != 'scores' else 'feature scores')} for "
-                   f"<code>{esc(data.get('outcome', ''))}</code></h3>")
+        out.append(
+            f"<h3>{esc(path.stem)}: {esc(method.upper() if method != 'scores' else 'feature scores')} for <code>{esc(data.get('outcome', ''))}</code></h3>"
+        )
         cases, interest = data.get("cases"), data.get("cases_of_interest")
         total = data.get("cases_total")
         sampled = f" (a sample of {total})" if isinstance(total, int) and isinstance(cases, int) and total > cases else ""
-        out.append(f"<p>{esc(cases)} cases{esc(sampled)}, {esc(interest)} of interest "
-                   f"({_percent_of(data.get('base_rate'))}); parameters: {esc(len(data.get('dimensions') or []))}.</p>")
+        out.append(
+            f"<p>{esc(cases)} cases{esc(sampled)}, {esc(interest)} of interest "
+            f"({_percent_of(data.get('base_rate'))}); parameters: {esc(len(data.get('dimensions') or []))}.</p>"
+        )
         box = data.get("selected_box")
         if isinstance(box, dict):
-            out.append(f"<p>Box {esc(box.get('index'))}: coverage {_fixed(box.get('coverage'))}, density "
-                       f"{_fixed(box.get('density'))}, {esc(box.get('n'))} cases, {esc(box.get('restricted_dimensions'))} "
-                       "restricted dimensions.</p>")
+            out.append(
+                f"<p>Box {esc(box.get('index'))}: coverage {_fixed(box.get('coverage'))}, density "
+                f"{_fixed(box.get('density'))}, {esc(box.get('n'))} cases, {esc(box.get('restricted_dimensions'))} "
+                "restricted dimensions.</p>"
+            )
             rows: list[tuple[Any, ...]] = []
             for lim in box.get("limits") or []:
                 if not isinstance(lim, dict) or not lim.get("restricted"):
@@ -426,8 +451,9 @@ def discovery_html(folder: Path) -> str:
             plot = folder / str(rel)
             # Only files inside the folder (the json is a user-editable file).
             if plot.suffix == ".png" and plot.is_file() and folder.resolve() in plot.resolve().parents:
-                figures.append(f"<figure><img src='{data_uri(plot)}' alt='{esc(plot.stem)}'>"
-                               f"<figcaption>{esc(plot.stem.replace('_', ' '))}</figcaption></figure>")
+                figures.append(
+                    f"<figure><img src='{data_uri(plot)}' alt='{esc(plot.stem)}'><figcaption>{esc(plot.stem.replace('_', ' '))}</figcaption></figure>"
+                )
         if figures:
             out.append("<div class='plots'>" + "".join(figures) + "</div>")
     return "\n".join(out)
@@ -467,8 +493,7 @@ def interval_table_html(t: pa.Table, table_id: str | None = None) -> str:
     headers = plain + [label(x) for x in triplets]
     numeric = [j for j, n in enumerate(plain) if pa.types.is_floating(t.schema.field(n).type) or pa.types.is_integer(t.schema.field(n).type)]
     numeric += list(range(len(plain), len(headers)))
-    out = table(headers, rows, table_id=table_id, numeric=numeric,
-                caption="Shares with 95% Wilson intervals in brackets.")
+    out = table(headers, rows, table_id=table_id, numeric=numeric, caption="Shares with 95% Wilson intervals in brackets.")
     if t.num_rows > MAX_ROWS:
         out += f"<p class='note'>First {MAX_ROWS} of {t.num_rows} rows.</p>"
     return out

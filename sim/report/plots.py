@@ -38,11 +38,7 @@ STATUS_COLOURS = {
 }
 AGREEMENT_COLOURS = {"none": "#999999", **{k: v for k, v in STATUS_COLOURS.items() if k != "war"}}
 
-FRONT_AXIS_LABEL = (
-    "Front line on the territory scale\n"
-    "(0 = pre-2014 borders, 0.5 = front frozen at 11 Mar 2025 line,\n"
-    "1 = four claimed oblasts ceded)"
-)
+FRONT_AXIS_LABEL = "Front line on the territory scale\n(0 = pre-2014 borders, 0.5 = front frozen at 11 Mar 2025 line,\n1 = four claimed oblasts ceded)"
 DPI = 100
 # PNG text chunks: drop "Software" (the matplotlib version) so bytes depend on the inputs only.
 PNG_METADATA = {"Software": None}
@@ -81,10 +77,8 @@ def plot_outcome_shares(summary: dict[str, Any], path: Path) -> Path:
     """Bars of status shares at the horizon and of first-agreement types, with 95% whiskers."""
     figure = _new_figure(10.0, 4.5)
     left, right = figure.subplots(1, 2)
-    _bars_with_whiskers(left, summary["status_at_horizon"], STATUSES, STATUS_COLOURS,
-                        f"Status at the horizon (week {summary['horizon']})")
-    _bars_with_whiskers(right, summary["first_agreement"], AGREEMENT_TYPES, AGREEMENT_COLOURS,
-                        "First agreement")
+    _bars_with_whiskers(left, summary["status_at_horizon"], STATUSES, STATUS_COLOURS, f"Status at the horizon (week {summary['horizon']})")
+    _bars_with_whiskers(right, summary["first_agreement"], AGREEMENT_TYPES, AGREEMENT_COLOURS, "First agreement")
     confidence = round(100 * summary.get("confidence", 0.95))
     figure.suptitle(f"Outcomes, n = {summary['n']} replications ({confidence}% Wilson intervals)")
     figure.tight_layout()
@@ -97,8 +91,7 @@ def plot_time_to_agreement(agg: Aggregates, path: Path) -> Path:
     figure = _new_figure()
     ax = figure.subplots()
     confidence = round(100 * curve.confidence)
-    ax.fill_between(curve.weeks, curve.lower, curve.upper, step="post", alpha=0.3,
-                    color="#2166ac", label=f"{confidence}% band (Greenwood, log-log)")
+    ax.fill_between(curve.weeks, curve.lower, curve.upper, step="post", alpha=0.3, color="#2166ac", label=f"{confidence}% band (Greenwood, log-log)")
     ax.step(curve.weeks, curve.survival, where="post", color="#2166ac", label="Kaplan-Meier")
     ax.set_xlim(0, agg.horizon)
     ax.set_ylim(0, 1.02)
@@ -117,8 +110,7 @@ def draw_weekly_status(ax: Axes, weeks: np.ndarray, shares: np.ndarray, horizon:
     Shared by the result plots and the browser app (which draws the weeks stepped so far)."""
     weeks = np.asarray(weeks)
     if len(weeks) > 1:
-        ax.stackplot(weeks, *np.asarray(shares, dtype=float).T, labels=[label(s) for s in STATUSES],
-                     colors=[STATUS_COLOURS[s] for s in STATUSES], alpha=0.9)
+        ax.stackplot(weeks, *np.asarray(shares, dtype=float).T, labels=[label(s) for s in STATUSES], colors=[STATUS_COLOURS[s] for s in STATUSES], alpha=0.9)
     else:  # one week (the start): a stack of one point would draw nothing
         ax.bar([0], [1.0], color=STATUS_COLOURS["war"], width=0.8, label=label("war"))
     ax.set_xlim(0, horizon if horizon is not None else max(int(weeks.max()), 1))
@@ -128,8 +120,7 @@ def draw_weekly_status(ax: Axes, weeks: np.ndarray, shares: np.ndarray, horizon:
     ax.set_title(title)
 
 
-def draw_front_fan(ax: Axes, weeks: np.ndarray, quantiles: np.ndarray, start: float, horizon: int | None = None,
-                   title: str = "Front line by week") -> None:
+def draw_front_fan(ax: Axes, weeks: np.ndarray, quantiles: np.ndarray, start: float, horizon: int | None = None, title: str = "Front line by week") -> None:
     """Fan of the front line by week: 5-95% and 25-75% bands and the median (`quantiles` columns
     q05, q25, q50, q75, q95), with the line the front started from."""
     weeks = np.asarray(weeks)
@@ -165,8 +156,7 @@ def plot_weekly_status(weekly: pa.Table, path: Path) -> Path:
 def plot_front_fan(weekly: pa.Table, path: Path) -> Path:
     """Fan chart of the front line by week: 5-95% and 25-75% bands and the median."""
     weeks = weekly.column("week").to_numpy()
-    q = np.stack([np.asarray(weekly.column(f"front_{name}").to_numpy(), dtype=float)
-                  for name in ("q05", "q25", "q50", "q75", "q95")], axis=1)
+    q = np.stack([np.asarray(weekly.column(f"front_{name}").to_numpy(), dtype=float) for name in ("q05", "q25", "q50", "q75", "q95")], axis=1)
     figure = _new_figure(7.5, 5.0)
     ax = figure.subplots()
     draw_front_fan(ax, weeks, q, start=0.5)

@@ -27,7 +27,6 @@ from sim.analysis.aggregate import AGREEMENT_TYPES, CEASEFIRE, FIRST_ENDS, PARTI
 from sim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
-
     from sim.model.model import CeasefireModel
 
 TYPE_NAMES = {
@@ -244,8 +243,7 @@ def _build(model: CeasefireModel, start: dict[str, Any], source: str) -> Story:
         ),
         Line(
             f"The front line lives on the {scenario.issues[issues[model.i_territory]].label.lower()} scale ("
-            + ", ".join(f"{v:g} = {k.replace('_', ' ')}" for k, v in sorted(
-                scenario.issues[issues[model.i_territory]].anchors.items(), key=lambda kv: kv[1]))
+            + ", ".join(f"{v:g} = {k.replace('_', ' ')}" for k, v in sorted(scenario.issues[issues[model.i_territory]].anchors.items(), key=lambda kv: kv[1]))
             + "); a rise is a Russian gain.",
             kind="detail",
         ),
@@ -258,10 +256,12 @@ def _build(model: CeasefireModel, start: dict[str, Any], source: str) -> Story:
         if drawn is not None:
             label, weight = options[int(drawn[0])]
             st = scenario.statements[sid]
-            intro.append(Line(
-                f"Reading drawn for {st.speaker}'s \u201c{st.quote}\u201d ({sid}): {label} (probability {weight:.2f}).",
-                kind="detail",
-            ))
+            intro.append(
+                Line(
+                    f"Reading drawn for {st.speaker}'s \u201c{st.quote}\u201d ({sid}): {label} (probability {weight:.2f}).",
+                    kind="detail",
+                )
+            )
 
     start_lines: list[Line] = []
     for side in ("russia", "ukraine"):
@@ -275,21 +275,29 @@ def _build(model: CeasefireModel, start: dict[str, Any], source: str) -> Story:
         joint.append((k, lo, hi))
     empty = [k for k, lo, hi in joint if lo > hi + 1e-12]
     if empty:
-        start_lines.append(Line(
-            "No bargaining range on " + ", ".join(_issue_label(scenario, k) for k in empty)
-            + ": what one side requires, the other's red lines rule out, so any settlement makes at least one side "
-            "cross a public red line and pay its audience cost (unless its red lines are vetoes)."
-        ))
+        start_lines.append(
+            Line(
+                "No bargaining range on "
+                + ", ".join(_issue_label(scenario, k) for k in empty)
+                + ": what one side requires, the other's red lines rule out, so any settlement makes at least one side "
+                "cross a public red line and pay its audience cost (unless its red lines are vetoes)."
+            )
+        )
     else:
-        start_lines.append(Line(
-            "Their red lines leave room on every issue (outside it a deal costs a side its audience cost): "
-            + "; ".join(f"{_issue_label(scenario, k)} {lo:.2f}–{hi:.2f}" for k, lo, hi in joint) + "."
-        ))
-    start_lines.append(Line(
-        f"The front drifts {_signed(start['drift'], 4)} a week at the start ({_direction(start['drift'], 1e-6)}); "
-        f"Russia believes {_signed(start['russia']['belief'], 4)}, Ukraine {_signed(start['ukraine']['belief'], 4)}: "
-        "each is optimistic in its own favour and learns from what the front does."
-    ))
+        start_lines.append(
+            Line(
+                "Their red lines leave room on every issue (outside it a deal costs a side its audience cost): "
+                + "; ".join(f"{_issue_label(scenario, k)} {lo:.2f}–{hi:.2f}" for k, lo, hi in joint)
+                + "."
+            )
+        )
+    start_lines.append(
+        Line(
+            f"The front drifts {_signed(start['drift'], 4)} a week at the start ({_direction(start['drift'], 1e-6)}); "
+            f"Russia believes {_signed(start['russia']['belief'], 4)}, Ukraine {_signed(start['ukraine']['belief'], 4)}: "
+            "each is optimistic in its own favour and learns from what the front does."
+        )
+    )
     sanctions = _scalar(model.europe.sanctions)
     if sanctions > 0 and _scalar(model.russia.pressure_sensitivity) * _scalar(p["battlefield.sanctions_cost"]) > 0:
         # The same pressure as phase 1 of the model (sim.model.model.CeasefireModel.phase_support).
@@ -301,8 +309,15 @@ def _build(model: CeasefireModel, start: dict[str, Any], source: str) -> Story:
         weeks.setdefault(e["week"], []).append(e)
 
     state = {"status": WAR, "us_mediating": True, "last_settlement": None, "us_aid": None}
-    derived = {"agreements": 0, "breakdowns": 0, "first_agreement": None, "first_agreement_week": None,
-               "first_mediator": None, "front_final": start["front"], "status": STATUSES[WAR]}
+    derived = {
+        "agreements": 0,
+        "breakdowns": 0,
+        "first_agreement": None,
+        "first_agreement_week": None,
+        "first_mediator": None,
+        "front_final": start["front"],
+        "status": STATUSES[WAR],
+    }
     sections: list[Section] = []
     quiet: list[int] = []
     quiet_info: dict[int, dict[str, Any]] = {}
@@ -316,9 +331,7 @@ def _build(model: CeasefireModel, start: dict[str, Any], source: str) -> Story:
         events = weeks.get(week, [])
         kinds = {e["event"] for e in events}
         aid = next((e for e in events if e["event"] == "aid"), None)
-        aid_changed = aid is not None and (
-            abs(aid["us_aid"] - aid["us_aid_before"]) > 1e-12 or aid["us_mediating"] != state["us_mediating"]
-        )
+        aid_changed = aid is not None and (abs(aid["us_aid"] - aid["us_aid_before"]) > 1e-12 or aid["us_mediating"] != state["us_mediating"])
         info = _week_info(events)
         for e in events:  # derive the outcome from the trace alone (checked against the model's by the tests)
             if e["event"] == "agreement":
@@ -418,8 +431,7 @@ def _fold(scenario: Scenario, weeks: list[int], info: dict[int, dict[str, Any]])
         for side, moved in info[w]["concession"].items():
             conceded[side] = conceded.get(side, 0.0) + moved
     if conceded:
-        parts.append("toward the last settlement proposal " + ", ".join(
-            f"{SIDE_NAMES[s]} concedes {m:.3f}" for s, m in conceded.items()) + " in all")
+        parts.append("toward the last settlement proposal " + ", ".join(f"{SIDE_NAMES[s]} concedes {m:.3f}" for s, m in conceded.items()) + " in all")
     text = "Nothing new: " + "; ".join(parts) + "." if parts else "Nothing new."
     return Section(title, [Line(text, kind="quiet")], (first, last), folded=True)
 
@@ -433,8 +445,11 @@ def _tell_week(model: CeasefireModel, events: list[dict[str, Any]], state: dict[
         if ev == "aid":
             changed = abs(e["us_aid"] - e["us_aid_before"]) > 1e-12
             if full or changed:
-                policy = {"conditional": "conditional: suspended while Ukraine rejects US proposals, restored when it accepts",
-                          "full": "full, whatever Ukraine answers", "cut": "cut for good"}.get(model.us.policy, model.us.policy)
+                policy = {
+                    "conditional": "conditional: suspended while Ukraine rejects US proposals, restored when it accepts",
+                    "full": "full, whatever Ukraine answers",
+                    "cut": "cut for good",
+                }.get(model.us.policy, model.us.policy)
                 policy = policy if full else model.us.policy
                 if changed:
                     up = e["us_aid"] > e["us_aid_before"]
@@ -445,15 +460,20 @@ def _tell_week(model: CeasefireModel, events: list[dict[str, Any]], state: dict[
                 else:
                     head = "US military aid: "
                 pressure = max(1.0 + sens * (1.0 - e["aid_index"]), 0.0)
-                lines.append(Line(
-                    f"{head}{e['us_aid']:.2f} of its 2022-24 flow (policy {policy}); Europe gives {e['europe_aid']:.2f} of its own. "
-                    f"Aid index {e['aid_index']:.2f}: the pressure of missing aid multiplies Ukraine's weekly war cost ×{pressure:.2f}."
-                ))
+                lines.append(
+                    Line(
+                        f"{head}{e['us_aid']:.2f} of its 2022-24 flow (policy {policy}); Europe gives {e['europe_aid']:.2f} of its own. "
+                        f"Aid index {e['aid_index']:.2f}: the pressure of missing aid multiplies Ukraine's weekly war cost ×{pressure:.2f}."
+                    )
+                )
             if e["us_mediating"] != state["us_mediating"]:
-                lines.append(Line(
-                    "The United States' patience runs out: it stops tabling proposals." if not e["us_mediating"]
-                    else "The United States takes up mediation again."
-                ))
+                lines.append(
+                    Line(
+                        "The United States' patience runs out: it stops tabling proposals."
+                        if not e["us_mediating"]
+                        else "The United States takes up mediation again."
+                    )
+                )
             state["us_mediating"] = e["us_mediating"]
             state["us_aid"] = e["us_aid"]
         elif ev == "member_commits":
@@ -472,11 +492,13 @@ def _tell_week(model: CeasefireModel, events: list[dict[str, Any]], state: dict[
                 state.setdefault("fighting_weeks", set()).add(e["week"])
                 delta = e["after"] - e["before"]
                 moved = f"{_signed(delta)}, {_direction(delta)}" if abs(delta) >= 5e-4 else "no change"
-                lines.append(Line(
-                    f"Front: {e['before']:.3f} → {e['after']:.3f} ({moved}; the expected drift "
-                    f"was {_signed(e['drift'], 4)}). War costs this week: Russia {e['cost_russia']:.4f}, Ukraine {e['cost_ukraine']:.4f}.",
-                    kind="detail",
-                ))
+                lines.append(
+                    Line(
+                        f"Front: {e['before']:.3f} → {e['after']:.3f} ({moved}; the expected drift "
+                        f"was {_signed(e['drift'], 4)}). War costs this week: Russia {e['cost_russia']:.4f}, Ukraine {e['cost_ukraine']:.4f}.",
+                        kind="detail",
+                    )
+                )
             else:
                 lines.append(Line(f"Front: quiet at {e['after']:.3f} under the {STATUS_NAMES[state['status']]}.", kind="detail"))
         elif ev == "beliefs":
@@ -485,49 +507,59 @@ def _tell_week(model: CeasefireModel, events: list[dict[str, Any]], state: dict[
             front = model.weekly_front[e["week"], 0]
             r = min(max(front + e["russia"] * lookahead, 0.0), 1.0)
             u = min(max(front + e["ukraine"] * lookahead, 0.0), 1.0)
-            lines.append(Line(
-                f"Beliefs about the weekly drift: Russia {_signed(e['russia'], 4)}, Ukraine {_signed(e['ukraine'], 4)} "
-                f"(gap {e['gap']:.4f}); so in {lookahead:.0f} weeks Russia expects the front at {r:.2f}, Ukraine at {u:.2f}.",
-                kind="detail",
-            ))
+            lines.append(
+                Line(
+                    f"Beliefs about the weekly drift: Russia {_signed(e['russia'], 4)}, Ukraine {_signed(e['ukraine'], 4)} "
+                    f"(gap {e['gap']:.4f}); so in {lookahead:.0f} weeks Russia expects the front at {r:.2f}, Ukraine at {u:.2f}.",
+                    kind="detail",
+                )
+            )
         elif ev == "proposal":
             kind = e["type"]
             what = TYPE_NAMES[kind]
-            lines.append(Line(
-                f"{_capital(MEDIATOR_NAMES[e['mediator']])} "
-                f"tables a {what}: {_terms(scenario, e['terms'])}."
-            ))
+            lines.append(Line(f"{_capital(MEDIATOR_NAMES[e['mediator']])} tables a {what}: {_terms(scenario, e['terms'])}."))
             if kind == SETTLEMENT:
                 state["last_settlement"] = e["terms"]
                 withheld = int(e.get("withheld", 0) or 0)
                 parties = [name for bit, name in ((1, "Europe"), (2, "the United States")) if withheld & bit]
                 if parties:
-                    lines.append(Line(
-                        " and ".join(parties) + (" withholds consent to the terms it controls" if len(parties) == 1 else
-                                                 " withhold consent to the terms they control")
-                        + " (a share of the sanctions relief; for Europe also a guarantee resting on its force): the "
-                        "settlement on the table delivers only what is consented to.",
-                        depth=1,
-                    ))
+                    lines.append(
+                        Line(
+                            " and ".join(parties)
+                            + (" withholds consent to the terms it controls" if len(parties) == 1 else " withhold consent to the terms they control")
+                            + " (a share of the sanctions relief; for Europe also a guarantee resting on its force): the "
+                            "settlement on the table delivers only what is consented to.",
+                            depth=1,
+                        )
+                    )
                 else:
                     lines.append(Line("Europe and the United States consent to the terms they control.", depth=1, kind="detail"))
         elif ev == "decision":
             side = SIDE_NAMES[e["side"]]
             crossed = e.get("red_lines_crossed") or []
-            where = (" It would cross its red line on " + ", ".join(_issue_label(scenario, k) for k in crossed)
-                     + " (an audience cost, counted in the gain).") if crossed else ""
+            where = (
+                (" It would cross its red line on " + ", ".join(_issue_label(scenario, k) for k in crossed) + " (an audience cost, counted in the gain).")
+                if crossed
+                else ""
+            )
             risk = f", breakdown risk within its look-ahead {_pct(e['breakdown_risk'])}" if "breakdown_risk" in e else ""
             if e["probability"] <= 0.0 and crossed:
-                lines.append(Line(
-                    f"{side}: accepting is worth {e['value_agreement']:+.3f} against {e['value_war']:+.3f} for fighting on"
-                    f"{risk}, but its red line on " + ", ".join(_issue_label(scenario, k) for k in crossed) + " is a veto: rejects.", depth=1,
-                ))
+                lines.append(
+                    Line(
+                        f"{side}: accepting is worth {e['value_agreement']:+.3f} against {e['value_war']:+.3f} for fighting on"
+                        f"{risk}, but its red line on " + ", ".join(_issue_label(scenario, k) for k in crossed) + " is a veto: rejects.",
+                        depth=1,
+                    )
+                )
             else:
                 answer = "accepts" if e["accepted"] else "rejects"
-                lines.append(Line(
-                    f"{side}: accepting is worth {e['value_agreement']:+.3f} against {e['value_war']:+.3f} for fighting on"
-                    f"{risk}; net gain {e['gain']:+.3f}, chance of accepting {_pct(e['probability'])}: it {answer}.{where}", depth=1,
-                ))
+                lines.append(
+                    Line(
+                        f"{side}: accepting is worth {e['value_agreement']:+.3f} against {e['value_war']:+.3f} for fighting on"
+                        f"{risk}; net gain {e['gain']:+.3f}, chance of accepting {_pct(e['probability'])}: it {answer}.{where}",
+                        depth=1,
+                    )
+                )
         elif ev == "agreement":
             before = state["status"]
             state["status"] = e["type"]
@@ -536,30 +568,32 @@ def _tell_week(model: CeasefireModel, events: list[dict[str, Any]], state: dict[
         elif ev == "rejected":
             lines.append(Line(f"No agreement: the {STATUS_NAMES[e['type']]} is rejected.", depth=1, kind="detail"))
         elif ev == "concession":
-            lines.append(Line(
-                f"{SIDE_NAMES[e['side']]} concedes {e['moved']:.3f} toward the last proposal, on the issues it fixed.", kind="detail"
-            ))
+            lines.append(Line(f"{SIDE_NAMES[e['side']]} concedes {e['moved']:.3f} toward the last proposal, on the issues it fixed.", kind="detail"))
         elif ev == "event":
             lines.append(Line(f"Scheduled event: {e['label']}.", kind="outcome"))
         elif ev == "renewed":
             lines.append(Line(f"The {STATUS_NAMES[e['type']]} reaches the end of its term and both sides renew it."))
         elif ev == "lapsed":
             state["status"] = WAR
-            lines.append(Line(f"The {STATUS_NAMES[e['type']]} reaches the end of its term and is not renewed: it lapses, "
-                              "and the war resumes.", kind="outcome"))
+            lines.append(Line(f"The {STATUS_NAMES[e['type']]} reaches the end of its term and is not renewed: it lapses, and the war resumes.", kind="outcome"))
         elif ev == "holds":
-            lines.append(Line(
-                f"The {STATUS_NAMES[e['type']]} holds (breakdown hazard this week {_pct(e['hazard'])}, "
-                f"enforcement {_pct(e['enforcement'])}).", kind="detail",
-            ))
+            lines.append(
+                Line(
+                    f"The {STATUS_NAMES[e['type']]} holds (breakdown hazard this week {_pct(e['hazard'])}, enforcement {_pct(e['enforcement'])}).",
+                    kind="detail",
+                )
+            )
         elif ev == "breakdown":
             state["status"] = WAR
             gain = e["resume_gain"]
             motive = f"; the side keenest to resume gains {gain:+.3f} by it" if gain > 0 else ""
-            lines.append(Line(
-                f"The {STATUS_NAMES[e['type']]} breaks down (hazard this week {_pct(e['hazard'])}, enforcement "
-                f"{_pct(e['enforcement'])}{motive}): the war and the negotiation resume.", kind="outcome",
-            ))
+            lines.append(
+                Line(
+                    f"The {STATUS_NAMES[e['type']]} breaks down (hazard this week {_pct(e['hazard'])}, enforcement "
+                    f"{_pct(e['enforcement'])}{motive}): the war and the negotiation resume.",
+                    kind="outcome",
+                )
+            )
     return lines
 
 
@@ -572,18 +606,18 @@ def _outcome_lines(scenario: Scenario, row: dict[str, Any], week: int, horizon: 
     if row["first_agreement"] is None:
         lines.append(Line("No agreement was ever reached."))
     else:
-        lines.append(Line(
-            f"First agreement: {row['first_agreement'].replace('_', ' ')} in week {row['first_agreement_week']}, "
-            f"tabled by {MEDIATOR_NAMES[row['first_mediator']]}."
-        ))
+        lines.append(
+            Line(
+                f"First agreement: {row['first_agreement'].replace('_', ' ')} in week {row['first_agreement_week']}, "
+                f"tabled by {MEDIATOR_NAMES[row['first_mediator']]}."
+            )
+        )
         lines.append(Line(f"Agreements: {row['agreements']}; breakdowns: {row['breakdowns']}."))
         terms = {k.removeprefix("terms_"): v for k, v in row.items() if k.startswith("terms_")}
         lines.append(Line("Terms of the last agreement: " + _terms(scenario, terms) + "."))
     lines.append(Line(f"Front line {'at the horizon' if week >= horizon else 'now'}: {row['front_final']:.3f}."))
     lines.append(Line(f"Cumulative war costs: Russia {row['cost_russia']:.3f}, Ukraine {row['cost_ukraine']:.3f}."))
-    lines.append(Line(
-        f"Largest reassurance force: {_troops(row['force_size'])} troops; weeks with US aid: {row['us_aid_weeks']}."
-    ))
+    lines.append(Line(f"Largest reassurance force: {_troops(row['force_size'])} troops; weeks with US aid: {row['us_aid_weeks']}."))
     return lines
 
 
@@ -593,8 +627,7 @@ def render_text(story: Story, width: int = 100) -> str:
     out: list[str] = []
 
     def emit(text: str, indent: str, hang: str) -> None:
-        out.extend(textwrap.wrap(text, width=width, initial_indent=indent, subsequent_indent=hang,
-                                 break_on_hyphens=False) or [indent])
+        out.extend(textwrap.wrap(text, width=width, initial_indent=indent, subsequent_indent=hang, break_on_hyphens=False) or [indent])
 
     out.append(f"Story of {story.title}")
     out.append("=" * min(width, len(out[-1])))

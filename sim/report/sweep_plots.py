@@ -82,8 +82,7 @@ def _share_series(ax, xs, share, low, high, colour, label: str, categorical: boo
         ax.fill_between(xs, low, high, color=colour, alpha=alpha, linewidth=0)
         ax.plot(xs, share, color=colour, marker="o", markersize=3, label=label)
     else:
-        ax.errorbar(xs + offset, share, yerr=[share - low, high - share], color=colour, marker="o", capsize=4,
-                    linestyle="none", label=label)
+        ax.errorbar(xs + offset, share, yerr=[share - low, high - share], color=colour, marker="o", capsize=4, linestyle="none", label=label)
 
 
 def _finish_share_axes(ax, ticks, xlabel: str, title: str) -> None:
@@ -168,8 +167,17 @@ def plot_scatter(params, name: str, summary: pa.Table, path: Path) -> Path:
     for ax, info in zip(axes, params):
         x, ticks = _positions(info, _column(summary, info.path))
         if whiskers:
-            ax.errorbar(x, share, yerr=[share - low, high - share], fmt="o", markersize=3, color=COLOURS.get(name, "#2166ac"),
-                        ecolor="#999999", elinewidth=0.8, capsize=0)
+            ax.errorbar(
+                x,
+                share,
+                yerr=[share - low, high - share],
+                fmt="o",
+                markersize=3,
+                color=COLOURS.get(name, "#2166ac"),
+                ecolor="#999999",
+                elinewidth=0.8,
+                capsize=0,
+            )
         else:
             ax.plot(x, share, "o", markersize=2, alpha=0.4, color=COLOURS.get(name, "#2166ac"))
         if ticks is not None:

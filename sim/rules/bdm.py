@@ -39,25 +39,27 @@ from sim.rules.registry import KINDS, KindSpec, RuleParam, Values, rule
 
 # The kinds of rule this module adds to the registry (one place: here, where the rules are).
 _RA, _RAK = ("R", "A"), ("R", "A", "K")
-KINDS.update({
-    "bdm_round": KindSpec(
-        "One round of Bueno de Mesquita's expected-utility model on one issue: every actor's next position.",
-        {"positions": _RA, "salience": _RA, "capability": _RA, "span": ("R?",)},
-        _RA,
-    ),
-    "bdm_outcome": KindSpec(
-        "The forecast outcome on one issue from the actors' positions, saliences and capabilities.",
-        {"positions": _RA, "salience": _RA, "capability": _RA},
-        ("R",),
-    ),
-    "position_dynamics": KindSpec(
-        "Every actor's positions after one round of bargaining among all actors, per issue, within its red lines.",
-        {"positions": _RAK, "salience": _RAK, "capability": _RA, "low": _RAK, "high": _RAK},
-        _RAK,
-        path="negotiation.position_dynamics",
-        default="none",
-    ),
-})
+KINDS.update(
+    {
+        "bdm_round": KindSpec(
+            "One round of Bueno de Mesquita's expected-utility model on one issue: every actor's next position.",
+            {"positions": _RA, "salience": _RA, "capability": _RA, "span": ("R?",)},
+            _RA,
+        ),
+        "bdm_outcome": KindSpec(
+            "The forecast outcome on one issue from the actors' positions, saliences and capabilities.",
+            {"positions": _RA, "salience": _RA, "capability": _RA},
+            ("R",),
+        ),
+        "position_dynamics": KindSpec(
+            "Every actor's positions after one round of bargaining among all actors, per issue, within its red lines.",
+            {"positions": _RAK, "salience": _RAK, "capability": _RA, "low": _RAK, "high": _RAK},
+            _RAK,
+            path="negotiation.position_dynamics",
+            default="none",
+        ),
+    }
+)
 
 SOURCE = (
     "Bueno de Mesquita 1994 (Political forecasting: an expected utility method, in European Community Decision "
@@ -66,34 +68,51 @@ SOURCE = (
 
 PARAMS = {
     "risk_exponent": RuleParam(
-        0.0, 0.0, 2.0, "exponent",
+        0.0,
+        0.0,
+        2.0,
+        "exponent",
         "0: each actor's risk exponent r_i is computed every round from its security (Scholz et al. 2011, after "
         "BdM 1985), in [0.5, 2]; > 0: this exponent for every actor (1 = risk neutral).",
     ),
     "status_quo": RuleParam(
-        1.0, 0.0, 1.0, "probability",
+        1.0,
+        0.0,
+        1.0,
+        "probability",
         "Q: the probability a challenger expects the status quo to last if it does not challenge (BdM 1994); "
         "1 as in Scholz et al.'s runs, which drops the better/worse-than-median terms.",
     ),
     "improvement": RuleParam(
-        1.0, 0.0, 1.0, "probability",
-        "T: when the status quo does not last, the probability it changes for the better for the challenger "
-        "(BdM 1994); irrelevant when status_quo = 1.",
+        1.0,
+        0.0,
+        1.0,
+        "probability",
+        "T: when the status quo does not last, the probability it changes for the better for the challenger (BdM 1994); irrelevant when status_quo = 1.",
     ),
     "all_pairs_probability": RuleParam(
-        1.0, 0.0, 1.0, "flag",
+        1.0,
+        0.0,
+        1.0,
+        "flag",
         "1 (above 0.5): P_ij = votes for x_i over x_j / the absolute votes over every pair of positions (Scholz "
         "et al.'s code, as ported by J. McKibben); 0: / the absolute votes on this pair only, so P_ij + P_ji = 1 "
         "(BdM's intent, as McKibben reads it).",
     ),
     "lowest_compromise": RuleParam(
-        0.0, 0.0, 1.0, "flag",
+        0.0,
+        0.0,
+        1.0,
+        "flag",
         "1 (above 0.5): among compromises take the lowest EU-weighted point (|E_ij| x_i + |E_ji| x_j) / "
         "(|E_ij| + |E_ji|) (Scholz et al.'s code, as ported by J. McKibben); 0: the compromise that moves the "
         "actor least (what BdM's and Scholz et al.'s texts state, as McKibben quotes them).",
     ),
     "capitulation": RuleParam(
-        1.0, 0.0, 1.0, "flag",
+        1.0,
+        0.0,
+        1.0,
+        "flag",
         "1 (above 0.5): an actor that expects to lose more than the challenger gains capitulates to the "
         "challenger's position (the model's third kind of offer); 0: it stays (J. McKibben's port, whose condition "
         "for capitulation can never hold).",
@@ -199,8 +218,14 @@ def _utilities(d_ij: np.ndarray, d_imu: np.ndarray, r: np.ndarray) -> tuple[np.n
 
 
 def expected_utilities(
-    positions: np.ndarray, salience: np.ndarray, p: np.ndarray, risk: np.ndarray, span: np.ndarray,
-    median: np.ndarray, status_quo: np.ndarray, improvement: np.ndarray,
+    positions: np.ndarray,
+    salience: np.ndarray,
+    p: np.ndarray,
+    risk: np.ndarray,
+    span: np.ndarray,
+    median: np.ndarray,
+    status_quo: np.ndarray,
+    improvement: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(E^i U_ij, E^i U_ji), each (R, A, A): i's expected utility of challenging j, and of j challenging i, both as i
     sees them (with i's risk exponent r_i).
@@ -224,8 +249,16 @@ def expected_utilities(
     return e_ij, e_ji
 
 
-def risk_exponents(positions: np.ndarray, salience: np.ndarray, weights: np.ndarray, span: np.ndarray, median: np.ndarray,
-                   status_quo: np.ndarray, improvement: np.ndarray, all_pairs: np.ndarray) -> np.ndarray:
+def risk_exponents(
+    positions: np.ndarray,
+    salience: np.ndarray,
+    weights: np.ndarray,
+    span: np.ndarray,
+    median: np.ndarray,
+    status_quo: np.ndarray,
+    improvement: np.ndarray,
+    all_pairs: np.ndarray,
+) -> np.ndarray:
     """Each actor's risk exponent r_i (R, A) in [0.5, 2], from the challenges it faces (Scholz et al. 2011, eq. 10-11).
 
     With every exponent 1, i's danger is the sum over j of E^i U_ji; R_i = (2 danger_i - max - min) / (max - min)
@@ -263,8 +296,7 @@ def best_offers(positions: np.ndarray, e_ij: np.ndarray, e_ji: np.ndarray, lowes
     capitulate = lose & (e_ji < np.abs(e_ij)) & capitulation[:, None, None]
     compromise_at = np.clip(xi + (xj - xi) * np.minimum(ratio, 1.0), np.minimum(xi, xj), np.maximum(xi, xj))
     move = np.abs(compromise_at - xi)
-    weighted = np.divide(np.abs(e_ij) * xi + np.abs(e_ji) * xj, np.abs(e_ij) + np.abs(e_ji),
-                         out=np.zeros_like(e_ij), where=lose)
+    weighted = np.divide(np.abs(e_ij) * xi + np.abs(e_ji) * xj, np.abs(e_ij) + np.abs(e_ji), out=np.zeros_like(e_ij), where=lose)
     compromise_key = np.where(lowest_compromise[:, None, None], weighted, move)
 
     def pick(mask: np.ndarray, key: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -282,9 +314,20 @@ def best_offers(positions: np.ndarray, e_ij: np.ndarray, e_ji: np.ndarray, lowes
     return result
 
 
-def bdm_step(positions: np.ndarray, salience: np.ndarray, capability: np.ndarray, span: Values, *, risk_exponent: Values = 0.0,
-             status_quo: Values = 1.0, improvement: Values = 1.0, all_pairs_probability: Values = 1.0, lowest_compromise: Values = 0.0,
-             capitulation: Values = 1.0, details: dict[str, Any] | None = None) -> np.ndarray:
+def bdm_step(
+    positions: np.ndarray,
+    salience: np.ndarray,
+    capability: np.ndarray,
+    span: Values,
+    *,
+    risk_exponent: Values = 0.0,
+    status_quo: Values = 1.0,
+    improvement: Values = 1.0,
+    all_pairs_probability: Values = 1.0,
+    lowest_compromise: Values = 0.0,
+    capitulation: Values = 1.0,
+    details: dict[str, Any] | None = None,
+) -> np.ndarray:
     """One round for arrays (R, A); fills `details` (when given) with the round's median, risks, P and EUs."""
     x = np.asarray(positions, dtype=float)
     s = np.clip(np.asarray(salience, dtype=float), 0.0, 1.0)
@@ -318,17 +361,35 @@ def bdm_step(positions: np.ndarray, salience: np.ndarray, capability: np.ndarray
     traits=("deterministic", "invariant_to_relabelling", "within_initial_range"),
     params=PARAMS,
 )
-def bdm_round(positions: np.ndarray, salience: np.ndarray, capability: np.ndarray, span: Values, risk_exponent: Values = 0.0, status_quo: Values = 1.0,
-              improvement: Values = 1.0, all_pairs_probability: Values = 1.0, lowest_compromise: Values = 0.0,
-              capitulation: Values = 1.0) -> np.ndarray:
+def bdm_round(
+    positions: np.ndarray,
+    salience: np.ndarray,
+    capability: np.ndarray,
+    span: Values,
+    risk_exponent: Values = 0.0,
+    status_quo: Values = 1.0,
+    improvement: Values = 1.0,
+    all_pairs_probability: Values = 1.0,
+    lowest_compromise: Values = 0.0,
+    capitulation: Values = 1.0,
+) -> np.ndarray:
     """Every actor's next position on one issue after one round of challenges and offers (BdM; Scholz et al.).
 
     Shapes: positions, salience, capability (R, A); span (R,) or a number: the length of the scale the distances
     are measured in (BdM: the range of the initial positions; at least the range of `positions`).
     """
-    return bdm_step(positions, salience, capability, span, risk_exponent=risk_exponent, status_quo=status_quo,
-                    improvement=improvement, all_pairs_probability=all_pairs_probability,
-                    lowest_compromise=lowest_compromise, capitulation=capitulation)
+    return bdm_step(
+        positions,
+        salience,
+        capability,
+        span,
+        risk_exponent=risk_exponent,
+        status_quo=status_quo,
+        improvement=improvement,
+        all_pairs_probability=all_pairs_probability,
+        lowest_compromise=lowest_compromise,
+        capitulation=capitulation,
+    )
 
 
 @rule(
@@ -362,9 +423,19 @@ def weighted_mean_outcome(positions: np.ndarray, salience: np.ndarray, capabilit
     traits=("deterministic", "invariant_to_relabelling", "within_own_red_lines"),
     params=PARAMS,
 )
-def bdm_position_dynamics(positions: np.ndarray, salience: np.ndarray, capability: np.ndarray, low: np.ndarray, high: np.ndarray, risk_exponent: Values = 0.0,
-                          status_quo: Values = 1.0, improvement: Values = 1.0, all_pairs_probability: Values = 1.0,
-                          lowest_compromise: Values = 0.0, capitulation: Values = 1.0) -> np.ndarray:
+def bdm_position_dynamics(
+    positions: np.ndarray,
+    salience: np.ndarray,
+    capability: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+    risk_exponent: Values = 0.0,
+    status_quo: Values = 1.0,
+    improvement: Values = 1.0,
+    all_pairs_probability: Values = 1.0,
+    lowest_compromise: Values = 0.0,
+    capitulation: Values = 1.0,
+) -> np.ndarray:
     """One BdM round among all actors on every issue, each new position clipped to the actor's [low, high].
 
     Shapes: positions, salience, low, high (R, A, K); capability (R, A). Issues are on the 0-1 scale, so distances
@@ -375,9 +446,18 @@ def bdm_position_dynamics(positions: np.ndarray, salience: np.ndarray, capabilit
     c = np.asarray(capability, dtype=float)
     out = np.empty_like(x)
     for k in range(x.shape[2]):
-        out[:, :, k] = bdm_step(x[:, :, k], s[:, :, k], c, 1.0, risk_exponent=risk_exponent, status_quo=status_quo,
-                                improvement=improvement, all_pairs_probability=all_pairs_probability,
-                                lowest_compromise=lowest_compromise, capitulation=capitulation)
+        out[:, :, k] = bdm_step(
+            x[:, :, k],
+            s[:, :, k],
+            c,
+            1.0,
+            risk_exponent=risk_exponent,
+            status_quo=status_quo,
+            improvement=improvement,
+            all_pairs_probability=all_pairs_probability,
+            lowest_compromise=lowest_compromise,
+            capitulation=capitulation,
+        )
     clipped: np.ndarray = np.clip(out, low, high)
     return clipped
 
@@ -393,8 +473,9 @@ def no_position_dynamics(positions: np.ndarray, salience: np.ndarray, capability
     return np.array(positions, dtype=float, copy=True)
 
 
-def forecast_rounds(positions: np.ndarray, salience: np.ndarray, capability: np.ndarray, rounds: int, span: Values | None = None,
-                    **params: float) -> np.ndarray:
+def forecast_rounds(
+    positions: np.ndarray, salience: np.ndarray, capability: np.ndarray, rounds: int, span: Values | None = None, **params: float
+) -> np.ndarray:
     """Positions (rounds + 1, R, A): the initial ones and after each of `rounds` rounds of `bdm_round`.
 
     `span` defaults to the range of the initial positions (BdM; Scholz et al.).

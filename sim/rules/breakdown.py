@@ -14,7 +14,15 @@ from sim.rules.registry import RuleParam, Values, rule
     "Clayton & Sticher on ceasefire types); gain from resuming as in Werner 1999",
     traits=("bounded_probability", "decreasing_in_enforcement", "increasing_in_resume_gain", "deterministic"),
 )
-def weekly_breakdown_hazard(base: np.ndarray, type_factor: Values, enforcement: np.ndarray, hazard_ratio: Values, resume_gain: np.ndarray, gain_sensitivity: Values, truce_age: np.ndarray | None = None) -> np.ndarray:
+def weekly_breakdown_hazard(
+    base: np.ndarray,
+    type_factor: Values,
+    enforcement: np.ndarray,
+    hazard_ratio: Values,
+    resume_gain: np.ndarray,
+    gain_sensitivity: Values,
+    truce_age: np.ndarray | None = None,
+) -> np.ndarray:
     """Weekly probability that a truce breaks down.
 
     base x type factor x hazard_ratio ** enforcement x (1 + sensitivity x max(0, gain from resuming)),
@@ -24,8 +32,9 @@ def weekly_breakdown_hazard(base: np.ndarray, type_factor: Values, enforcement: 
     return out
 
 
-def _uncapped_hazard(base: np.ndarray, type_factor: Values, enforcement: np.ndarray, hazard_ratio: Values, resume_gain: np.ndarray,
-                     gain_sensitivity: Values) -> np.ndarray:
+def _uncapped_hazard(
+    base: np.ndarray, type_factor: Values, enforcement: np.ndarray, hazard_ratio: Values, resume_gain: np.ndarray, gain_sensitivity: Values
+) -> np.ndarray:
     """The constant rule's product before the cap at one (variants multiply it further, then cap once)."""
     out: np.ndarray = base * type_factor * np.power(hazard_ratio, enforcement) * (1.0 + gain_sensitivity * np.maximum(resume_gain, 0.0))
     return out
@@ -42,7 +51,15 @@ def _uncapped_hazard(base: np.ndarray, type_factor: Values, enforcement: np.ndar
     },
 )
 def duration_dependent_hazard(
-    base: np.ndarray, type_factor: Values, enforcement: np.ndarray, hazard_ratio: Values, resume_gain: np.ndarray, gain_sensitivity: Values, truce_age: np.ndarray | None = None, decay: Values = 0.5, scale_weeks: Values = 4.0
+    base: np.ndarray,
+    type_factor: Values,
+    enforcement: np.ndarray,
+    hazard_ratio: Values,
+    resume_gain: np.ndarray,
+    gain_sensitivity: Values,
+    truce_age: np.ndarray | None = None,
+    decay: Values = 0.5,
+    scale_weeks: Values = 4.0,
 ) -> np.ndarray:
     """The constant hazard times (1 + age / scale) ** -decay: truces that survive grow sturdier.
 

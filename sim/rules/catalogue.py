@@ -18,8 +18,10 @@ def catalogue_markdown(infos: list[RuleInfo]) -> str:
     """Kinds (with calling conventions), traits, generic properties, and the rules in `infos`, as Markdown tables."""
     out = ["### Kinds", "", "| kind | what it computes | arguments -> output | chosen in a scenario at | default |", "|---|---|---|---|---|"]
     for kind, spec in KINDS.items():
-        out.append(f"| {kind} | {_cell(spec.summary)} | `{spec.convention()}` | {f'`{spec.path}`' if spec.path else '—'} | "
-                   f"{f'`{spec.default}`' if spec.default else '—'} |")
+        out.append(
+            f"| {kind} | {_cell(spec.summary)} | `{spec.convention()}` | {f'`{spec.path}`' if spec.path else '—'} | "
+            f"{f'`{spec.default}`' if spec.default else '—'} |"
+        )
     out += ["", "Shapes: R replications, K issues, A bargaining sides, M coalition members; R? is one number or one per replication.", ""]
     out += ["### Traits", "", "| trait | what it promises |", "|---|---|"]
     for name, trait in TRAITS.items():

@@ -40,7 +40,17 @@ def pressure_concession(
     traits=("never_crosses_red_line", "moves_toward_target", "deterministic"),
     params={"patience_weeks": RuleParam(8.0, 0.0, 520.0, "weeks", "Consecutive costly weeks before the side moves at all.")},
 )
-def stubborn_concession(position: np.ndarray, target: np.ndarray, rate: Values, pressure: np.ndarray, resolve: Values, low: np.ndarray, high: np.ndarray, costly_weeks: np.ndarray | None = None, patience_weeks: Values = 8.0) -> np.ndarray:
+def stubborn_concession(
+    position: np.ndarray,
+    target: np.ndarray,
+    rate: Values,
+    pressure: np.ndarray,
+    resolve: Values,
+    low: np.ndarray,
+    high: np.ndarray,
+    costly_weeks: np.ndarray | None = None,
+    patience_weeks: Values = 8.0,
+) -> np.ndarray:
     """Like pressure concession, but only where the side has paid war costs `patience_weeks` weeks in a row."""
     moved = pressure_concession(position, target, rate, pressure, resolve, low, high)
     if costly_weeks is None:

@@ -104,11 +104,15 @@ def _check_rule_file(spec: str, path: Path) -> None:
     if not stat.S_ISREG(info.st_mode):
         raise RuleModuleError(spec, f"expected a rule module file (.py), {spec!r} is not a regular file (a FIFO or a device?)")
     if path.suffix != ".py":
-        raise RuleModuleError(spec, f"expected a Python rule module (a .py file) or an importable module name, got {spec!r}"
-                              + (" (a scenario file? scenarios name their rules in `rules = [...]`)" if path.suffix == ".toml" else ""))
+        raise RuleModuleError(
+            spec,
+            f"expected a Python rule module (a .py file) or an importable module name, got {spec!r}"
+            + (" (a scenario file? scenarios name their rules in `rules = [...]`)" if path.suffix == ".toml" else ""),
+        )
     if info.st_size > MAX_RULE_FILE_BYTES:
-        raise RuleModuleError(spec, f"expected a rule module of at most {MAX_RULE_FILE_BYTES // 1024 // 1024} MB, "
-                              f"{spec!r} is {info.st_size / 1024 / 1024:.1f} MB")
+        raise RuleModuleError(
+            spec, f"expected a rule module of at most {MAX_RULE_FILE_BYTES // 1024 // 1024} MB, {spec!r} is {info.st_size / 1024 / 1024:.1f} MB"
+        )
 
 
 def load_rule_modules(specs: Iterable[str], base: Path | None = None) -> list[str]:

@@ -106,8 +106,16 @@ KINDS: dict[str, KindSpec] = {
     ),
     "proposal": KindSpec(
         "Terms a mediator tables, per issue.",
-        {"positions": ("A", "R", "K"), "weights": ("A", "R", "K"), "mediator_position": RK, "bias": RQ,
-         "mediator_low": RK, "mediator_high": RK, "joint_low": RK, "joint_high": RK},
+        {
+            "positions": ("A", "R", "K"),
+            "weights": ("A", "R", "K"),
+            "mediator_position": RK,
+            "bias": RQ,
+            "mediator_low": RK,
+            "mediator_high": RK,
+            "joint_low": RK,
+            "joint_high": RK,
+        },
         RK,
     ),
     "proposal_type": KindSpec(
@@ -134,8 +142,7 @@ KINDS: dict[str, KindSpec] = {
     ),
     "battlefield": KindSpec(
         "Fighting strength and the weekly drift of the front.",
-        {"troops": R, "firepower": RQ, "domestic_materiel": RQ, "aid_index": R,
-         "strength_russia": R, "strength_ukraine": R, "drift_scale": RQ},
+        {"troops": R, "firepower": RQ, "domestic_materiel": RQ, "aid_index": R, "strength_russia": R, "strength_ukraine": R, "drift_scale": RQ},
         R,
     ),
     "aid_policy": KindSpec(
@@ -149,9 +156,7 @@ KINDS: dict[str, KindSpec] = {
         ("M", "R"),
     ),
     "utility": KindSpec("Utility of issue-space points.", {"point": RK, "position": RK, "salience": RK}, R),
-    "red_line": KindSpec(
-        "Whether an agreement point breaks an actor's red lines.", {"point": RK, "low": RK, "high": RK, "fixed": RK}, R
-    ),
+    "red_line": KindSpec("Whether an agreement point breaks an actor's red lines.", {"point": RK, "low": RK, "high": RK, "fixed": RK}, R),
     "red_lines": KindSpec(
         "A belligerent's gain from a proposal after its red lines: net of audience costs, or a veto.",
         {"gain": R, "point": RK, "low": RK, "high": RK, "fixed": RK, "cost_low": RK, "cost_high": RK},
@@ -174,9 +179,7 @@ KINDS: dict[str, KindSpec] = {
         {"front": R, "drift_belief": R, "lookahead": RQ, "aims_ukraine": RK, "aims_russia": RK, "territory": ()},
         RK,
     ),
-    "war_value": KindSpec(
-        "Utility of fighting on.", {"outcome_utility": R, "weekly_cost": RQ, "lookahead": RQ}, R
-    ),
+    "war_value": KindSpec("Utility of fighting on.", {"outcome_utility": R, "weekly_cost": RQ, "lookahead": RQ}, R),
 }
 
 # Views kept for callers of the first version: selectable kinds with their convention and scenario path, and defaults.
@@ -289,8 +292,10 @@ def _check_declaration(key: str, kind: str, func: Callable[..., Any], source: st
     else:
         unknown = [a for a in arguments if a not in spec.arguments]
         if unknown:
-            fail(f"unknown argument(s) {', '.join(unknown)} for a {kind} rule (its arguments: {', '.join(expected)}); "
-                 "declare extra inputs as parameters (params=)")
+            fail(
+                f"unknown argument(s) {', '.join(unknown)} for a {kind} rule (its arguments: {', '.join(expected)}); "
+                "declare extra inputs as parameters (params=)"
+            )
     for t in traits:
         try:
             trait = resolve_trait(t, arguments + tuple(params))
@@ -299,9 +304,7 @@ def _check_declaration(key: str, kind: str, func: Callable[..., Any], source: st
         missing = [a for a in trait.needs if a not in arguments and a not in params]
         if missing:
             fail(f"trait {t!r} needs the argument(s) {', '.join(missing)}, which the rule does not take")
-        if t == "invariant_to_relabelling" and not any(
-            ("A" in spec.arguments[a] or "M" in spec.arguments[a]) for a in arguments
-        ):
+        if t == "invariant_to_relabelling" and not any(("A" in spec.arguments[a] or "M" in spec.arguments[a]) for a in arguments):
             fail("trait 'invariant_to_relabelling' needs an argument with one entry per actor (an A or M axis)")
         if t == "antisymmetric" and len(arguments) < 2:
             fail("trait 'antisymmetric' needs two arguments to swap")

@@ -107,7 +107,7 @@ def resolve_trait(name: str, arguments: tuple[str, ...] = ()) -> Trait:
         return TRAITS[name]
     for prefix, direction in MONOTONE_PREFIXES.items():
         if name.startswith(prefix):
-            argument = name[len(prefix):]
+            argument = name[len(prefix) :]
             if argument in arguments:
                 return _monotone(name, argument, direction, "declared by the rule")
             tail = did_you_mean(name, [prefix + a for a in arguments], listing=None) or f" (its arguments: {', '.join(arguments)})"

@@ -94,7 +94,9 @@ def _sum_over_issues(terms: np.ndarray) -> np.ndarray:
     source="Audience costs: backing down from a public commitment costs the leader who made it (Fearon 1994; Tomz 2007)",
     traits=("increasing_in_gain", "decreasing_in_cost_low", "decreasing_in_cost_high", "deterministic"),
 )
-def costly_red_lines(gain: np.ndarray, point: np.ndarray, low: np.ndarray, high: np.ndarray, fixed: np.ndarray, cost_low: np.ndarray, cost_high: np.ndarray) -> np.ndarray:
+def costly_red_lines(
+    gain: np.ndarray, point: np.ndarray, low: np.ndarray, high: np.ndarray, fixed: np.ndarray, cost_low: np.ndarray, cost_high: np.ndarray
+) -> np.ndarray:
     """The gain net of the audience costs of every red line the point crosses on the issues the agreement fixes.
 
     Crossing the low (high) red line on an issue costs `cost_low` (`cost_high`) on that issue, a
@@ -113,7 +115,9 @@ def costly_red_lines(gain: np.ndarray, point: np.ndarray, low: np.ndarray, high:
     source="Red lines as absolute vetoes (the first edition's rule, kept for comparison)",
     traits=("increasing_in_gain", "deterministic"),
 )
-def veto_red_lines(gain: np.ndarray, point: np.ndarray, low: np.ndarray, high: np.ndarray, fixed: np.ndarray, cost_low: np.ndarray, cost_high: np.ndarray) -> np.ndarray:
+def veto_red_lines(
+    gain: np.ndarray, point: np.ndarray, low: np.ndarray, high: np.ndarray, fixed: np.ndarray, cost_low: np.ndarray, cost_high: np.ndarray
+) -> np.ndarray:
     """The gain, or minus VETO where the point crosses a red line on an issue the agreement fixes (a refusal)."""
     return np.where(breaks_red_line(point, low, high, fixed), -VETO, gain)
 

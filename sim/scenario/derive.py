@@ -66,18 +66,14 @@ class IssueProfile:
     salience: Derived
     red_line_low: Derived
     red_line_high: Derived
-    red_line_low_kind: str | None = None   # commitment of the statement behind the low red line
+    red_line_low_kind: str | None = None  # commitment of the statement behind the low red line
     red_line_high_kind: str | None = None
-    red_line_cost: Derived | None = None    # explicit audience cost (override) for both red lines
+    red_line_cost: Derived | None = None  # explicit audience cost (override) for both red lines
 
 
 def readings_of(scenario: Scenario) -> dict[str, list[tuple[str, float]]]:
     """The statements with alternative codings: id -> [(label, weight)] with the own coding first."""
-    return {
-        sid: [("as coded", st.own_weight)] + [(r.label, r.weight) for r in st.readings]
-        for sid, st in scenario.statements.items()
-        if st.readings
-    }
+    return {sid: [("as coded", st.own_weight)] + [(r.label, r.weight) for r in st.readings] for sid, st in scenario.statements.items() if st.readings}
 
 
 def derive(scenario: Scenario, readings: dict[str, int] | None = None) -> dict[str, dict[str, IssueProfile]]:
@@ -172,4 +168,3 @@ def normalised_saliences(profiles: dict[str, IssueProfile]) -> dict[str, float]:
     raw = {k: p.salience.mean for k, p in profiles.items()}
     total = sum(raw.values()) or 1.0
     return {k: v / total for k, v in raw.items()}
-

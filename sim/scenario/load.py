@@ -164,8 +164,7 @@ def _copy(obj: Any) -> Any:
     return obj
 
 
-EVENT_FORBIDDEN = ("name", "title", "description", "extends", "rules", "start_date", "horizon_weeks", "issues",
-                   "statements", "events")
+EVENT_FORBIDDEN = ("name", "title", "description", "extends", "rules", "start_date", "horizon_weeks", "issues", "statements", "events")
 """Top-level tables an event may not change: what the scenario is, not what happens in it."""
 
 
@@ -181,8 +180,9 @@ def check_capabilities(scenario: Scenario, file: str) -> None:
     given = {a: getattr(scenario.actors, a).capability is not None for a in ACTOR_IDS}
     if any(given.values()) and not all(given.values()):
         missing = next(a for a, g in given.items() if not g)
-        raise InputError(file, f"actors.{missing}.capability",
-                         f"expected a capability for every actor or for none (given for {', '.join(a for a, g in given.items() if g)})")
+        raise InputError(
+            file, f"actors.{missing}.capability", f"expected a capability for every actor or for none (given for {', '.join(a for a, g in given.items() if g)})"
+        )
 
 
 def validate_events(scenario: Scenario, doc: dict[str, Any], file: str) -> None:
@@ -198,11 +198,19 @@ def validate_events(scenario: Scenario, doc: dict[str, Any], file: str) -> None:
             except InputError as exc:
                 raise InputError(file, f"{where}.set.{j}", exc.message) from None
             members = scenario.actors.europe.members
-            if (parts[0] in EVENT_FORBIDDEN or "rules" in parts or "readings" in parts
-                    or (parts[:3] == ["actors", "europe", "members"] and len(parts) > 3 and parts[3] not in members)
-                    or parts[-1] in ("needs_us_backstop", "label", "sources")):
-                raise InputError(file, f"{where}.set.{j}", f"expected a number, an override or a policy an event can change, got {'.'.join(parts)!r} "
-                                 "(events cannot change issues, statements, rules, members or the horizon)")
+            if (
+                parts[0] in EVENT_FORBIDDEN
+                or "rules" in parts
+                or "readings" in parts
+                or (parts[:3] == ["actors", "europe", "members"] and len(parts) > 3 and parts[3] not in members)
+                or parts[-1] in ("needs_us_backstop", "label", "sources")
+            ):
+                raise InputError(
+                    file,
+                    f"{where}.set.{j}",
+                    f"expected a number, an override or a policy an event can change, got {'.'.join(parts)!r} "
+                    "(events cannot change issues, statements, rules, members or the horizon)",
+                )
         try:
             validate_document(apply_sets(base, event.set)[0], file)
         except InputError as exc:
@@ -290,8 +298,7 @@ def load_scenario(path: str | Path, sets: Sequence[str] = ()) -> LoadedScenario:
     path = resolve_scenario_path(path)
     if not path.exists():
         names = ", ".join(shipped_names())
-        raise InputError(str(path), None, "expected an existing scenario file: not found"
-                         + (f" (shipped scenarios by name: {names})" if names else ""))
+        raise InputError(str(path), None, "expected an existing scenario file: not found" + (f" (shipped scenarios by name: {names})" if names else ""))
     doc, chain = resolve_document(path)
     if "name" not in doc:
         doc["name"] = path.stem
@@ -306,8 +313,9 @@ def load_scenario(path: str | Path, sets: Sequence[str] = ()) -> LoadedScenario:
     return LoadedScenario(scenario, path, doc, chain)
 
 
-def _check_positions_within_red_lines(scenario: Scenario, profiles: dict[str, dict[str, IssueProfile]], file: str,
-                                      set_paths: Sequence[tuple[str, ...]]) -> None:
+def _check_positions_within_red_lines(
+    scenario: Scenario, profiles: dict[str, dict[str, IssueProfile]], file: str, set_paths: Sequence[tuple[str, ...]]
+) -> None:
     """An explicit position override outside the actor's own red lines on that issue is said in one line (an
     InputWarning): an actor that would refuse its own ideal point is more likely a typo than a scenario, but a
     what-if may mean it (the red line still costs what it costs)."""
@@ -322,9 +330,15 @@ def _check_positions_within_red_lines(scenario: Scenario, profiles: dict[str, di
             if not low - 1e-12 <= position <= high + 1e-12:
                 loc = ("actors", actor, "overrides", issue, "position")
                 source = "--set" if any(loc[: len(p)] == p or p[: len(loc)] == loc for p in set_paths) else file
-                warnings.warn(InputWarning(source, dotted(loc), f"a position outside {actor}'s own red lines on {issue}, "
-                                           f"[{low:g}, {high:g}]: {position:g} (move the red line too: red_line_low / red_line_high)"),
-                              stacklevel=4)
+                warnings.warn(
+                    InputWarning(
+                        source,
+                        dotted(loc),
+                        f"a position outside {actor}'s own red lines on {issue}, "
+                        f"[{low:g}, {high:g}]: {position:g} (move the red line too: red_line_low / red_line_high)",
+                    ),
+                    stacklevel=4,
+                )
 
 
 def scenario_files(target: str | Path) -> list[Path]:

@@ -98,7 +98,7 @@ class Bounds:
 def _parse_number(value: Any) -> Any:
     """Accept a number or a distribution table; anything else is a type error."""
     if isinstance(value, bool):
-        raise ValueError(f"expected a number or a distribution table like {{dist = \"beta\", mean = 0.5, sd = 0.1}}, got {value!r}")
+        raise ValueError(f'expected a number or a distribution table like {{dist = "beta", mean = 0.5, sd = 0.1}}, got {value!r}')
     if isinstance(value, (int, float)):
         try:
             return float(value)
@@ -107,9 +107,7 @@ def _parse_number(value: Any) -> Any:
     if isinstance(value, dict):
         kind = value.get("dist")
         if not isinstance(kind, str) or kind not in _DIST_KINDS:
-            raise ValueError(
-                f"expected dist to be one of {', '.join(_DIST_KINDS)}, got {kind!r}"
-            )
+            raise ValueError(f"expected dist to be one of {', '.join(_DIST_KINDS)}, got {kind!r}")
         try:
             return _DIST_KINDS[kind].model_validate(value)
         except ValidationError as exc:
@@ -136,13 +134,12 @@ def _check_bounds(bounds: Bounds) -> Callable[[Any], Any]:
             if not lo < m < hi:
                 raise ValueError(f"expected a beta mean strictly inside {span}, got {m:g}")
             if s * s >= (m - lo) * (hi - m):
-                raise ValueError(
-                    f"expected a beta sd below {np.sqrt((m - lo) * (hi - m)):.4g} for mean {m:g} on {span}, got {s:g}"
-                )
+                raise ValueError(f"expected a beta sd below {np.sqrt((m - lo) * (hi - m)):.4g} for mean {m:g} on {span}, got {s:g}")
             a, b = beta_shape(value, bounds)
             if not (np.isfinite(a) and np.isfinite(b) and 0 < a < _MAX_SHAPE and 0 < b < _MAX_SHAPE):
-                raise ValueError(f"expected a beta sd of at least {_min_beta_sd(value, bounds):.3g} on {span} "
-                                 f"(a smaller one is a fixed number: write {m:g}), got {s:g}")
+                raise ValueError(
+                    f"expected a beta sd of at least {_min_beta_sd(value, bounds):.3g} on {span} (a smaller one is a fixed number: write {m:g}), got {s:g}"
+                )
         elif isinstance(value, (Uniform, Triangular)):
             mode = value.mode if isinstance(value, Triangular) else value.low
             if not lo <= value.low <= mode <= value.high <= hi or value.low == value.high:
@@ -152,8 +149,9 @@ def _check_bounds(bounds: Bounds) -> Callable[[Any], Any]:
                 raise ValueError(f"expected a normal mean inside {span}, got {value.mean:g}")
             width = hi - lo
             if np.isfinite(width) and not (width * 1e-9 <= value.sd <= width * 1e6):
-                raise ValueError(f"expected a normal sd in [{width * 1e-9:.3g}, {width * 1e6:.3g}] on {span} "
-                                 f"(smaller is a fixed number, larger a uniform), got {value.sd:g}")
+                raise ValueError(
+                    f"expected a normal sd in [{width * 1e-9:.3g}, {width * 1e6:.3g}] on {span} (smaller is a fixed number, larger a uniform), got {value.sd:g}"
+                )
         return value
 
     return check
@@ -163,9 +161,7 @@ def _check_bounds(bounds: Bounds) -> Callable[[Any], Any]:
 def _distribution_core_schema() -> core_schema.CoreSchema:
     """The Distribution union as a named definition, so JSON Schemas refer to it as `#/$defs/Distribution`."""
     union = TypeAdapter(Distribution).core_schema
-    return core_schema.definitions_schema(
-        core_schema.definition_reference_schema("Distribution"), [{**union, "ref": "Distribution"}]
-    )
+    return core_schema.definitions_schema(core_schema.definition_reference_schema("Distribution"), [{**union, "ref": "Distribution"}])
 
 
 def num(lo: float, hi: float, unit: str, integer: bool = False) -> Bounds:

@@ -40,9 +40,7 @@ class Issue(StrictModel):
 
     label: str
     description: str = ""
-    anchors: dict[str, Annotated[float, Strict()]] = Field(
-        description="Named points of the scale, e.g. {front_frozen = 0.5}; stances may name them."
-    )
+    anchors: dict[str, Annotated[float, Strict()]] = Field(description="Named points of the scale, e.g. {front_frozen = 0.5}; stances may name them.")
     # Structural, not uncertain: a plain number (no distribution).
     status_quo: float = Field(0.5, ge=0, le=1, description="Where the issue stands while no agreement settles it. Unit: issue scale (0-1).")
     role: Literal["territory", "guarantees", "sequencing", "sanctions"] | None = Field(
@@ -108,13 +106,9 @@ class Statement(StrictModel):
     source: str = Field(min_length=1)
     quote: str = Field(min_length=1, description="The statement or a close paraphrase of it.")
     issue: str
-    stance: Annotated[float | str, BeforeValidator(_stance_type)] = Field(
-        description="An anchor name of the issue or a value in [0, 1]."
-    )
+    stance: Annotated[float | str, BeforeValidator(_stance_type)] = Field(description="An anchor name of the issue or a value in [0, 1].")
     strength: Literal["preference", "priority", "red_line"]
-    rejects: Literal["below", "above"] | None = Field(
-        None, description="For a red line: which side of the stance the actor will not accept."
-    )
+    rejects: Literal["below", "above"] | None = Field(None, description="For a red line: which side of the stance the actor will not accept.")
     reported: bool = Field(False, description="Known only second-hand (the original was not seen): widens the spread.")
     paraphrase: bool = Field(False, description="The quote is a paraphrase, not the speaker's words.")
     commitment: Literal["law", "leader", "official", "reported"] | None = Field(
@@ -132,11 +126,11 @@ class Statement(StrictModel):
     def _red_line_has_side(self) -> Statement:
         for where, coding in [((), self), *((("readings", i), self.coded(i + 1)) for i in range(len(self.readings)))]:
             if coding.strength == "red_line" and coding.rejects is None:
-                raise _relative_error(where + ("rejects",), "expected rejects = \"below\" or \"above\" for a red line")
+                raise _relative_error(where + ("rejects",), 'expected rejects = "below" or "above" for a red line')
             if coding.strength != "red_line" and coding.rejects is not None:
-                raise _relative_error(where + ("rejects",), "rejects is only meaningful with strength = \"red_line\"")
+                raise _relative_error(where + ("rejects",), 'rejects is only meaningful with strength = "red_line"')
             if coding.strength != "red_line" and coding.commitment is not None:
-                raise _relative_error(where + ("commitment",), "commitment is only meaningful with strength = \"red_line\"")
+                raise _relative_error(where + ("commitment",), 'commitment is only meaningful with strength = "red_line"')
         total = sum(r.weight for r in self.readings)
         if total > 1.0 + 1e-9:
             raise _relative_error(("readings",), f"expected the readings' weights to sum to at most 1, got {total:g}")
@@ -171,7 +165,9 @@ class IssueOverride(StrictModel):
     salience: Annotated[Number, num(0, 1, "weight")] | None = Field(None, description="How much the issue weighs for the actor before normalising.")
     red_line_low: Unit | None = Field(None, description="Lowest acceptable value.")
     red_line_high: Unit | None = Field(None, description="Highest acceptable value.")
-    red_line_cost: AudienceCost | None = Field(None, description="Audience cost of crossing the actor's red lines on this issue (replaces the cost derived from the statement's commitment).")
+    red_line_cost: AudienceCost | None = Field(
+        None, description="Audience cost of crossing the actor's red lines on this issue (replaces the cost derived from the statement's commitment)."
+    )
 
 
 class Actor(StrictModel):
@@ -231,15 +227,29 @@ class Belligerent(Actor):
     troops: Annotated[Number, num(1_000, 5_000_000, "persons")] = Field(description="Troops committed to the war.")
     firepower: Annotated[Number, num(0.1, 10, "multiplier")] = Field(1.0, description="Combat effectiveness per soldier relative to the other side.")
     domestic_materiel: Share = Field(1.0, description="Share of materiel produced at home (the rest comes as foreign aid).")
-    weekly_cost: Annotated[Number, num(0, 0.05, "issue-scale utility per week")] = Field(description="Cost of a week of war, as a share of the whole prize (Fearon 1995).")
-    pressure_sensitivity: Annotated[Number, num(0, 5, "multiplier")] = Field(0.0, description="How much supporters' pressure (aid cut, sanctions) raises the weekly cost.")
-    optimism: Annotated[Number, num(-0.02, 0.02, "front units per week")] = Field(description="Bias of the prior belief about the weekly drift of the front, in its own favour.")
-    belief_sd: Annotated[Number, num(0.0001, 0.05, "front units per week")] = Field(description="Prior standard deviation of the belief about the weekly drift.")
+    weekly_cost: Annotated[Number, num(0, 0.05, "issue-scale utility per week")] = Field(
+        description="Cost of a week of war, as a share of the whole prize (Fearon 1995)."
+    )
+    pressure_sensitivity: Annotated[Number, num(0, 5, "multiplier")] = Field(
+        0.0, description="How much supporters' pressure (aid cut, sanctions) raises the weekly cost."
+    )
+    optimism: Annotated[Number, num(-0.02, 0.02, "front units per week")] = Field(
+        description="Bias of the prior belief about the weekly drift of the front, in its own favour."
+    )
+    belief_sd: Annotated[Number, num(0.0001, 0.05, "front units per week")] = Field(
+        description="Prior standard deviation of the belief about the weekly drift."
+    )
     rationality: Annotated[Number, num(0, 1000, "1/utility")] = Field(description="Logit (quantal response) precision lambda of acceptance.")
-    concession_rate: Annotated[Number, num(0, 1, "share per week")] = Field(description="Share of the distance to the last proposal conceded per week at pressure 1.")
+    concession_rate: Annotated[Number, num(0, 1, "share per week")] = Field(
+        description="Share of the distance to the last proposal conceded per week at pressure 1."
+    )
     resolve: Share = Field(description="Resistance to pressure: 1 means it never concedes.")
-    war_weariness: Annotated[Number, num(0, 5, "multiplier")] = Field(1.0, description="Rise of the felt weekly cost per unit of log(1 + years of war costs paid) (Mueller 1973; Gartner & Segura 1998).")
-    exploitation_cost: Annotated[Number, num(0, 1, "utility")] = Field(0.05, description="Loss from having stood down when a truce breaks down (Walter 1997): weighed against an agreement's breakdown risk.")
+    war_weariness: Annotated[Number, num(0, 5, "multiplier")] = Field(
+        1.0, description="Rise of the felt weekly cost per unit of log(1 + years of war costs paid) (Mueller 1973; Gartner & Segura 1998)."
+    )
+    exploitation_cost: Annotated[Number, num(0, 1, "utility")] = Field(
+        0.05, description="Loss from having stood down when a truce breaks down (Walter 1997): weighed against an agreement's breakdown risk."
+    )
     rules: BelligerentRules = Field(default_factory=BelligerentRules)
 
 
@@ -267,8 +277,7 @@ class UnitedStates(Mediator):
 
     aid_policy: Literal["conditional", "full", "cut"] = Field(
         "conditional",
-        description="conditional: suspended while Ukraine rejects US proposals, restored when it accepts; "
-        "full: always at aid_restored; cut: always zero.",
+        description="conditional: suspended while Ukraine rejects US proposals, restored when it accepts; full: always at aid_restored; cut: always zero.",
     )
     aid_start: Annotated[Number, num(0, 1, "share of the 2022-24 flow")] = Field(0.0, description="US military aid at the start.")
     aid_restored: Annotated[Number, num(0, 1, "share of the 2022-24 flow")] = Field(1.0, description="US military aid when restored.")
@@ -281,7 +290,9 @@ class UnitedStates(Mediator):
         description="fixed: US sanctions change only by agreement; conditional: raised to sanctions_pressure while Russia "
         "rejects US proposals, back to their level when it accepts one (coercion of Russia, like aid_policy for Ukraine).",
     )
-    sanctions_pressure: SanctionsLevel = Field(1.5, description="US sanctions (and tariffs) on Russia while it rejects US proposals, under the conditional policy.")
+    sanctions_pressure: SanctionsLevel = Field(
+        1.5, description="US sanctions (and tariffs) on Russia while it rejects US proposals, under the conditional policy."
+    )
 
 
 class Turkey(Mediator):
@@ -307,7 +318,9 @@ class Europe(Actor):
     aid_ramp_weeks: Annotated[Number, num(1, 520, "weeks")] = Field(52, description="Time constant of the ramp from aid_start to aid_target.")
     sanctions: SanctionsLevel = Field(1.0, description="EU sanctions on Russia at the start, kept while no settlement lifts them (1 = the 2025 regime).")
     sanctions_weight: Share = Field(0.5, description="Share of the sanctions' bite on Russia that is the EU's (the rest is the US's).")
-    stake: Stake = Field(0.001, description="What the war going on costs the coalition each week (weighed when it decides whether to deliver the terms it controls).")
+    stake: Stake = Field(
+        0.001, description="What the war going on costs the coalition each week (weighed when it decides whether to deliver the terms it controls)."
+    )
     force_minimum: Annotated[Number, num(0, 500_000, "troops")] = Field(description="Committed troops at which a reassurance force exists.")
     force_reference: Annotated[Number, num(1, 500_000, "troops")] = Field(description="Force size that gives full enforcement (hazard ratio of peacekeeping).")
     members: dict[str, Member] = Field(default_factory=dict)
@@ -328,7 +341,9 @@ class Battlefield(StrictModel):
     noise: Annotated[Number, num(0, 0.05, "front units per week")] = Field(description="Standard deviation of the weekly movement of the front.")
     partial_truce_relief: Share = Field(description="Share of weekly war costs removed by an air-sea-energy truce.")
     lookahead_weeks: Weeks = Field(52, description="Weeks ahead over which a side projects the war when valuing it.")
-    sanctions_cost: Annotated[Number, num(0, 5, "multiplier")] = Field(1.0, description="Rise of Russia's weekly cost per unit of sanctions, scaled by its pressure sensitivity.")
+    sanctions_cost: Annotated[Number, num(0, 5, "multiplier")] = Field(
+        1.0, description="Rise of Russia's weekly cost per unit of sanctions, scaled by its pressure sensitivity."
+    )
 
 
 class AudienceCosts(StrictModel):
@@ -350,7 +365,9 @@ class Negotiation(StrictModel):
         0.75, ge=0, le=1, description="Value on the guarantees issue of a truce backed by a reassurance force. Unit: issue scale (0-1)."
     )
     audience_costs: AudienceCosts = Field(default_factory=AudienceCosts)
-    partial_truce_freeze: Probability = Field(0.3, description="Chance a side sees of a partial truce leading to a general ceasefire at the current line within its look-ahead.")
+    partial_truce_freeze: Probability = Field(
+        0.3, description="Chance a side sees of a partial truce leading to a general ceasefire at the current line within its look-ahead."
+    )
     partial_truce_weeks: Term = Field(0, description="Term of a partial truce; it lapses unless both sides renew it (0: open-ended).")
     ceasefire_weeks: Term = Field(0, description="Term of a general ceasefire; it lapses unless both sides renew it (0: open-ended).")
     snapback: bool = Field(True, description="Whether sanctions relieved by a settlement return when it breaks down.")
@@ -368,7 +385,9 @@ class Breakdown(StrictModel):
     ceasefire_factor: Annotated[Number, num(1, 1000, "multiplier")] = Field(description="Hazard multiplier of a general ceasefire relative to a settlement.")
     peacekeeping_hazard_ratio: HazardRatio = Field(description="Hazard ratio with a full reassurance force (Fortna 2004).")
     backstop_bonus: Share = Field(0.0, description="Extra enforcement from a US backstop, as a share of full enforcement.")
-    gain_sensitivity: Annotated[Number, num(0, 100, "multiplier")] = Field(description="Rise of the hazard per unit of a side's expected gain from resuming the war.")
+    gain_sensitivity: Annotated[Number, num(0, 100, "multiplier")] = Field(
+        description="Rise of the hazard per unit of a side's expected gain from resuming the war."
+    )
     partial_truce_monitoring: Share = Field(0.0, description="Monitoring of a partial truce, from none (0) to full third-party verification (1).")
     ceasefire_monitoring: Share = Field(0.0, description="Monitoring of a general ceasefire, from none (0) to full third-party verification (1).")
     monitoring_hazard_ratio: HazardRatio = Field(1.0, description="Hazard ratio of a fully monitored truce against an unmonitored one (Fortna 2004).")

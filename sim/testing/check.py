@@ -118,14 +118,21 @@ def check_rule(info: RuleInfo, examples: int | None = None, seed: int | None = N
             continue
         result = check_property(info, name, check, examples, seed)
         if result.passed:  # failed among the others, passes alone: state carried between calls
-            result = CheckResult(info.name, name, False, "failed after other checks had called the rule, passes alone "
-                                 f"(state kept between calls?): {failed[name]}", "", result.seconds)
+            result = CheckResult(
+                info.name,
+                name,
+                False,
+                f"failed after other checks had called the rule, passes alone (state kept between calls?): {failed[name]}",
+                "",
+                result.seconds,
+            )
         results.append(result)
     return results
 
 
-def check_rules(infos: list[RuleInfo], examples: int | None = None, seed: int | None = None,
-                progress: Callable[[CheckResult], object] | None = None) -> list[CheckResult]:
+def check_rules(
+    infos: list[RuleInfo], examples: int | None = None, seed: int | None = None, progress: Callable[[CheckResult], object] | None = None
+) -> list[CheckResult]:
     """Every property of every rule in `infos`, in order (generic properties first, then traits)."""
     results = []
     for info in infos:

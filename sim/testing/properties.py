@@ -122,9 +122,7 @@ def check_batch_consistent(case: RuleCase, data: st.DataObject) -> None:
             axis = dims.index("R")
             inside = np.take(o, [i], axis=axis) if o.ndim > axis else o
             if inside.shape != a.shape or not np.all(_close(inside, a)):
-                raise PropertyFailure(
-                    f"replication {i} alone gives {fmt(a)}, inside the batch of {case.sizes['R']} it gives {fmt(inside)}"
-                )
+                raise PropertyFailure(f"replication {i} alone gives {fmt(a)}, inside the batch of {case.sizes['R']} it gives {fmt(inside)}")
 
 
 _GENERIC_CHECKS = {"shape": check_shape, "no_nan": check_no_nan, "repeatable": check_repeatable, "batch_consistent": check_batch_consistent}
@@ -206,8 +204,7 @@ def monotone_check(trait: Trait) -> Check:
             old = case.value(name)
             verb = "lowered" if direction > 0 else "raised"
             raise PropertyFailure(
-                f"raising {name} from {_at(old, idx)} to {_at(raised, idx)} {verb} the output from {fmt(before[idx])} "
-                f"to {fmt(after[idx])} (index {idx})"
+                f"raising {name} from {_at(old, idx)} to {_at(raised, idx)} {verb} the output from {fmt(before[idx])} to {fmt(after[idx])} (index {idx})"
             )
 
     check.__doc__ = trait.description
@@ -241,8 +238,7 @@ def check_best_response_limit(case: RuleCase, data: st.DataObject) -> None:
         if bad.any():
             idx = _where(bad)
             raise PropertyFailure(
-                f"at gain {fmt(gain[idx])} the distance to the best response grew from {fmt(e1[idx])} at rationality {l1:g} "
-                f"to {fmt(e2[idx])} at {l2:g}"
+                f"at gain {fmt(gain[idx])} the distance to the best response grew from {fmt(e1[idx])} at rationality {l1:g} to {fmt(e2[idx])} at {l2:g}"
             )
     lam, last = errors[-1]
     bad = last >= 1e-9
@@ -370,11 +366,7 @@ def check_invariant_to_relabelling(case: RuleCase, data: st.DataObject) -> None:
     spec = case.info.spec
     axis_name = next(d for d in ("A", "M") if any(d in spec.arguments[a] for a in case.info.arguments))
     perm = np.asarray(data.draw(st.permutations(range(case.sizes[axis_name])), label=f"relabelling of the {axis_name} axis"))
-    changes = {
-        a: np.take(np.asarray(v), perm, axis=spec.arguments[a].index(axis_name))
-        for a, v in case.args.items()
-        if axis_name in spec.arguments[a]
-    }
+    changes = {a: np.take(np.asarray(v), perm, axis=spec.arguments[a].index(axis_name)) for a, v in case.args.items() if axis_name in spec.arguments[a]}
     outs = _outputs(case, case.call())
     relabelled = _outputs(case, case.call(**changes))
     for dims, o, r in zip(spec.outputs, outs, relabelled):
@@ -382,9 +374,7 @@ def check_invariant_to_relabelling(case: RuleCase, data: st.DataObject) -> None:
         bad = ~_close(r.astype(float), expected.astype(float))
         if bad.any():
             idx = _where(bad)
-            raise PropertyFailure(
-                f"relabelling the actors by {fmt(perm)} gives {fmt(r[idx])} at index {idx}, expected {fmt(expected[idx])}"
-            )
+            raise PropertyFailure(f"relabelling the actors by {fmt(perm)} gives {fmt(r[idx])} at index {idx}, expected {fmt(expected[idx])}")
 
 
 def check_within_initial_range(case: RuleCase, data: st.DataObject) -> None:
@@ -415,8 +405,7 @@ def check_within_own_red_lines(case: RuleCase, data: st.DataObject) -> None:
     if bad.any():
         idx = _where(bad)
         raise PropertyFailure(
-            f"new position {fmt(new[idx])} outside the red lines [{fmt(low[idx])}, {fmt(high[idx])}] at index {idx} "
-            f"(position was {fmt(old[idx])})"
+            f"new position {fmt(new[idx])} outside the red lines [{fmt(low[idx])}, {fmt(high[idx])}] at index {idx} (position was {fmt(old[idx])})"
         )
 
 
@@ -451,14 +440,26 @@ for _name, _trait in TRAITS.items():
 # sim.testing.strategies.DOMAINS). Salience and capability from a small positive floor: BdM's weights are shares.
 _BDM_UNIT = DOMAINS["utility"]["point"]
 _BDM_WEIGHT = Domain(0.01, 1.0, why="BdM salience and capability are in (0, 1]")
-DOMAINS.setdefault("bdm_round", {
-    "positions": _BDM_UNIT, "salience": _BDM_WEIGHT, "capability": _BDM_WEIGHT,
-    "span": Domain(1.0, 2.0, why="the scale's length: at least the range of positions on the 0-1 scale"),
-})
+DOMAINS.setdefault(
+    "bdm_round",
+    {
+        "positions": _BDM_UNIT,
+        "salience": _BDM_WEIGHT,
+        "capability": _BDM_WEIGHT,
+        "span": Domain(1.0, 2.0, why="the scale's length: at least the range of positions on the 0-1 scale"),
+    },
+)
 DOMAINS.setdefault("bdm_outcome", {"positions": _BDM_UNIT, "salience": _BDM_WEIGHT, "capability": _BDM_WEIGHT})
-DOMAINS.setdefault("position_dynamics", {
-    "positions": _BDM_UNIT, "salience": _BDM_WEIGHT, "capability": _BDM_WEIGHT, "low": _BDM_UNIT, "high": _BDM_UNIT,
-})
+DOMAINS.setdefault(
+    "position_dynamics",
+    {
+        "positions": _BDM_UNIT,
+        "salience": _BDM_WEIGHT,
+        "capability": _BDM_WEIGHT,
+        "low": _BDM_UNIT,
+        "high": _BDM_UNIT,
+    },
+)
 
 
 def trait_check(info: RuleInfo, trait: str) -> Check:

@@ -168,8 +168,10 @@ def scenarios(draw: st.DrawFn, max_extra_issues: int = 2, random: bool = False, 
     def belligerent(label: str) -> dict[str, Any]:
         return actor(Belligerent, label, rules={"acceptance": draw(_rule_names("acceptance")), "concession": draw(_rule_names("concession"))})
 
-    members = {f"m{i}": {"label": f"Member {i}", **draw(field_values(Member, random)), "needs_us_backstop": draw(st.booleans())}
-               for i in range(draw(st.integers(0, 3)))}
+    members = {
+        f"m{i}": {"label": f"Member {i}", **draw(field_values(Member, random)), "needs_us_backstop": draw(st.booleans())}
+        for i in range(draw(st.integers(0, 3)))
+    }
     doc = {
         "name": "generated",
         "title": "A generated scenario",
@@ -239,10 +241,16 @@ _aid_max = _hi(UnitedStates, "aid_share") * _hi(UnitedStates, "aid_restored") + 
 DOMAINS: dict[str, dict[str, Domain]] = {
     "acceptance": {"gain": _gain, "rationality": _field(Belligerent, "rationality")},
     "concession": {
-        "position": _unit, "target": _unit, "low": _unit, "high": _unit,
+        "position": _unit,
+        "target": _unit,
+        "low": _unit,
+        "high": _unit,
         "rate": _field(Belligerent, "concession_rate"),
-        "pressure": Domain(0.0, 1.0 + _hi(Belligerent, "pressure_sensitivity") * _hi(Battlefield, "sanctions_cost") * _hi(Europe, "sanctions"),
-                           why="1 + pressure_sensitivity x sanctions_cost x sanctions, at most"),
+        "pressure": Domain(
+            0.0,
+            1.0 + _hi(Belligerent, "pressure_sensitivity") * _hi(Battlefield, "sanctions_cost") * _hi(Europe, "sanctions"),
+            why="1 + pressure_sensitivity x sanctions_cost x sanctions, at most",
+        ),
         "resolve": _field(Belligerent, "resolve"),
         "costly_weeks": _weeks,
     },
@@ -256,13 +264,20 @@ DOMAINS: dict[str, dict[str, Domain]] = {
         "truce_age": _weeks,
     },
     "proposal": {
-        "positions": _unit, "weights": Domain(0.0, 1.0, why="capability share x salience"), "mediator_position": _unit,
-        "bias": _field(Mediator, "bias"), "mediator_low": _unit, "mediator_high": _unit, "joint_low": _unit, "joint_high": _unit,
+        "positions": _unit,
+        "weights": Domain(0.0, 1.0, why="capability share x salience"),
+        "mediator_position": _unit,
+        "bias": _field(Mediator, "bias"),
+        "mediator_low": _unit,
+        "mediator_high": _unit,
+        "joint_low": _unit,
+        "joint_high": _unit,
     },
     "belief_update": {
         "mean": Domain(-_drift, _drift, why="drift_scale + optimism bounds"),
-        "precision": Domain(1.0 / _hi(Belligerent, "belief_sd") ** 2, 1.0 / bounds_of(Belligerent, "belief_sd").lo ** 2,
-                            why="1 / belief_sd^2 over Belligerent.belief_sd"),
+        "precision": Domain(
+            1.0 / _hi(Belligerent, "belief_sd") ** 2, 1.0 / bounds_of(Belligerent, "belief_sd").lo ** 2, why="1 / belief_sd^2 over Belligerent.belief_sd"
+        ),
         "observation": Domain(-(_drift + 4 * _hi(Battlefield, "noise")), _drift + 4 * _hi(Battlefield, "noise"), why="a week's move of the front"),
         "noise_precision": Domain(1.0 / _hi(Battlefield, "noise") ** 2, 1e12, why="1 / noise^2, noise from Battlefield.noise down to 1e-6"),
     },
@@ -295,8 +310,13 @@ DOMAINS: dict[str, dict[str, Domain]] = {
     "utility": {"point": _unit, "position": _unit, "salience": Domain(0.01, 1.0, why="IssueOverride.salience, normalised per replication")},
     "red_line": {"point": _unit, "low": _unit, "high": _unit, "fixed": _flag},
     "red_lines": {
-        "gain": _gain, "point": _unit, "low": _unit, "high": _unit, "fixed": _flag,
-        "cost_low": _field(IssueOverride, "red_line_cost"), "cost_high": _field(IssueOverride, "red_line_cost"),
+        "gain": _gain,
+        "point": _unit,
+        "low": _unit,
+        "high": _unit,
+        "fixed": _flag,
+        "cost_low": _field(IssueOverride, "red_line_cost"),
+        "cost_high": _field(IssueOverride, "red_line_cost"),
     },
     "proposal_type": {
         "mediator_gain": _gain,
@@ -320,8 +340,11 @@ DOMAINS: dict[str, dict[str, Domain]] = {
     },
     "war_cost": {
         "weekly_cost": _field(Belligerent, "weekly_cost"),
-        "pressure": Domain(0.0, 1.0 + _hi(Belligerent, "pressure_sensitivity") * _hi(Battlefield, "sanctions_cost") * _hi(Europe, "sanctions"),
-                           why="1 + pressure_sensitivity x sanctions_cost x sanctions, at most"),
+        "pressure": Domain(
+            0.0,
+            1.0 + _hi(Belligerent, "pressure_sensitivity") * _hi(Battlefield, "sanctions_cost") * _hi(Europe, "sanctions"),
+            why="1 + pressure_sensitivity x sanctions_cost x sanctions, at most",
+        ),
         "cost_paid": Domain(0.0, 30.0, why="cumulative cost over up to ten years at the highest weekly cost"),
         "weariness": _field(Belligerent, "war_weariness"),
     },
@@ -424,7 +447,8 @@ class RuleCase:
             return np.take(value, [i], axis=axis)
 
         return RuleCase(
-            self.info, dict(self.sizes, R=1),
+            self.info,
+            dict(self.sizes, R=1),
             {k: cut(k, v) for k, v in self.args.items()},
             {k: cut(k, v) for k, v in self.params.items()},
         )

@@ -59,13 +59,25 @@ def model_params(settings: Settings) -> dict[str, Any]:
         "us_aid": {"type": "Select", "value": base.actors.us.aid_policy, "values": list(AID_POLICIES), "label": "US aid policy"},
         "reassurance_force": {"type": "Checkbox", "value": True, "label": "European reassurance force (members pledge troops)"},
         "us_backstop": {"type": "Checkbox", "value": bool(base.actors.us.backstop), "label": "US backstop for the force"},
-        "turkey_mediation": {"type": "SliderFloat", "value": round(scenario_mediation(base), 2), "min": 0.0, "max": 0.5,
-                             "step": 0.01, "label": "Turkish mediation (/week)"},
+        "turkey_mediation": {
+            "type": "SliderFloat",
+            "value": round(scenario_mediation(base), 2),
+            "min": 0.0,
+            "max": 0.5,
+            "step": 0.01,
+            "label": "Turkish mediation (/week)",
+        },
         "rationality": {"type": "SliderFloat", "value": 1.0, "min": 0.1, "max": 5.0, "step": 0.1, "label": "Rationality (× scenario)"},
         "war_costs": {"type": "SliderFloat", "value": 1.0, "min": 0.25, "max": 4.0, "step": 0.25, "label": "War costs (× scenario)"},
         "horizon": {"type": "SliderInt", "value": int(base.horizon_weeks), "min": 4, "max": 156, "step": 4, "label": "Horizon (weeks)"},
-        "story_replication": {"type": "SliderInt", "value": 0, "min": 0, "max": min(settings.replications, STORY_CHOICES) - 1,
-                              "step": 1, "label": "Story: replication"},
+        "story_replication": {
+            "type": "SliderInt",
+            "value": 0,
+            "min": 0,
+            "max": min(settings.replications, STORY_CHOICES) - 1,
+            "step": 1,
+            "label": "Story: replication",
+        },
     }
 
 
@@ -84,8 +96,7 @@ def Summary(model: EnsembleView) -> None:
         solara.HTML(tag="div", unsafe_innerHTML=f"<b>{esc(model.scenario.title)}</b> ({esc(model.base.name)})")
         solara.HTML(tag="div", unsafe_innerHTML=esc(model.describe_controls()), classes=["sim-controls"])
         solara.HTML(tag="div", unsafe_innerHTML=esc(headline(model)), classes=["sim-headline"])
-        solara.HTML(tag="div", unsafe_innerHTML="<i>Move a control, then press <b>Reset</b> to apply it; "
-                    "<b>Step</b> advances every replication a week.</i>")
+        solara.HTML(tag="div", unsafe_innerHTML="<i>Move a control, then press <b>Reset</b> to apply it; <b>Step</b> advances every replication a week.</i>")
 
 
 def _chart_card(title: str, css: str, draw: Callable[[EnsembleView], Figure]) -> Any:
@@ -111,8 +122,9 @@ def StoryPane(model: EnsembleView) -> None:
 
     update_counter.get()
     with solara.Card(f"The story of replication {model.story_replication} (newest week first)", classes=["sim-story"]):
-        solara.HTML(tag="div", unsafe_innerHTML=story_html(model.story(), newest_first=True),
-                    style={"max-height": "520px", "overflow-y": "auto", "font-size": "0.9rem"})
+        solara.HTML(
+            tag="div", unsafe_innerHTML=story_html(model.story(), newest_first=True), style={"max-height": "520px", "overflow-y": "auto", "font-size": "0.9rem"}
+        )
 
 
 COMPONENTS = [Summary, StatusChart, FrontChart, OutcomeChart, StoryPane]

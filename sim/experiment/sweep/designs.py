@@ -256,14 +256,12 @@ class SalibDesign(SampledDesign):
         return salib_problem(self.paths, self.ranges())
 
     def sample(self, seed: int) -> np.ndarray:
-        return salib_sample(self.name, self.problem(), self.samples, seed=seed, levels=self.settings.levels,
-                            second_order=self.settings.second_order)
+        return salib_sample(self.name, self.problem(), self.samples, seed=seed, levels=self.settings.levels, second_order=self.settings.second_order)
 
     def analyse(self, matrix: np.ndarray | None, summary: pa.Table, seed: int) -> pa.Table:
         if matrix is None:
             raise ValueError(f"a {self.name} design's analysis needs its sample matrix")
-        return analyse_sensitivity(self.name, self.problem(), matrix, summary, seed=seed,
-                                   levels=self.settings.levels, second_order=self.settings.second_order)
+        return analyse_sensitivity(self.name, self.problem(), matrix, summary, seed=seed, levels=self.settings.levels, second_order=self.settings.second_order)
 
 
 @register
@@ -276,8 +274,7 @@ class Sobol(SalibDesign):
         n = self.settings.samples
         if n is not None and (n < 1 or n & (n - 1)):
             below = 1 << max(0, n.bit_length() - 1)
-            raise DesignError("design.samples", f"expected a power of 2 for a sobol design (Saltelli sampling), got {n} "
-                              f"(nearest: {below} or {below * 2})")
+            raise DesignError("design.samples", f"expected a power of 2 for a sobol design (Saltelli sampling), got {n} (nearest: {below} or {below * 2})")
         super().check()
 
     def count(self) -> int:

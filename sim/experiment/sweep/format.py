@@ -32,7 +32,9 @@ class SweepParameter(_Strict):
 
     path: str = Field(pattern=_PATH, description="Dotted path of a scenario field, as for --set, e.g. actors.us.aid_restored.")
     values: list[Any] | None = Field(None, min_length=1, description="Grid designs: the values it takes (numbers, strings, booleans).")
-    range: tuple[float, float] | None = Field(None, description="[low, high]: sampled by Latin hypercube, Sobol or Morris designs, or cut into `steps` grid values.")
+    range: tuple[float, float] | None = Field(
+        None, description="[low, high]: sampled by Latin hypercube, Sobol or Morris designs, or cut into `steps` grid values."
+    )
     steps: int | None = Field(None, ge=2, le=1000, description="Grid designs with a range: number of equally spaced values, ends included.")
     label: str | None = Field(None, description="Name in tables and plots (default: the path).")
 
@@ -42,7 +44,9 @@ class SweepDesign(_Strict):
 
     kind: str = Field(description=f"The design: {', '.join(DESIGNS)} (sim.experiment.sweep.designs).")
     samples: int | None = Field(
-        None, ge=1, le=100_000,
+        None,
+        ge=1,
+        le=100_000,
         description="latin_hypercube: number of variants; sobol: base sample N (variants N x (D + 2), a power of 2); "
         "morris: number of trajectories (variants N x (D + 1)).",
     )
@@ -123,8 +127,11 @@ def read_sweep_file(path: Path) -> SweepSpec:
     except ValidationError as exc:
         raise _validation_error(exc, str(path)) from None
     if spec.design.outcome not in OUTCOME_NAMES:
-        raise InputError(str(path), "design.outcome", f"expected one of {', '.join(OUTCOME_NAMES)}, got {spec.design.outcome!r}"
-                         + did_you_mean(spec.design.outcome, OUTCOME_NAMES, listing=None))
+        raise InputError(
+            str(path),
+            "design.outcome",
+            f"expected one of {', '.join(OUTCOME_NAMES)}, got {spec.design.outcome!r}" + did_you_mean(spec.design.outcome, OUTCOME_NAMES, listing=None),
+        )
     seen: dict[str, int] = {}
     for i, p in enumerate(spec.parameters):
         where = f"parameters[{i}]"

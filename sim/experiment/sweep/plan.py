@@ -298,8 +298,9 @@ def _group_digest(masked_text: str, profiles: str, seed: int) -> str:
     return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
 
-def _group(scenario: Scenario, dump: dict[str, Any], batchable: tuple[str, ...], profiles: Profiles, base_profiles: Profiles,
-           seed: int) -> tuple[str, tuple[Any, ...]]:
+def _group(
+    scenario: Scenario, dump: dict[str, Any], batchable: tuple[str, ...], profiles: Profiles, base_profiles: Profiles, seed: int
+) -> tuple[str, tuple[Any, ...]]:
     """A variant's batch group (a digest of everything but its values at the batchable paths) and those values."""
     values = tuple(get_path(scenario, p) for p in batchable)
     kinds = []
@@ -519,7 +520,7 @@ def _plan_full(context: _PlanContext, items: list[tuple[int, list[Any]]]) -> Ite
         return
     from concurrent.futures import ProcessPoolExecutor
 
-    jobs = [(start, items[start:start + _PLAN_SLICE]) for start in range(0, len(items), _PLAN_SLICE)]
+    jobs = [(start, items[start : start + _PLAN_SLICE]) for start in range(0, len(items), _PLAN_SLICE)]
     with ProcessPoolExecutor(workers, mp_context=pool_context(), initializer=_plan_init, initargs=(context,)) as pool:
         for (_, chunk), results in zip(jobs, pool.map(_plan_slice, jobs)):
             for (index, _), planned in zip(chunk, results):
@@ -548,7 +549,7 @@ def plan_sweep(
     file = Path(file)
     spec = read_sweep_file(file)
     source = str(file)
-    base_path = (file.parent / spec.base)
+    base_path = file.parent / spec.base
     try:
         found = base_path.is_file()
     except (OSError, ValueError):
@@ -573,14 +574,22 @@ def plan_sweep(
 
     # Check each parameter alone at each of its values (or range ends), so an error names the entry.
     for i, p in enumerate(spec.parameters):
-        checks = [(f"values[{j}]", v) for j, v in enumerate(p.values)] if p.values is not None else \
-            [("range", p.range[0]), ("range", p.range[1])] if p.range is not None else []
+        checks = (
+            [(f"values[{j}]", v) for j, v in enumerate(p.values)]
+            if p.values is not None
+            else [("range", p.range[0]), ("range", p.range[1])]
+            if p.range is not None
+            else []
+        )
         for where, value in checks:
             try:
                 _validate(base_doc, fixed + [f"{p.path}={toml_literal(value)}"], str(base_path), rules_base)
             except InputError as exc:
-                raise InputError(source, f"parameters[{i}].{where}", f"{p.path} = {display_value(value)}: "
-                                 + (exc.message if exc.file == "--set" else f"{exc.path}: {exc.message}")) from None
+                raise InputError(
+                    source,
+                    f"parameters[{i}].{where}",
+                    f"{p.path} = {display_value(value)}: " + (exc.message if exc.file == "--set" else f"{exc.path}: {exc.message}"),
+                ) from None
 
     run_seed = spec.seed if seed is None else int(seed)
     use_crn = spec.common_random_numbers if crn is None else bool(crn)
@@ -589,14 +598,12 @@ def plan_sweep(
     count = design.count()
     plan_runs = spec.runs if runs is None else int(runs)
     plan_chunk = spec.chunk_size if chunk_size is None else int(chunk_size)
-    check_size(Estimate(count * plan_runs, base_scenario.horizon_weeks, count * len(plan_chunks(plan_runs, plan_chunk)),
-                        default_workers(), count), source)
+    check_size(Estimate(count * plan_runs, base_scenario.horizon_weeks, count * len(plan_chunks(plan_runs, plan_chunk)), default_workers(), count), source)
     points = design.points([info.integer for info in params], sampling_seed(spec.design.seed, run_seed))
 
     batchable = batchable_paths(spec, base_scenario)
     base_profiles = derive(base_scenario)
-    context = _PlanContext(spec, params, base_doc, fixed, str(base_path), rules_base, batchable, base_profiles,
-                           run_seed, use_crn)
+    context = _PlanContext(spec, params, base_doc, fixed, str(base_path), rules_base, batchable, base_profiles, run_seed, use_crn)
     fast = None
     if not full_validation and len(batchable) == len(params) and _fast_paths(base_scenario, batchable, rules_base):
         fast = _FieldChecks(base_scenario, batchable)
@@ -626,8 +633,7 @@ def plan_sweep(
         elif done.group not in representatives:
             representatives[done.group] = base_scenario  # the fast path's group: the base, whose other values are the same
         values = {info.path: value for info, value in zip(params, point)}
-        variants.append(Variant(index, values, done.sets, done.digest, done.seed, done.group, done.batched,
-                                representatives[done.group], batchable))
+        variants.append(Variant(index, values, done.sets, done.digest, done.seed, done.group, done.batched, representatives[done.group], batchable))
     return SweepPlan(
         spec=spec,
         file=file.resolve(),

@@ -179,18 +179,27 @@ def _manifest_data(plan: SweepPlan, run_dir: Path, spec: ExecutorSpec, command: 
     }
 
 
-def start_sweep(plan: SweepPlan, out: Path, executor: ExecutorSpec | None = None, command: list[str] | None = None,
-                on_chunk: OnChunk | None = None, on_start: OnStart | None = None,
-                batch_replications: int | None = None, plots: Plots | None = None) -> SweepOutcome:
+def start_sweep(
+    plan: SweepPlan,
+    out: Path,
+    executor: ExecutorSpec | None = None,
+    command: list[str] | None = None,
+    on_chunk: OnChunk | None = None,
+    on_start: OnStart | None = None,
+    batch_replications: int | None = None,
+    plots: Plots | None = None,
+) -> SweepOutcome:
     """Run a sweep from scratch into a new `<out>/<sweep>/<run id>/`.
 
     `batch_replications` bounds the replications one model computes at once (default:
     `sim.experiment.batches.BATCH_REPLICATIONS`, or the chunk size when larger); the files do not depend on it.
     """
     spec = executor or ExecutorSpec()
-    check_size(Estimate(len(plan.variants) * plan.runs, plan.horizon,
-                        len(plan.variants) * len(plan.chunks), spec.workers or default_workers(), len(plan.variants)),
-               str(plan.file), Path(out))
+    check_size(
+        Estimate(len(plan.variants) * plan.runs, plan.horizon, len(plan.variants) * len(plan.chunks), spec.workers or default_workers(), len(plan.variants)),
+        str(plan.file),
+        Path(out),
+    )
     created = [p for p in (Path(out) / plan.name, Path(out)) if not p.exists()]
     run_dir = new_sweep_dir(out, plan.name, plan.seed)
     manifest = _Manifest(run_dir, _manifest_data(plan, run_dir, spec, command))
@@ -235,18 +244,29 @@ def plan_for_resume(run_dir: Path, file: Path | None = None, **given: Any) -> tu
             flag = {"crn": "--crn/--no-crn", "chunk_size": "--chunk-size"}.get(key, f"--{key}")
             raise InputError(flag, None, f"expected {options.get(key)!r} as when the sweep started (or leave it out to resume), got {value!r}")
     file = Path(file) if file is not None else Path(data["sweep_file"])
-    plan = plan_sweep(file, runs=options["runs"], seed=options["seed"], chunk_size=options["chunk_size"],
-                      crn=options["crn"], weeks=options["weeks"])
+    plan = plan_sweep(file, runs=options["runs"], seed=options["seed"], chunk_size=options["chunk_size"], crn=options["crn"], weeks=options["weeks"])
     if plan.hash != data["sweep_hash"]:
-        raise InputError(str(file), None, f"expected the sweep that {run_dir} was started with: the sweep file or its base "
-                         "scenario has changed since (the variants differ); restore it, or start a new sweep")
+        raise InputError(
+            str(file),
+            None,
+            f"expected the sweep that {run_dir} was started with: the sweep file or its base "
+            "scenario has changed since (the variants differ); restore it, or start a new sweep",
+        )
     return plan, data
 
 
-def resume_sweep(run_dir: Path, file: Path | None = None, executor: ExecutorSpec | None = None, command: list[str] | None = None,
-                 on_chunk: OnChunk | None = None, on_start: OnStart | None = None,
-                 planned: tuple[SweepPlan, dict[str, Any]] | None = None, batch_replications: int | None = None,
-                 plots: Plots | None = None, **given: Any) -> SweepOutcome:
+def resume_sweep(
+    run_dir: Path,
+    file: Path | None = None,
+    executor: ExecutorSpec | None = None,
+    command: list[str] | None = None,
+    on_chunk: OnChunk | None = None,
+    on_start: OnStart | None = None,
+    planned: tuple[SweepPlan, dict[str, Any]] | None = None,
+    batch_replications: int | None = None,
+    plots: Plots | None = None,
+    **given: Any,
+) -> SweepOutcome:
     """Finish an interrupted (or partly failed) sweep in `run_dir`: only the chunks not on disk are computed.
 
     `planned` is what `plan_for_resume` returned, when the caller already has it.
@@ -266,7 +286,11 @@ def resume_sweep(run_dir: Path, file: Path | None = None, executor: ExecutorSpec
 def _is(task: ChunkTask, identity: dict[str, Any]) -> bool:
     """Whether a stored chunk's identity (from its file's footer) is the chunk `task` asks for."""
     return (identity.get("seed"), identity.get("scenario_hash"), identity.get("start"), identity.get("stop")) == (
-        task.seed, task.scenario_hash, task.chunk.start, task.chunk.stop)
+        task.seed,
+        task.scenario_hash,
+        task.chunk.start,
+        task.chunk.stop,
+    )
 
 
 def _finished_chunks(store: ChunkStore, tasks: list[ChunkTask]) -> dict[str, StoredPiece]:
@@ -361,13 +385,20 @@ class _StreamingRuns(StreamingAssembler):
             del self.where[task.name]
 
 
-def _execute(plan: SweepPlan, manifest: _Manifest, spec: ExecutorSpec, command: list[str] | None, on_chunk: OnChunk | None,
-             on_start: OnStart | None, batch_replications: int | None = None, plots: Plots | None = None) -> SweepOutcome:
+def _execute(
+    plan: SweepPlan,
+    manifest: _Manifest,
+    spec: ExecutorSpec,
+    command: list[str] | None,
+    on_chunk: OnChunk | None,
+    on_start: OnStart | None,
+    batch_replications: int | None = None,
+    plots: Plots | None = None,
+) -> SweepOutcome:
     run_dir = manifest.path
     data = manifest.data
     t0 = time.perf_counter()
-    session = {"started": datetime.now(UTC).isoformat(), "command": command if command is not None else sys.argv,
-               "executor": spec.describe()}
+    session = {"started": datetime.now(UTC).isoformat(), "command": command if command is not None else sys.argv, "executor": spec.describe()}
     data["times"]["sessions"].append(session)
     store = ChunkStore(run_dir / "chunks").create()
     store.clean_partial()
@@ -386,8 +417,7 @@ def _execute(plan: SweepPlan, manifest: _Manifest, spec: ExecutorSpec, command: 
 
     def record(task: ChunkTask, result: ChunkResult | ChunkError | BatchFile) -> None:
         if isinstance(result, ChunkError):
-            data["failed"].append({"chunk": task.name, "variant": task.variant, "chunk_index": task.chunk.index,
-                                   "error": result.message})
+            data["failed"].append({"chunk": task.name, "variant": task.variant, "chunk_index": task.chunk.index, "error": result.message})
             streaming.ok = False  # the sweep ends incomplete: no runs.parquet
         else:
             done.add(task.name)
@@ -414,8 +444,7 @@ def _execute(plan: SweepPlan, manifest: _Manifest, spec: ExecutorSpec, command: 
                     # At least two batches per worker when there is little to do, so that no worker waits for the last one.
                     per_worker = -(-len(todo) * plan.runs // len(plan.chunks) // (2 * pool.workers))
                     batch_replications = max(1, min(max(BATCH_REPLICATIONS, plan.chunk_size), per_worker))
-                failures = run_batch_files_into_store(pool, plan.batches(todo, batch_replications), store,
-                                                      on_chunk=record, on_batch=save)
+                failures = run_batch_files_into_store(pool, plan.batches(todo, batch_replications), store, on_chunk=record, on_batch=save)
         else:
             failures = []
     except KeyboardInterrupt:
@@ -432,8 +461,7 @@ def _execute(plan: SweepPlan, manifest: _Manifest, spec: ExecutorSpec, command: 
         _close_session(data, session, t0, "failed chunks")
         save()
         return SweepOutcome(run_dir, False, failures, len(done), len(tasks), time.perf_counter() - t0)
-    summary, sensitivity = finish_sweep(plan, run_dir, store, tasks, runs_written=not done_before and streaming.finish(),
-                                        plots=plots)
+    summary, sensitivity = finish_sweep(plan, run_dir, store, tasks, runs_written=not done_before and streaming.finish(), plots=plots)
     _close_session(data, session, t0, "complete")
     data["status"] = "complete"
     data["times"]["finished"] = datetime.now(UTC).isoformat()
@@ -476,8 +504,9 @@ def _close_session(data: dict[str, Any], session: dict[str, Any], t0: float, sta
     data["times"]["seconds"] = round(sum(s.get("seconds", 0.0) for s in data["times"]["sessions"]), 3)
 
 
-def finish_sweep(plan: SweepPlan, run_dir: Path, store: ChunkStore, tasks: list[ChunkTask],
-                 runs_written: bool = False, plots: Plots | None = None) -> tuple[pa.Table, pa.Table | None]:
+def finish_sweep(
+    plan: SweepPlan, run_dir: Path, store: ChunkStore, tasks: list[ChunkTask], runs_written: bool = False, plots: Plots | None = None
+) -> tuple[pa.Table, pa.Table | None]:
     """Assemble runs.parquet from the chunks in chunk order (unless `runs_written`), then summary, sensitivity and
     (with `plots`) the plots.
 
@@ -497,7 +526,7 @@ def finish_sweep(plan: SweepPlan, run_dir: Path, store: ChunkStore, tasks: list[
     loaded: dict[str, Any] = {}
     for v in range(len(plan.variants)):
         sums: dict[str, np.ndarray] | None = None
-        for task in tasks[v * per_variant:(v + 1) * per_variant]:
+        for task in tasks[v * per_variant : (v + 1) * per_variant]:
             piece = where[task.name]
             if loaded.get("path") != piece.path:
                 loaded.clear()
