@@ -185,6 +185,8 @@ def runs_batch(runs: dict[str, np.ndarray]) -> pa.RecordBatch:
             cols[name] = pa.array(labels, mask=runs["first_agreement"] == 0, type=pa.string())
         elif name == "first_end_week" or name == "first_agreement_week":
             cols[name] = pa.array(values, mask=values < 0, type=pa.int32())
+        elif name.startswith("terms_"):  # no agreement reached: null, as every other "none"
+            cols[name] = pa.array(values, mask=np.isnan(values), type=pa.float64())
         elif name == "first_mediator":
             labels = np.asarray(MEDIATORS + ("",), dtype=object)[values]
             cols[name] = pa.array(labels, mask=values < 0, type=pa.string())

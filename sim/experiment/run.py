@@ -46,7 +46,7 @@ from sim.experiment.plots import Plots, Warmup
 from sim.experiment.provenance import provenance
 from sim.experiment.sizes import Estimate
 from sim.experiment.sizes import check as check_size
-from sim.experiment.store import discard_run_dir, new_run_dir, publish_run_dir, write_json_atomic, write_parquet_atomic
+from sim.experiment.store import discard_run_dir, nan_as_null, new_run_dir, publish_run_dir, write_json_atomic, write_parquet_atomic
 from sim.scenario.load import LoadedScenario, scenario_hash
 
 
@@ -131,7 +131,7 @@ def run_scenario(
         summary["scenario"] = scenario.name
         summary["seed"] = seed
         weekly = weekly_table(agg)
-        write_parquet_atomic(tmp / "weekly.parquet", weekly)
+        write_parquet_atomic(tmp / "weekly.parquet", nan_as_null(weekly))
         write_json_atomic(tmp / "summary.json", summary)
         write_parquet_atomic(tmp / "summary.parquet", summary_table(agg, scenario.name, seed))
         if plots is not None:

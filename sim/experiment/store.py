@@ -342,6 +342,19 @@ def write_json_atomic(path: Path, obj: object, sort_keys: bool = True) -> Path:
     return atomic_write(path, write)
 
 
+def nan_as_null(table: pa.Table) -> pa.Table:
+    """The table with every NaN of its floating-point columns as null: "none" is null in every result file."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    columns = []
+    for column in table.columns:
+        if pa.types.is_floating(column.type):
+            column = pc.if_else(pc.is_nan(column), pa.scalar(None, column.type), column)
+        columns.append(column)
+    return pa.Table.from_arrays(columns, schema=table.schema)
+
+
 def write_parquet_atomic(path: Path, table: pa.Table) -> Path:
     """Write a pyarrow table as Parquet atomically to `path`."""
     # pyarrow is imported here, not above: the command line imports this module for its checks, and `sim --help`

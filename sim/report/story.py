@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.analysis.aggregate import AGREEMENT_TYPES, CEASEFIRE, FIRST_ENDS, PARTIAL_TRUCE, SETTLEMENT, STATUSES, WAR
+from sim.analysis.aggregate import AGREEMENT_TYPES, CEASEFIRE, PARTIAL_TRUCE, SETTLEMENT, STATUSES, WAR
 from sim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
@@ -103,25 +103,11 @@ def _forget(model: CeasefireModel) -> None:
 
 
 def outcome_row(model: CeasefireModel) -> dict[str, Any]:
-    """The replication's outcome with the columns and values of its row in runs.parquet."""
-    runs = model.outcome().runs
-    row: dict[str, Any] = {}
-    for name, values in runs.items():
-        v = np.asarray(values)[0]
-        if name == "status":
-            row[name] = STATUSES[int(v)]
-        elif name in ("first_agreement", "highest_agreement"):
-            row[name] = None if int(v) == 0 else AGREEMENT_TYPES[int(v)]
-        elif name == "first_end":
-            row[name] = None if int(np.asarray(runs["first_agreement"])[0]) == 0 else FIRST_ENDS[int(v)]
-        elif name in ("first_agreement_week", "first_end_week"):
-            row[name] = None if int(v) < 0 else int(v)
-        elif name == "first_mediator":
-            row[name] = None if int(v) < 0 else MEDIATOR_LABELS[int(v)]
-        elif np.issubdtype(np.asarray(values).dtype, np.integer):
-            row[name] = int(v)
-        else:
-            row[name] = float(v)
+    """The replication's outcome with the columns and values of its row in runs.parquet (the same conversion)."""
+    from sim.experiment.chunks import runs_batch
+
+    runs = {name: np.asarray(values)[:1] for name, values in model.outcome().runs.items()}
+    row: dict[str, Any] = runs_batch(runs).to_pylist()[0]
     return row
 
 

@@ -44,7 +44,7 @@ from sim.experiment.executors import ExecutorSpec, ExecutorUnavailable, default_
 from sim.experiment.plots import Plots, Warmup
 from sim.experiment.sizes import Estimate
 from sim.experiment.sizes import check as check_size
-from sim.experiment.store import atomic_write, make_run_id, write_json_atomic, write_parquet_atomic
+from sim.experiment.store import atomic_write, make_run_id, nan_as_null, write_json_atomic, write_parquet_atomic
 from sim.experiment.sweep.plan import SweepPlan, plan_sweep
 from sim.experiment.sweep.tables import summary_table, variants_table
 from sim.input_files import read_input_text
@@ -540,7 +540,7 @@ def finish_sweep(
     write_parquet_atomic(run_dir / "summary.parquet", summary)
     sensitivity = plan.design.analyse(plan.design_matrix, summary, plan.design_seed)
     if sensitivity is not None:
-        write_parquet_atomic(run_dir / "sensitivity.parquet", sensitivity)
+        write_parquet_atomic(run_dir / "sensitivity.parquet", nan_as_null(sensitivity))
     if plots is not None:
         (run_dir / "plots").mkdir(exist_ok=True)
         plots(plan, summary, sensitivity, run_dir / "plots")
