@@ -21,7 +21,7 @@ from sim.errors import InputError
 
 if TYPE_CHECKING:
     from rich.console import Console
-    from rich.progress import Progress
+    from rich.progress import Progress, ProgressColumn
 
     from sim.experiment.executors import ExecutorSpec
 
@@ -101,14 +101,15 @@ def command_line(ctx: typer.Context) -> list[str]:
     return ["sim", *(argv if argv is not None else sys.argv[1:])]
 
 
-def progress_bar(console: Console) -> Progress:
-    """The progress bar of the commands that run chunks: drawn on `console` (stderr) only when it is a terminal."""
+def progress_bar(console: Console, counts: ProgressColumn | None = None) -> Progress:
+    """The progress bar of the commands that run chunks: drawn on `console` (stderr) only when it is a terminal;
+    `counts` replaces the done/total column."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
-        MofNCompleteColumn(),
+        counts or MofNCompleteColumn(),
         TimeElapsedColumn(),
         TextColumn("left"),
         TimeRemainingColumn(),

@@ -11,14 +11,7 @@ import typer
 from rich import box
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    Progress,
-    ProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
+from rich.progress import Progress, ProgressColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -33,6 +26,7 @@ from sim.cli.options import (
     command_line,
     executor_spec,
     exit_interrupted,
+    progress_bar,
     stderr_console,
     stdout_console,
 )
@@ -58,17 +52,7 @@ class _SweepCounts(ProgressColumn):
 
 def sweep_progress_bar(console: Console) -> Progress:
     """One bar for a whole sweep: variants and replications done, replications per second, time left."""
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        _SweepCounts(),
-        TimeElapsedColumn(),
-        TextColumn("left"),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-        disable=not console.is_terminal,
-    )
+    return progress_bar(console, _SweepCounts())
 
 
 def _percent(share: float | None, low: float | None, high: float | None) -> str:
