@@ -447,19 +447,7 @@ def compute_batch_file(batch: BatchTask) -> BatchFile:
         for p in group:
             task = ChunkTask(p.variant, p.chunk, None, batch.seed, p.scenario_hash, batch.rules_base)
             done.append(tasks.get(task.name, task))
-            pieces.append(
-                {
-                    "name": task.name,
-                    "variant": task.variant,
-                    "chunk": task.chunk.index,
-                    "start": task.chunk.start,
-                    "stop": task.chunk.stop,
-                    "seed": task.seed,
-                    "scenario_hash": task.scenario_hash,
-                    "offset": offset,
-                    "rows": p.chunk.size,
-                }
-            )
+            pieces.append({**task.identity(), "offset": offset, "rows": p.chunk.size})
             offset += p.chunk.size
     stacked = {f: np.concatenate([summary[f] for _, _, summary in good]) for f in SUMMARY_FIELDS}
     buffer = io.BytesIO()

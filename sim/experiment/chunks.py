@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -114,6 +115,18 @@ class ChunkTask:
         """File stem of the chunk, e.g. `v00003-c00002` (`c00002` for a plain run)."""
         stem = f"c{self.chunk.index:05d}"
         return stem if self.variant is None else f"v{self.variant:05d}-{stem}"
+
+    def identity(self) -> dict[str, Any]:
+        """What the chunk's file (or its piece of a batch file) says about itself: a resumed run checks it."""
+        return {
+            "name": self.name,
+            "variant": self.variant,
+            "chunk": self.chunk.index,
+            "start": self.chunk.start,
+            "stop": self.chunk.stop,
+            "seed": self.seed,
+            "scenario_hash": self.scenario_hash,
+        }
 
     def describe(self) -> str:
         """The chunk in words, for messages."""
@@ -238,17 +251,7 @@ def encode_chunk(task: ChunkTask, batch: pa.RecordBatch, agg: Aggregates) -> byt
     table = pa.Table.from_batches([batch])
     if task.variant is not None:
         table = table.add_column(0, "variant", pa.array(np.full(table.num_rows, task.variant, dtype=np.int32)))
-    identity = {
-        "name": task.name,
-        "variant": task.variant,
-        "chunk": task.chunk.index,
-        "start": task.chunk.start,
-        "stop": task.chunk.stop,
-        "seed": task.seed,
-        "scenario_hash": task.scenario_hash,
-        "issues": list(agg.issues),
-        "horizon": agg.horizon,
-    }
+    identity = {**task.identity(), "issues": list(agg.issues), "horizon": agg.horizon}
     meta = {
         META_CHUNK: json.dumps(identity, sort_keys=True).encode(),
         META_AGGREGATES: aggregates_to_bytes(agg),
