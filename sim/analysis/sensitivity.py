@@ -50,15 +50,6 @@ def salib_sample(kind: str, problem: dict[str, Any], samples: int, seed: int, le
     raise ValueError(f"expected a SALib design (sobol or morris), got {kind!r}")
 
 
-def design_size(kind: str, samples: int, parameters: int, second_order: bool = False) -> int:
-    """Number of variants of a design."""
-    if kind == "sobol":
-        return samples * (2 * parameters + 2 if second_order else parameters + 2)
-    if kind == "morris":
-        return samples * (parameters + 1)
-    return samples
-
-
 def analyse(kind: str, problem: dict[str, Any], matrix: np.ndarray, summary: pa.Table, seed: int, levels: int = 4, second_order: bool = False) -> pa.Table:
     """Sensitivity indices of every outcome share in `summary` (rows in design order), one row per (outcome, parameter).
 

@@ -7,12 +7,11 @@ told the same way everywhere.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from pydantic import BaseModel
 
 from sim.scenario.derive import derive, normalised_saliences
-from sim.scenario.params import Bounds, field_bounds, is_random, mean_of
+from sim.scenario.params import field_bounds, is_random
 from sim.scenario.schema import ACTOR_IDS, Scenario
 
 
@@ -105,8 +104,3 @@ def rule_parameter_rows(scenario: Scenario) -> list[ParameterRow]:
     for section in ("battlefield", "negotiation", "breakdown"):
         rows += parameter_rows(getattr(scenario, section), section, {})
     return rows
-
-
-def mean_value(value: Any, bounds: Bounds) -> float:
-    """Mean of a number or distribution (for tables that need one figure)."""
-    return mean_of(value, bounds)
