@@ -58,3 +58,25 @@ def test_a_worker_killed_while_sending_a_result_does_not_hang_the_pool(tmp_path)
         pytest.fail("the pool hung after a worker died in the middle of sending a result")
     assert os.path.exists(tmp_path / "cut"), "the job that cuts its result short never ran"
     assert box["results"] == {job.name: job.name for job in jobs}
+
+
+def test_the_process_exits_after_a_pool_killed_for_a_result_cut_short(tmp_path):
+    """The pool taken for broken must not leave its result-reading thread blocked on the cut message: Python joins
+    that thread at exit, so the whole process would hang after its work was done (as `pytest` once did)."""
+    import subprocess
+
+    script = (
+        "import sys; sys.path.insert(0, {tests!r}); sys.path.insert(0, {root!r})\n"
+        "from test_local_pool import Job, cut_result_short_once\n"
+        "from sim.experiment.executors import LocalProcessExecutor\n"
+        "jobs = [Job(f'j{{i}}', {flag!r}) for i in range(4)]\n"
+        "with LocalProcessExecutor(2) as pool:\n"
+        "    done = sorted(result for _, result in pool.run(cut_result_short_once, jobs))\n"
+        "print(done)\n"
+    ).format(tests=os.path.dirname(__file__), root=os.path.dirname(os.path.dirname(os.path.abspath(__file__))), flag=str(tmp_path / "cut"))
+    try:
+        proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=STALL_SECONDS + 90)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the process did not exit after its pool was killed for a result cut short")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "['j0', 'j1', 'j2', 'j3']"

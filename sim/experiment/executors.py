@@ -304,6 +304,8 @@ class LocalProcessExecutor(Executor):
         if pool is None:
             return
         processes = list((getattr(pool, "_processes", None) or {}).values())
+        # Taken before shutdown, which drops the pool's reference to its result queue.
+        writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
         pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:
             try:
@@ -317,7 +319,6 @@ class LocalProcessExecutor(Executor):
                 pass
         # With every worker gone, closing this process's end of the result pipe lets a manager thread that waits
         # for the rest of a result cut short see the pipe's end (and finish) instead of blocking the exit.
-        writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
         if writer is not None:
             try:
                 writer.close()
