@@ -177,8 +177,8 @@ def test_relief_for_good_costs_a_party_opposed_to_relief_only_without_snapback(s
     idx = np.arange(m.n)
     kind = np.full(m.n, SETTLEMENT, dtype=np.int8)
     terms = m.settlement_terms(m.us, idx)
-    cost = m.unsecured_relief(kind, terms, idx)
-    europe, us = np.broadcast_to(cost(m.europe), (m.n,)), np.broadcast_to(cost(m.us), (m.n,))
+    lost, _ = m.breakdown_risk(kind, idx)
+    europe, us = (np.broadcast_to(m.unsecured_relief(a, terms, lost, idx), (m.n,)) for a in (m.europe, m.us))
     if snapback:
         assert np.all(europe == 0.0) and np.all(us == 0.0)
     else:

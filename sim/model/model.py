@@ -25,7 +25,7 @@ import mesa
 import numpy as np
 
 from sim.analysis.aggregate import CEASEFIRE, END_BREAKDOWN, END_ESCALATED, END_LAPSE, PARTIAL_TRUCE, SETTLEMENT, WAR, ChunkOutcome
-from sim.model.agents import Belligerent, EuropeanCoalition, EuropeanMember, Turkey, UnitedStates, cached_rows, rows
+from sim.model.agents import Actor, Belligerent, EuropeanCoalition, EuropeanMember, Turkey, UnitedStates, cached_rows, rows
 from sim.model.parameters import DrawnParameters, draw_parameters
 from sim.model.rulebook import RuleError, bind_rules, guarded
 from sim.model.trace import Observer, Trace
@@ -418,14 +418,16 @@ class CeasefireModel(mesa.Model):
         choice = np.minimum((u[:, None] > cum).sum(axis=1), 2)
         return types[choice]
 
-    def delivered_terms(self, terms: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def delivered_terms(self, terms: np.ndarray, idx: np.ndarray, lost: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Settlement terms as the third parties who control them will deliver them, and who withheld (bits: 1 Europe,
         2 US). EU sanctions relief needs Europe's consent, US relief the US's; guarantees above Western arms without
-        troops rest on a European force, which needs enough members committed and Europe's consent."""
+        troops rest on a European force, which needs enough members committed and Europe's consent. `lost`: a
+        settlement's expected share of the look-ahead lost to a breakdown, if already computed."""
         kind = np.full(idx.size, SETTLEMENT, dtype=np.int8)
-        unsecured = self.unsecured_relief(kind, terms, idx)
-        europe = self.europe.consents_to(self, kind, terms, idx, unsecured(self.europe))
-        us = self.us.consents_to(self, kind, terms, idx, unsecured(self.us))
+        if self.i_sanctions is not None and not self.scenario.negotiation.snapback and lost is None:
+            lost, _ = self.breakdown_risk(kind, idx)
+        europe = self.europe.consents_to(self, kind, terms, idx, self.unsecured_relief(self.europe, terms, lost, idx))
+        us = self.us.consents_to(self, kind, terms, idx, self.unsecured_relief(self.us, terms, lost, idx))
         out = terms.copy()
         i_sanctions = self.i_sanctions
         if i_sanctions is not None:
@@ -438,23 +440,19 @@ class CeasefireModel(mesa.Model):
         withheld = (~europe).astype(np.int8) * 1 + (~us).astype(np.int8) * 2
         return out, withheld
 
-    def unsecured_relief(self, kind: np.ndarray, terms: np.ndarray, idx: np.ndarray):
-        """What granting the relief in `terms` costs a party that controls sanctions if the relief is for good: without
-        snapback (`negotiation.snapback = false`) a settlement that breaks down leaves the war going on with the
-        sanctions relieved, so the party weighs the expected share of the look-ahead lost to a breakdown times its
-        utility of the war with relief against the war without it. With snapback the relief returns and costs nothing
-        here. Returns a function of the party (zero everywhere when there is no sanctions issue or there is snapback)."""
+    def unsecured_relief(self, actor: Actor, terms: np.ndarray, lost: np.ndarray | None, idx: np.ndarray) -> np.ndarray | float:
+        """What granting the relief in `terms` costs `actor`, a party that controls sanctions, if the relief is for good:
+        without snapback (`negotiation.snapback = false`) a settlement that breaks down leaves the war going on with the
+        sanctions relieved, so the party weighs `lost` (the expected share of the look-ahead lost to a breakdown) times
+        its utility of the war without relief less that of the war with it. With snapback (or no sanctions issue) the
+        relief returns and costs nothing here."""
         i_sanctions = self.i_sanctions
-        if i_sanctions is None or self.scenario.negotiation.snapback:
-            return lambda actor: 0.0
-        lost, _ = self.breakdown_risk(kind, idx)
-
-        def cost(actor) -> np.ndarray:
-            war = self.no_deal_point(actor, idx)
-            relieved = war.copy()
-            relieved[:, i_sanctions] = terms[:, i_sanctions]
-            return lost * (actor.utility(war, idx) - actor.utility(relieved, idx))
-
+        if i_sanctions is None or self.scenario.negotiation.snapback or lost is None:
+            return 0.0
+        war = self.no_deal_point(actor, idx)
+        relieved = war.copy()
+        relieved[:, i_sanctions] = terms[:, i_sanctions]
+        cost: np.ndarray = lost * (actor.utility(war, idx) - actor.utility(relieved, idx))
         return cost
 
     def settlement_terms(self, mediator, idx: np.ndarray) -> np.ndarray:
@@ -499,15 +497,15 @@ class CeasefireModel(mesa.Model):
 
     def _table(self, mediator, idx: np.ndarray, tables: np.ndarray, types: np.ndarray) -> None:
         """One mediator's proposals in the replications `idx` this week: type, terms, answers, agreements."""
-        tabled = self.settlement_terms(mediator, idx)
-        terms, withheld = self.delivered_terms(tabled, idx)
         # The three types along a leading axis (T, m): one vectorised pass values them all, the per-replication
         # parameters of `idx` broadcasting over the types.
         m = idx.size
         kind3 = np.repeat(types, m).reshape(3, m)
+        lost3, risk3 = self.breakdown_risk(kind3, idx)
+        tabled = self.settlement_terms(mediator, idx)
+        terms, withheld = self.delivered_terms(tabled, idx, lost3[SETTLEMENT - 1])
         points = np.stack([terms if t == SETTLEMENT else self.truce_point(np.full(m, t, dtype=np.int8), idx) for t in types])
         fixed = self.fixed_issues(kind3)
-        lost3, risk3 = self.breakdown_risk(kind3, idx)
         gains, probs, values, wars = {}, {}, {}, {}
         for side in (self.russia, self.ukraine):
             war_point = side.war_point(self, idx)
