@@ -461,3 +461,9 @@ def test_capabilities_for_some_actors_only_are_one_line_input_errors(tmp_path):
     result = invoke("validate", partial)
     assert result.exit_code == 2
     assert result.output.strip().splitlines()[-1] == (f"{partial}: actors.russia.capability: expected a capability for every actor or for none (given for us)")
+
+
+def test_a_set_that_leaves_capabilities_incomplete_names_the_set(tmp_path):
+    result = invoke("run", TEXTBOOK, "--runs", "10", "--set", "actors.us.capability=0.5", "--out", tmp_path)
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines()[-1] == ("--set: actors.russia.capability: expected a capability for every actor or for none (given for us)")

@@ -175,13 +175,17 @@ def event_scenario(scenario: Scenario, sets: list[str]) -> Scenario:
     return Scenario.model_validate(changed)
 
 
-def check_capabilities(scenario: Scenario, file: str) -> None:
-    """Capabilities are shares of the five actors: a scenario gives one for every actor or for none (then all are equal)."""
+def check_capabilities(scenario: Scenario, file: str, set_paths: Sequence[tuple[str, ...]] = ()) -> None:
+    """Capabilities are shares of the five actors: a scenario gives one for every actor or for none (then all are equal).
+    The error names `--set` when a `--set` gave a capability that made the set incomplete."""
     given = {a: getattr(scenario.actors, a).capability is not None for a in ACTOR_IDS}
     if any(given.values()) and not all(given.values()):
         missing = next(a for a, g in given.items() if not g)
+        from_set = any(p[:3] == ("actors", a, "capability") for p in set_paths for a, g in given.items() if g)
         raise InputError(
-            file, f"actors.{missing}.capability", f"expected a capability for every actor or for none (given for {', '.join(a for a, g in given.items() if g)})"
+            "--set" if from_set else file,
+            f"actors.{missing}.capability",
+            f"expected a capability for every actor or for none (given for {', '.join(a for a, g in given.items() if g)})",
         )
 
 
@@ -221,7 +225,7 @@ def validate_document(doc: dict[str, Any], file: str, set_paths: Sequence[tuple[
     """Validate a merged document; the first problem becomes a one-line InputError."""
     try:
         scenario = Scenario.model_validate(doc)
-        check_capabilities(scenario, file)
+        check_capabilities(scenario, file, set_paths)
         if scenario.events:
             validate_events(scenario, doc, file)
         return scenario
