@@ -49,7 +49,7 @@ def make_chunk(seed: int, n: int, horizon: int, start: int = 0, issues=ISSUES) -
         "cost_russia": rng.random(n) * 10,
         "force_size": rng.random(n) * 30_000,
         "us_aid_weeks": rng.integers(0, horizon + 1, n).astype(np.int32),
-        "param.us.bias": rng.random(n),
+        "param__us__bias": rng.random(n),
     }
     for issue in issues:
         terms = rng.choice(np.array([0.0, 0.25, 0.5, 1.0]), n) * (rng.random(n) > 0.3)

@@ -87,5 +87,5 @@ def test_every_key_of_a_run_manifest_is_described(run_folder):
 
 
 def test_the_pattern_matcher_can_fail():
-    assert documented("terms_territory", "`terms_<issue>`") and documented("param.a.b", "`param.<path>`")
-    assert not documented("terms_territory", "`front_final`") and not documented("xparam.a", "`param.<path>`")
+    assert documented("terms_territory", "`terms_<issue>`") and documented("param__a__b", "`param__<path>`")
+    assert not documented("terms_territory", "`front_final`") and not documented("xparam__a", "`param__<path>`")

@@ -19,10 +19,10 @@ from sim.analysis.discovery import DiscoveryError, discover, load_cases
 from sim.analysis.outcome_expr import BoolOp, Compare, Not, OutcomeExpressionError, parse_outcome
 
 ROOT = Path(__file__).resolve().parent.parent
-PARAMS = [f"param.actors.p{j}" for j in range(6)]
+PARAMS = [f"param__actors__p{j}" for j in range(6)]
 
 
-def planted_runs(folder: Path, box: dict[int, tuple[float, float]], n: int = 3000, noise: float = 0.02, seed: int = 1) -> np.ndarray:
+def planted_runs(folder: Path, box: dict[int, tuple[float, float]], n: int = 3000, noise: float = 0.02, seed: int = 1, names: list[str] = PARAMS) -> np.ndarray:
     """A runs.parquet with six uniform parameters; status is settlement inside `box` (dimension -> limits), war outside,
     and a share `noise` of the labels flipped. Returns the parameter matrix."""
     rng = np.random.default_rng(seed)
@@ -37,7 +37,7 @@ def planted_runs(folder: Path, box: dict[int, tuple[float, float]], n: int = 300
         "first_agreement_week": pa.array([int(w) if a else None for w, a in zip(rng.integers(1, 52, n), y)], pa.int32()),
         "breakdowns": pa.array(np.zeros(n, dtype=np.int32)),
     }
-    for j, name in enumerate(PARAMS):
+    for j, name in enumerate(names):
         columns[name] = pa.array(x[:, j])
     folder.mkdir(parents=True, exist_ok=True)
     pq.write_table(pa.table(columns), folder / "runs.parquet")
@@ -63,6 +63,14 @@ def test_prim_finds_the_planted_box(tmp_path):
     # The trajectory starts with the whole space and its density rises as PRIM peels.
     assert result.boxes[0].coverage == 1.0 and result.boxes[0].res_dim == 0
     assert result.boxes[-1].density > result.boxes[0].density
+
+
+def test_a_folder_with_the_former_dotted_names_reads_as_today(tmp_path):
+    """runs.parquet written before the columns were renamed (`param.actors.p1`): the same box, under today's names."""
+    planted_runs(tmp_path, {1: (0.2, 0.6), 4: (0.3, 0.8)}, n=4000, noise=0.03, names=[f"param.actors.p{j}" for j in range(6)])
+    result, cases, _ = discover(tmp_path, "status == settlement and param.actors.p0 >= 0", dimensions=["param.actors.p1", PARAMS[4]])
+    assert list(cases.x.columns) == [PARAMS[1], PARAMS[4]]
+    assert sorted(lim.dimension for lim in result.box.restricted) == [PARAMS[1], PARAMS[4]]
 
 
 # Each example runs PRIM (about a second): a tenth of the profile's examples (ci 5, dev 10, thorough 100).
@@ -108,8 +116,8 @@ COLUMNS = [
     "agreements",
     "front_final",
     "terms_territory",
-    "param.actors.russia.troops",
-    "actors.us.backstop",
+    "param__actors__russia__troops",
+    "actors__us__backstop",
 ]
 KINDS = {
     "status": "label",
@@ -119,8 +127,8 @@ KINDS = {
     "agreements": "number",
     "front_final": "number",
     "terms_territory": "number",
-    "param.actors.russia.troops": "number",
-    "actors.us.backstop": "bool",
+    "param__actors__russia__troops": "number",
+    "actors__us__backstop": "bool",
 }
 
 
@@ -137,8 +145,8 @@ def _data(n: int = 7) -> dict[str, np.ndarray]:
         "agreements": rng.integers(0, 3, n).astype(float),
         "front_final": rng.uniform(size=n),
         "terms_territory": rng.uniform(size=n),
-        "param.actors.russia.troops": rng.uniform(6e5, 1.1e6, n),
-        "actors.us.backstop": np.array([True, False] * n, dtype=object)[:n],
+        "param__actors__russia__troops": rng.uniform(6e5, 1.1e6, n),
+        "actors__us__backstop": np.array([True, False] * n, dtype=object)[:n],
     }
 
 
@@ -152,11 +160,13 @@ def _data(n: int = 7) -> dict[str, np.ndarray]:
         ("first_agreement_week <= 12", lambda d: d["first_agreement_week"] <= 12),
         ("12 >= week", lambda d: d["first_agreement_week"] <= 12),
         ("0.3 < front < 0.7", lambda d: (d["front_final"] > 0.3) & (d["front_final"] < 0.7)),
-        ("territory > 0.5 or param.actors.russia.troops >= 9e5", lambda d: (d["terms_territory"] > 0.5) | (d["param.actors.russia.troops"] >= 9e5)),
+        ("territory > 0.5 or param.actors.russia.troops >= 9e5", lambda d: (d["terms_territory"] > 0.5) | (d["param__actors__russia__troops"] >= 9e5)),
+        ("param__actors__russia__troops < 7e5", lambda d: d["param__actors__russia__troops"] < 7e5),
         ("first_agreement == none", lambda d: np.array([v is None for v in d["first_agreement"]])),
-        ("`param.actors.russia.troops` > 9e5 and `status` == war", lambda d: (d["param.actors.russia.troops"] > 9e5) & (d["status"] == "war")),
-        ("actors.us.backstop", lambda d: d["actors.us.backstop"] == True),  # noqa: E712
-        ("actors.us.backstop == false and agreements = 0", lambda d: (d["actors.us.backstop"] == False) & (d["agreements"] == 0)),  # noqa: E712
+        ("`param.actors.russia.troops` > 9e5 and `status` == war", lambda d: (d["param__actors__russia__troops"] > 9e5) & (d["status"] == "war")),
+        ("actors.us.backstop", lambda d: d["actors__us__backstop"] == True),  # noqa: E712
+        ("actors.us.backstop == false and agreements = 0", lambda d: (d["actors__us__backstop"] == False) & (d["agreements"] == 0)),  # noqa: E712
+        ("not actors__us__backstop", lambda d: d["actors__us__backstop"] == False),  # noqa: E712
     ],
 )
 def test_outcome_expressions_select_what_they_say(text, expected):
@@ -286,7 +296,7 @@ def test_an_empty_selection_is_one_line(tmp_path, outcome, words):
 def test_a_folder_without_parameters_is_one_line(tmp_path):
     pq.write_table(pa.table({"replication": pa.array([0, 1, 2]), "status": pa.array(["war", "settlement", "war"])}), tmp_path / "runs.parquet")
     line = _one_line(invoke("discover", tmp_path, "--outcome", "settlement"))
-    assert line.startswith(f"{tmp_path}: expected parameters: a sweep (variants.parquet) or a run whose runs.parquet has drawn param.*")
+    assert line.startswith(f"{tmp_path}: expected parameters: a sweep (variants.parquet) or a run whose runs.parquet has drawn param__*")
 
 
 @pytest.mark.parametrize(
@@ -294,7 +304,7 @@ def test_a_folder_without_parameters_is_one_line(tmp_path):
     [
         (["--method", "primm"], "--method: expected one of prim, cart, scores, got 'primm' (did you mean 'prim'?)"),
         (["--box", "999"], "--box: expected a box index from 0 to"),
-        (["--dimension", "param.actors.p9"], "--dimension: unknown parameter 'param.actors.p9' (did you mean"),
+        (["--dimension", "param.actors.p9"], "--dimension: unknown parameter 'param__actors__p9' (did you mean"),
     ],
 )
 def test_bad_options_are_one_line(tmp_path, args, words):
@@ -318,7 +328,7 @@ def test_discovery_files_are_written_beside_and_never_overwrite(tmp_path):
     assert data["method"] == "prim" and data["selected_box"]["density"] > 0.8
     assert {p for p in data["plots"]} == {"plots/discovery/prim_trajectory.png", "plots/discovery/prim_box_limits.png", "plots/discovery/prim_box_pairs.png"}
     table = pq.read_table(tmp_path / "discovery.parquet")
-    assert table.num_rows == len(data["trajectory"]) and f"low:{PARAMS[1]}" in table.column_names
+    assert table.num_rows == len(data["trajectory"]) and f"low__{PARAMS[1]}" in table.column_names
     before = (tmp_path / "discovery.json").read_bytes()
     second = invoke("discover", tmp_path, "--outcome", "settlement", "--method", "scores")
     assert second.exit_code == 0, second.output
@@ -346,8 +356,8 @@ def test_discover_on_a_small_real_sweep_and_its_report(tmp_path):
     assert ran.exit_code == 0, ran.output
     folder = only_run(out, "tiny")
     cases = load_cases(folder)
-    assert cases.kind == "sweep" and "actors.russia.weekly_cost" in cases.x.columns
-    assert any(c.startswith("param.") for c in cases.x.columns)  # drawn parameters join the varied ones
+    assert cases.kind == "sweep" and "actors__russia__weekly_cost" in cases.x.columns
+    assert any(c.startswith("param__") for c in cases.x.columns)  # drawn parameters join the varied ones
     result = invoke("discover", folder, "--outcome", "status in [ceasefire, settlement]")
     assert result.exit_code == 0, result.output
     data = json.loads((folder / "discovery.json").read_text())
@@ -365,7 +375,7 @@ def test_discover_on_a_run_folder_uses_the_drawn_parameters(tmp_path, baseline_p
     assert ran.exit_code == 0, ran.output
     folder = only_run(tmp_path, "baseline")
     cases = load_cases(folder)
-    assert cases.kind == "run" and "param.actors.russia.troops" in cases.x.columns
+    assert cases.kind == "run" and "param__actors__russia__troops" in cases.x.columns
     statuses = set(cases.columns["status"].tolist())
     outcome = "war" if len(statuses) > 1 else "first_agreement_week <= 12"  # whatever the model of the day produces
     result = invoke("discover", folder, "--outcome", outcome, "--method", "cart")

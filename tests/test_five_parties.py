@@ -120,7 +120,7 @@ def test_an_event_changes_only_the_worlds_where_it_happens(tmp_path):
     path = event_file(tmp_path, '[[events]]\nweek = 8\nset = ["actors.us.sanctions=1.5", "actors.europe.members.germany.threshold=0.0"]\nprobability = 0.5\n')
     with_event = CeasefireModel(load(path).scenario, SEED, np.arange(1500)).run().outcome()
     base = CeasefireModel(load(BASELINE).scenario, SEED, np.arange(1500)).run().outcome()
-    fired = with_event.runs["param.event.0"] > 0
+    fired = with_event.runs["param__event__0"] > 0
     assert 0.3 < fired.mean() < 0.7
     for key in ("status", "first_agreement_week", "front_final", "sanctions_us"):
         np.testing.assert_array_equal(with_event.runs[key][~fired], base.runs[key][~fired])

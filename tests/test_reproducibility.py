@@ -21,6 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sim.analysis.aggregate import STATUSES, Aggregates, ChunkOutcome, merge_all
+from sim.analysis.columns import is_drawn
 from sim.cli.plotting import RUN_PLOTS
 from sim.experiment.run import run_scenario
 from sim.model.model import CeasefireModel
@@ -133,7 +134,7 @@ def test_different_seeds_give_different_results(name):
     other = CeasefireModel(loaded(name).scenario, SEED + 1, np.arange(MANY)).run().outcome()
     ref = reference(name)
     assert np.mean(other.runs["front_final"] != ref.runs["front_final"]) > 0.99
-    drawn = [k for k in ref.runs if k.startswith("param.") and np.ptp(ref.runs[k]) > 0]
+    drawn = [k for k in ref.runs if is_drawn(k) and np.ptp(ref.runs[k]) > 0]
     assert drawn
     for key in drawn:  # (a position truncated to a one-point red-line interval is not drawn at all)
         values = ref.runs[key]
@@ -151,7 +152,7 @@ def test_variants_share_the_random_numbers_of_what_they_have_in_common():
     variant = load_scenario(BASELINE, sets=['actors.us.aid_policy="full"', "actors.us.backstop=true"]).scenario
     got = CeasefireModel(variant, SEED, np.arange(MANY), weeks=1).run().outcome()
     ref = reference("baseline")
-    shared = [k for k in ref.runs if k.startswith("param.")]
+    shared = [k for k in ref.runs if is_drawn(k)]
     assert shared
     for key in shared:
         assert _bits(got.runs[key]) == _bits(ref.runs[key]), f"{key} drawn differently in the variant"

@@ -16,9 +16,11 @@ import sys
 import time
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 from clitools import invoke, only_run
 
+from sim.analysis.columns import is_drawn
 from sim.experiment.batches import read_file_pieces, read_summary_aggregates
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -210,6 +212,13 @@ def test_a_failing_chunk_loses_no_other_chunk_and_resumes_after_the_fix(tmp_path
     assert [f["chunk"] for f in manifest["failed"]] == ["v00001-c00000", "v00001-c00001"]
     on_disk = [piece.identity["name"] for path in sorted((run / "chunks").glob("*.parquet")) for piece in read_file_pieces(path)[0]]
     assert sorted(on_disk) == ["v00000-c00000", "v00000-c00001"]
+    # A chunk file written before the parameter columns were renamed (`param.actors...`) is computed again, not
+    # mixed into runs.parquet under its former names.
+    former = sorted((run / "chunks").glob("*.parquet"))[0]
+    table = pq.read_table(former)
+    assert any(is_drawn(n) for n in table.column_names)
+    renamed = table.rename_columns([n.replace("__", ".") if is_drawn(n) else n for n in table.column_names])
+    pq.write_table(renamed.replace_schema_metadata(table.schema.metadata), former)  # its identity kept: readable as done
 
     _rule_scenario(bad, fixed_branch)  # the fix
     resumed = subprocess.run(SIM + ["sweep", str(run_sweep), "--resume", str(run), "--workers", "2"], cwd=bad, capture_output=True, text=True, timeout=300)

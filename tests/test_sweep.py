@@ -242,9 +242,9 @@ def test_sweep_writes_the_result_layout(grid_run):
 def test_variants_parquet_has_typed_parameter_columns(grid_run):
     run, _ = grid_run
     variants = pq.read_table(run / "variants.parquet")
-    assert variants.column_names[:4] == ["variant", "seed", "actors.turkey.mediation_intensity", "actors.us.aid_policy"]
-    assert str(variants.schema.field("actors.turkey.mediation_intensity").type) == "double"
-    assert variants.column("actors.us.aid_policy").to_pylist() == ["conditional", "cut", "conditional", "cut"]
+    assert variants.column_names[:4] == ["variant", "seed", "actors__turkey__mediation_intensity", "actors__us__aid_policy"]
+    assert str(variants.schema.field("actors__turkey__mediation_intensity").type) == "double"
+    assert variants.column("actors__us__aid_policy").to_pylist() == ["conditional", "cut", "conditional", "cut"]
     assert variants.column("overrides").to_pylist()[1] == 'actors.turkey.mediation_intensity=0.0; actors.us.aid_policy="cut"'
 
 

@@ -191,7 +191,7 @@ def test_the_runs_record_a_drawn_user_rule_parameter(tmp_path):
     result = invoke("run", ROOT / "examples" / "grudging_russia.toml", "--runs", 100, "--weeks", 5, "--workers", 1, "--out", tmp_path)
     assert result.exit_code == 0, result.output
     run = next((tmp_path / "grudging_russia").iterdir())
-    grudge = pq.read_table(run / "runs.parquet").column("param.actors.russia.rules.acceptance.grudge").to_pylist()
+    grudge = pq.read_table(run / "runs.parquet").column("param__actors__russia__rules__acceptance__grudge").to_pylist()
     assert len(grudge) == 100 and all(0.0 <= g <= 0.1 for g in grudge)
     manifest = json.loads((run / "manifest.json").read_text())
     assert manifest["resolved_scenario"]["rules"] == ["grudging_acceptance.py"]

@@ -2,7 +2,7 @@
 
 Which conditions (parameter values) make an outcome likely? Each replication is a case:
 its parameters are the varied parameters of its sweep variant (`variants.parquet`) and the
-parameters drawn for it (`param.*` columns of `runs.parquet`); its outcome is an
+parameters drawn for it (`param__*` columns of `runs.parquet`); its outcome is an
 expression on result columns (`sim.analysis.outcome_expr`), true for the cases of interest.
 
 The algorithms are the EMA Workbench's (Kwakkel 2017, Environmental Modelling & Software
@@ -39,6 +39,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.analysis.columns import current_name, is_drawn, with_current_names
 from sim.analysis.outcome_expr import OutcomeExpressionError, column_values, labels_of, parse_outcome
 from sim.errors import did_you_mean
 
@@ -77,7 +78,8 @@ class Cases:
 def load_cases(folder: Path, max_cases: int | None = DEFAULT_MAX_CASES, seed: int = SAMPLE_SEED, drawn: bool = True) -> Cases:
     """Read runs.parquet (and a sweep's variants.parquet) of `folder` into cases.
 
-    Parameters: a sweep's varied parameters, and (with `drawn`) the `param.*` columns drawn per replication.
+    Parameters: a sweep's varied parameters, and (with `drawn`) the `param__*` columns drawn per replication.
+    Older folders' dotted column names are read as today's (`sim.analysis.columns`).
 
     More than `max_cases` replications are subsampled (without replacement, fixed seed), so
     that PRIM stays fast; `Cases.total` keeps the full count.
@@ -91,7 +93,7 @@ def load_cases(folder: Path, max_cases: int | None = DEFAULT_MAX_CASES, seed: in
     if not runs_path.exists():
         raise DiscoveryError(str(folder), "expected a finished result folder holding runs.parquet (a sweep still running has none)")
     try:
-        runs = pq.read_table(runs_path)
+        runs = with_current_names(pq.read_table(runs_path))
     except Exception as exc:
         raise DiscoveryError(str(runs_path), f"expected a readable Parquet file: {exc}") from None
     total = runs.num_rows
@@ -106,12 +108,12 @@ def load_cases(folder: Path, max_cases: int | None = DEFAULT_MAX_CASES, seed: in
     for name in runs.column_names:
         columns[name], kinds[name] = column_values(runs.column(name))
 
-    parameters: list[str] = [n for n in runs.column_names if n.startswith("param.")] if drawn else []
+    parameters: list[str] = [n for n in runs.column_names if is_drawn(n)] if drawn else []
     kind = "run"
     variants_path = folder / "variants.parquet"
     if variants_path.exists() and "variant" in runs.column_names:
         kind = "sweep"
-        variants = pq.read_table(variants_path)
+        variants = with_current_names(pq.read_table(variants_path))
         index = {int(v): i for i, v in enumerate(variants.column("variant").to_pylist())}
         try:
             take = np.array([index[int(v)] for v in columns["variant"]], dtype=np.int64)
@@ -144,7 +146,7 @@ def load_cases(folder: Path, max_cases: int | None = DEFAULT_MAX_CASES, seed: in
         raise DiscoveryError(
             str(folder),
             f"expected {what}: a sweep (variants.parquet) or a run whose runs.parquet has drawn "
-            "param.* columns (a scenario with distributions); found " + ("only constant ones" if parameters else "none"),
+            "param__* columns (a scenario with distributions); found " + ("only constant ones" if parameters else "none"),
         )
     return Cases(folder, kind, pd.DataFrame(x), columns, kinds, labels_of(columns, kinds), total, dropped)
 
@@ -267,7 +269,7 @@ class Discovery:
         }
 
     def to_table(self) -> pa.Table:
-        """discovery.parquet: PRIM/CART one row per box (stats, then `low:<dim>`/`high:<dim>` or `in:<dim>`); scores one row per dimension."""
+        """discovery.parquet: PRIM/CART one row per box (stats, then `low__<dim>`/`high__<dim>` or `in__<dim>`); scores one row per dimension."""
         if self.method == "scores":
             return pa.table(
                 {
@@ -289,10 +291,10 @@ class Discovery:
         for d in self.dimensions:
             lims = [next(lim for lim in b.limits if lim.dimension == d) for b in self.boxes]
             if lims and lims[0].categories is not None:
-                cols[f"in:{d}"] = pa.array([", ".join(lim.categories or []) for lim in lims], pa.string())
+                cols[f"in__{d}"] = pa.array([", ".join(lim.categories or []) for lim in lims], pa.string())
             else:
-                cols[f"low:{d}"] = pa.array([lim.low for lim in lims], pa.float64())
-                cols[f"high:{d}"] = pa.array([lim.high for lim in lims], pa.float64())
+                cols[f"low__{d}"] = pa.array([lim.low for lim in lims], pa.float64())
+                cols[f"high__{d}"] = pa.array([lim.high for lim in lims], pa.float64())
         return pa.table(cols)
 
 
@@ -463,6 +465,7 @@ def discover(
         raise DiscoveryError("--method", f"expected one of {', '.join(METHODS)}, got {method!r}" + did_you_mean(method, METHODS, listing=None))
     cases = load_cases(folder, max_cases, drawn=drawn)
     if dimensions:
+        dimensions = [current_name(d) for d in dimensions]  # a dotted path names its column too
         unknown = [d for d in dimensions if d not in cases.x.columns]
         if unknown:
             raise DiscoveryError("--dimension", f"unknown parameter {unknown[0]!r}" + did_you_mean(unknown[0], cases.x.columns))

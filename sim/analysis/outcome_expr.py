@@ -4,9 +4,11 @@
 columns. The text is parsed with Python's `ast` module and checked node by node against a
 small grammar; it is never compiled or evaluated as Python. What is allowed:
 
-- column names (`status`, `front_final`, `param.actors.russia.troops`, a sweep's varied
-  parameters such as `actors.us.aid_restored`; a name that is not an identifier, such as
-  one with a hyphen, in backticks: `` `actors.x.some-name` > 0.5 ``), with the shorthands of `sim story --find`
+- column names (`status`, `front_final`, `param__actors__russia__troops`, a sweep's varied
+  parameters such as `actors__us__aid_restored`; a parameter's dotted path names its column
+  too, `param.actors.russia.troops` or `actors.us.aid_restored` (`sim.analysis.columns`); a
+  name that is not an identifier, such as one with a hyphen, in backticks:
+  `` `actors.x.some-name` > 0.5 ``), with the shorthands of `sim story --find`
   (`week`, `front`, `type`, `mediator`, `force`, a bare issue name for its `terms_<issue>`);
 - constants: numbers, quoted labels (`"settlement"`), `true`/`false`, `none`; a bare label
   such as `settlement` is read as the label when it is not a column;
@@ -38,6 +40,7 @@ import numpy as np
 import pyarrow as pa
 
 from sim.analysis.aggregate import AGREEMENT_TYPES, STATUSES
+from sim.analysis.columns import current_name, with_current_names
 from sim.errors import did_you_mean
 
 # The shorthands and presets of outcome expressions (`sim story --find` and `sim discover --outcome`).
@@ -232,7 +235,8 @@ class _Reader:
             return alias
         if name in self.issues:
             return f"terms_{name}"
-        return None
+        current = current_name(name)  # a dotted path, or a column name of an older result folder
+        return current if current in self.columns else None
 
     def unknown(self, name: str) -> OutcomeExpressionError:
         choices = list(self.columns) + [a for a, c in ALIASES.items() if c in self.columns] + self.issues
@@ -453,6 +457,7 @@ def labels_of(columns: Mapping[str, np.ndarray], kinds: Mapping[str, str]) -> di
 def matching_replications(table: pa.Table, text: str) -> list[int]:
     """Replication indices (ascending) of the rows of a runs table that satisfy the expression `text`
     (what `sim story --find` picks from); OutcomeExpressionError naming the column when it cannot be read."""
+    table = with_current_names(table)
     columns: dict[str, np.ndarray] = {}
     kinds: dict[str, str] = {}
     for name in table.column_names:

@@ -109,7 +109,7 @@ def scores_table(result: Discovery, limit: int = 25) -> Table:
 
 def discover(
     folder: Annotated[
-        Path, typer.Argument(metavar="RESULT_DIR", help="A finished sweep folder, or a run folder whose runs.parquet has drawn param.* columns.")
+        Path, typer.Argument(metavar="RESULT_DIR", help="A finished sweep folder, or a run folder whose runs.parquet has drawn param__* columns.")
     ],
     outcome: Annotated[
         str,
@@ -133,7 +133,7 @@ def discover(
     drawn: Annotated[
         bool,
         typer.Option(
-            "--drawn/--no-drawn", help="Include the parameters drawn per replication (param.* columns); --no-drawn keeps a sweep's varied parameters only."
+            "--drawn/--no-drawn", help="Include the parameters drawn per replication (param__* columns); --no-drawn keeps a sweep's varied parameters only."
         ),
     ] = True,
     mass_min: Annotated[float, typer.Option("--mass-min", metavar="SHARE", min=0.0, max=1.0, help="Smallest box, as a share of the cases.")] = 0.05,

@@ -72,14 +72,14 @@ def inspect(
             t.add_row(*map(escape, cells))
         console.print(t)
     if s.events:
-        t = Table(title="Dated events (each drawn per replication with its probability: param.event.<i>)")
+        t = Table(title="Dated events (each drawn per replication with its probability: param__event__<i>)")
         for col in ("#", "Week", "Probability", "Changes", "What"):
             t.add_column(col, overflow="fold")
         for i, ev in enumerate(s.events):
             t.add_row(str(i), str(ev.week), f"{ev.probability:.2f}", escape("; ".join(ev.set)), escape(ev.label))
         console.print(t)
     if s.statements and any(st.readings for st in s.statements.values()):
-        t = Table(title="Readings: statements with alternative codings, one drawn per replication (param.reading.<id>)")
+        t = Table(title="Readings: statements with alternative codings, one drawn per replication (param__reading__<id>)")
         for col in ("Id", "Reading", "Weight", "Coding"):
             t.add_column(col, overflow="fold")
         for sid, st in s.statements.items():

@@ -85,7 +85,7 @@ def variants_view(plan: SweepPlan, summary: pa.Table, limit: int = 40) -> Table:
     table.add_column("Weeks", justify="right")
     rows = summary.to_pylist()
     for row in rows[:limit]:
-        cells = [str(row["variant"])] + [display_value(row[i.path]) for i in plan.parameters]
+        cells = [str(row["variant"])] + [display_value(row[i.column]) for i in plan.parameters]
         cells.append(_percent(row[f"{name}_share"], row[f"{name}_low"], row[f"{name}_high"]))
         cells += [_share(row[f"{o}_share"]) for o in shown[1:]]
         cells.append("—" if row["weeks_median"] is None else str(row["weeks_median"]))

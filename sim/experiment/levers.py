@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from sim.analysis.aggregate import CEASEFIRE, SETTLEMENT
+from sim.analysis.columns import is_drawn
 from sim.analysis.paired import Difference, normal_paired_interval, paired_difference
 from sim.experiment.load import load
 from sim.scenario.load import LoadedScenario
@@ -49,7 +50,7 @@ def simulate(loaded: LoadedScenario, runs: int, seed: int, chunk: int = 10_000) 
     for start in range(0, runs, chunk):
         model = CeasefireModel(loaded.scenario, seed, np.arange(start, min(start + chunk, runs)))
         model.run()
-        parts.append({k: v for k, v in model.outcome().runs.items() if not k.startswith("param.")})
+        parts.append({k: v for k, v in model.outcome().runs.items() if not is_drawn(k)})
         _forget_model(model)
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 

@@ -25,6 +25,7 @@ import mesa
 import numpy as np
 
 from sim.analysis.aggregate import CEASEFIRE, END_BREAKDOWN, END_ESCALATED, END_LAPSE, PARTIAL_TRUCE, SETTLEMENT, WAR, ChunkOutcome
+from sim.analysis.columns import drawn_column
 from sim.model.agents import Actor, Belligerent, EuropeanCoalition, EuropeanMember, Turkey, UnitedStates, cached_rows, rows
 from sim.model.parameters import DrawnParameters, draw_parameters
 from sim.model.rulebook import RuleError, bind_rules, guarded
@@ -729,5 +730,5 @@ class CeasefireModel(mesa.Model):
         runs["last_consent_withheld"] = self.last_consent.copy()
         runs["us_aid_weeks"] = self.us_aid_weeks.copy()
         for key, values in self.params.random_columns.items():
-            runs[f"param.{key}"] = np.asarray(values, dtype=np.float64)
+            runs[drawn_column(key)] = np.asarray(values, dtype=np.float64)
         return ChunkOutcome(runs, self.weekly_status, self.weekly_front, self.issue_ids, self.horizon)

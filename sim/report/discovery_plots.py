@@ -13,6 +13,7 @@ import matplotlib
 import numpy as np
 import pyarrow as pa
 
+from sim.analysis.columns import column_path
 from sim.analysis.discovery import Cases, Discovery
 from sim.report.plots import _new_figure, _save
 
@@ -158,7 +159,7 @@ def scores_plot(result: Discovery, path: Path, top: int = 20) -> Path:
 
 
 def _short(name: str) -> str:
-    return name.removeprefix("param.").removeprefix("actors.")
+    return column_path(name).removeprefix("actors.")
 
 
 def write_discovery_plots(result: Discovery, cases: Cases, y: np.ndarray, folder: Path) -> list[Path]:

@@ -63,7 +63,7 @@ def _positions(info, values: np.ndarray) -> tuple[np.ndarray, list[str] | None]:
 
 def plot_outcomes_by_parameter(info, summary: pa.Table, path: Path) -> Path:
     """Every status share at the horizon against one parameter, with 95% bands (whiskers for categories)."""
-    x, ticks = _positions(info, _column(summary, info.path))
+    x, ticks = _positions(info, _column(summary, info.column))
     order = np.argsort(x, kind="stable")
     figure = _new_figure(7.5, 4.8)
     ax = figure.subplots()
@@ -99,8 +99,8 @@ def _finish_share_axes(ax, ticks, xlabel: str, title: str) -> None:
 
 def plot_outcome_by_two(first, second, name: str, summary: pa.Table, path: Path) -> Path:
     """One outcome's share against the first parameter, one line with its band per value of the second."""
-    x_all, ticks = _positions(first, _column(summary, first.path))
-    groups = _column(summary, second.path)
+    x_all, ticks = _positions(first, _column(summary, first.column))
+    groups = _column(summary, second.column)
     from sim.experiment.sweep import display_value
 
     figure = _new_figure(7.5, 4.8)
@@ -122,8 +122,8 @@ def plot_heatmap(first, second, name: str, summary: pa.Table, path: Path) -> Pat
     """Heatmap of one outcome's share over a two-parameter grid, each cell labelled with its share and interval."""
     from sim.experiment.sweep import display_value
 
-    a = _column(summary, first.path).tolist()
-    b = _column(summary, second.path).tolist()
+    a = _column(summary, first.column).tolist()
+    b = _column(summary, second.column).tolist()
     rows = list(dict.fromkeys(a))
     cols = list(dict.fromkeys(b))
     grid = np.full((len(rows), len(cols)), np.nan)
@@ -165,7 +165,7 @@ def plot_scatter(params, name: str, summary: pa.Table, path: Path) -> Path:
     share, low, high = (100 * _column(summary, f"{name}_{q}").astype(float) for q in ("share", "low", "high"))
     whiskers = len(share) <= WHISKERS_UP_TO
     for ax, info in zip(axes, params):
-        x, ticks = _positions(info, _column(summary, info.path))
+        x, ticks = _positions(info, _column(summary, info.column))
         if whiskers:
             ax.errorbar(
                 x,

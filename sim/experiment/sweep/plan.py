@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ValidationError
 
+from sim.analysis.columns import path_column
 from sim.errors import InputError, dotted
 from sim.experiment.batches import BATCH_REPLICATIONS, BatchTask, Piece, Varies, VariesInBatch, get_path, make_batches, with_values
 from sim.experiment.chunks import ChunkPlan, ChunkTask, plan_chunks
@@ -64,6 +65,11 @@ class ParameterInfo:
     unit: str = ""
     bounds: Bounds | None = None
     integer: bool = False
+
+    @property
+    def column(self) -> str:
+        """Its column in variants.parquet and summary.parquet (`sim.analysis.columns.path_column`)."""
+        return path_column(self.path)
 
 
 @dataclass

@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 import sim
+from sim.analysis.columns import current_name
 from sim.analysis.summary import SUMMARY_FIELDS
 from sim.errors import InputError
 from sim.experiment.batches import BATCH_REPLICATIONS, BatchFile, StoredPiece, read_file_pieces, read_summary_aggregates
@@ -299,8 +300,10 @@ def _finished_chunks(store: ChunkStore, tasks: list[ChunkTask]) -> dict[str, Sto
     done: dict[str, StoredPiece] = {}
     for name in sorted(store.finished()):
         try:
-            pieces, _ = read_file_pieces(store.path(name))
+            pieces, schema = read_file_pieces(store.path(name))
         except Exception:  # unreadable: its chunks will be computed again and the file replaced
+            continue
+        if any(current_name(n) != n for n in schema.names):  # written before today's column names: computed again
             continue
         for piece in pieces:
             identity = piece.identity

@@ -28,7 +28,7 @@ def _parameter_column(info: ParameterInfo, values: list[Any]) -> pa.Array:
 
 
 def _parameter_columns(plan: SweepPlan) -> dict[str, pa.Array]:
-    return {info.path: _parameter_column(info, [v.values[info.path] for v in plan.variants]) for info in plan.parameters}
+    return {info.column: _parameter_column(info, [v.values[info.path] for v in plan.variants]) for info in plan.parameters}
 
 
 def variants_table(plan: SweepPlan) -> pa.Table:
