@@ -18,8 +18,9 @@ import typer.main
 from clitools import invoke
 from typer.core import TyperArgument, TyperOption
 
-from sim.cli import choices
+import sim.cli
 from sim.cli.main import app
+from sim.names import RuleKind
 
 GROUP = typer.main.get_command(app)
 CONTEXT = typer.Context(GROUP, info_name="sim")
@@ -133,7 +134,7 @@ def test_no_option_checks_its_choices_by_hand():
             continue
         text = {p.name for p in params(command) if is_text(p)}
         checked += _membership_tests_against_constants(callbacks[name], text)
-    for path in sorted(Path(str(inspect.getsourcefile(choices))).parent.glob("*.py")):
+    for path in sorted(Path(sim.cli.__file__).parent.glob("*.py")):
         for line_number, line in enumerate(path.read_text().splitlines(), 1):
             if "InputError(" in line and "expected one of" in line:
                 checked.append(f"{path}:{line_number}: {line.strip()}")
@@ -152,17 +153,29 @@ def test_the_membership_scan_finds_a_hand_check():
     assert not _membership_tests_against_constants(_hand_checked, {"format"})
 
 
-def test_choice_copies_agree_with_the_library():
+def offered(command: str, option: str) -> tuple[str, ...]:
+    """The values an option of `sim <command>` offers, in the order help lists them."""
+    (param,) = [p for p in params(GROUP.get_command(CONTEXT, command)) if label(p) == option]
+    return tuple(choice.value if isinstance(choice, Enum) else choice for choice in param.type_descriptor.choices)
+
+
+def test_the_choices_offered_are_what_the_library_declares():
+    # sim.names holds each set of names once, for the command line and the library; this checks from the outside
+    # that the options offer them and that the library's declarations agree (every lever actor has levers, in order).
     from sim.analysis.discovery import METHODS
     from sim.experiment.levers import baseline_levers
     from sim.rules.registry import KINDS
 
-    def values(enum: type[Enum]) -> tuple[str, ...]:
-        return tuple(member.value for member in enum)
+    assert offered("rules", "--kind") == offered("check", "--kind") == tuple(KINDS)
+    assert offered("levers", "--actor") == tuple(dict.fromkeys(lever.actor for lever in baseline_levers()))
+    assert offered("discover", "--method") == METHODS
 
-    assert values(choices.RuleKind) == tuple(KINDS)
-    assert values(choices.LeverActor) == tuple(dict.fromkeys(lever.actor for lever in baseline_levers()))
-    assert values(choices.DiscoveryMethod) == tuple(METHODS)
+
+def test_a_lever_names_an_actor_the_command_line_offers():
+    from sim.experiment.levers import Lever
+
+    with pytest.raises(ValueError, match=r"expected a lever's actor among us, russia, .*, negotiation, got 'china'"):
+        Lever("china", "mediation", ("actors.turkey.mediation_intensity=0.5",), "a lever of an actor that has none")
 
 
 @pytest.mark.parametrize(
@@ -173,7 +186,7 @@ def test_choice_copies_agree_with_the_library():
         (("levers", "baseline", "--actor", "china"), "--actor: expected one of us, russia, ukraine, europe, turkey, battlefield, negotiation, got 'china'"),
         (
             ("rules", "--kind", "acceptanse"),
-            "--kind: expected one of " + ", ".join(k.value for k in choices.RuleKind) + ", got 'acceptanse' (did you mean 'acceptance'?)",
+            "--kind: expected one of " + ", ".join(k.value for k in RuleKind) + ", got 'acceptanse' (did you mean 'acceptance'?)",
         ),
     ],
 )

@@ -10,6 +10,7 @@ import pytest
 from clitools import invoke
 
 import sim.rules  # noqa: F401
+from sim.names import RULE_KINDS
 from sim.rules.registry import KINDS, REGISTRY, RuleDeclarationError, RuleParam, rule, rules_of_kind, rules_with_trait
 from sim.rules.traits import GENERIC_PROPERTIES, TRAITS, resolve_trait
 from sim.testing import GENERIC, TRAIT_CHECKS, isolated_rules
@@ -26,6 +27,12 @@ def test_every_built_in_rule_declares_a_summary_a_source_and_known_traits():
             assert info.trait(trait).description
         for name, p in info.params.items():
             assert p.lo <= p.default <= p.hi, (info.name, name)
+
+
+def test_the_kinds_are_the_ones_sim_names_lists_for_the_command_line():
+    # `sim rules --kind` and `sim check --kind` offer sim.names.RuleKind, which must not import the registry; the
+    # registry's kinds (those of registry.py, then those sim/rules/bdm.py adds) are those, in the same order.
+    assert tuple(KINDS) == RULE_KINDS, f"sim.names.RuleKind lists {RULE_KINDS}, the registry declares {tuple(KINDS)}"
 
 
 def test_each_selectable_kind_ships_at_least_two_variants_and_its_default():

@@ -42,11 +42,12 @@ import pyarrow.parquet as pq
 from sim.analysis.columns import current_name, is_drawn, with_current_names
 from sim.analysis.outcome_expr import OutcomeExpressionError, column_values, labels_of, parse_outcome
 from sim.errors import did_you_mean
+from sim.names import DISCOVERY_METHODS
 
 if TYPE_CHECKING:
     import pandas as pd
 
-METHODS = ("prim", "cart", "scores")
+METHODS = DISCOVERY_METHODS
 DEFAULT_MAX_CASES = 100_000
 SAMPLE_SEED = 20250311
 _NOT_PARAMETERS = ("variant", "seed", "scenario_hash", "overrides")

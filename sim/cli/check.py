@@ -10,11 +10,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from sim.cli.choices import RuleKind
 from sim.cli.limits import MAX_EXAMPLES
 from sim.cli.options import DEFAULT_SEED, JsonOption, print_json, progress_bar, seed_option
 from sim.cli.rules import load_user_rules, selected_rules
 from sim.errors import InputError
+from sim.names import RuleKind
 
 
 def check(

@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from sim.cli.choices import DiscoveryMethod
 from sim.errors import InputError
+from sim.names import DiscoveryMethod
 
 if TYPE_CHECKING:
     import numpy as np

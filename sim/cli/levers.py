@@ -11,9 +11,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from sim.cli.choices import LeverActor
 from sim.cli.options import DEFAULT_SEED, JsonOption, print_json, runs_option, seed_option
 from sim.errors import InputError
+from sim.names import LeverActor
 
 if TYPE_CHECKING:
     from sim.analysis.paired import Difference

@@ -15,8 +15,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from sim.cli.choices import RuleKind
 from sim.errors import InputError
+from sim.names import RuleKind
 
 if TYPE_CHECKING:
     from sim.rules.registry import RuleInfo

@@ -20,15 +20,19 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.analysis.aggregate import AGREEMENT_TYPES, FIRST_ENDS, STATUSES, Aggregates
 from sim.experiment.store import atomic_write
 from sim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from sim.model.model import CeasefireModel
 
 DEFAULT_CHUNK = 10_000
 MEDIATORS = ("us", "turkey")
@@ -61,16 +65,22 @@ class Chunk:
         return self.stop - self.start
 
 
-class ChunkPlan(Sequence):
+class ChunkPlan(Sequence[Chunk]):
     """Replications first .. first + runs - 1 cut into chunks of `chunk_size`: a lazy sequence (no list of chunks is built)."""
 
-    def __init__(self, runs: int, chunk_size: int, first: int = 0):
+    def __init__(self, runs: int, chunk_size: int, first: int = 0) -> None:
         self.runs, self.chunk_size, self.first = int(runs), int(chunk_size), int(first)
 
     def __len__(self) -> int:
         return -(-self.runs // self.chunk_size)
 
-    def __getitem__(self, i):
+    @overload
+    def __getitem__(self, i: int) -> Chunk: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Chunk]: ...
+
+    def __getitem__(self, i: int | slice) -> Chunk | list[Chunk]:
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
         n = len(self)
@@ -81,7 +91,7 @@ class ChunkPlan(Sequence):
         start = self.first + i * self.chunk_size
         return Chunk(i, start, min(start + self.chunk_size, self.first + self.runs))
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Chunk]:
         return (self[i] for i in range(len(self)))
 
 
@@ -165,7 +175,7 @@ def simulate_chunk(scenario: Scenario, seed: int, start: int, stop: int) -> tupl
     return batch, agg
 
 
-def _forget_model(model) -> None:
+def _forget_model(model: CeasefireModel) -> None:
     """Release a finished model: mesa 3.3 keeps every model as a key of `Agent._ids` (a leak when a
     process builds many models), so drop that key along with the model's agents."""
     import mesa
@@ -177,10 +187,10 @@ def _forget_model(model) -> None:
         ids.pop(model, None)
     # Mesa's Model keeps bound methods of itself (a reference cycle): without this, a worker's memory grows
     # chunk after chunk until the cyclic collector happens to run.
-    vars(model).clear()
+    model.__dict__.clear()  # not vars(model): with mesa untyped, mypy takes that for a class's read-only mapping
 
 
-def runs_batch(runs: dict[str, np.ndarray]) -> pa.RecordBatch:
+def runs_batch(runs: dict[str, npt.NDArray[Any]]) -> pa.RecordBatch:
     """Per-replication outcomes as an Arrow batch: codes as readable strings, 'none' as null.
 
     Types are explicit so that every chunk has the same schema, also one where no
@@ -216,11 +226,14 @@ def compute_chunk(task: ChunkTask) -> ChunkResult | ChunkError:
     """
     t0 = time.perf_counter()
     try:
-        if task.scenario.rules:
+        scenario = task.scenario
+        if scenario is None:  # a sweep's chunk: its BatchTask carries the scenario and computes it
+            raise ValueError(f"{task.describe()} carries no scenario to simulate")
+        if scenario.rules:
             from sim.model.rulebook import import_rule_modules
 
-            import_rule_modules(task.scenario.rules, Path(task.rules_base) if task.rules_base else None)
-        batch, agg = simulate_chunk(task.scenario, task.seed, task.chunk.start, task.chunk.stop)
+            import_rule_modules(scenario.rules, Path(task.rules_base) if task.rules_base else None)
+        batch, agg = simulate_chunk(scenario, task.seed, task.chunk.start, task.chunk.stop)
         data = encode_chunk(task, batch, agg)
     except Exception as exc:  # reported with the chunk's name; the other chunks go on
         text = str(exc).strip() or repr(exc)
@@ -259,7 +272,8 @@ def encode_chunk(task: ChunkTask, batch: pa.RecordBatch, agg: Aggregates) -> byt
     table = table.replace_schema_metadata(meta)
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink)
-    return sink.getvalue().to_pybytes()
+    data: bytes = sink.getvalue().to_pybytes()  # pyarrow is untyped here: its Buffer.to_pybytes gives bytes
+    return data
 
 
 @dataclass(frozen=True)
@@ -267,7 +281,7 @@ class ChunkFile:
     """What a chunk file says about itself (read from its footer alone)."""
 
     path: Path
-    identity: dict
+    identity: dict[str, Any]
     aggregates: Aggregates
     schema: pa.Schema
 
@@ -294,7 +308,7 @@ def read_chunk_rows(path: Path) -> pa.Table:
 class ChunkStore:
     """The `chunks/` folder of a run: one file per finished chunk, each written atomically."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
         self.partial = self.folder / PARTIAL
 
@@ -375,7 +389,7 @@ class RowGroupWriter:
     and the schema, whatever pieces they arrived in. At most one row group is held in memory.
     """
 
-    def __init__(self, writer: pq.ParquetWriter, schema: pa.Schema, rows: int = ROW_GROUP_ROWS):
+    def __init__(self, writer: pq.ParquetWriter, schema: pa.Schema, rows: int = ROW_GROUP_ROWS) -> None:
         self.writer, self.schema, self.rows = writer, schema, rows
         self._pending: list[pa.Table] = []
         self._count = 0
@@ -422,7 +436,7 @@ class StreamingAssembler:
     chunk just arrived (earlier arrivals wait on disk).
     """
 
-    def __init__(self, names: list[str], store: ChunkStore, out: Path):
+    def __init__(self, names: list[str], store: ChunkStore, out: Path) -> None:
         self.names, self.store, self.out = list(names), store, Path(out)
         self.partial = self.out.with_name(f".{self.out.name}.partial")
         self.next = 0
@@ -447,20 +461,20 @@ class StreamingAssembler:
 
     def _append(self, table: pa.Table) -> None:
         schema = unified_schema([table.schema])
-        if self.schema is None:
+        if self._groups is None:  # the first chunk: its schema is the file's
             self.schema = schema
             self._writer = pq.ParquetWriter(str(self.partial), schema)
             self._groups = RowGroupWriter(self._writer, schema)
         elif schema != self.schema:
             self.ok = False  # the chunks differ in columns: the caller assembles from the files
             return
-        self._groups.write(conform(table, self.schema))
+        self._groups.write(conform(table, schema))
 
     def finish(self) -> bool:
         """Close the file and move it into place; False (and nothing written) unless every chunk went in."""
+        if self._groups is not None and self.ok:
+            self._groups.close()
         if self._writer is not None:
-            if self.ok:
-                self._groups.close()
             self._writer.close()
         if not (self.ok and self.next == len(self.names)):
             self.partial.unlink(missing_ok=True)

@@ -13,6 +13,7 @@ own. A chunk that keeps killing its worker ends as a `ChunkError`, like one that
 
 from __future__ import annotations
 
+import enum
 import functools
 import logging
 import multiprocessing
@@ -27,9 +28,14 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from types import ModuleType, TracebackType
+from typing import TYPE_CHECKING, Final, Generic, Literal, Protocol, TypeVar
 
-from sim.experiment.chunks import ChunkError, ChunkTask
+from sim.experiment.chunks import ChunkError
+
+if TYPE_CHECKING:
+    from distributed import Client, LocalCluster
+    from distributed import Future as DaskFuture
 
 EXECUTORS = ("local", "inprocess", "dask")
 DASK_HINT = "pip install 'ceasefire-sim[dask]' (or: pip install 'dask[distributed]')"
@@ -111,7 +117,15 @@ def make_executor(spec: ExecutorSpec | None = None) -> Executor:
     raise ValueError(f"expected an executor among {', '.join(EXECUTORS)}, got {spec.kind!r}")
 
 
-Task = TypeVar("Task")
+class NamedTask(Protocol):
+    """What an executor needs of a task: a name (chunks finished together are handed on in name order, and a task
+    given up on is reported by name). `ChunkTask` and `BatchTask` have one."""
+
+    @property
+    def name(self) -> str: ...
+
+
+Task = TypeVar("Task", bound=NamedTask)
 Result = TypeVar("Result")
 
 
@@ -130,11 +144,11 @@ class Executor:
     def __enter__(self) -> Executor:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None) -> None:
         self.close()
 
 
-def with_rule_modules(modules: str, fn, task):
+def with_rule_modules(modules: str, fn: Callable[[Task], Result], task: Task) -> Result:
     """Run `fn(task)` in a worker after registering the rule modules the parent lists (os.pathsep-separated)."""
     if modules and os.environ.get("SIM_RULE_MODULES", "") != modules:
         os.environ["SIM_RULE_MODULES"] = modules
@@ -149,7 +163,7 @@ class InProcessExecutor(Executor):
 
     name = "inprocess"
 
-    def run(self, fn, tasks):
+    def run(self, fn: Callable[[Task], Result], tasks: Iterable[Task]) -> Iterator[tuple[Task, Result | ChunkError]]:
         for task in tasks:
             yield task, fn(task)
 
@@ -210,7 +224,7 @@ def pool_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-def _with_preload(context):
+def _with_preload(context: multiprocessing.context.BaseContext) -> multiprocessing.context.BaseContext:
     if context.get_start_method() == "forkserver":
         context.set_forkserver_preload(ENGINE_MODULES)
     return context
@@ -218,7 +232,7 @@ def _with_preload(context):
 
 def live_worker_pids() -> list[int]:
     """Process ids of the workers of every local pool running in this process (for tests that kill one)."""
-    pids = []
+    pids: list[int] = []
     for executor in list(_LIVE_POOLS):
         pool = executor._pool
         pids += [p.pid for p in (getattr(pool, "_processes", None) or {}).values() if p.pid]
@@ -230,7 +244,7 @@ class LocalProcessExecutor(Executor):
 
     name = "local"
 
-    def __init__(self, workers: int, max_restarts: int = MAX_POOL_RESTARTS):
+    def __init__(self, workers: int, max_restarts: int = MAX_POOL_RESTARTS) -> None:
         self.workers = max(1, int(workers))
         self.max_restarts = max_restarts
         self.max_in_flight = 2 * self.workers
@@ -242,19 +256,19 @@ class LocalProcessExecutor(Executor):
         self._dead_since = None
         return ProcessPoolExecutor(max_workers=self.workers, mp_context=pool_context(), initializer=_worker_init, initargs=(os.getpid(),))
 
-    def run(self, fn, tasks):
+    def run(self, fn: Callable[[Task], Result], tasks: Iterable[Task]) -> Iterator[tuple[Task, Result | ChunkError]]:
         # A worker forked from a fork server started earlier has that moment's environment: hand it the rule
         # modules this process has registered since (--rules, SIM_RULE_MODULES) with every task.
-        fn = functools.partial(with_rule_modules, os.environ.get("SIM_RULE_MODULES", ""), fn)
+        call = functools.partial(with_rule_modules, os.environ.get("SIM_RULE_MODULES", ""), fn)
         todo = _Todo(tasks)
-        pending: dict[Future, ChunkTask] = {}
+        pending: dict[Future[Result], Task] = {}
         restarts = 0
         try:
             self._pool = self._pool or self._new_pool()
             while todo or pending:
                 while todo and len(pending) < self.max_in_flight:
                     task = todo.popleft()
-                    pending[self._pool.submit(fn, task)] = task
+                    pending[self._pool.submit(call, task)] = task
                 done, _ = wait(pending, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
                 broken = not done and self._stalled()
                 for future in sorted(done, key=lambda f: pending[f].name):
@@ -331,7 +345,7 @@ class LocalProcessExecutor(Executor):
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
 
-    def __exit__(self, exc_type, *exc) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None) -> None:
         if exc_type is not None:  # interrupted or failed: do not wait for the chunks still in flight
             _LIVE_POOLS.discard(self)
             self._kill_pool()
@@ -347,13 +361,23 @@ def _exited(process: multiprocessing.process.BaseProcess) -> bool:
         return False
 
 
-class _Todo:
+class _End(enum.Enum):
+    """The end of a lazy iterable of tasks (an enum member, so that a check against it narrows the type)."""
+
+    END = enum.auto()
+
+
+_END: Final = _End.END
+T = TypeVar("T")
+
+
+class _Todo(Generic[T]):
     """Tasks still to submit: those put back (a dead worker's), then the rest of a lazy iterable, one at a time."""
 
-    def __init__(self, tasks: Iterable):
-        self._back: deque = deque()
+    def __init__(self, tasks: Iterable[T]) -> None:
+        self._back: deque[T] = deque()
         self._rest = iter(tasks)
-        self._next = None
+        self._next: T | Literal[_End.END] = _END
         self._pull()
 
     def _pull(self) -> None:
@@ -362,20 +386,22 @@ class _Todo:
     def __bool__(self) -> bool:
         return bool(self._back) or self._next is not _END
 
-    def popleft(self):
+    def popleft(self) -> T:
         if self._back:
             return self._back.popleft()
         task = self._next
+        if task is _END:
+            raise IndexError("pop from an empty list of tasks")
         self._pull()
         return task
 
-    def appendleft(self, task) -> None:
+    def appendleft(self, task: T) -> None:
         self._back.appendleft(task)
 
-    def extendleft(self, tasks) -> None:
+    def extendleft(self, tasks: Iterable[T]) -> None:
         self._back.extendleft(tasks)
 
-    def drain(self) -> list:
+    def drain(self) -> list[T]:
         out = list(self._back)
         self._back.clear()
         while self._next is not _END:
@@ -384,14 +410,11 @@ class _Todo:
         return out
 
 
-_END = object()
-
-
 # ---------------------------------------------------------------------- Dask
 MALLOC_TRIM = "MALLOC_TRIM_THRESHOLD_"
 
 
-def local_cluster(workers: int | None = None):
+def local_cluster(workers: int | None = None) -> LocalCluster:
     """A Dask LocalCluster of single-threaded worker processes, without Dask's memory-trim setting.
 
     Dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_=65536 (and sets it in this
@@ -409,16 +432,17 @@ def local_cluster(workers: int | None = None):
     if dask_default is not None and os.environ.get(MALLOC_TRIM) == str(dask_default):
         del os.environ[MALLOC_TRIM]  # put there by an earlier cluster's nanny, not by the user
     with dask.config.set({key: None}):
-        return distributed.LocalCluster(
+        cluster: LocalCluster = distributed.LocalCluster(
             n_workers=capped_workers(workers),
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,
             silence_logs=logging.ERROR,
         )
+    return cluster
 
 
-def import_distributed() -> Any:
+def import_distributed() -> ModuleType:
     try:
         import distributed
     except ImportError:
@@ -484,10 +508,12 @@ class DaskExecutor(Executor):
 
     name = "dask"
 
-    def __init__(self, workers: int | None = None, scheduler: str | None = None, timeout: float = 30.0):
+    def __init__(self, workers: int | None = None, scheduler: str | None = None, timeout: float = 30.0) -> None:
         distributed = import_distributed()
-        self.cluster = None
+        self.cluster: LocalCluster | None = None
+        self.client: Client | None = None
         self.scheduler = scheduler
+        client: Client
         if scheduler:
             try:
                 check_scheduler_address(scheduler)
@@ -495,25 +521,32 @@ class DaskExecutor(Executor):
                 raise ExecutorUnavailable(str(exc)) from None
             probe_scheduler(scheduler, min(timeout, CONNECT_TIMEOUT))
             try:
-                self.client = distributed.Client(scheduler, timeout=timeout)
+                client = distributed.Client(scheduler, timeout=timeout)
             except Exception as exc:  # OSError, TimeoutError, a protocol error from a peer that is not a scheduler
                 text = " ".join(str(exc).split()) or type(exc).__name__
                 raise ExecutorUnavailable(f"cannot connect to the Dask scheduler at {scheduler}: {text}") from None
         else:
             self.cluster = local_cluster(workers)
-            self.client = distributed.Client(self.cluster)
-        threads = sum(self.client.nthreads().values()) or (workers or 1)
+            client = distributed.Client(self.cluster)
+        self.client = client
+        threads = sum(client.nthreads().values()) or (workers or 1)  # type: ignore[no-untyped-call]  # distributed leaves Client.nthreads unannotated
         self.workers = threads
         self.max_in_flight = max(2, 2 * threads)
 
-    def run(self, fn, tasks):
+    def _connected(self) -> Client:
+        if self.client is None:
+            raise RuntimeError("the Dask executor is closed")
+        return self.client
+
+    def run(self, fn: Callable[[Task], Result], tasks: Iterable[Task]) -> Iterator[tuple[Task, Result | ChunkError]]:
         distributed = import_distributed()
+        client = self._connected()
         todo = _Todo(tasks)
-        pending: dict[Any, ChunkTask] = {}
+        pending: dict[DaskFuture[Result], Task] = {}
         completed = distributed.as_completed()
 
-        def submit(task: ChunkTask) -> None:
-            future = self.client.submit(fn, task, pure=False, key=f"sim-chunk-{task.name}-{os.urandom(4).hex()}")
+        def submit(task: Task) -> None:
+            future = client.submit(fn, task, pure=False, key=f"sim-chunk-{task.name}-{os.urandom(4).hex()}")
             pending[future] = task
             completed.add(future)
 
@@ -532,11 +565,12 @@ class DaskExecutor(Executor):
                 yield task, result
         finally:
             for future in pending:
-                future.cancel()
+                future.cancel()  # type: ignore[no-untyped-call]  # distributed leaves Future.cancel unannotated
 
     def worker_pids(self) -> dict[str, int]:
         """Process ids of the cluster's workers (for tests that kill one)."""
-        return self.client.run(os.getpid)
+        pids: dict[str, int] = self._connected().run(os.getpid)  # distributed leaves Client.run's return unannotated
+        return pids
 
     def close(self) -> None:
         client, self.client = getattr(self, "client", None), None

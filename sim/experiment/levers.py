@@ -25,6 +25,7 @@ from sim.analysis.aggregate import CEASEFIRE, SETTLEMENT
 from sim.analysis.columns import is_drawn
 from sim.analysis.paired import Difference, normal_paired_interval, paired_difference
 from sim.experiment.load import load
+from sim.names import LEVER_ACTORS
 from sim.scenario.load import LoadedScenario
 
 # ---------------------------------------------------------------------------------------------- outcomes
@@ -60,10 +61,14 @@ def simulate(loaded: LoadedScenario, runs: int, seed: int, chunk: int = 10_000) 
 class Lever:
     """One change to a scenario that an actor (or the war) controls."""
 
-    actor: str
+    actor: str  # one of sim.names.LEVER_ACTORS
     name: str
     sets: tuple[str, ...]
     description: str
+
+    def __post_init__(self) -> None:
+        if self.actor not in LEVER_ACTORS:
+            raise ValueError(f"expected a lever's actor among {', '.join(LEVER_ACTORS)}, got {self.actor!r}")
 
 
 def baseline_levers() -> list[Lever]:

@@ -19,15 +19,24 @@ metadata), so the same results give the same bytes.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import matplotlib.style
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
+from matplotlib.axes import Axes
 
 from sim.analysis.paired import outcome
 from sim.report.plots import STATUS_COLOURS, _new_figure, _save
+
+if TYPE_CHECKING:
+    from sim.experiment.sweep import ParameterInfo, SweepPlan
+
+Floats = npt.NDArray[np.float64]
 
 STATUS_OUTCOMES = ("war", "partial_truce", "ceasefire", "settlement")
 COLOURS = {**STATUS_COLOURS, "ceasefire_or_settlement": "#1b7837", "any_agreement": "#762a83", "agreement_broke_down": "#e08214"}
@@ -38,20 +47,20 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_")
 
 
-def _column(table: pa.Table, name: str) -> np.ndarray:
+def _column(table: pa.Table, name: str) -> npt.NDArray[Any]:
     return np.asarray(table.column(name).to_numpy(zero_copy_only=False))
 
 
-def _axis_label(info) -> str:
+def _axis_label(info: ParameterInfo) -> str:
     """The parameter's label, with its unit when the label is the bare path."""
     return f"{info.label} ({info.unit})" if info.unit and info.label == info.path else info.label
 
 
-def _categorical(info) -> bool:
+def _categorical(info: ParameterInfo) -> bool:
     return info.kind != "number"
 
 
-def _positions(info, values: np.ndarray) -> tuple[np.ndarray, list[str] | None]:
+def _positions(info: ParameterInfo, values: npt.NDArray[Any]) -> tuple[Floats, list[str] | None]:
     """x positions of parameter values: the values themselves, or indices for categories."""
     if not _categorical(info):
         return values.astype(float), None
@@ -61,7 +70,7 @@ def _positions(info, values: np.ndarray) -> tuple[np.ndarray, list[str] | None]:
     return np.array([categories.index(v) for v in values.tolist()], dtype=float), [display_value(c) for c in categories]
 
 
-def plot_outcomes_by_parameter(info, summary: pa.Table, path: Path) -> Path:
+def plot_outcomes_by_parameter(info: ParameterInfo, summary: pa.Table, path: Path) -> Path:
     """Every status share at the horizon against one parameter, with 95% bands (whiskers for categories)."""
     x, ticks = _positions(info, _column(summary, info.column))
     order = np.argsort(x, kind="stable")
@@ -76,7 +85,9 @@ def plot_outcomes_by_parameter(info, summary: pa.Table, path: Path) -> Path:
     return _save(figure, path)
 
 
-def _share_series(ax, xs, share, low, high, colour, label: str, categorical: bool, alpha: float, offset: float = 0.0) -> None:
+def _share_series(
+    ax: Axes, xs: Floats, share: Floats, low: Floats, high: Floats, colour: str, label: str, categorical: bool, alpha: float, offset: float = 0.0
+) -> None:
     """One share series with its 95% interval: a band over a numeric parameter, whiskers over categories."""
     if not categorical:
         ax.fill_between(xs, low, high, color=colour, alpha=alpha, linewidth=0)
@@ -85,7 +96,7 @@ def _share_series(ax, xs, share, low, high, colour, label: str, categorical: boo
         ax.errorbar(xs + offset, share, yerr=[share - low, high - share], color=colour, marker="o", capsize=4, linestyle="none", label=label)
 
 
-def _finish_share_axes(ax, ticks, xlabel: str, title: str) -> None:
+def _finish_share_axes(ax: Axes, ticks: list[str] | None, xlabel: str, title: str) -> None:
     """Category ticks, the 0-100% axis, labels, grid and legend of a share plot."""
     if ticks is not None:
         ax.set_xticks(range(len(ticks)), ticks)
@@ -97,7 +108,7 @@ def _finish_share_axes(ax, ticks, xlabel: str, title: str) -> None:
     ax.legend(loc="best", fontsize="small")
 
 
-def plot_outcome_by_two(first, second, name: str, summary: pa.Table, path: Path) -> Path:
+def plot_outcome_by_two(first: ParameterInfo, second: ParameterInfo, name: str, summary: pa.Table, path: Path) -> Path:
     """One outcome's share against the first parameter, one line with its band per value of the second."""
     x_all, ticks = _positions(first, _column(summary, first.column))
     groups = _column(summary, second.column)
@@ -118,7 +129,7 @@ def plot_outcome_by_two(first, second, name: str, summary: pa.Table, path: Path)
     return _save(figure, path)
 
 
-def plot_heatmap(first, second, name: str, summary: pa.Table, path: Path) -> Path:
+def plot_heatmap(first: ParameterInfo, second: ParameterInfo, name: str, summary: pa.Table, path: Path) -> Path:
     """Heatmap of one outcome's share over a two-parameter grid, each cell labelled with its share and interval."""
     from sim.experiment.sweep import display_value
 
@@ -155,7 +166,7 @@ def plot_heatmap(first, second, name: str, summary: pa.Table, path: Path) -> Pat
 WHISKERS_UP_TO = 1000
 
 
-def plot_scatter(params, name: str, summary: pa.Table, path: Path) -> Path:
+def plot_scatter(params: Sequence[ParameterInfo], name: str, summary: pa.Table, path: Path) -> Path:
     """One outcome's share against each sampled parameter, with whiskers for the 95% interval (up to WHISKERS_UP_TO variants)."""
     count = len(params)
     cols = min(3, count)
@@ -193,12 +204,12 @@ def plot_scatter(params, name: str, summary: pa.Table, path: Path) -> Path:
     return _save(figure, path)
 
 
-def _labels(params, names: list[str]) -> list[str]:
+def _labels(params: Sequence[ParameterInfo], names: list[str]) -> list[str]:
     by_path = {p.path: p.label for p in params}
     return [by_path.get(n, n) for n in names]
 
 
-def plot_sobol(params, sensitivity: pa.Table, name: str, path: Path) -> Path:
+def plot_sobol(params: Sequence[ParameterInfo], sensitivity: pa.Table, name: str, path: Path) -> Path:
     """First-order (S1) and total (ST) Sobol indices of one outcome, with their 95% bootstrap intervals."""
     rows = sensitivity.filter(pc.equal(sensitivity.column("outcome"), name))
     names = rows.column("parameter").to_pylist()
@@ -222,7 +233,7 @@ def plot_sobol(params, sensitivity: pa.Table, name: str, path: Path) -> Path:
     return _save(figure, path)
 
 
-def plot_morris(params, sensitivity: pa.Table, name: str, path: Path) -> Path:
+def plot_morris(params: Sequence[ParameterInfo], sensitivity: pa.Table, name: str, path: Path) -> Path:
     """Morris screening of one outcome: mu* with its 95% interval, and mu* against sigma."""
     rows = sensitivity.filter(pc.equal(sensitivity.column("outcome"), name))
     names = _labels(params, rows.column("parameter").to_pylist())
@@ -251,7 +262,7 @@ def plot_morris(params, sensitivity: pa.Table, name: str, path: Path) -> Path:
     return _save(figure, path)
 
 
-def write_sweep_plots(plan, summary: pa.Table, sensitivity: pa.Table | None, folder: Path) -> list[Path]:
+def write_sweep_plots(plan: SweepPlan, summary: pa.Table, sensitivity: pa.Table | None, folder: Path) -> list[Path]:
     """Write the plots the sweep's design calls for into `folder` (which must exist); return their paths."""
     folder = Path(folder)
     params = plan.parameters
