@@ -334,6 +334,29 @@ def test_a_sweeps_runs_parquet_written_while_batches_arrive_is_the_assembled_fil
     assert not list(folder.glob(".*partial"))
 
 
+@given(split=st.integers(0, 4))
+def test_an_aborted_stream_writes_nothing_more(numeric_batch_files, tmp_path_factory, split):
+    """An interrupted sweep aborts its runs.parquet stream, then saves its manifest, which hands the stream the
+    batch files that arrived meanwhile: they must be ignored, not written into a file that was removed (a SIGINT
+    once landed while the stream opened its file, and the save after the abort failed an assertion)."""
+    from sim.experiment.chunks import ChunkResult, ChunkStore
+    from sim.experiment.sweep.run import _StreamingRuns
+
+    plan, files = numeric_batch_files
+    folder = tmp_path_factory.mktemp("aborted")
+    store = ChunkStore(folder / "chunks").create()
+    streaming = _StreamingRuns(plan.tasks(), store, folder / "streamed.parquet")
+    for f in files:
+        store.write(ChunkResult(f.name, f.data, 0.0))
+    for f in files[:split]:
+        streaming.arrived(f.name)
+    streaming.abort()
+    for f in files[split:]:
+        streaming.arrived(f.name)
+    assert not streaming.finish()
+    assert not list(folder.glob("*.parquet")) and not list(folder.glob(".*partial"))
+
+
 def test_a_chunk_that_raises_in_a_batch_file_is_reported_alone_and_the_others_are_kept(plan, alone, monkeypatch):
     import pyarrow as pa
 

@@ -485,8 +485,12 @@ class StreamingAssembler:
         return True
 
     def abort(self) -> None:
+        """Give up: close and remove the partial file. The stream is over: a later `arrived` writes nothing (an
+        interrupted sweep saves its manifest after aborting, and must not reopen a file it removed)."""
+        self.ok = False
         if self._writer is not None:
             self._writer.close()
+            self._writer = self._groups = None
         self.partial.unlink(missing_ok=True)
 
 

@@ -364,12 +364,12 @@ class _StreamingRuns(StreamingAssembler):
         if not self.ok:
             return
         pieces, schema = read_file_pieces(self.store.path(name))
-        if self.file_schema is None:
-            self.file_schema = schema
+        if self.file_schema is None:  # the first file: its schema is runs.parquet's (set last, once all is ready)
             self.schema = unified_schema([schema])
             self._writer = pq.ParquetWriter(str(self.partial), self.schema)
             self._groups = RowGroupWriter(self._writer, self.schema)
             self._rows = _FileRows(self.schema)
+            self.file_schema = schema
         elif schema != self.file_schema:
             self.ok = False  # the files differ in columns: finish_sweep assembles from the files
             return
@@ -408,7 +408,7 @@ def _execute(
     tasks = plan.tasks()
     done = set(_finished_chunks(store, tasks))
     streaming = _StreamingRuns(tasks, store, run_dir / "runs.parquet")
-    streaming.abort()  # a partial runs.parquet left by a killed session
+    streaming.partial.unlink(missing_ok=True)  # a partial runs.parquet left by a killed session
     arrived: list[str] = []  # batch files on disk since the last save
     data["chunks"]["complete"] = sorted(done)
     data["failed"] = []
