@@ -1,9 +1,8 @@
 """Defaults shared by the command line and the library, in a module that imports nothing (so `sim --help` can
 show them without loading the model).
 
-TODO(lead): `sim.experiment.chunks.DEFAULT_CHUNK` and `sim.experiment.executors.EXECUTORS` still hold their
-own copies; each becomes `from sim.defaults import ...` (tests/test_cli_conventions.py checks that the copies
-agree until then). `sim.experiment.sweep.DEFAULT_SEED` is this one.
+The library imports these values from here (`sim.experiment.chunks`, `sim.experiment.executors`, the sweep
+format): one copy of each.
 """
 
 DEFAULT_SEED = 20250311

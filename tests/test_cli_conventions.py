@@ -41,11 +41,11 @@ def test_help_loads_none_of_the_library():
 
 
 def test_defaults_have_one_value_everywhere():
-    from sim.experiment.chunks import DEFAULT_CHUNK as chunk_default
-    from sim.experiment.executors import EXECUTORS as executors
+    """The library's defaults are the objects of sim.defaults (no copy to drift), and the choices offer the executors."""
+    from sim.experiment import chunks, executors
     from sim.experiment.sweep import DEFAULT_SEED as sweep_seed
 
-    assert (chunk_default, tuple(executors), sweep_seed) == (DEFAULT_CHUNK, EXECUTORS, DEFAULT_SEED)
+    assert chunks.DEFAULT_CHUNK is DEFAULT_CHUNK and executors.EXECUTORS is EXECUTORS and sweep_seed == DEFAULT_SEED
     assert tuple(e.value for e in Executor) == EXECUTORS
 
 

@@ -28,13 +28,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.analysis.aggregate import AGREEMENT_TYPES, FIRST_ENDS, STATUSES, Aggregates
+from sim.defaults import DEFAULT_CHUNK
 from sim.experiment.store import atomic_write
 from sim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
     from sim.model.model import CeasefireModel
 
-DEFAULT_CHUNK = 10_000
 MEDIATORS = ("us", "turkey")
 
 META_CHUNK = b"sim.chunk"

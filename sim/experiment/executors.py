@@ -31,13 +31,13 @@ from dataclasses import dataclass
 from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING, Final, Generic, Literal, Protocol, TypeVar
 
+from sim.defaults import EXECUTORS
 from sim.experiment.chunks import ChunkError
 
 if TYPE_CHECKING:
     from distributed import Client, LocalCluster
     from distributed import Future as DaskFuture
 
-EXECUTORS = ("local", "inprocess", "dask")
 DASK_HINT = "pip install 'ceasefire-sim[dask]' (or: pip install 'dask[distributed]')"
 MAX_POOL_RESTARTS = 3
 #: Seconds between checks that the local pool's workers are alive while no chunk finishes.

@@ -12,9 +12,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from sim.analysis.paired import OUTCOME_NAMES
-from sim.defaults import DEFAULT_SEED
+from sim.defaults import DEFAULT_CHUNK, DEFAULT_SEED
 from sim.errors import InputError, did_you_mean, dotted
-from sim.experiment.chunks import DEFAULT_CHUNK
 from sim.experiment.sweep.designs import DESIGNS, Design, DesignError, design_for
 from sim.scenario.load import read_toml
 
