@@ -24,8 +24,8 @@ from typing import Any
 import sim
 from sim.analysis.aggregate import Aggregates
 from sim.analysis.summary import summarise, summary_table, weekly_table
+from sim.defaults import DEFAULT_CHUNK
 from sim.experiment.chunks import (  # noqa: F401  (re-exported: the names this module always had)
-    DEFAULT_CHUNK,
     MEDIATORS,
     Chunk,
     ChunkError,
