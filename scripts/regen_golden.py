@@ -28,7 +28,7 @@ def baseline_summary(seed: int = SEED, runs: int = RUNS, chunk_size: int = CHUNK
     """The summary `sim run scenarios/baseline.toml --runs RUNS --seed SEED` writes, computed in-process."""
     from sim.analysis.aggregate import Aggregates
     from sim.analysis.summary import summarise
-    from sim.experiment.run import plan_chunks, simulate_chunk
+    from sim.experiment.chunks import plan_chunks, simulate_chunk
     from sim.scenario.load import load_scenario
 
     scenario = load_scenario(SCENARIO).scenario

@@ -25,20 +25,15 @@ import sim
 from sim.analysis.aggregate import Aggregates
 from sim.analysis.summary import summarise, summary_table, weekly_table
 from sim.defaults import DEFAULT_CHUNK
-from sim.experiment.chunks import (  # noqa: F401  (re-exported: the names this module always had)
-    MEDIATORS,
-    Chunk,
+from sim.experiment.chunks import (
     ChunkError,
     ChunkResult,
     ChunkStore,
     ChunkTask,
     StreamingAssembler,
-    _forget_model,
     assemble_runs,
     plan_chunks,
     read_chunk_meta,
-    runs_batch,
-    simulate_chunk,
 )
 from sim.experiment.execute import ChunksFailed, InMemoryResult, run_into_memory, run_into_store
 from sim.experiment.executors import ExecutorSpec, default_workers, make_executor
