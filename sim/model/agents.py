@@ -82,11 +82,13 @@ class Actor(mesa.Agent):
         """Utility of issue-space points (R, K), or of the replications `idx` when given."""
         return issue_utility(point, rows(self.position, idx), rows(self.salience, idx))
 
-    def consents_to(self, model: CeasefireModel, kind: np.ndarray, point: np.ndarray, idx: np.ndarray, cost: np.ndarray | float = 0.0) -> np.ndarray:
+    def consents_to(
+        self, model: CeasefireModel, kind: np.ndarray, point: np.ndarray, fixed: np.ndarray, idx: np.ndarray, cost: np.ndarray | float = 0.0
+    ) -> np.ndarray:
         """Whether this actor, as the third party that controls some of its terms, consents to deliver an agreement of
-        type `kind` at `point` in the replications `idx` (bool): by the consent rule over its gain from it, less what
-        delivering costs it beyond that gain (`cost`: e.g. sanctions relief that would outlive a breakdown)."""
-        return consents(model.third_party_gain(self, kind, point, idx) - cost) > 0
+        type `kind` at `point` (fixing the issues `fixed`) in the replications `idx` (bool): by the consent rule over its
+        gain from it, less what delivering costs it beyond that gain (`cost`: e.g. sanctions relief that would outlive a breakdown)."""
+        return consents(model.third_party_gain(self, kind, point, fixed, idx) - cost) > 0
 
 
 class Belligerent(Actor):
@@ -152,10 +154,12 @@ class Belligerent(Actor):
         point[:, model.i_sequencing] = rows(self.position, idx)[:, model.i_sequencing]
         return point
 
-    def war_value(self, model, war_point: np.ndarray, idx=None, pressure: np.ndarray | None = None) -> np.ndarray:
-        """Value of fighting on over the look-ahead: the war's expected point less its felt costs (under this week's
-        pressure, or `pressure`: e.g. the sanctions that would return if a settlement broke down)."""
-        return value_of_war(self.utility(war_point, idx), self.weekly_cost(idx, pressure), rows(model.lookahead, idx))
+    def war_value(self, model, war_point: np.ndarray, idx=None, weekly_cost: np.ndarray | None = None) -> np.ndarray:
+        """Value of fighting on over the look-ahead: the war's expected point less its felt costs (`weekly_cost`, by
+        default under this week's pressure; under another, e.g. the sanctions that would return if a settlement broke down,
+        `weekly_cost(idx, pressure)`)."""
+        felt = self.weekly_cost(idx) if weekly_cost is None else weekly_cost
+        return value_of_war(self.utility(war_point, idx), felt, rows(model.lookahead, idx))
 
     def net_gain(self, gain: np.ndarray, lost: np.ndarray, breakdown_risk: np.ndarray, point: np.ndarray, fixed: np.ndarray, idx=None) -> np.ndarray:
         """The gain of an agreement over fighting on, net of its breakdown risk (`lost`: the expected share of the
@@ -330,7 +334,9 @@ class EuropeanCoalition(Actor):
         self.force_size = np.where(troops >= self.force_minimum, troops, 0.0)
         self.settled = bool(np.array_equal(before, committed))
 
-    def enforcement(self, backstop: np.ndarray, backstop_bonus) -> np.ndarray:
-        """Enforcement in [0, 1]: the force relative to its reference size, plus a US backstop's share."""
-        own = np.minimum(self.force_size / self.force_reference, 1.0)
-        return np.minimum(own + np.where(backstop & (self.force_size > 0), backstop_bonus, 0.0), 1.0)
+    def enforcement(self, backstop: np.ndarray, backstop_bonus, idx=None) -> np.ndarray:
+        """Enforcement in [0, 1]: the force relative to its reference size, plus a US backstop's share (in the
+        replications `idx`; None: all)."""
+        force = rows(self.force_size, idx)
+        own = np.minimum(force / rows(self.force_reference, idx), 1.0)
+        return np.minimum(own + np.where(rows(backstop, idx) & (force > 0), rows(backstop_bonus, idx), 0.0), 1.0)

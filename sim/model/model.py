@@ -300,18 +300,25 @@ class CeasefireModel(mesa.Model):
         A partial truce leaves the ground war on: the expected war outcome stands (with the truce's sequencing),
         the relieved share of costs is saved over its term, and with probability `partial_truce_freeze` it leads
         to a general ceasefire at the current line (a freeze), which a side expecting to gain on the ground fears."""
+        freeze = side.utility(self.truce_point(np.full(idx.size, CEASEFIRE, dtype=np.int8), idx), idx)
+        return self.agreement_value_from(side, kind, side.utility(point, idx), freeze, war_point, side.weekly_cost(idx), idx)
+
+    def agreement_value_from(
+        self, side: Belligerent, kind: np.ndarray, utility: np.ndarray, freeze: np.ndarray, war_point: np.ndarray, weekly_cost: np.ndarray, idx: np.ndarray
+    ) -> np.ndarray:
+        """`agreement_value` from the side's utility of the agreement's point (`utility`, kind's shape) and of a general
+        ceasefire at the current line (`freeze`), its war point and the weekly cost of war it feels, for a caller that
+        has them already (a proposal values three types at once; a truce in force is valued by both sides)."""
         p = self.params.values
-        lookahead = rows(self.lookahead, idx)
-        cost = side.weekly_cost(idx) * lookahead
+        cost = weekly_cost * rows(self.lookahead, idx)
         # A truce with a term is valued as renewed while it stays worth it (renewal is decided at the term's end).
         relieved = rows(p["battlefield.partial_truce_relief"], idx)
         partial_point = war_point.copy()
         partial_point[:, self.i_sequencing] = 0.5
         fight_on = side.utility(partial_point, idx) - (1.0 - relieved) * cost
-        freeze = side.utility(self.truce_point(np.full(idx.size, CEASEFIRE, dtype=np.int8), idx), idx)
         e = rows(p["negotiation.partial_truce_freeze"], idx)
         partial = (1.0 - e) * fight_on + e * freeze
-        return np.where(kind == PARTIAL_TRUCE, partial, side.utility(point, idx))
+        return np.where(kind == PARTIAL_TRUCE, partial, utility)
 
     def monitoring_factor(self, kind: np.ndarray, idx: np.ndarray) -> np.ndarray:
         """Hazard multiplier of a truce's monitoring: the monitoring hazard ratio to the power of its monitoring level."""
@@ -335,7 +342,7 @@ class CeasefireModel(mesa.Model):
         """Enforcement of an agreement of type `kind`: the reassurance force (and a US backstop) for a general
         ceasefire or a settlement, none for a partial truce."""
         b = self.params.values
-        return np.where(kind >= CEASEFIRE, self.europe.enforcement(self.us.backstop, b["breakdown.backstop_bonus"])[idx], 0.0)
+        return np.where(kind >= CEASEFIRE, self.europe.enforcement(self.us.backstop, b["breakdown.backstop_bonus"], idx), 0.0)
 
     def term_of(self, kind: np.ndarray, idx: np.ndarray) -> np.ndarray:
         """Term in weeks of an agreement of type `kind` in the replications `idx` (0: open-ended)."""
@@ -381,25 +388,25 @@ class CeasefireModel(mesa.Model):
         point[:, self.i_sequencing] = actor.position[idx, self.i_sequencing]
         return point
 
-    def third_party_gain(self, actor, kind: np.ndarray, point: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    def third_party_gain(self, actor, kind: np.ndarray, point: np.ndarray, fixed: np.ndarray, idx: np.ndarray) -> np.ndarray:
         """A mediator's or Europe's gain from an agreement of type `kind` at `point` over the war going on: its utility
         of the point against no deal, plus the share of the war it stops times its weekly stake over the look-ahead,
-        net of the audience costs of its own red lines that the point crosses (on every issue the agreement fixes)."""
+        net of the audience costs of its own red lines that the point crosses (on the issues the agreement fixes,
+        `fixed`: `fixed_issues(kind)`)."""
         p = self.params.values
         saved = np.where(kind == PARTIAL_TRUCE, rows(p["battlefield.partial_truce_relief"], idx), 1.0)
         gain = actor.utility(point, idx) - actor.utility(self.no_deal_point(actor, idx), idx)
         gain = gain + saved * rows(actor.stake, idx) * rows(self.lookahead, idx)
-        return costly_red_lines(
-            gain, point, rows(actor.low, idx), rows(actor.high, idx), self.fixed_issues(kind), rows(actor.cost_low, idx), rows(actor.cost_high, idx)
-        )
+        return costly_red_lines(gain, point, rows(actor.low, idx), rows(actor.high, idx), fixed, rows(actor.cost_low, idx), rows(actor.cost_high, idx))
 
-    def choose_type(self, mediator, idx: np.ndarray, points: np.ndarray, chance: np.ndarray) -> np.ndarray:
+    def choose_type(self, mediator, idx: np.ndarray, points: np.ndarray, fixed: np.ndarray, chance: np.ndarray) -> np.ndarray:
         """Type of proposal a mediator tables in the replications `idx`, by its proposal-type rule over the three
-        types (`points` (T, n, K), `chance` (n, T) that both sides accept), among the types fuller than the truce in force."""
+        types (`points` (T, n, K), the issues each fixes `fixed` (T, n, K), `chance` (n, T) that both sides accept),
+        among the types fuller than the truce in force."""
         types = np.array(AGREEMENT_TYPES, dtype=np.int8)
         allowed = types[None, :] > self.status[idx, None]
         m = idx.size
-        gain = self.third_party_gain(mediator, np.repeat(types, m).reshape(3, m), points, idx).T
+        gain = self.third_party_gain(mediator, np.repeat(types, m).reshape(3, m), points, fixed, idx).T
         rule = mediator.type_rule.take(idx)
         w = np.asarray(rule(gain, chance, allowed, mediator.position[idx, self.i_sequencing]), dtype=float)
         if w.shape != allowed.shape or not np.isfinite(w).all():
@@ -426,8 +433,9 @@ class CeasefireModel(mesa.Model):
         kind = np.full(idx.size, SETTLEMENT, dtype=np.int8)
         if self.i_sanctions is not None and not self.scenario.negotiation.snapback and lost is None:
             lost, _ = self.breakdown_risk(kind, idx)
-        europe = self.europe.consents_to(self, kind, terms, idx, self.unsecured_relief(self.europe, terms, lost, idx))
-        us = self.us.consents_to(self, kind, terms, idx, self.unsecured_relief(self.us, terms, lost, idx))
+        fixed = self.fixed_issues(kind)
+        europe = self.europe.consents_to(self, kind, terms, fixed, idx, self.unsecured_relief(self.europe, terms, lost, idx))
+        us = self.us.consents_to(self, kind, terms, fixed, idx, self.unsecured_relief(self.us, terms, lost, idx))
         out = terms.copy()
         i_sanctions = self.i_sanctions
         if i_sanctions is not None:
@@ -509,14 +517,17 @@ class CeasefireModel(mesa.Model):
         gains, probs, values, wars = {}, {}, {}, {}
         for side in (self.russia, self.ukraine):
             war_point = side.war_point(self, idx)
-            war_value = side.war_value(self, war_point, idx)
+            weekly_cost = side.weekly_cost(idx)
+            war_value = side.war_value(self, war_point, idx, weekly_cost)
             wars[side.actor_id] = war_value
-            value3 = self.agreement_value(side, kind3, points, war_point, idx)
+            utility3 = side.utility(points, idx)
+            # A partial truce may lead to a freeze: the general ceasefire at the current line, points[CEASEFIRE - 1].
+            value3 = self.agreement_value_from(side, kind3, utility3, utility3[CEASEFIRE - 1], war_point, weekly_cost, idx)
             net3 = side.net_gain(value3 - war_value, lost3, risk3, points, fixed, idx)
             gains[side.actor_id] = net3.T
             values[side.actor_id] = value3.T
             probs[side.actor_id] = side.acceptance(net3, idx).T
-        kind = self.choose_type(mediator, idx, points, probs["russia"] * probs["ukraine"])
+        kind = self.choose_type(mediator, idx, points, fixed, probs["russia"] * probs["ukraine"])
         j = (kind - 1).astype(np.intp)
         rows_ = np.arange(idx.size)
         point = points[j, rows_]
@@ -622,10 +633,14 @@ class CeasefireModel(mesa.Model):
             stay_gain = {}
             # Russia weighs the sanctions that a breakdown would bring back (snapback deters breaking a settlement).
             resumed = {"russia": self.russia_pressure(self.sanctions_if_resumed(status, idx), idx), "ukraine": None}
+            freeze_point = self.truce_point(np.full(idx.size, CEASEFIRE, dtype=np.int8), idx)
             for side in (self.russia, self.ukraine):
                 war_point = side.war_point(self, idx)
-                stay = self.agreement_value(side, status, point, war_point, idx)
-                resume = side.war_value(self, war_point, idx, resumed[side.actor_id]) - stay
+                weekly_cost = side.weekly_cost(idx)
+                freeze = side.utility(freeze_point, idx)
+                stay = self.agreement_value_from(side, status, side.utility(point, idx), freeze, war_point, weekly_cost, idx)
+                pressure = resumed[side.actor_id]
+                resume = side.war_value(self, war_point, idx, weekly_cost if pressure is None else side.weekly_cost(idx, pressure)) - stay
                 stay_gain[side.actor_id] = -resume
                 gain = np.maximum(gain, resume)
             enforcement = self.enforcement_of(status, idx)
