@@ -97,9 +97,9 @@ class Belligerent(Actor):
     def __init__(self, model, actor_id: str, issues: ActorIssues, p: dict, sign: float, rules: dict):
         super().__init__(model, actor_id, issues)
         # The scenario's chosen variants (sim.model.rulebook), checked for shape and NaN on every call.
-        self.acceptance_rule = rules[("actors", actor_id, "rules", "acceptance")]
+        self.acceptance_rule = guarded(rules[("actors", actor_id, "rules", "acceptance")], f"{actor_id}'s acceptance")
         self.concession = guarded(rules[("actors", actor_id, "rules", "concession")], f"{actor_id}'s concession")
-        self.red_line_rule = rules[("actors", actor_id, "rules", "red_lines")]
+        self.red_line_rule = guarded(rules[("actors", actor_id, "rules", "red_lines")], f"{actor_id}'s red lines")
         self.costly_weeks = np.zeros(model.n)  # consecutive weeks in which it paid war costs
         pre = f"actors.{actor_id}."
         self.bind(p)
@@ -166,15 +166,12 @@ class Belligerent(Actor):
         look-ahead lost to a breakdown; `breakdown_risk`: its probability) and of the red lines it crosses."""
         gain = risk_adjusted_gain(gain, lost, breakdown_risk, rows(self.exploitation_cost, idx))
         rule = self.red_line_rule if idx is None else self.red_line_rule.take(idx)
-        return guarded(rule, f"{self.actor_id}'s red lines")(
-            gain, point, rows(self.low, idx), rows(self.high, idx), fixed, rows(self.cost_low, idx), rows(self.cost_high, idx)
-        )
+        return rule(gain, point, rows(self.low, idx), rows(self.high, idx), fixed, rows(self.cost_low, idx), rows(self.cost_high, idx))
 
     def acceptance(self, gain: np.ndarray, idx=None) -> np.ndarray:
         """The chosen acceptance rule's probability of accepting at the net `gain`; a vetoed proposal (gain -VETO)
         is refused whatever the rule; the arrays are those of the replications `idx` (None: all)."""
-        rule = self.acceptance_rule if idx is None else self.acceptance_rule.take(idx)
-        accept = guarded(rule, f"{self.actor_id}'s acceptance")
+        accept = self.acceptance_rule if idx is None else self.acceptance_rule.take(idx)
         prob = np.clip(accept(gain, np.zeros_like(gain) + rows(self.rationality, idx)), 0.0, 1.0)
         return np.where(gain <= -VETO / 2, 0.0, prob)
 

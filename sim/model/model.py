@@ -117,9 +117,9 @@ class CeasefireModel(mesa.Model):
         self.us = UnitedStates(self, self.params.actors["us"], p, a.us.aid_policy, a.us.backstop)
         self.europe = EuropeanCoalition(self, self.params.actors["europe"], p, members)
         self.true_drift_start = self._start_drift(p)
-        self.dynamics_rule = self.rules[("negotiation", "position_dynamics")]
+        self.dynamics_rule = guarded(self.rules[("negotiation", "position_dynamics")], "the position dynamics")
         self.capability = self._capabilities(scenario)
-        self.breakdown_rule = self.rules[("breakdown", "rule")]
+        self.breakdown_rule = guarded(self.rules[("breakdown", "rule")], "the breakdown hazard")
         self.russia = Belligerent(self, "russia", self.params.actors["russia"], p, +1.0, self.rules)
         self.ukraine = Belligerent(self, "ukraine", self.params.actors["ukraine"], p, -1.0, self.rules)
         self.turkey = Turkey(self, "turkey", self.params.actors["turkey"], p)
@@ -359,7 +359,7 @@ class CeasefireModel(mesa.Model):
         hazard the breakdown rule gives a new truce with today's enforcement and monitoring and no gain from
         resuming (a truce with a term is valued as renewed while worth it)."""
         b = self.params.values
-        hazard_rule = guarded(self.breakdown_rule.take(idx), "the breakdown hazard")
+        hazard_rule = self.breakdown_rule.take(idx)
         zeros = np.zeros(np.shape(kind))
         hazard = np.clip(
             hazard_rule(
@@ -616,7 +616,7 @@ class CeasefireModel(mesa.Model):
         salience = np.stack([a.salience[idx] / np.max(a.salience[idx], axis=1, keepdims=True) for a in actors], axis=1)
         low = np.stack([a.low[idx] for a in actors], axis=1)
         high = np.stack([a.high[idx] for a in actors], axis=1)
-        rule = guarded(self.dynamics_rule.take(idx), "the position dynamics")
+        rule = self.dynamics_rule.take(idx)
         moved = rule(positions, salience, self.capability[idx], low, high)
         for j, a in enumerate(actors):
             a.position[idx] = moved[:, j]
@@ -644,7 +644,7 @@ class CeasefireModel(mesa.Model):
                 stay_gain[side.actor_id] = -resume
                 gain = np.maximum(gain, resume)
             enforcement = self.enforcement_of(status, idx)
-            hazard_rule = guarded(self.breakdown_rule.take(idx), "the breakdown hazard")
+            hazard_rule = self.breakdown_rule.take(idx)
             hazard = np.clip(
                 hazard_rule(
                     np.zeros(idx.size) + rows(b["breakdown.base_hazard"], idx) * self.monitoring_factor(status, idx),

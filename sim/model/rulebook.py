@@ -9,9 +9,9 @@ draws the parameters per replication like every other scenario number.
 from __future__ import annotations
 
 import contextlib
+import copy
 import os
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from difflib import get_close_matches
 from pathlib import Path
@@ -196,26 +196,42 @@ def output_ranges(info: RuleInfo) -> list[tuple[float, float, str]]:
     return ranges + [_TRAIT_RANGES[t] for t in sorted(info.traits) if t in _TRAIT_RANGES]
 
 
-def guarded(rule: BoundRule, what: str) -> Callable:
-    """Call a rule on read-only inputs and check what it returns; every failure is a RuleError naming the rule.
+class GuardedRule:
+    """A bound rule called on read-only inputs, its output checked; every failure is a RuleError naming the rule.
 
     Checked: it returns (without raising, calling sys.exit or os._exit), it does not write into its inputs, its output
     is a float array of the shape of its first argument, without NaN or infinity, within the range its kind and its
-    declared traits promise (a probability in [0, 1], ...).
+    declared traits promise (a probability in [0, 1], ...). Made once per rule and role; `take(idx)` restricts it to
+    some replications (what the checks say is the same).
     """
-    info = rule.info
-    ranges = output_ranges(info)
-    params = {k: _read_only(v) for k, v in rule.params.items()}
-    label = f"rule {info.name!r} ({info.kind}, for {what})"
 
-    def fail(message: str) -> RuleError:
-        return RuleError(f"{label} {message}", info.name, info.file)
+    def __init__(self, rule: BoundRule, what: str):
+        self.rule = rule
+        self.info = rule.info
+        self.ranges = output_ranges(rule.info)
+        self.label = f"rule {rule.info.name!r} ({rule.info.kind}, for {what})"
+        self.params = {k: _read_only(v) for k, v in rule.params.items()}
+        # Whether any parameter has one value per replication (drawn by the scenario): only then does `take` gather.
+        self.per_replication = any(np.ndim(v) > 0 for v in rule.params.values())
 
-    def call(*args):
+    def take(self, idx) -> GuardedRule:
+        """The same guarded rule with its per-replication parameters restricted to the replications `idx`."""
+        if not self.per_replication:
+            return self
+        restricted = copy.copy(self)
+        restricted.rule = self.rule.take(idx)
+        restricted.params = {k: _read_only(v) for k, v in restricted.rule.params.items()}
+        return restricted
+
+    def fail(self, message: str) -> RuleError:
+        return RuleError(f"{self.label} {message}", self.info.name, self.info.file)
+
+    def __call__(self, *args: Any) -> np.ndarray:
+        info, fail = self.info, self.fail
         inputs = [_read_only(a) for a in args]
         try:
             with _process_exit_refused():
-                raw = info.func(*inputs, **params)
+                raw = info.func(*inputs, **self.params)
         except _RuleCalledExit as exc:
             raise fail(f"called os._exit({exc.code!r}); a rule returns its output, it never ends the process") from None
         except SystemExit as exc:
@@ -239,13 +255,16 @@ def guarded(rule: BoundRule, what: str) -> Callable:
         if not np.isfinite(out).all():
             bad = "NaN" if np.isnan(out).any() else "an infinite value"
             raise fail(f"returned {bad}")
-        for lo, hi, meaning in ranges:
+        for lo, hi, meaning in self.ranges:
             outside = (out < lo - _SLACK) | (out > hi + _SLACK)
             if outside.any():
                 raise fail(f"returned {out[outside].flat[0]:g}, expected {meaning}")
         return out
 
-    return call
+
+def guarded(rule: BoundRule, what: str) -> GuardedRule:
+    """`rule` guarded (see `GuardedRule`) for `what` it computes in the model (named in its error messages)."""
+    return GuardedRule(rule, what)
 
 
 class RuleError(InputError):
