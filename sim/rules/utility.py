@@ -81,6 +81,13 @@ VETO = 1e6
 """The gain a vetoed proposal is given by the `veto` red-line rule; a belligerent refuses any proposal whose gain is this low."""
 
 
+def _sum_over_issues(terms: np.ndarray) -> np.ndarray:
+    total = terms[..., 0].copy()
+    for k in range(1, terms.shape[-1]):
+        total += terms[..., k]
+    return total
+
+
 @rule(
     kind="red_lines",
     name="costly",
@@ -98,13 +105,7 @@ def costly_red_lines(
     """
     below = (point < low - 1e-12) & fixed
     above = (point > high + 1e-12) & fixed
-    below, above, cost_low, cost_high = np.broadcast_arrays(below, above, cost_low, cost_high)
-    # Issue by issue, in order: the same sums as np.sum over a short last axis, without its per-row overhead, and
-    # without (..., K) temporaries of costs (large ones cost more in memory traffic than the arithmetic).
-    total = np.where(below[..., 0], cost_low[..., 0], 0.0) + np.where(above[..., 0], cost_high[..., 0], 0.0)
-    for k in range(1, below.shape[-1]):
-        total += np.where(below[..., k], cost_low[..., k], 0.0) + np.where(above[..., k], cost_high[..., k], 0.0)
-    out: np.ndarray = gain - total
+    out: np.ndarray = gain - _sum_over_issues(np.where(below, cost_low, 0.0) + np.where(above, cost_high, 0.0))
     return out
 
 
