@@ -34,7 +34,7 @@ def rows(value, idx):
 
     Inside `cached_rows()` the same (array, idx) pair is gathered once: the cache holds both, so neither id
     can be reused while it lives, and the arrays must not be written in place meanwhile."""
-    if idx is None or np.ndim(value) == 0:
+    if idx is None or not isinstance(value, np.ndarray) or value.ndim == 0:
         return value
     if _ROWS_CACHE is None:
         return value.take(idx, axis=0)

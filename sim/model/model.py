@@ -41,6 +41,12 @@ AGREEMENT_TYPES = (PARTIAL_TRUCE, CEASEFIRE, SETTLEMENT)
 MEDIATOR_CODES = {"us": 0, "turkey": 1}
 
 
+def by_type(kind: np.ndarray, partial_truce, ceasefire, otherwise) -> np.ndarray:
+    """Per entry of `kind`, the value of its agreement type: `partial_truce`, `ceasefire`, or `otherwise` (war or a
+    settlement); each a number or an array that broadcasts against `kind`."""
+    return np.where(kind == PARTIAL_TRUCE, partial_truce, np.where(kind == CEASEFIRE, ceasefire, otherwise))
+
+
 class CeasefireModel(mesa.Model):
     """Five actors bargaining while the war goes on, over `n` replications at once.
 
@@ -273,7 +279,7 @@ class CeasefireModel(mesa.Model):
         """The issue-space point of a truce of type `kind` for the replications `idx`: the status quo,
         the front frozen where it is, the sequencing of its type, and a reassurance force on the guarantees
         issue for a general ceasefire when the coalition's force exists."""
-        point = np.broadcast_to(self.status_quo, (len(idx), len(self.issue_ids))).copy()
+        point = np.full((len(idx), len(self.issue_ids)), self.status_quo)
         point[:, self.i_territory] = self.front[idx]
         point[:, self.i_sequencing] = np.where(kind == PARTIAL_TRUCE, 0.5, np.where(kind == CEASEFIRE, 0.0, 1.0))
         if self.i_guarantees is not None:
@@ -323,20 +329,13 @@ class CeasefireModel(mesa.Model):
     def monitoring_factor(self, kind: np.ndarray, idx: np.ndarray) -> np.ndarray:
         """Hazard multiplier of a truce's monitoring: the monitoring hazard ratio to the power of its monitoring level."""
         b = self.params.values
-        level = np.select(
-            [kind == PARTIAL_TRUCE, kind == CEASEFIRE],
-            [rows(b["breakdown.partial_truce_monitoring"], idx), rows(b["breakdown.ceasefire_monitoring"], idx)],
-            0.0,
-        )
+        level = by_type(kind, rows(b["breakdown.partial_truce_monitoring"], idx), rows(b["breakdown.ceasefire_monitoring"], idx), 0.0)
         return np.power(rows(b["breakdown.monitoring_hazard_ratio"], idx), level)
 
     def type_factor(self, kind: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        """Hazard multiplier of a truce's type (the breakdown factors of a partial truce and a general ceasefire)."""
         b = self.params.values
-        return np.select(
-            [kind == PARTIAL_TRUCE, kind == CEASEFIRE],
-            [rows(b["breakdown.partial_truce_factor"], idx), rows(b["breakdown.ceasefire_factor"], idx)],
-            1.0,
-        )
+        return by_type(kind, rows(b["breakdown.partial_truce_factor"], idx), rows(b["breakdown.ceasefire_factor"], idx), 1.0)
 
     def enforcement_of(self, kind: np.ndarray, idx: np.ndarray) -> np.ndarray:
         """Enforcement of an agreement of type `kind`: the reassurance force (and a US backstop) for a general
@@ -347,11 +346,7 @@ class CeasefireModel(mesa.Model):
     def term_of(self, kind: np.ndarray, idx: np.ndarray) -> np.ndarray:
         """Term in weeks of an agreement of type `kind` in the replications `idx` (0: open-ended)."""
         p = self.params.values
-        return np.select(
-            [kind == PARTIAL_TRUCE, kind == CEASEFIRE],
-            [rows(p["negotiation.partial_truce_weeks"], idx), rows(p["negotiation.ceasefire_weeks"], idx)],
-            0,
-        ).astype(np.int32)
+        return by_type(kind, rows(p["negotiation.partial_truce_weeks"], idx), rows(p["negotiation.ceasefire_weeks"], idx), 0).astype(np.int32)
 
     def breakdown_risk(self, kind: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """What a side can foresee of an agreement of type `kind` made now breaking down: (the expected share of
@@ -383,7 +378,7 @@ class CeasefireModel(mesa.Model):
     def no_deal_point(self, actor, idx: np.ndarray) -> np.ndarray:
         """What a third party expects without an agreement: every issue at its status quo, the front where it is,
         its own sequencing (no agreement, no sequencing to weigh)."""
-        point = np.broadcast_to(self.status_quo, (len(idx), len(self.issue_ids))).copy()
+        point = np.full((len(idx), len(self.issue_ids)), self.status_quo)
         point[:, self.i_territory] = self.front[idx]
         point[:, self.i_sequencing] = actor.position[idx, self.i_sequencing]
         return point
