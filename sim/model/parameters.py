@@ -249,19 +249,30 @@ def _red_line_cost(profile: IssueProfile, kind: str | None, streams: Streams, n:
     return np.zeros(n) + values[f"negotiation.audience_costs.{kind}"]
 
 
-def _draw_one(value: Any, name: str, streams: Streams, n: int, random_columns: dict, bounds: Bounds = UNIT) -> np.ndarray:
+def _draw_value(value: Any, name: str, streams: Streams, random_columns: dict, bounds: Bounds = UNIT) -> float | np.ndarray:
+    """A fixed number as it is, or its draws (R,) from the stream `name` (kept among the random columns)."""
     if is_random(value):
-        draw = quantile(value, bounds, streams.uniform(name))
+        draw: np.ndarray = quantile(value, bounds, streams.uniform(name))
         random_columns[name.removeprefix("param.")] = draw
         return draw
-    return np.full(n, float(value))
+    return float(value)
+
+
+def _column(value: float | np.ndarray, n: int) -> np.ndarray:
+    """A column over the replications (R,): an array as it is, a number repeated."""
+    return value if isinstance(value, np.ndarray) else np.full(n, value)
+
+
+def _draw_one(value: Any, name: str, streams: Streams, n: int, random_columns: dict, bounds: Bounds = UNIT) -> np.ndarray:
+    """`_draw_value` as a column (R,)."""
+    return _column(_draw_value(value, name, streams, random_columns, bounds), n)
 
 
 def _draw_issue(actor: str, issue: str, profile: IssueProfile, streams: Streams, n: int, random_columns: dict):
     base = f"param.actors.{actor}.{issue}"
-    low = _draw_one(profile.red_line_low.value, base + ".red_line_low", streams, n, random_columns)
-    high = _draw_one(profile.red_line_high.value, base + ".red_line_high", streams, n, random_columns)
-    high = np.maximum(high, low)
+    # Red lines fixed by the scenario stay numbers until the end: the truncated normal's bounds are then computed once.
+    low = _draw_value(profile.red_line_low.value, base + ".red_line_low", streams, random_columns)
+    high = np.maximum(_draw_value(profile.red_line_high.value, base + ".red_line_high", streams, random_columns), low)
     value = profile.position.value
     u = streams.uniform(base + ".position")
     if isinstance(value, Normal):
@@ -273,11 +284,11 @@ def _draw_issue(actor: str, issue: str, profile: IssueProfile, streams: Streams,
     if is_random(value):
         random_columns[f"actors.{actor}.{issue}.position"] = position
     salience = _draw_one(profile.salience.value, base + ".salience", streams, n, random_columns)
-    return position, salience, low, high
+    return position, salience, _column(low, n), _column(high, n)
 
 
-def _truncated_normal(mean: float, sd: float, low: np.ndarray, high: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Inverse-CDF draw of a normal truncated to [low, high] (elementwise bounds)."""
+def _truncated_normal(mean: float, sd: float, low: float | np.ndarray, high: float | np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Inverse-CDF draw of a normal truncated to [low, high] (numbers, or elementwise bounds)."""
     a, b = ndtr((low - mean) / sd), ndtr((high - mean) / sd)
     x = mean + sd * ndtri(np.clip(a + u * (b - a), 1e-300, 1 - 1e-16))
     return np.clip(np.where(b - a > 1e-12, x, np.where(mean < low, low, np.where(mean > high, high, mean))), low, high)
