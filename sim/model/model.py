@@ -593,9 +593,9 @@ class CeasefireModel(mesa.Model):
         has_offer = ~np.isnan(self.last_offer[:, 0])
         active = has_offer & (self.status != SETTLEMENT)
         self.observer.concession_started(self)
+        offered = has_offer[:, None] & self.last_fixed  # the issues the last proposal fixed, where there was one
         for side in (self.russia, self.ukraine):
-            target = np.where(has_offer[:, None] & self.last_fixed, self.last_offer, side.position)
-            side.concede(target, active)
+            side.concede(np.where(offered, self.last_offer, side.position), active)
         self.observer.concession(self, active)
         self.position_dynamics(active | ((self.status != SETTLEMENT) & ~has_offer))
 
