@@ -21,19 +21,24 @@ listens in a plain run; with `trace=True`, a `Trace` records the first replicati
 
 from __future__ import annotations
 
+from typing import Any
+
 import mesa
 import numpy as np
+import numpy.typing as npt
 
 from sim.analysis.aggregate import CEASEFIRE, END_BREAKDOWN, END_ESCALATED, END_LAPSE, PARTIAL_TRUCE, SETTLEMENT, WAR, ChunkOutcome
-from sim.model.agents import Actor, Belligerent, EuropeanCoalition, EuropeanMember, Turkey, UnitedStates, cached_rows, rows
+from sim.model.agents import Actor, Belligerent, EuropeanCoalition, EuropeanMember, Mediator, Turkey, UnitedStates, cached_rows, rows
 from sim.model.parameters import DrawnParameters, draw_parameters
 from sim.model.rulebook import RuleError, bind_rules, guarded
 from sim.model.trace import Observer, Trace
 from sim.rng import Streams
 from sim.rules.battlefield import effective_strength, front_drift
 from sim.rules.proposal import compromise_terms
+from sim.rules.registry import Values
 from sim.rules.utility import costly_red_lines
 from sim.scenario.derive import derive
+from sim.scenario.schema import Event as DatedEvent
 from sim.scenario.schema import Scenario
 
 AGREEMENT_TYPES = (PARTIAL_TRUCE, CEASEFIRE, SETTLEMENT)
@@ -41,7 +46,7 @@ AGREEMENT_TYPES = (PARTIAL_TRUCE, CEASEFIRE, SETTLEMENT)
 MEDIATOR_CODES = {"us": 0, "turkey": 1}
 
 
-def by_type(kind: np.ndarray, partial_truce, ceasefire, otherwise) -> np.ndarray:
+def by_type(kind: np.ndarray, partial_truce: Values, ceasefire: Values, otherwise: Values) -> np.ndarray:
     """Per entry of `kind`, the value of its agreement type: `partial_truce`, `ceasefire`, or `otherwise` (war or a
     settlement); each a number or an array that broadcasts against `kind`."""
     return np.where(kind == PARTIAL_TRUCE, partial_truce, np.where(kind == CEASEFIRE, ceasefire, otherwise))
@@ -59,7 +64,7 @@ class CeasefireModel(mesa.Model):
         self,
         scenario: Scenario,
         seed: int,
-        replications,
+        replications: npt.ArrayLike,
         weeks: int | None = None,
         params: DrawnParameters | None = None,
         trace: bool = False,
@@ -79,7 +84,7 @@ class CeasefireModel(mesa.Model):
         self.horizon = int(weeks if weeks is not None else scenario.horizon_weeks)
         self.streams = Streams(seed, self.replications)
         self.params = params if params is not None else draw_parameters(scenario, self.streams, derive(scenario))
-        self.initial_values = dict(self.params.values)
+        self.initial_values: dict[str, Values] = dict(self.params.values)
         p = self.params.values
         self.issue_ids = tuple(scenario.issues)
         roles = {v.role: i for i, v in enumerate(scenario.issues.values()) if v.role}
@@ -149,10 +154,11 @@ class CeasefireModel(mesa.Model):
         self.answers: dict[str, dict[str, np.ndarray]] = {}
 
     # ------------------------------------------------------------------ helpers
-    def sanctions_index(self, idx=None) -> np.ndarray:
+    def sanctions_index(self, idx: np.ndarray | None = None) -> np.ndarray:
         """The bite of sanctions on Russia: EU and US sanctions weighted by the EU's share (1 = the 2025 regime)."""
         w = rows(self.europe.sanctions_weight, idx)
-        return w * rows(self.europe.sanctions, idx) + (1.0 - w) * rows(self.us.sanctions, idx)
+        bite: np.ndarray = w * rows(self.europe.sanctions, idx) + (1.0 - w) * rows(self.us.sanctions, idx)
+        return bite
 
     def sanctions_if_resumed(self, status: np.ndarray, idx: np.ndarray) -> np.ndarray:
         """The bite of sanctions on Russia if the war resumed now in the replications `idx` (agreement types
@@ -164,12 +170,14 @@ class CeasefireModel(mesa.Model):
             eu = np.where(settled, np.maximum(eu, self.sanctions_before[idx, 0]), eu)
             us = np.where(settled, np.maximum(us, self.sanctions_before[idx, 1]), us)
         w = rows(self.europe.sanctions_weight, idx)
-        return w * eu + (1.0 - w) * us
+        bite: np.ndarray = w * eu + (1.0 - w) * us
+        return bite
 
-    def russia_pressure(self, sanctions_index: np.ndarray, idx=None) -> np.ndarray:
+    def russia_pressure(self, sanctions_index: np.ndarray, idx: np.ndarray | None = None) -> np.ndarray:
         """Russia's pressure multiplier on its weekly war cost at the sanctions bite `sanctions_index`."""
         cost = rows(np.asarray(self.params.values["battlefield.sanctions_cost"]), idx)
-        return 1.0 + rows(self.russia.pressure_sensitivity, idx) * cost * sanctions_index
+        pressure: np.ndarray = 1.0 + rows(self.russia.pressure_sensitivity, idx) * cost * sanctions_index
+        return pressure
 
     def _capabilities(self, scenario: Scenario) -> np.ndarray:
         """(R, A) capability shares of the five actors for the position dynamics (scenario `capability`, else equal)."""
@@ -183,19 +191,21 @@ class CeasefireModel(mesa.Model):
         """Foreign military aid relative to the 2022-24 flow, weighted by each supplier's share."""
         return self.us.aid_share * self.us.aid + self.europe.aid_share * self.europe.aid
 
-    def _start_drift(self, p) -> np.ndarray:
+    def _start_drift(self, p: dict[str, Any]) -> np.ndarray:
         """The drift of the front at the start (aid as it stands): the belligerents' prior beliefs centre on it."""
         aid = self._aid_index()
         s_ru = effective_strength(p["actors.russia.troops"], p["actors.russia.firepower"], p["actors.russia.domestic_materiel"], 1.0)
         s_ua = effective_strength(p["actors.ukraine.troops"], p["actors.ukraine.firepower"], p["actors.ukraine.domestic_materiel"], aid)
-        return np.zeros(self.n) + front_drift(s_ru, s_ua, p["battlefield.drift_scale"])
+        # A strength is a number when none of its inputs is drawn: as an array (0-d then) for the drift's arguments.
+        drift: np.ndarray = np.zeros(self.n) + front_drift(np.asarray(s_ru), np.asarray(s_ua), p["battlefield.drift_scale"])
+        return drift
 
     def fighting(self) -> np.ndarray:
         """Replications where the ground war goes on (war or a partial truce)."""
         return self.status < CEASEFIRE
 
     # ------------------------------------------------------------------ phases
-    def apply_event(self, i: int, event, mask: np.ndarray) -> None:
+    def apply_event(self, i: int, event: DatedEvent, mask: np.ndarray) -> None:
         """Put a dated event into effect in the replications `mask`: its assignments change the drawn parameters
         (drawn from the same streams, so an unchanged number keeps its draw), the agents re-read them, and the
         states they set (sanctions levels, policies, a backstop, positions and red lines) change there."""
@@ -234,7 +244,7 @@ class CeasefireModel(mesa.Model):
         self.capability = self._capabilities(self.scenario)
         self.observer.event(self, i, event, mask)
 
-    def scenario_values(self, key: str):
+    def scenario_values(self, key: str) -> Values:
         """A parameter as the scenario drew it at set-up (before any event)."""
         return self.initial_values[key]
 
@@ -330,7 +340,8 @@ class CeasefireModel(mesa.Model):
         """Hazard multiplier of a truce's monitoring: the monitoring hazard ratio to the power of its monitoring level."""
         b = self.params.values
         level = by_type(kind, rows(b["breakdown.partial_truce_monitoring"], idx), rows(b["breakdown.ceasefire_monitoring"], idx), 0.0)
-        return np.power(rows(b["breakdown.monitoring_hazard_ratio"], idx), level)
+        factor: np.ndarray = np.power(rows(b["breakdown.monitoring_hazard_ratio"], idx), level)
+        return factor
 
     def type_factor(self, kind: np.ndarray, idx: np.ndarray) -> np.ndarray:
         """Hazard multiplier of a truce's type (the breakdown factors of a partial truce and a general ceasefire)."""
@@ -375,7 +386,7 @@ class CeasefireModel(mesa.Model):
         kept = np.where(hazard > 1e-12, (1.0 - survive) / np.maximum(hazard, 1e-12) / weeks, 1.0)
         return np.clip(1.0 - kept, 0.0, 1.0), 1.0 - survive
 
-    def no_deal_point(self, actor, idx: np.ndarray) -> np.ndarray:
+    def no_deal_point(self, actor: Actor, idx: np.ndarray) -> np.ndarray:
         """What a third party expects without an agreement: every issue at its status quo, the front where it is,
         its own sequencing (no agreement, no sequencing to weigh)."""
         point = np.full((len(idx), len(self.issue_ids)), self.status_quo)
@@ -383,7 +394,7 @@ class CeasefireModel(mesa.Model):
         point[:, self.i_sequencing] = actor.position[idx, self.i_sequencing]
         return point
 
-    def third_party_gain(self, actor, kind: np.ndarray, point: np.ndarray, fixed: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    def third_party_gain(self, actor: Mediator | EuropeanCoalition, kind: np.ndarray, point: np.ndarray, fixed: np.ndarray, idx: np.ndarray) -> np.ndarray:
         """A mediator's or Europe's gain from an agreement of type `kind` at `point` over the war going on: its utility
         of the point against no deal, plus the share of the war it stops times its weekly stake over the look-ahead,
         net of the audience costs of its own red lines that the point crosses (on the issues the agreement fixes,
@@ -394,7 +405,7 @@ class CeasefireModel(mesa.Model):
         gain = gain + saved * rows(actor.stake, idx) * rows(self.lookahead, idx)
         return costly_red_lines(gain, point, rows(actor.low, idx), rows(actor.high, idx), fixed, rows(actor.cost_low, idx), rows(actor.cost_high, idx))
 
-    def choose_type(self, mediator, idx: np.ndarray, points: np.ndarray, fixed: np.ndarray, chance: np.ndarray) -> np.ndarray:
+    def choose_type(self, mediator: Mediator, idx: np.ndarray, points: np.ndarray, fixed: np.ndarray, chance: np.ndarray) -> np.ndarray:
         """Type of proposal a mediator tables in the replications `idx`, by its proposal-type rule over the three
         types (`points` (T, n, K), the issues each fixes `fixed` (T, n, K), `chance` (n, T) that both sides accept),
         among the types fuller than the truce in force."""
@@ -418,7 +429,8 @@ class CeasefireModel(mesa.Model):
         cum = np.cumsum(w / w.sum(axis=1, keepdims=True), axis=1)
         u = self.streams.uniform(f"mediator.{mediator.actor_id}.type", self.week, idx)
         choice = np.minimum((u[:, None] > cum).sum(axis=1), 2)
-        return types[choice]
+        kind: np.ndarray = types[choice]
+        return kind
 
     def delivered_terms(self, terms: np.ndarray, idx: np.ndarray, lost: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Settlement terms as the third parties who control them will deliver them, and who withheld (bits: 1 Europe,
@@ -458,7 +470,7 @@ class CeasefireModel(mesa.Model):
         cost: np.ndarray = lost * (actor.utility(war, idx) - actor.utility(relieved, idx))
         return cost
 
-    def settlement_terms(self, mediator, idx: np.ndarray) -> np.ndarray:
+    def settlement_terms(self, mediator: Mediator, idx: np.ndarray) -> np.ndarray:
         """Settlement terms the mediator would table in the replications `idx`."""
         s_ru = self.strength_ru[idx]
         s_ua = self.strength_ua[idx]
@@ -498,7 +510,7 @@ class CeasefireModel(mesa.Model):
             with cached_rows():
                 self._table(mediator, idx, tables, types)
 
-    def _table(self, mediator, idx: np.ndarray, tables: np.ndarray, types: np.ndarray) -> None:
+    def _table(self, mediator: Mediator, idx: np.ndarray, tables: np.ndarray, types: np.ndarray) -> None:
         """One mediator's proposals in the replications `idx` this week: type, terms, answers, agreements."""
         # The three types along a leading axis (T, m): one vectorised pass values them all, the per-replication
         # parameters of `idx` broadcasting over the types.

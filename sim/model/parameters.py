@@ -32,7 +32,7 @@ UNIT = Bounds(0.0, 1.0, "issue scale (0-1)")
 COST = Bounds(0.0, 2.0, "utility")
 
 
-def numeric_fields(model: BaseModel, path: tuple = ()) -> Iterator[tuple[tuple, Any, Bounds]]:
+def numeric_fields(model: BaseModel, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any, Bounds]]:
     """Every declared numeric field below `model`: (path, value, bounds). Overrides are left to the derivation."""
     for name in type(model).model_fields:
         value = getattr(model, name)
@@ -118,7 +118,7 @@ def draw_parameters(
             signatures.setdefault(signed[actor], []).append(c)
         result = None
         for combos_of in signatures.values():
-            columns: dict = {}
+            columns: dict[str, np.ndarray] = {}
             one = _draw_actors(scenario, derived[combos_of[0]], streams, n, values, columns, only=(actor,))[actor]
             if result is None:
                 result = one
@@ -174,7 +174,13 @@ def _derive_under(scenario: Scenario, text: str, sids: tuple[str, ...], combo: t
 
 
 def _draw_actors(
-    scenario: Scenario, profiles, streams: Streams, n: int, values: dict, random_columns: dict, only: tuple[str, ...] = ACTOR_IDS
+    scenario: Scenario,
+    profiles: Profiles,
+    streams: Streams,
+    n: int,
+    values: dict[str, Any],
+    random_columns: dict[str, np.ndarray],
+    only: tuple[str, ...] = ACTOR_IDS,
 ) -> dict[str, ActorIssues]:
     actors = {}
     for actor in only:
@@ -204,7 +210,7 @@ def field_bounds_by_key(scenario: Scenario) -> dict[str, Bounds]:
 def take_parameters(params: DrawnParameters, rows: np.ndarray | slice) -> DrawnParameters:
     """The parameters of a subset of a batch's replications (scalars stay scalars)."""
 
-    def pick(v):
+    def pick(v: Any) -> Any:
         return v[rows] if isinstance(v, np.ndarray) else v
 
     return DrawnParameters(
@@ -240,16 +246,19 @@ def stack_parameters(parts: list[DrawnParameters], sizes: list[int]) -> DrawnPar
     return DrawnParameters(values, actors, random_columns)
 
 
-def _red_line_cost(profile: IssueProfile, kind: str | None, streams: Streams, n: int, values: dict, random_columns: dict, actor: str) -> np.ndarray:
+def _red_line_cost(
+    profile: IssueProfile, kind: str | None, streams: Streams, n: int, values: dict[str, Any], random_columns: dict[str, np.ndarray], actor: str
+) -> np.ndarray:
     """Audience cost of crossing one red line: the explicit override, else the cost of its statement's commitment."""
     if profile.red_line_cost is not None:
         return _draw_one(profile.red_line_cost.value, f"param.actors.{actor}.{profile.issue}.red_line_cost", streams, n, random_columns, COST)
     if kind is None:
         kind = "official"  # an explicit red line without a statement
-    return np.zeros(n) + values[f"negotiation.audience_costs.{kind}"]
+    cost: np.ndarray = np.zeros(n) + values[f"negotiation.audience_costs.{kind}"]
+    return cost
 
 
-def _draw_value(value: Any, name: str, streams: Streams, random_columns: dict, bounds: Bounds = UNIT) -> float | np.ndarray:
+def _draw_value(value: Any, name: str, streams: Streams, random_columns: dict[str, np.ndarray], bounds: Bounds = UNIT) -> float | np.ndarray:
     """A fixed number as it is, or its draws (R,) from the stream `name` (kept among the random columns)."""
     if is_random(value):
         draw: np.ndarray = quantile(value, bounds, streams.uniform(name))
@@ -263,12 +272,15 @@ def _column(value: float | np.ndarray, n: int) -> np.ndarray:
     return value if isinstance(value, np.ndarray) else np.full(n, value)
 
 
-def _draw_one(value: Any, name: str, streams: Streams, n: int, random_columns: dict, bounds: Bounds = UNIT) -> np.ndarray:
+def _draw_one(value: Any, name: str, streams: Streams, n: int, random_columns: dict[str, np.ndarray], bounds: Bounds = UNIT) -> np.ndarray:
     """`_draw_value` as a column (R,)."""
     return _column(_draw_value(value, name, streams, random_columns, bounds), n)
 
 
-def _draw_issue(actor: str, issue: str, profile: IssueProfile, streams: Streams, n: int, random_columns: dict):
+def _draw_issue(
+    actor: str, issue: str, profile: IssueProfile, streams: Streams, n: int, random_columns: dict[str, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One actor's position, salience and red lines (low, high) on one issue, each (R,)."""
     base = f"param.actors.{actor}.{issue}"
     # Red lines fixed by the scenario stay numbers until the end: the truncated normal's bounds are then computed once.
     low = _draw_value(profile.red_line_low.value, base + ".red_line_low", streams, random_columns)

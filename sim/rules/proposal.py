@@ -17,7 +17,7 @@ def compromise_terms(
     positions: np.ndarray,
     weights: np.ndarray,
     mediator_position: np.ndarray,
-    bias: np.ndarray,
+    bias: Values,
     mediator_low: np.ndarray,
     mediator_high: np.ndarray,
     joint_low: np.ndarray,
@@ -26,7 +26,7 @@ def compromise_terms(
     """Settlement terms per issue.
 
     `positions` and `weights` have shape (A, R, K) for the A bargaining sides; the weighted
-    mean is pulled toward the mediator's position by its `bias` (R,), kept inside the
+    mean is pulled toward the mediator's position by its `bias` (R,) or a number, kept inside the
     mediator's own red lines, and then inside the sides' joint acceptable interval
     [joint_low, joint_high] on each issue where that interval is not empty (red lines are
     public, so a mediator does not table what a side has ruled out when it can avoid it).
