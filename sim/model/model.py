@@ -36,6 +36,7 @@ from sim.rng import Streams
 from sim.rules.battlefield import effective_strength, front_drift
 from sim.rules.proposal import compromise_terms
 from sim.rules.registry import Values
+from sim.rules.short_axis import cumsum_last, sum_last
 from sim.rules.utility import costly_red_lines
 from sim.scenario.derive import derive
 from sim.scenario.schema import Event as DatedEvent
@@ -423,12 +424,12 @@ class CeasefireModel(mesa.Model):
                 rule.info.file,
             )
         w = np.where(allowed, np.maximum(w, 0.0), 0.0)
-        total = w.sum(axis=1, keepdims=True)
         nxt = np.argmax(allowed, axis=1)
-        w[np.arange(idx.size), nxt] += np.where(total[:, 0] > 0, 0.0, 1.0)
-        cum = np.cumsum(w / w.sum(axis=1, keepdims=True), axis=1)
+        w[np.arange(idx.size), nxt] += np.where(sum_last(w) > 0, 0.0, 1.0)
+        cum = cumsum_last(w / sum_last(w)[:, None])
         u = self.streams.uniform(f"mediator.{mediator.actor_id}.type", self.week, idx)
-        choice = np.minimum((u[:, None] > cum).sum(axis=1), 2)
+        # The type is the number of cumulative weights below the draw (the last one is 1 up to rounding, hence the cap).
+        choice = np.minimum(sum_last((u[:, None] > cum).astype(np.intp)), 2)
         kind: np.ndarray = types[choice]
         return kind
 

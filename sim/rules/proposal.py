@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.rules.registry import RuleParam, Values, rule
+from sim.rules.short_axis import max_last, sum_last
 
 
 @rule(
@@ -59,9 +60,9 @@ def expected_utility_type(mediator_gain: np.ndarray, chance: np.ndarray, allowed
     lam = np.asarray(precision, dtype=float)
     lam = lam[..., None] if lam.ndim else lam
     z = np.where(allowed, lam * score, -np.inf)
-    top = np.max(np.where(allowed, z, -1e300), axis=-1, keepdims=True)
+    top = max_last(np.where(allowed, z, -1e300))[..., None]
     w = np.where(allowed, np.exp(np.clip(z - top, -700.0, 0.0)), 0.0)
-    total = w.sum(axis=-1, keepdims=True)
+    total = sum_last(w)[..., None]
     return np.where(total > 0, w / np.where(total > 0, total, 1.0), 0.0)
 
 
