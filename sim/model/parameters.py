@@ -106,8 +106,9 @@ def draw_parameters(
         drawn[sid] = np.minimum(np.searchsorted(cum / cum[-1], u, side="right"), len(options) - 1)
         random_columns["reading." + sid] = drawn[sid].astype(np.float64)
     unique, which = _unique_combinations(list(drawn.values()), [len(options) for options in alternatives.values()])
-    # Each actor is drawn once per distinct profile its readings give it (most actors: once), for all
-    # replications; every replication then takes the draw of the combination of readings it drew.
+    # Each actor is drawn once per distinct profile its readings give it (most actors: once): under the first for all
+    # replications (its random columns are kept for all), under each other for the replications whose readings give
+    # it that profile (the same draws as for all of them at those replications: the streams are counter-based).
     text = scenario.model_dump_json()
     derived_signed = [_derive_under(scenario, text, tuple(drawn), tuple(int(i) for i in combo)) for combo in unique]
     derived = [profiles_c for profiles_c, _ in derived_signed]
@@ -116,25 +117,26 @@ def draw_parameters(
         signatures: dict[str, list[int]] = {}
         for c, (_, signed) in enumerate(derived_signed):
             signatures.setdefault(signed[actor], []).append(c)
-        result = None
-        for combos_of in signatures.values():
-            columns: dict[str, np.ndarray] = {}
-            one = _draw_actors(scenario, derived[combos_of[0]], streams, n, values, columns, only=(actor,))[actor]
-            if result is None:
-                result = one
-                random_columns.update(columns)
-                continue
+        first, *others = signatures.values()
+        result = _draw_actors(scenario, derived[first[0]], streams, n, values, random_columns, only=(actor,))[actor]
+        for combos_of in others:
             mask = np.isin(which, combos_of)
+            at = np.flatnonzero(mask)
+            columns: dict[str, np.ndarray] = {}
+            one = _draw_actors(scenario, derived[combos_of[0]], streams.subset(mask), at.size, _values_at(values, at), columns, only=(actor,))[actor]
             for field in ("position", "salience", "low", "high", "cost_low", "cost_high"):
-                getattr(result, field)[mask] = getattr(one, field)[mask]
+                getattr(result, field)[mask] = getattr(one, field)
             for key, col in columns.items():
-                if key in random_columns:
-                    random_columns[key][mask] = col[mask]
-                else:  # drawn only under this reading: the others have none
-                    random_columns[key] = np.where(mask, col, np.nan)
-        assert result is not None, f"no profile drawn for {actor}"  # every actor has at least one signature
+                if key not in random_columns:  # drawn only under this reading: the others have none
+                    random_columns[key] = np.full(n, np.nan)
+                random_columns[key][mask] = col
         actors[actor] = result
     return DrawnParameters(values, actors, random_columns)
+
+
+def _values_at(values: dict[str, Any], at: np.ndarray) -> dict[str, Any]:
+    """The drawn values of the replications at positions `at` (numbers stay numbers)."""
+    return {key: value[at] if isinstance(value, np.ndarray) else value for key, value in values.items()}
 
 
 def _unique_combinations(drawn: list[np.ndarray], sizes: list[int]) -> tuple[np.ndarray, np.ndarray]:
