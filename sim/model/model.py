@@ -28,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sim.analysis.aggregate import CEASEFIRE, END_BREAKDOWN, END_ESCALATED, END_LAPSE, PARTIAL_TRUCE, SETTLEMENT, WAR, ChunkOutcome
-from sim.model.agents import Actor, Belligerent, EuropeanCoalition, EuropeanMember, Mediator, Turkey, UnitedStates, cached_rows, rows
+from sim.model.agents import Actor, Belligerent, EuropeanCoalition, EuropeanMember, Mediator, Turkey, UnitedStates, rows
 from sim.model.parameters import DrawnParameters, draw_parameters
 from sim.model.rulebook import RuleError, bind_rules, guarded
 from sim.model.trace import Observer, Trace
@@ -508,8 +508,7 @@ class CeasefireModel(mesa.Model):
             idx = np.flatnonzero(tables)
             if idx.size == 0:
                 continue
-            with cached_rows():
-                self._table(mediator, idx, tables, types)
+            self._table(mediator, idx, tables, types)
 
     def _table(self, mediator: Mediator, idx: np.ndarray, tables: np.ndarray, types: np.ndarray) -> None:
         """One mediator's proposals in the replications `idx` this week: type, terms, answers, agreements."""
@@ -713,8 +712,7 @@ class CeasefireModel(mesa.Model):
         self.phase_beliefs()
         self.phase_negotiation()
         self.phase_concession()
-        with cached_rows():
-            self.phase_truce()
+        self.phase_truce()
         self.weekly_status[self.week] = self.status
         self.weekly_front[self.week] = self.front
 
