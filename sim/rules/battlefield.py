@@ -13,7 +13,9 @@ from sim.rules.registry import Values, rule
     traits=("non_negative", "increasing_in_aid", "deterministic"),
 )
 def effective_strength(troops: Values, firepower: Values, domestic_materiel: Values, aid_index: Values) -> Values:
-    """Fighting strength: troops x firepower x (domestic materiel share + foreign share x aid index) (a number when all are numbers)."""
+    """Fighting strength: troops x firepower x (domestic materiel share + foreign share x aid index).
+
+    A number when all of its inputs are numbers (none drawn per replication)."""
     return troops * firepower * (domestic_materiel + (1.0 - domestic_materiel) * aid_index)
 
 
