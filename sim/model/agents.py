@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, overload
 
 import mesa
 import numpy as np
 
 from sim.model.parameters import ActorIssues
-from sim.model.rulebook import guarded
+from sim.model.rulebook import BoundRule, RulePath, guarded
 from sim.rules.battlefield import effective_strength
 from sim.rules.beliefs import normal_update
 from sim.rules.coalition import threshold_commitment
 from sim.rules.proposal import conditional_sanctions, consents
+from sim.rules.registry import Values
 from sim.rules.support import conditional_aid, ramped_aid
 from sim.rules.utility import VETO, expected_war_outcome, felt_weekly_cost, issue_utility, risk_adjusted_gain, value_of_war
 
@@ -20,55 +21,39 @@ if TYPE_CHECKING:
     from sim.model.model import CeasefireModel
 
 
-def bind_parameters(agent, p: dict, prefix: str, names: dict[str, str]) -> None:
+def bind_parameters(agent: object, p: dict[str, Any], prefix: str, names: dict[str, str]) -> None:
     """Set the agent's attributes from the drawn parameters: attribute -> field name under `prefix` (again after an event)."""
     for attr, name in names.items():
         setattr(agent, attr, p[prefix + name])
 
 
-_ROWS_CACHE: dict | None = None
-
-
-def rows(value, idx):
+@overload
+def rows(value: np.ndarray, idx: np.ndarray | None) -> np.ndarray: ...
+@overload
+def rows(value: float, idx: np.ndarray | None) -> float: ...
+@overload
+def rows(value: Values, idx: np.ndarray | None) -> Values: ...
+def rows(value: Values, idx: np.ndarray | None) -> Values:
     """The entries of a per-replication array at `idx` (None: all); fixed parameters (scalars) pass through.
 
-    Inside `cached_rows()` the same (array, idx) pair is gathered once: the cache holds both, so neither id
-    can be reused while it lives, and the arrays must not be written in place meanwhile."""
-    if idx is None or np.ndim(value) == 0:
+    Gathered afresh at every call: keeping the gathered rows for reuse within a mediator's proposals (as the engine
+    once did) made it slower, not faster, at 10,000 replications (about 6 % alone, 8 % with two workers side by
+    side): holding them all at once costs fresh memory pages in every proposal round, more than gathering again."""
+    if idx is None or not isinstance(value, np.ndarray) or value.ndim == 0:
         return value
-    if _ROWS_CACHE is None:
-        return value.take(idx, axis=0)
-    key = (id(value), id(idx))
-    hit = _ROWS_CACHE.get(key)
-    if hit is None:
-        hit = _ROWS_CACHE[key] = (value, idx, value.take(idx, axis=0))
-    return hit[2]
-
-
-class cached_rows:
-    """Context in which `rows` gathers each (array, idx) pair once (one mediator's proposals in a week)."""
-
-    def __enter__(self):
-        global _ROWS_CACHE
-        _ROWS_CACHE = {}
-        return self
-
-    def __exit__(self, *exc):
-        global _ROWS_CACHE
-        _ROWS_CACHE = None
-        return False
+    return value.take(idx, axis=0)
 
 
 class Actor(mesa.Agent):
+    """An actor with a profile on every issue (positions, saliences, red lines), arrays (R, K)."""
+
     PARAMETERS: ClassVar[dict[str, str]] = {}
 
-    def bind(self, p: dict) -> None:
+    def bind(self, p: dict[str, Any]) -> None:
         """(Re)read the agent's parameters from the drawn values (at set-up and after a dated event)."""
         bind_parameters(self, p, f"actors.{self.actor_id}.", self.PARAMETERS)
 
-    """An actor with a profile on every issue (positions, saliences, red lines), arrays (R, K)."""
-
-    def __init__(self, model: mesa.Model, actor_id: str, issues: ActorIssues):
+    def __init__(self, model: CeasefireModel, actor_id: str, issues: ActorIssues):
         super().__init__(model)
         self.actor_id = actor_id
         self.position = issues.position.copy()
@@ -78,26 +63,28 @@ class Actor(mesa.Agent):
         self.cost_low = issues.cost_low
         self.cost_high = issues.cost_high
 
-    def utility(self, point: np.ndarray, idx=None) -> np.ndarray:
+    def utility(self, point: np.ndarray, idx: np.ndarray | None = None) -> np.ndarray:
         """Utility of issue-space points (R, K), or of the replications `idx` when given."""
         return issue_utility(point, rows(self.position, idx), rows(self.salience, idx))
 
-    def consents_to(self, model: CeasefireModel, kind: np.ndarray, point: np.ndarray, idx: np.ndarray, cost: np.ndarray | float = 0.0) -> np.ndarray:
+    def consents_to(
+        self, model: CeasefireModel, kind: np.ndarray, point: np.ndarray, fixed: np.ndarray, idx: np.ndarray, cost: np.ndarray | float = 0.0
+    ) -> np.ndarray:
         """Whether this actor, as the third party that controls some of its terms, consents to deliver an agreement of
-        type `kind` at `point` in the replications `idx` (bool): by the consent rule over its gain from it, less what
-        delivering costs it beyond that gain (`cost`: e.g. sanctions relief that would outlive a breakdown)."""
-        return consents(model.third_party_gain(self, kind, point, idx) - cost) > 0
+        type `kind` at `point` (fixing the issues `fixed`) in the replications `idx` (bool): by the consent rule over its
+        gain from it, less what delivering costs it beyond that gain (`cost`: e.g. sanctions relief that would outlive a breakdown)."""
+        return consents(model.third_party_gain(self, kind, point, fixed, idx) - cost) > 0
 
 
 class Belligerent(Actor):
     """Russia or Ukraine: fights, learns about the war's drift, accepts or rejects, concedes."""
 
-    def __init__(self, model, actor_id: str, issues: ActorIssues, p: dict, sign: float, rules: dict):
+    def __init__(self, model: CeasefireModel, actor_id: str, issues: ActorIssues, p: dict[str, Any], sign: float, rules: dict[RulePath, BoundRule]):
         super().__init__(model, actor_id, issues)
         # The scenario's chosen variants (sim.model.rulebook), checked for shape and NaN on every call.
-        self.acceptance_rule = rules[("actors", actor_id, "rules", "acceptance")]
+        self.acceptance_rule = guarded(rules[("actors", actor_id, "rules", "acceptance")], f"{actor_id}'s acceptance")
         self.concession = guarded(rules[("actors", actor_id, "rules", "concession")], f"{actor_id}'s concession")
-        self.red_line_rule = rules[("actors", actor_id, "rules", "red_lines")]
+        self.red_line_rule = guarded(rules[("actors", actor_id, "rules", "red_lines")], f"{actor_id}'s red lines")
         self.costly_weeks = np.zeros(model.n)  # consecutive weeks in which it paid war costs
         pre = f"actors.{actor_id}."
         self.bind(p)
@@ -123,10 +110,23 @@ class Belligerent(Actor):
         "exploitation_cost": "exploitation_cost",
     }
 
-    def strength(self, aid_index) -> np.ndarray:
+    # Bound from the drawn parameters by `bind`: a number, or one value per replication where the scenario draws it.
+    troops: Values
+    firepower: Values
+    domestic_materiel: Values
+    base_cost: Values
+    pressure_sensitivity: Values
+    rationality: Values
+    concession_rate: Values
+    resolve: Values
+    weariness: Values
+    exploitation_cost: Values
+
+    def strength(self, aid_index: Values) -> Values:
+        """Fighting strength at the aid index `aid_index` (a number when none of its inputs is drawn)."""
         return effective_strength(self.troops, self.firepower, self.domestic_materiel, aid_index)
 
-    def weekly_cost(self, idx=None, pressure: np.ndarray | None = None) -> np.ndarray:
+    def weekly_cost(self, idx: np.ndarray | None = None, pressure: np.ndarray | None = None) -> np.ndarray:
         """The weekly cost of war the side feels: its base cost under pressure (this week's, or `pressure` for the
         replications `idx`), grown by war weariness."""
         felt = rows(self.pressure, idx) if pressure is None else pressure
@@ -138,7 +138,7 @@ class Belligerent(Actor):
         self.belief_mean = np.where(fighting, mean, self.belief_mean)
         self.belief_precision = np.where(fighting, precision, self.belief_precision)
 
-    def war_point(self, model, idx=None) -> np.ndarray:
+    def war_point(self, model: CeasefireModel, idx: np.ndarray | None = None) -> np.ndarray:
         """The issue-space point this side expects the war to produce (its own sequencing preference kept),
         for all replications or those at `idx`."""
         point = expected_war_outcome(
@@ -152,29 +152,30 @@ class Belligerent(Actor):
         point[:, model.i_sequencing] = rows(self.position, idx)[:, model.i_sequencing]
         return point
 
-    def war_value(self, model, war_point: np.ndarray, idx=None, pressure: np.ndarray | None = None) -> np.ndarray:
-        """Value of fighting on over the look-ahead: the war's expected point less its felt costs (under this week's
-        pressure, or `pressure`: e.g. the sanctions that would return if a settlement broke down)."""
-        return value_of_war(self.utility(war_point, idx), self.weekly_cost(idx, pressure), rows(model.lookahead, idx))
+    def war_value(self, model: CeasefireModel, war_point: np.ndarray, idx: np.ndarray | None = None, weekly_cost: np.ndarray | None = None) -> np.ndarray:
+        """Value of fighting on over the look-ahead: the war's expected point less its felt costs (`weekly_cost`, by
+        default under this week's pressure; under another, e.g. the sanctions that would return if a settlement broke down,
+        `weekly_cost(idx, pressure)`)."""
+        felt = self.weekly_cost(idx) if weekly_cost is None else weekly_cost
+        return value_of_war(self.utility(war_point, idx), felt, rows(model.lookahead, idx))
 
-    def net_gain(self, gain: np.ndarray, lost: np.ndarray, breakdown_risk: np.ndarray, point: np.ndarray, fixed: np.ndarray, idx=None) -> np.ndarray:
+    def net_gain(
+        self, gain: np.ndarray, lost: np.ndarray, breakdown_risk: np.ndarray, point: np.ndarray, fixed: np.ndarray, idx: np.ndarray | None = None
+    ) -> np.ndarray:
         """The gain of an agreement over fighting on, net of its breakdown risk (`lost`: the expected share of the
         look-ahead lost to a breakdown; `breakdown_risk`: its probability) and of the red lines it crosses."""
         gain = risk_adjusted_gain(gain, lost, breakdown_risk, rows(self.exploitation_cost, idx))
         rule = self.red_line_rule if idx is None else self.red_line_rule.take(idx)
-        return guarded(rule, f"{self.actor_id}'s red lines")(
-            gain, point, rows(self.low, idx), rows(self.high, idx), fixed, rows(self.cost_low, idx), rows(self.cost_high, idx)
-        )
+        return rule(gain, point, rows(self.low, idx), rows(self.high, idx), fixed, rows(self.cost_low, idx), rows(self.cost_high, idx))
 
-    def acceptance(self, gain: np.ndarray, idx=None) -> np.ndarray:
+    def acceptance(self, gain: np.ndarray, idx: np.ndarray | None = None) -> np.ndarray:
         """The chosen acceptance rule's probability of accepting at the net `gain`; a vetoed proposal (gain -VETO)
         is refused whatever the rule; the arrays are those of the replications `idx` (None: all)."""
-        rule = self.acceptance_rule if idx is None else self.acceptance_rule.take(idx)
-        accept = guarded(rule, f"{self.actor_id}'s acceptance")
+        accept = self.acceptance_rule if idx is None else self.acceptance_rule.take(idx)
         prob = np.clip(accept(gain, np.zeros_like(gain) + rows(self.rationality, idx)), 0.0, 1.0)
         return np.where(gain <= -VETO / 2, 0.0, prob)
 
-    def decide(self, gain: np.ndarray, u: np.ndarray, idx=None) -> tuple[np.ndarray, np.ndarray]:
+    def decide(self, gain: np.ndarray, u: np.ndarray, idx: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Accept (bool array) when the uniform draw `u` is below the acceptance probability; also that probability."""
         prob = self.acceptance(gain, idx)
         return u < prob, prob
@@ -189,8 +190,12 @@ class Mediator(Actor):
     """An actor that tables proposals with a weekly probability, its terms pulled toward its own positions."""
 
     PARAMETERS: ClassVar[dict[str, str]] = {"intensity": "mediation_intensity", "bias": "bias", "stake": "stake"}
+    # Bound from the drawn parameters by `bind`: a number, or one value per replication where the scenario draws it.
+    intensity: Values
+    bias: Values
+    stake: Values
 
-    def __init__(self, model, actor_id: str, issues: ActorIssues, p: dict):
+    def __init__(self, model: CeasefireModel, actor_id: str, issues: ActorIssues, p: dict[str, Any]):
         super().__init__(model, actor_id, issues)
         self.bind(p)
         self.active = np.ones(model.n, dtype=bool)
@@ -211,9 +216,14 @@ class UnitedStates(Mediator):
         "patience": "patience_weeks",
         "sanctions_pressure": "sanctions_pressure",
     }
+    # Bound from the drawn parameters by `bind`: a number, or one value per replication where the scenario draws it.
+    restored: Values
+    aid_share: Values
+    patience: Values
+    sanctions_pressure: Values
     AID_POLICIES = ("conditional", "full", "cut")
 
-    def __init__(self, model, issues: ActorIssues, p: dict, policy: str, backstop: bool):
+    def __init__(self, model: CeasefireModel, issues: ActorIssues, p: dict[str, Any], policy: str, backstop: bool):
         super().__init__(model, "us", issues, p)
         # Policies per replication (a dated event can change them in some replications only).
         self.policy_code = np.full(model.n, self.AID_POLICIES.index(policy), dtype=np.int8)
@@ -243,14 +253,14 @@ class UnitedStates(Mediator):
         """The aid policy of the first replication (for stories)."""
         return self.AID_POLICIES[int(self.policy_code[0])]
 
-    def start_policy(self, p: dict, mask: np.ndarray) -> None:
+    def start_policy(self, p: dict[str, Any], mask: np.ndarray) -> None:
         """Aid where `mask` as its policy starts: aid_start (conditional), aid_restored (full) or nothing (cut)."""
         start = np.select(
             [self.policy_code == 0, self.policy_code == 1], [np.zeros(len(mask)) + p["actors.us.aid_start"], np.zeros(len(mask)) + self.restored], 0.0
         )
         self.aid = np.where(mask, start, self.aid)
 
-    def set_support(self, model) -> None:
+    def set_support(self, model: CeasefireModel) -> None:
         """Phase 1: aid follows Ukraine's answers to last week's US proposals, sanctions Russia's (under the
         conditional policies); patience runs down at war."""
         conditional = conditional_aid(self.aid, self.ukraine_accepted, self.ukraine_rejected, self.restored)
@@ -272,14 +282,14 @@ class Turkey(Mediator):
 class EuropeanMember(mesa.Agent):
     """A coalition member deciding whether to commit troops to a reassurance force."""
 
-    def __init__(self, model, member_id: str, p: dict, needs_backstop: bool):
+    def __init__(self, model: CeasefireModel, member_id: str, p: dict[str, Any], needs_backstop: bool):
         super().__init__(model)
         self.member_id = member_id
         self.bind(p, model.n)
         self.needs_backstop = needs_backstop
         self.committed = np.zeros(model.n, dtype=bool)
 
-    def bind(self, p: dict, n: int) -> None:
+    def bind(self, p: dict[str, Any], n: int) -> None:
         pre = f"actors.europe.members.{self.member_id}."
         self.pledge = np.zeros(n) + p[pre + "pledge"]
         self.threshold = np.zeros(n) + p[pre + "threshold"]
@@ -288,7 +298,7 @@ class EuropeanMember(mesa.Agent):
 class EuropeanCoalition(Actor):
     """Aid with a lag, sanctions kept, and a reassurance force built by its members' threshold decisions."""
 
-    def __init__(self, model, issues: ActorIssues, p: dict, members: list[EuropeanMember]):
+    def __init__(self, model: CeasefireModel, issues: ActorIssues, p: dict[str, Any], members: list[EuropeanMember]):
         super().__init__(model, "europe", issues)
         self.bind(p)
         self.aid = np.zeros(model.n) + self.aid_start
@@ -308,6 +318,16 @@ class EuropeanCoalition(Actor):
         "force_reference": "force_reference",
     }
 
+    # Bound from the drawn parameters by `bind`: a number, or one value per replication where the scenario draws it.
+    aid_share: Values
+    aid_start: Values
+    aid_target: Values
+    ramp: Values
+    sanctions_weight: Values
+    stake: Values
+    force_minimum: Values
+    force_reference: Values
+
     def stack_members(self) -> None:
         """Stack pledges, thresholds and backstop needs (they change only by a dated event). Once a round commits
         no one new, no later round can (its inputs are constant), so the cascade is then settled."""
@@ -317,7 +337,7 @@ class EuropeanCoalition(Actor):
             self.needs_backstop = np.array([m.needs_backstop for m in self.members])
         self.settled = not self.members
 
-    def set_support(self, model) -> None:
+    def set_support(self, model: CeasefireModel) -> None:
         """Phase 1: aid ramps up; members commit by threshold; the force counts once it reaches its minimum."""
         self.aid = np.zeros(model.n) + ramped_aid(model.week, self.aid_start, self.aid_target, self.ramp)
         if self.settled:
@@ -330,7 +350,10 @@ class EuropeanCoalition(Actor):
         self.force_size = np.where(troops >= self.force_minimum, troops, 0.0)
         self.settled = bool(np.array_equal(before, committed))
 
-    def enforcement(self, backstop: np.ndarray, backstop_bonus) -> np.ndarray:
-        """Enforcement in [0, 1]: the force relative to its reference size, plus a US backstop's share."""
-        own = np.minimum(self.force_size / self.force_reference, 1.0)
-        return np.minimum(own + np.where(backstop & (self.force_size > 0), backstop_bonus, 0.0), 1.0)
+    def enforcement(self, backstop: np.ndarray, backstop_bonus: Values, idx: np.ndarray | None = None) -> np.ndarray:
+        """Enforcement in [0, 1]: the force relative to its reference size, plus a US backstop's share (in the
+        replications `idx`; None: all)."""
+        force = rows(self.force_size, idx)
+        own = np.minimum(force / rows(self.force_reference, idx), 1.0)
+        enforcement: np.ndarray = np.minimum(own + np.where(rows(backstop, idx) & (force > 0), rows(backstop_bonus, idx), 0.0), 1.0)
+        return enforcement

@@ -21,25 +21,37 @@ listens in a plain run; with `trace=True`, a `Trace` records the first replicati
 
 from __future__ import annotations
 
+from typing import Any
+
 import mesa
 import numpy as np
+import numpy.typing as npt
 
 from sim.analysis.aggregate import CEASEFIRE, END_BREAKDOWN, END_ESCALATED, END_LAPSE, PARTIAL_TRUCE, SETTLEMENT, WAR, ChunkOutcome
 from sim.analysis.columns import drawn_column
-from sim.model.agents import Actor, Belligerent, EuropeanCoalition, EuropeanMember, Turkey, UnitedStates, cached_rows, rows
+from sim.model.agents import Actor, Belligerent, EuropeanCoalition, EuropeanMember, Mediator, Turkey, UnitedStates, rows
 from sim.model.parameters import DrawnParameters, draw_parameters
 from sim.model.rulebook import RuleError, bind_rules, guarded
 from sim.model.trace import Observer, Trace
 from sim.rng import Streams
 from sim.rules.battlefield import effective_strength, front_drift
 from sim.rules.proposal import compromise_terms
+from sim.rules.registry import Values
+from sim.rules.short_axis import cumsum_last, sum_last
 from sim.rules.utility import costly_red_lines
 from sim.scenario.derive import derive
+from sim.scenario.schema import Event as DatedEvent
 from sim.scenario.schema import Scenario
 
 AGREEMENT_TYPES = (PARTIAL_TRUCE, CEASEFIRE, SETTLEMENT)
 
 MEDIATOR_CODES = {"us": 0, "turkey": 1}
+
+
+def by_type(kind: np.ndarray, partial_truce: Values, ceasefire: Values, otherwise: Values) -> np.ndarray:
+    """Per entry of `kind`, the value of its agreement type: `partial_truce`, `ceasefire`, or `otherwise` (war or a
+    settlement); each a number or an array that broadcasts against `kind`."""
+    return np.where(kind == PARTIAL_TRUCE, partial_truce, np.where(kind == CEASEFIRE, ceasefire, otherwise))
 
 
 class CeasefireModel(mesa.Model):
@@ -54,7 +66,7 @@ class CeasefireModel(mesa.Model):
         self,
         scenario: Scenario,
         seed: int,
-        replications,
+        replications: npt.ArrayLike,
         weeks: int | None = None,
         params: DrawnParameters | None = None,
         trace: bool = False,
@@ -74,7 +86,7 @@ class CeasefireModel(mesa.Model):
         self.horizon = int(weeks if weeks is not None else scenario.horizon_weeks)
         self.streams = Streams(seed, self.replications)
         self.params = params if params is not None else draw_parameters(scenario, self.streams, derive(scenario))
-        self.initial_values = dict(self.params.values)
+        self.initial_values: dict[str, Values] = dict(self.params.values)
         p = self.params.values
         self.issue_ids = tuple(scenario.issues)
         roles = {v.role: i for i, v in enumerate(scenario.issues.values()) if v.role}
@@ -118,9 +130,9 @@ class CeasefireModel(mesa.Model):
         self.us = UnitedStates(self, self.params.actors["us"], p, a.us.aid_policy, a.us.backstop)
         self.europe = EuropeanCoalition(self, self.params.actors["europe"], p, members)
         self.true_drift_start = self._start_drift(p)
-        self.dynamics_rule = self.rules[("negotiation", "position_dynamics")]
+        self.dynamics_rule = guarded(self.rules[("negotiation", "position_dynamics")], "the position dynamics")
         self.capability = self._capabilities(scenario)
-        self.breakdown_rule = self.rules[("breakdown", "rule")]
+        self.breakdown_rule = guarded(self.rules[("breakdown", "rule")], "the breakdown hazard")
         self.russia = Belligerent(self, "russia", self.params.actors["russia"], p, +1.0, self.rules)
         self.ukraine = Belligerent(self, "ukraine", self.params.actors["ukraine"], p, -1.0, self.rules)
         self.turkey = Turkey(self, "turkey", self.params.actors["turkey"], p)
@@ -144,10 +156,11 @@ class CeasefireModel(mesa.Model):
         self.answers: dict[str, dict[str, np.ndarray]] = {}
 
     # ------------------------------------------------------------------ helpers
-    def sanctions_index(self, idx=None) -> np.ndarray:
+    def sanctions_index(self, idx: np.ndarray | None = None) -> np.ndarray:
         """The bite of sanctions on Russia: EU and US sanctions weighted by the EU's share (1 = the 2025 regime)."""
         w = rows(self.europe.sanctions_weight, idx)
-        return w * rows(self.europe.sanctions, idx) + (1.0 - w) * rows(self.us.sanctions, idx)
+        bite: np.ndarray = w * rows(self.europe.sanctions, idx) + (1.0 - w) * rows(self.us.sanctions, idx)
+        return bite
 
     def sanctions_if_resumed(self, status: np.ndarray, idx: np.ndarray) -> np.ndarray:
         """The bite of sanctions on Russia if the war resumed now in the replications `idx` (agreement types
@@ -159,12 +172,14 @@ class CeasefireModel(mesa.Model):
             eu = np.where(settled, np.maximum(eu, self.sanctions_before[idx, 0]), eu)
             us = np.where(settled, np.maximum(us, self.sanctions_before[idx, 1]), us)
         w = rows(self.europe.sanctions_weight, idx)
-        return w * eu + (1.0 - w) * us
+        bite: np.ndarray = w * eu + (1.0 - w) * us
+        return bite
 
-    def russia_pressure(self, sanctions_index: np.ndarray, idx=None) -> np.ndarray:
+    def russia_pressure(self, sanctions_index: np.ndarray, idx: np.ndarray | None = None) -> np.ndarray:
         """Russia's pressure multiplier on its weekly war cost at the sanctions bite `sanctions_index`."""
         cost = rows(np.asarray(self.params.values["battlefield.sanctions_cost"]), idx)
-        return 1.0 + rows(self.russia.pressure_sensitivity, idx) * cost * sanctions_index
+        pressure: np.ndarray = 1.0 + rows(self.russia.pressure_sensitivity, idx) * cost * sanctions_index
+        return pressure
 
     def _capabilities(self, scenario: Scenario) -> np.ndarray:
         """(R, A) capability shares of the five actors for the position dynamics (scenario `capability`, else equal)."""
@@ -178,19 +193,21 @@ class CeasefireModel(mesa.Model):
         """Foreign military aid relative to the 2022-24 flow, weighted by each supplier's share."""
         return self.us.aid_share * self.us.aid + self.europe.aid_share * self.europe.aid
 
-    def _start_drift(self, p) -> np.ndarray:
+    def _start_drift(self, p: dict[str, Any]) -> np.ndarray:
         """The drift of the front at the start (aid as it stands): the belligerents' prior beliefs centre on it."""
         aid = self._aid_index()
         s_ru = effective_strength(p["actors.russia.troops"], p["actors.russia.firepower"], p["actors.russia.domestic_materiel"], 1.0)
         s_ua = effective_strength(p["actors.ukraine.troops"], p["actors.ukraine.firepower"], p["actors.ukraine.domestic_materiel"], aid)
-        return np.zeros(self.n) + front_drift(s_ru, s_ua, p["battlefield.drift_scale"])
+        # A strength is a number when none of its inputs is drawn: as an array (0-d then) for the drift's arguments.
+        drift: np.ndarray = np.zeros(self.n) + front_drift(np.asarray(s_ru), np.asarray(s_ua), p["battlefield.drift_scale"])
+        return drift
 
     def fighting(self) -> np.ndarray:
         """Replications where the ground war goes on (war or a partial truce)."""
         return self.status < CEASEFIRE
 
     # ------------------------------------------------------------------ phases
-    def apply_event(self, i: int, event, mask: np.ndarray) -> None:
+    def apply_event(self, i: int, event: DatedEvent, mask: np.ndarray) -> None:
         """Put a dated event into effect in the replications `mask`: its assignments change the drawn parameters
         (drawn from the same streams, so an unchanged number keeps its draw), the agents re-read them, and the
         states they set (sanctions levels, policies, a backstop, positions and red lines) change there."""
@@ -229,7 +246,7 @@ class CeasefireModel(mesa.Model):
         self.capability = self._capabilities(self.scenario)
         self.observer.event(self, i, event, mask)
 
-    def scenario_values(self, key: str):
+    def scenario_values(self, key: str) -> Values:
         """A parameter as the scenario drew it at set-up (before any event)."""
         return self.initial_values[key]
 
@@ -274,7 +291,7 @@ class CeasefireModel(mesa.Model):
         """The issue-space point of a truce of type `kind` for the replications `idx`: the status quo,
         the front frozen where it is, the sequencing of its type, and a reassurance force on the guarantees
         issue for a general ceasefire when the coalition's force exists."""
-        point = np.broadcast_to(self.status_quo, (len(idx), len(self.issue_ids))).copy()
+        point = np.full((len(idx), len(self.issue_ids)), self.status_quo)
         point[:, self.i_territory] = self.front[idx]
         point[:, self.i_sequencing] = np.where(kind == PARTIAL_TRUCE, 0.5, np.where(kind == CEASEFIRE, 0.0, 1.0))
         if self.i_guarantees is not None:
@@ -301,51 +318,48 @@ class CeasefireModel(mesa.Model):
         A partial truce leaves the ground war on: the expected war outcome stands (with the truce's sequencing),
         the relieved share of costs is saved over its term, and with probability `partial_truce_freeze` it leads
         to a general ceasefire at the current line (a freeze), which a side expecting to gain on the ground fears."""
+        freeze = side.utility(self.truce_point(np.full(idx.size, CEASEFIRE, dtype=np.int8), idx), idx)
+        return self.agreement_value_from(side, kind, side.utility(point, idx), freeze, war_point, side.weekly_cost(idx), idx)
+
+    def agreement_value_from(
+        self, side: Belligerent, kind: np.ndarray, utility: np.ndarray, freeze: np.ndarray, war_point: np.ndarray, weekly_cost: np.ndarray, idx: np.ndarray
+    ) -> np.ndarray:
+        """`agreement_value` from the side's utility of the agreement's point (`utility`, kind's shape) and of a general
+        ceasefire at the current line (`freeze`), its war point and the weekly cost of war it feels, for a caller that
+        has them already (a proposal values three types at once; a truce in force is valued by both sides)."""
         p = self.params.values
-        lookahead = rows(self.lookahead, idx)
-        cost = side.weekly_cost(idx) * lookahead
+        cost = weekly_cost * rows(self.lookahead, idx)
         # A truce with a term is valued as renewed while it stays worth it (renewal is decided at the term's end).
         relieved = rows(p["battlefield.partial_truce_relief"], idx)
         partial_point = war_point.copy()
         partial_point[:, self.i_sequencing] = 0.5
         fight_on = side.utility(partial_point, idx) - (1.0 - relieved) * cost
-        freeze = side.utility(self.truce_point(np.full(idx.size, CEASEFIRE, dtype=np.int8), idx), idx)
         e = rows(p["negotiation.partial_truce_freeze"], idx)
         partial = (1.0 - e) * fight_on + e * freeze
-        return np.where(kind == PARTIAL_TRUCE, partial, side.utility(point, idx))
+        return np.where(kind == PARTIAL_TRUCE, partial, utility)
 
     def monitoring_factor(self, kind: np.ndarray, idx: np.ndarray) -> np.ndarray:
         """Hazard multiplier of a truce's monitoring: the monitoring hazard ratio to the power of its monitoring level."""
         b = self.params.values
-        level = np.select(
-            [kind == PARTIAL_TRUCE, kind == CEASEFIRE],
-            [rows(b["breakdown.partial_truce_monitoring"], idx), rows(b["breakdown.ceasefire_monitoring"], idx)],
-            0.0,
-        )
-        return np.power(rows(b["breakdown.monitoring_hazard_ratio"], idx), level)
+        level = by_type(kind, rows(b["breakdown.partial_truce_monitoring"], idx), rows(b["breakdown.ceasefire_monitoring"], idx), 0.0)
+        factor: np.ndarray = np.power(rows(b["breakdown.monitoring_hazard_ratio"], idx), level)
+        return factor
 
     def type_factor(self, kind: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        """Hazard multiplier of a truce's type (the breakdown factors of a partial truce and a general ceasefire)."""
         b = self.params.values
-        return np.select(
-            [kind == PARTIAL_TRUCE, kind == CEASEFIRE],
-            [rows(b["breakdown.partial_truce_factor"], idx), rows(b["breakdown.ceasefire_factor"], idx)],
-            1.0,
-        )
+        return by_type(kind, rows(b["breakdown.partial_truce_factor"], idx), rows(b["breakdown.ceasefire_factor"], idx), 1.0)
 
     def enforcement_of(self, kind: np.ndarray, idx: np.ndarray) -> np.ndarray:
         """Enforcement of an agreement of type `kind`: the reassurance force (and a US backstop) for a general
         ceasefire or a settlement, none for a partial truce."""
         b = self.params.values
-        return np.where(kind >= CEASEFIRE, self.europe.enforcement(self.us.backstop, b["breakdown.backstop_bonus"])[idx], 0.0)
+        return np.where(kind >= CEASEFIRE, self.europe.enforcement(self.us.backstop, b["breakdown.backstop_bonus"], idx), 0.0)
 
     def term_of(self, kind: np.ndarray, idx: np.ndarray) -> np.ndarray:
         """Term in weeks of an agreement of type `kind` in the replications `idx` (0: open-ended)."""
         p = self.params.values
-        return np.select(
-            [kind == PARTIAL_TRUCE, kind == CEASEFIRE],
-            [rows(p["negotiation.partial_truce_weeks"], idx), rows(p["negotiation.ceasefire_weeks"], idx)],
-            0,
-        ).astype(np.int32)
+        return by_type(kind, rows(p["negotiation.partial_truce_weeks"], idx), rows(p["negotiation.ceasefire_weeks"], idx), 0).astype(np.int32)
 
     def breakdown_risk(self, kind: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """What a side can foresee of an agreement of type `kind` made now breaking down: (the expected share of
@@ -353,7 +367,7 @@ class CeasefireModel(mesa.Model):
         hazard the breakdown rule gives a new truce with today's enforcement and monitoring and no gain from
         resuming (a truce with a term is valued as renewed while worth it)."""
         b = self.params.values
-        hazard_rule = guarded(self.breakdown_rule.take(idx), "the breakdown hazard")
+        hazard_rule = self.breakdown_rule.take(idx)
         zeros = np.zeros(np.shape(kind))
         hazard = np.clip(
             hazard_rule(
@@ -374,33 +388,33 @@ class CeasefireModel(mesa.Model):
         kept = np.where(hazard > 1e-12, (1.0 - survive) / np.maximum(hazard, 1e-12) / weeks, 1.0)
         return np.clip(1.0 - kept, 0.0, 1.0), 1.0 - survive
 
-    def no_deal_point(self, actor, idx: np.ndarray) -> np.ndarray:
+    def no_deal_point(self, actor: Actor, idx: np.ndarray) -> np.ndarray:
         """What a third party expects without an agreement: every issue at its status quo, the front where it is,
         its own sequencing (no agreement, no sequencing to weigh)."""
-        point = np.broadcast_to(self.status_quo, (len(idx), len(self.issue_ids))).copy()
+        point = np.full((len(idx), len(self.issue_ids)), self.status_quo)
         point[:, self.i_territory] = self.front[idx]
         point[:, self.i_sequencing] = actor.position[idx, self.i_sequencing]
         return point
 
-    def third_party_gain(self, actor, kind: np.ndarray, point: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    def third_party_gain(self, actor: Mediator | EuropeanCoalition, kind: np.ndarray, point: np.ndarray, fixed: np.ndarray, idx: np.ndarray) -> np.ndarray:
         """A mediator's or Europe's gain from an agreement of type `kind` at `point` over the war going on: its utility
         of the point against no deal, plus the share of the war it stops times its weekly stake over the look-ahead,
-        net of the audience costs of its own red lines that the point crosses (on every issue the agreement fixes)."""
+        net of the audience costs of its own red lines that the point crosses (on the issues the agreement fixes,
+        `fixed`: `fixed_issues(kind)`)."""
         p = self.params.values
         saved = np.where(kind == PARTIAL_TRUCE, rows(p["battlefield.partial_truce_relief"], idx), 1.0)
         gain = actor.utility(point, idx) - actor.utility(self.no_deal_point(actor, idx), idx)
         gain = gain + saved * rows(actor.stake, idx) * rows(self.lookahead, idx)
-        return costly_red_lines(
-            gain, point, rows(actor.low, idx), rows(actor.high, idx), self.fixed_issues(kind), rows(actor.cost_low, idx), rows(actor.cost_high, idx)
-        )
+        return costly_red_lines(gain, point, rows(actor.low, idx), rows(actor.high, idx), fixed, rows(actor.cost_low, idx), rows(actor.cost_high, idx))
 
-    def choose_type(self, mediator, idx: np.ndarray, points: np.ndarray, chance: np.ndarray) -> np.ndarray:
+    def choose_type(self, mediator: Mediator, idx: np.ndarray, points: np.ndarray, fixed: np.ndarray, chance: np.ndarray) -> np.ndarray:
         """Type of proposal a mediator tables in the replications `idx`, by its proposal-type rule over the three
-        types (`points` (T, n, K), `chance` (n, T) that both sides accept), among the types fuller than the truce in force."""
+        types (`points` (T, n, K), the issues each fixes `fixed` (T, n, K), `chance` (n, T) that both sides accept),
+        among the types fuller than the truce in force."""
         types = np.array(AGREEMENT_TYPES, dtype=np.int8)
         allowed = types[None, :] > self.status[idx, None]
         m = idx.size
-        gain = self.third_party_gain(mediator, np.repeat(types, m).reshape(3, m), points, idx).T
+        gain = self.third_party_gain(mediator, np.repeat(types, m).reshape(3, m), points, fixed, idx).T
         rule = mediator.type_rule.take(idx)
         w = np.asarray(rule(gain, chance, allowed, mediator.position[idx, self.i_sequencing]), dtype=float)
         if w.shape != allowed.shape or not np.isfinite(w).all():
@@ -411,13 +425,14 @@ class CeasefireModel(mesa.Model):
                 rule.info.file,
             )
         w = np.where(allowed, np.maximum(w, 0.0), 0.0)
-        total = w.sum(axis=1, keepdims=True)
         nxt = np.argmax(allowed, axis=1)
-        w[np.arange(idx.size), nxt] += np.where(total[:, 0] > 0, 0.0, 1.0)
-        cum = np.cumsum(w / w.sum(axis=1, keepdims=True), axis=1)
+        w[np.arange(idx.size), nxt] += np.where(sum_last(w) > 0, 0.0, 1.0)
+        cum = cumsum_last(w / sum_last(w)[:, None])
         u = self.streams.uniform(f"mediator.{mediator.actor_id}.type", self.week, idx)
-        choice = np.minimum((u[:, None] > cum).sum(axis=1), 2)
-        return types[choice]
+        # The type is the number of cumulative weights below the draw (the last one is 1 up to rounding, hence the cap).
+        choice = np.minimum(sum_last((u[:, None] > cum).astype(np.intp)), 2)
+        kind: np.ndarray = types[choice]
+        return kind
 
     def delivered_terms(self, terms: np.ndarray, idx: np.ndarray, lost: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Settlement terms as the third parties who control them will deliver them, and who withheld (bits: 1 Europe,
@@ -427,8 +442,9 @@ class CeasefireModel(mesa.Model):
         kind = np.full(idx.size, SETTLEMENT, dtype=np.int8)
         if self.i_sanctions is not None and not self.scenario.negotiation.snapback and lost is None:
             lost, _ = self.breakdown_risk(kind, idx)
-        europe = self.europe.consents_to(self, kind, terms, idx, self.unsecured_relief(self.europe, terms, lost, idx))
-        us = self.us.consents_to(self, kind, terms, idx, self.unsecured_relief(self.us, terms, lost, idx))
+        fixed = self.fixed_issues(kind)
+        europe = self.europe.consents_to(self, kind, terms, fixed, idx, self.unsecured_relief(self.europe, terms, lost, idx))
+        us = self.us.consents_to(self, kind, terms, fixed, idx, self.unsecured_relief(self.us, terms, lost, idx))
         out = terms.copy()
         i_sanctions = self.i_sanctions
         if i_sanctions is not None:
@@ -456,7 +472,7 @@ class CeasefireModel(mesa.Model):
         cost: np.ndarray = lost * (actor.utility(war, idx) - actor.utility(relieved, idx))
         return cost
 
-    def settlement_terms(self, mediator, idx: np.ndarray) -> np.ndarray:
+    def settlement_terms(self, mediator: Mediator, idx: np.ndarray) -> np.ndarray:
         """Settlement terms the mediator would table in the replications `idx`."""
         s_ru = self.strength_ru[idx]
         s_ua = self.strength_ua[idx]
@@ -493,10 +509,9 @@ class CeasefireModel(mesa.Model):
             idx = np.flatnonzero(tables)
             if idx.size == 0:
                 continue
-            with cached_rows():
-                self._table(mediator, idx, tables, types)
+            self._table(mediator, idx, tables, types)
 
-    def _table(self, mediator, idx: np.ndarray, tables: np.ndarray, types: np.ndarray) -> None:
+    def _table(self, mediator: Mediator, idx: np.ndarray, tables: np.ndarray, types: np.ndarray) -> None:
         """One mediator's proposals in the replications `idx` this week: type, terms, answers, agreements."""
         # The three types along a leading axis (T, m): one vectorised pass values them all, the per-replication
         # parameters of `idx` broadcasting over the types.
@@ -510,14 +525,17 @@ class CeasefireModel(mesa.Model):
         gains, probs, values, wars = {}, {}, {}, {}
         for side in (self.russia, self.ukraine):
             war_point = side.war_point(self, idx)
-            war_value = side.war_value(self, war_point, idx)
+            weekly_cost = side.weekly_cost(idx)
+            war_value = side.war_value(self, war_point, idx, weekly_cost)
             wars[side.actor_id] = war_value
-            value3 = self.agreement_value(side, kind3, points, war_point, idx)
+            utility3 = side.utility(points, idx)
+            # A partial truce may lead to a freeze: the general ceasefire at the current line, points[CEASEFIRE - 1].
+            value3 = self.agreement_value_from(side, kind3, utility3, utility3[CEASEFIRE - 1], war_point, weekly_cost, idx)
             net3 = side.net_gain(value3 - war_value, lost3, risk3, points, fixed, idx)
             gains[side.actor_id] = net3.T
             values[side.actor_id] = value3.T
             probs[side.actor_id] = side.acceptance(net3, idx).T
-        kind = self.choose_type(mediator, idx, points, probs["russia"] * probs["ukraine"])
+        kind = self.choose_type(mediator, idx, points, fixed, probs["russia"] * probs["ukraine"])
         j = (kind - 1).astype(np.intp)
         rows_ = np.arange(idx.size)
         point = points[j, rows_]
@@ -588,9 +606,9 @@ class CeasefireModel(mesa.Model):
         has_offer = ~np.isnan(self.last_offer[:, 0])
         active = has_offer & (self.status != SETTLEMENT)
         self.observer.concession_started(self)
+        offered = has_offer[:, None] & self.last_fixed  # the issues the last proposal fixed, where there was one
         for side in (self.russia, self.ukraine):
-            target = np.where(has_offer[:, None] & self.last_fixed, self.last_offer, side.position)
-            side.concede(target, active)
+            side.concede(np.where(offered, self.last_offer, side.position), active)
         self.observer.concession(self, active)
         self.position_dynamics(active | ((self.status != SETTLEMENT) & ~has_offer))
 
@@ -606,7 +624,7 @@ class CeasefireModel(mesa.Model):
         salience = np.stack([a.salience[idx] / np.max(a.salience[idx], axis=1, keepdims=True) for a in actors], axis=1)
         low = np.stack([a.low[idx] for a in actors], axis=1)
         high = np.stack([a.high[idx] for a in actors], axis=1)
-        rule = guarded(self.dynamics_rule.take(idx), "the position dynamics")
+        rule = self.dynamics_rule.take(idx)
         moved = rule(positions, salience, self.capability[idx], low, high)
         for j, a in enumerate(actors):
             a.position[idx] = moved[:, j]
@@ -623,14 +641,18 @@ class CeasefireModel(mesa.Model):
             stay_gain = {}
             # Russia weighs the sanctions that a breakdown would bring back (snapback deters breaking a settlement).
             resumed = {"russia": self.russia_pressure(self.sanctions_if_resumed(status, idx), idx), "ukraine": None}
+            freeze_point = self.truce_point(np.full(idx.size, CEASEFIRE, dtype=np.int8), idx)
             for side in (self.russia, self.ukraine):
                 war_point = side.war_point(self, idx)
-                stay = self.agreement_value(side, status, point, war_point, idx)
-                resume = side.war_value(self, war_point, idx, resumed[side.actor_id]) - stay
+                weekly_cost = side.weekly_cost(idx)
+                freeze = side.utility(freeze_point, idx)
+                stay = self.agreement_value_from(side, status, side.utility(point, idx), freeze, war_point, weekly_cost, idx)
+                pressure = resumed[side.actor_id]
+                resume = side.war_value(self, war_point, idx, weekly_cost if pressure is None else side.weekly_cost(idx, pressure)) - stay
                 stay_gain[side.actor_id] = -resume
                 gain = np.maximum(gain, resume)
             enforcement = self.enforcement_of(status, idx)
-            hazard_rule = guarded(self.breakdown_rule.take(idx), "the breakdown hazard")
+            hazard_rule = self.breakdown_rule.take(idx)
             hazard = np.clip(
                 hazard_rule(
                     np.zeros(idx.size) + rows(b["breakdown.base_hazard"], idx) * self.monitoring_factor(status, idx),
@@ -691,8 +713,7 @@ class CeasefireModel(mesa.Model):
         self.phase_beliefs()
         self.phase_negotiation()
         self.phase_concession()
-        with cached_rows():
-            self.phase_truce()
+        self.phase_truce()
         self.weekly_status[self.week] = self.status
         self.weekly_front[self.week] = self.front
 

@@ -32,7 +32,7 @@ UNIT = Bounds(0.0, 1.0, "issue scale (0-1)")
 COST = Bounds(0.0, 2.0, "utility")
 
 
-def numeric_fields(model: BaseModel, path: tuple = ()) -> Iterator[tuple[tuple, Any, Bounds]]:
+def numeric_fields(model: BaseModel, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any, Bounds]]:
     """Every declared numeric field below `model`: (path, value, bounds). Overrides are left to the derivation."""
     for name in type(model).model_fields:
         value = getattr(model, name)
@@ -106,8 +106,9 @@ def draw_parameters(
         drawn[sid] = np.minimum(np.searchsorted(cum / cum[-1], u, side="right"), len(options) - 1)
         random_columns["reading." + sid] = drawn[sid].astype(np.float64)
     unique, which = _unique_combinations(list(drawn.values()), [len(options) for options in alternatives.values()])
-    # Each actor is drawn once per distinct profile its readings give it (most actors: once), for all
-    # replications; every replication then takes the draw of the combination of readings it drew.
+    # Each actor is drawn once per distinct profile its readings give it (most actors: once): under the first for all
+    # replications (its random columns are kept for all), under each other for the replications whose readings give
+    # it that profile (the same draws as for all of them at those replications: the streams are counter-based).
     text = scenario.model_dump_json()
     derived_signed = [_derive_under(scenario, text, tuple(drawn), tuple(int(i) for i in combo)) for combo in unique]
     derived = [profiles_c for profiles_c, _ in derived_signed]
@@ -116,25 +117,26 @@ def draw_parameters(
         signatures: dict[str, list[int]] = {}
         for c, (_, signed) in enumerate(derived_signed):
             signatures.setdefault(signed[actor], []).append(c)
-        result = None
-        for combos_of in signatures.values():
-            columns: dict = {}
-            one = _draw_actors(scenario, derived[combos_of[0]], streams, n, values, columns, only=(actor,))[actor]
-            if result is None:
-                result = one
-                random_columns.update(columns)
-                continue
+        first, *others = signatures.values()
+        result = _draw_actors(scenario, derived[first[0]], streams, n, values, random_columns, only=(actor,))[actor]
+        for combos_of in others:
             mask = np.isin(which, combos_of)
+            at = np.flatnonzero(mask)
+            columns: dict[str, np.ndarray] = {}
+            one = _draw_actors(scenario, derived[combos_of[0]], streams.subset(mask), at.size, _values_at(values, at), columns, only=(actor,))[actor]
             for field in ("position", "salience", "low", "high", "cost_low", "cost_high"):
-                getattr(result, field)[mask] = getattr(one, field)[mask]
+                getattr(result, field)[mask] = getattr(one, field)
             for key, col in columns.items():
-                if key in random_columns:
-                    random_columns[key][mask] = col[mask]
-                else:  # drawn only under this reading: the others have none
-                    random_columns[key] = np.where(mask, col, np.nan)
-        assert result is not None, f"no profile drawn for {actor}"  # every actor has at least one signature
+                if key not in random_columns:  # drawn only under this reading: the others have none
+                    random_columns[key] = np.full(n, np.nan)
+                random_columns[key][mask] = col
         actors[actor] = result
     return DrawnParameters(values, actors, random_columns)
+
+
+def _values_at(values: dict[str, Any], at: np.ndarray) -> dict[str, Any]:
+    """The drawn values of the replications at positions `at` (numbers stay numbers)."""
+    return {key: value[at] if isinstance(value, np.ndarray) else value for key, value in values.items()}
 
 
 def _unique_combinations(drawn: list[np.ndarray], sizes: list[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -174,7 +176,13 @@ def _derive_under(scenario: Scenario, text: str, sids: tuple[str, ...], combo: t
 
 
 def _draw_actors(
-    scenario: Scenario, profiles, streams: Streams, n: int, values: dict, random_columns: dict, only: tuple[str, ...] = ACTOR_IDS
+    scenario: Scenario,
+    profiles: Profiles,
+    streams: Streams,
+    n: int,
+    values: dict[str, Any],
+    random_columns: dict[str, np.ndarray],
+    only: tuple[str, ...] = ACTOR_IDS,
 ) -> dict[str, ActorIssues]:
     actors = {}
     for actor in only:
@@ -204,7 +212,7 @@ def field_bounds_by_key(scenario: Scenario) -> dict[str, Bounds]:
 def take_parameters(params: DrawnParameters, rows: np.ndarray | slice) -> DrawnParameters:
     """The parameters of a subset of a batch's replications (scalars stay scalars)."""
 
-    def pick(v):
+    def pick(v: Any) -> Any:
         return v[rows] if isinstance(v, np.ndarray) else v
 
     return DrawnParameters(
@@ -240,28 +248,45 @@ def stack_parameters(parts: list[DrawnParameters], sizes: list[int]) -> DrawnPar
     return DrawnParameters(values, actors, random_columns)
 
 
-def _red_line_cost(profile: IssueProfile, kind: str | None, streams: Streams, n: int, values: dict, random_columns: dict, actor: str) -> np.ndarray:
+def _red_line_cost(
+    profile: IssueProfile, kind: str | None, streams: Streams, n: int, values: dict[str, Any], random_columns: dict[str, np.ndarray], actor: str
+) -> np.ndarray:
     """Audience cost of crossing one red line: the explicit override, else the cost of its statement's commitment."""
     if profile.red_line_cost is not None:
         return _draw_one(profile.red_line_cost.value, f"param.actors.{actor}.{profile.issue}.red_line_cost", streams, n, random_columns, COST)
     if kind is None:
         kind = "official"  # an explicit red line without a statement
-    return np.zeros(n) + values[f"negotiation.audience_costs.{kind}"]
+    cost: np.ndarray = np.zeros(n) + values[f"negotiation.audience_costs.{kind}"]
+    return cost
 
 
-def _draw_one(value: Any, name: str, streams: Streams, n: int, random_columns: dict, bounds: Bounds = UNIT) -> np.ndarray:
+def _draw_value(value: Any, name: str, streams: Streams, random_columns: dict[str, np.ndarray], bounds: Bounds = UNIT) -> float | np.ndarray:
+    """A fixed number as it is, or its draws (R,) from the stream `name` (kept among the random columns)."""
     if is_random(value):
-        draw = quantile(value, bounds, streams.uniform(name))
+        draw: np.ndarray = quantile(value, bounds, streams.uniform(name))
         random_columns[name.removeprefix("param.")] = draw
         return draw
-    return np.full(n, float(value))
+    return float(value)
 
 
-def _draw_issue(actor: str, issue: str, profile: IssueProfile, streams: Streams, n: int, random_columns: dict):
+def _column(value: float | np.ndarray, n: int) -> np.ndarray:
+    """A column over the replications (R,): an array as it is, a number repeated."""
+    return value if isinstance(value, np.ndarray) else np.full(n, value)
+
+
+def _draw_one(value: Any, name: str, streams: Streams, n: int, random_columns: dict[str, np.ndarray], bounds: Bounds = UNIT) -> np.ndarray:
+    """`_draw_value` as a column (R,)."""
+    return _column(_draw_value(value, name, streams, random_columns, bounds), n)
+
+
+def _draw_issue(
+    actor: str, issue: str, profile: IssueProfile, streams: Streams, n: int, random_columns: dict[str, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One actor's position, salience and red lines (low, high) on one issue, each (R,)."""
     base = f"param.actors.{actor}.{issue}"
-    low = _draw_one(profile.red_line_low.value, base + ".red_line_low", streams, n, random_columns)
-    high = _draw_one(profile.red_line_high.value, base + ".red_line_high", streams, n, random_columns)
-    high = np.maximum(high, low)
+    # Red lines fixed by the scenario stay numbers until the end: the truncated normal's bounds are then computed once.
+    low = _draw_value(profile.red_line_low.value, base + ".red_line_low", streams, random_columns)
+    high = np.maximum(_draw_value(profile.red_line_high.value, base + ".red_line_high", streams, random_columns), low)
     value = profile.position.value
     u = streams.uniform(base + ".position")
     if isinstance(value, Normal):
@@ -273,11 +298,11 @@ def _draw_issue(actor: str, issue: str, profile: IssueProfile, streams: Streams,
     if is_random(value):
         random_columns[f"actors.{actor}.{issue}.position"] = position
     salience = _draw_one(profile.salience.value, base + ".salience", streams, n, random_columns)
-    return position, salience, low, high
+    return position, salience, _column(low, n), _column(high, n)
 
 
-def _truncated_normal(mean: float, sd: float, low: np.ndarray, high: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Inverse-CDF draw of a normal truncated to [low, high] (elementwise bounds)."""
+def _truncated_normal(mean: float, sd: float, low: float | np.ndarray, high: float | np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Inverse-CDF draw of a normal truncated to [low, high] (numbers, or elementwise bounds)."""
     a, b = ndtr((low - mean) / sd), ndtr((high - mean) / sd)
     x = mean + sd * ndtri(np.clip(a + u * (b - a), 1e-300, 1 - 1e-16))
     return np.clip(np.where(b - a > 1e-12, x, np.where(mean < low, low, np.where(mean > high, high, mean))), low, high)

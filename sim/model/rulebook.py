@@ -9,13 +9,14 @@ draws the parameters per replication like every other scenario number.
 from __future__ import annotations
 
 import contextlib
+import copy
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from difflib import get_close_matches
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -27,6 +28,9 @@ from sim.rules.registry import RuleInfo, lookup
 from sim.scenario.params import Bounds, is_random, quantile, validate_number
 from sim.scenario.schema import BELLIGERENTS, MEDIATORS, RuleChoice, Scenario, ScenarioPathError
 
+RulePath = tuple[str, ...]
+"""Where a rule is chosen in a scenario, e.g. ("actors", "russia", "rules", "acceptance")."""
+
 
 @dataclass
 class BoundRule:
@@ -35,17 +39,17 @@ class BoundRule:
     info: RuleInfo
     params: dict[str, Any]
 
-    def __call__(self, *args):
+    def __call__(self, *args: Any) -> Any:
         return self.info.func(*args, **self.params)
 
-    def take(self, idx) -> BoundRule:
+    def take(self, idx: np.ndarray) -> BoundRule:
         """The same rule with its per-replication parameters restricted to the replications `idx`."""
         return BoundRule(self.info, {k: v if np.ndim(v) == 0 else np.take(v, idx, axis=0) for k, v in self.params.items()})
 
 
-def choices(scenario: Scenario) -> dict[tuple, tuple[str, RuleChoice]]:
+def choices(scenario: Scenario) -> dict[RulePath, tuple[str, RuleChoice]]:
     """Every rule choice of a scenario: path -> (kind, choice)."""
-    out: dict[tuple, tuple[str, RuleChoice]] = {}
+    out: dict[RulePath, tuple[str, RuleChoice]] = {}
     for actor in BELLIGERENTS:
         rules = getattr(scenario.actors, actor).rules
         out[("actors", actor, "rules", "acceptance")] = ("acceptance", rules.acceptance)
@@ -93,14 +97,14 @@ def check_rules(scenario: Scenario, base: Path | None = None) -> None:
                 raise ScenarioPathError(path + (key,), str(exc)) from None
 
 
-def _lookup(path: tuple, kind: str, name: str) -> RuleInfo:
+def _lookup(path: RulePath, kind: str, name: str) -> RuleInfo:
     try:
         return lookup(name, kind)
     except KeyError as exc:
         raise ScenarioPathError(path + ("name",), exc.args[0]) from None
 
 
-def bind_rules(scenario: Scenario, streams: Streams, random_columns: dict[str, np.ndarray] | None = None) -> dict[tuple, BoundRule]:
+def bind_rules(scenario: Scenario, streams: Streams, random_columns: dict[str, np.ndarray] | None = None) -> dict[RulePath, BoundRule]:
     """The chosen rules with parameter values drawn for the replications of `streams`.
 
     User rules are registered first (the scenario's `rules`, importable names only here: the loader has
@@ -148,7 +152,7 @@ _SLACK = 1e-12  # rounding in a rule's arithmetic is not its error
 class _RuleCalledExit(BaseException):
     """os._exit called by a rule: raised instead of ending the process (BaseException, so `except Exception` in the rule does not swallow it)."""
 
-    def __init__(self, code):
+    def __init__(self, code: int):
         super().__init__(code)
         self.code = code
 
@@ -157,15 +161,15 @@ _in_rule = threading.local()  # per thread: how deep in rule calls it is
 _real_exit = os._exit
 
 
-def _exit_unless_in_rule(code=0):
+def _exit_unless_in_rule(status: int = 0) -> NoReturn:
     """`os._exit` as installed by `_process_exit_refused`: the real one, except inside a rule call on this thread."""
     if getattr(_in_rule, "depth", 0):
-        raise _RuleCalledExit(code)
-    _real_exit(code)
+        raise _RuleCalledExit(status)
+    _real_exit(status)
 
 
 @contextlib.contextmanager
-def _process_exit_refused():
+def _process_exit_refused() -> Iterator[None]:
     """While a rule runs on this thread, `os._exit` raises instead of ending the process without a word (and without
     removing the run's temporary folder). Other threads, and this one outside rule calls, keep the real `os._exit`:
     the replacement is installed once per process and only looks at a per-thread flag, so threads calling rules at
@@ -181,7 +185,7 @@ def _process_exit_refused():
         _in_rule.depth -= 1
 
 
-def _read_only(value):
+def _read_only(value: Any) -> Any:
     """A read-only view of an array argument (a rule that writes into its input fails at once); other values as they are."""
     if isinstance(value, np.ndarray) and value.flags.writeable:
         view = value.view()
@@ -196,26 +200,42 @@ def output_ranges(info: RuleInfo) -> list[tuple[float, float, str]]:
     return ranges + [_TRAIT_RANGES[t] for t in sorted(info.traits) if t in _TRAIT_RANGES]
 
 
-def guarded(rule: BoundRule, what: str) -> Callable:
-    """Call a rule on read-only inputs and check what it returns; every failure is a RuleError naming the rule.
+class GuardedRule:
+    """A bound rule called on read-only inputs, its output checked; every failure is a RuleError naming the rule.
 
     Checked: it returns (without raising, calling sys.exit or os._exit), it does not write into its inputs, its output
     is a float array of the shape of its first argument, without NaN or infinity, within the range its kind and its
-    declared traits promise (a probability in [0, 1], ...).
+    declared traits promise (a probability in [0, 1], ...). Made once per rule and role; `take(idx)` restricts it to
+    some replications (what the checks say is the same).
     """
-    info = rule.info
-    ranges = output_ranges(info)
-    params = {k: _read_only(v) for k, v in rule.params.items()}
-    label = f"rule {info.name!r} ({info.kind}, for {what})"
 
-    def fail(message: str) -> RuleError:
-        return RuleError(f"{label} {message}", info.name, info.file)
+    def __init__(self, rule: BoundRule, what: str):
+        self.rule = rule
+        self.info = rule.info
+        self.ranges = output_ranges(rule.info)
+        self.label = f"rule {rule.info.name!r} ({rule.info.kind}, for {what})"
+        self.params = {k: _read_only(v) for k, v in rule.params.items()}
+        # Whether any parameter has one value per replication (drawn by the scenario): only then does `take` gather.
+        self.per_replication = any(np.ndim(v) > 0 for v in rule.params.values())
 
-    def call(*args):
+    def take(self, idx: np.ndarray) -> GuardedRule:
+        """The same guarded rule with its per-replication parameters restricted to the replications `idx`."""
+        if not self.per_replication:
+            return self
+        restricted = copy.copy(self)
+        restricted.rule = self.rule.take(idx)
+        restricted.params = {k: _read_only(v) for k, v in restricted.rule.params.items()}
+        return restricted
+
+    def fail(self, message: str) -> RuleError:
+        return RuleError(f"{self.label} {message}", self.info.name, self.info.file)
+
+    def __call__(self, *args: Any) -> np.ndarray:
+        info, fail = self.info, self.fail
         inputs = [_read_only(a) for a in args]
         try:
             with _process_exit_refused():
-                raw = info.func(*inputs, **params)
+                raw = info.func(*inputs, **self.params)
         except _RuleCalledExit as exc:
             raise fail(f"called os._exit({exc.code!r}); a rule returns its output, it never ends the process") from None
         except SystemExit as exc:
@@ -239,13 +259,16 @@ def guarded(rule: BoundRule, what: str) -> Callable:
         if not np.isfinite(out).all():
             bad = "NaN" if np.isnan(out).any() else "an infinite value"
             raise fail(f"returned {bad}")
-        for lo, hi, meaning in ranges:
+        for lo, hi, meaning in self.ranges:
             outside = (out < lo - _SLACK) | (out > hi + _SLACK)
             if outside.any():
                 raise fail(f"returned {out[outside].flat[0]:g}, expected {meaning}")
         return out
 
-    return call
+
+def guarded(rule: BoundRule, what: str) -> GuardedRule:
+    """`rule` guarded (see `GuardedRule`) for `what` it computes in the model (named in its error messages)."""
+    return GuardedRule(rule, what)
 
 
 class RuleError(InputError):
@@ -259,5 +282,5 @@ class RuleError(InputError):
         self.rule = rule
         super().__init__(file, None, message)
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[RuleError], tuple[str, str | None, str | None]]:
         return (RuleError, (self.message, self.rule, self.file))

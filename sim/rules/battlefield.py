@@ -12,8 +12,10 @@ from sim.rules.registry import Values, rule
     source="Force employment as troops times materiel (Lanchester-style strength; Biddle 2004 for its limits)",
     traits=("non_negative", "increasing_in_aid", "deterministic"),
 )
-def effective_strength(troops: np.ndarray, firepower: Values, domestic_materiel: Values, aid_index: Values) -> np.ndarray:
-    """Fighting strength: troops x firepower x (domestic materiel share + foreign share x aid index)."""
+def effective_strength(troops: Values, firepower: Values, domestic_materiel: Values, aid_index: Values) -> Values:
+    """Fighting strength: troops x firepower x (domestic materiel share + foreign share x aid index).
+
+    A number when all of its inputs are numbers (none drawn per replication)."""
     return troops * firepower * (domestic_materiel + (1.0 - domestic_materiel) * aid_index)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.rules.registry import RuleParam, Values, rule
+from sim.rules.short_axis import max_last, sum_last
 
 
 @rule(
@@ -17,7 +18,7 @@ def compromise_terms(
     positions: np.ndarray,
     weights: np.ndarray,
     mediator_position: np.ndarray,
-    bias: np.ndarray,
+    bias: Values,
     mediator_low: np.ndarray,
     mediator_high: np.ndarray,
     joint_low: np.ndarray,
@@ -26,7 +27,7 @@ def compromise_terms(
     """Settlement terms per issue.
 
     `positions` and `weights` have shape (A, R, K) for the A bargaining sides; the weighted
-    mean is pulled toward the mediator's position by its `bias` (R,), kept inside the
+    mean is pulled toward the mediator's position by its `bias` (R,) or a number, kept inside the
     mediator's own red lines, and then inside the sides' joint acceptable interval
     [joint_low, joint_high] on each issue where that interval is not empty (red lines are
     public, so a mediator does not table what a side has ruled out when it can avoid it).
@@ -59,9 +60,9 @@ def expected_utility_type(mediator_gain: np.ndarray, chance: np.ndarray, allowed
     lam = np.asarray(precision, dtype=float)
     lam = lam[..., None] if lam.ndim else lam
     z = np.where(allowed, lam * score, -np.inf)
-    top = np.max(np.where(allowed, z, -1e300), axis=-1, keepdims=True)
+    top = max_last(np.where(allowed, z, -1e300))[..., None]
     w = np.where(allowed, np.exp(np.clip(z - top, -700.0, 0.0)), 0.0)
-    total = w.sum(axis=-1, keepdims=True)
+    total = sum_last(w)[..., None]
     return np.where(total > 0, w / np.where(total > 0, total, 1.0), 0.0)
 
 

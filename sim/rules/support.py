@@ -22,6 +22,6 @@ def conditional_aid(current: np.ndarray, accepted: np.ndarray, rejected: np.ndar
     source="European aid ramp-up with industry moving to a war footing (ReArm Europe, 4 Mar 2025)",
     traits=("monotone_in_time", "deterministic"),
 )
-def ramped_aid(week: Values, start: np.ndarray, target: Values, ramp_weeks: Values) -> np.ndarray:
+def ramped_aid(week: Values, start: Values, target: Values, ramp_weeks: Values) -> np.ndarray:
     """Aid after `week` weeks of an exponential ramp from `start` toward `target` with time constant `ramp_weeks`."""
     return target + (start - target) * np.exp(-np.asarray(week, dtype=float) / ramp_weeks)
