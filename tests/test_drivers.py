@@ -156,4 +156,4 @@ def test_a_tiny_drivers_run(baseline_path, tmp_path):
     # A drivers folder is a sweep folder: `sim discover` reads its inputs as dimensions.
     from sim.analysis.discovery import load_cases
 
-    assert "actors.russia.troops" in load_cases(folder).x.columns
+    assert "actors__russia__troops" in load_cases(folder).x.columns
