@@ -57,6 +57,7 @@ from sim.experiment.chunks import (
     encode_chunk,
     runs_batch,
 )
+from sim.experiment.store import parquet_options
 from sim.rng import Streams
 from sim.scenario.schema import Scenario
 
@@ -458,7 +459,7 @@ def compute_batch_file(batch: BatchTask) -> BatchFile:
         {META_BATCH: json.dumps(identity, sort_keys=True).encode(), META_BATCH_AGGREGATES: buffer.getvalue()}
     )
     sink = pa.BufferOutputStream()
-    pq.write_table(table, sink)
+    pq.write_table(table, sink, **parquet_options(table.schema))
     name = "b-" + done[0].name  # the first chunk it holds: never a chunk already on disk (those are not computed again)
     return BatchFile(name, sink.getvalue().to_pybytes(), tuple(done), errors, time.perf_counter() - t0)
 

@@ -29,7 +29,7 @@ import pyarrow.parquet as pq
 
 from sim.analysis.aggregate import AGREEMENT_TYPES, FIRST_ENDS, STATUSES, Aggregates
 from sim.defaults import DEFAULT_CHUNK
-from sim.experiment.store import atomic_write
+from sim.experiment.store import atomic_write, parquet_options
 from sim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
@@ -271,7 +271,7 @@ def encode_chunk(task: ChunkTask, batch: pa.RecordBatch, agg: Aggregates) -> byt
     }
     table = table.replace_schema_metadata(meta)
     sink = pa.BufferOutputStream()
-    pq.write_table(table, sink)
+    pq.write_table(table, sink, **parquet_options(table.schema))
     data: bytes = sink.getvalue().to_pybytes()  # pyarrow is untyped here: its Buffer.to_pybytes gives bytes
     return data
 
@@ -418,7 +418,7 @@ def assemble_runs(paths: list[Path], out: Path) -> Path:
     schema = unified_schema([pq.read_schema(p).remove_metadata() for p in paths])
 
     def write(name: str) -> None:
-        with pq.ParquetWriter(name, schema) as writer:
+        with pq.ParquetWriter(name, schema, **parquet_options(schema)) as writer:
             groups = RowGroupWriter(writer, schema)
             for path in paths:
                 groups.write(conform(read_chunk_rows(path), schema))
@@ -463,7 +463,7 @@ class StreamingAssembler:
         schema = unified_schema([table.schema])
         if self._groups is None:  # the first chunk: its schema is the file's
             self.schema = schema
-            self._writer = pq.ParquetWriter(str(self.partial), schema)
+            self._writer = pq.ParquetWriter(str(self.partial), schema, **parquet_options(schema))
             self._groups = RowGroupWriter(self._writer, schema)
         elif schema != self.schema:
             self.ok = False  # the chunks differ in columns: the caller assembles from the files

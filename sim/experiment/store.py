@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -355,6 +355,19 @@ def nan_as_null(table: pa.Table) -> pa.Table:
     return pa.Table.from_arrays(columns, schema=table.schema)
 
 
+def parquet_options(schema: pa.Schema) -> dict[str, Any]:
+    """The options every Parquet file of a run is written with: dictionary encoding for every column but the
+    floating-point ones.
+
+    A drawn parameter, a cost or a front line takes a different value in nearly every replication, so a
+    dictionary of its values only costs time before the writer falls back to plain encoding: at the default
+    (dictionary for every column) a row group of runs.parquet took about three times as long to write and came
+    out about a fifth larger. Labels and counts (strings, integers) repeat and keep their dictionaries."""
+    import pyarrow as pa
+
+    return {"use_dictionary": [f.name for f in schema if not pa.types.is_floating(f.type)]}
+
+
 def write_parquet_atomic(path: Path, table: pa.Table) -> Path:
     """Write a pyarrow table as Parquet atomically to `path`."""
     # pyarrow is imported here, not above: the command line imports this module for its checks, and `sim --help`
@@ -364,4 +377,4 @@ def write_parquet_atomic(path: Path, table: pa.Table) -> Path:
 
     if not isinstance(table, pa.Table):
         raise TypeError(f"expected a pyarrow.Table, got {type(table).__name__}")
-    return atomic_write(path, lambda name: pq.write_table(table, name))
+    return atomic_write(path, lambda name: pq.write_table(table, name, **parquet_options(table.schema)))

@@ -45,7 +45,7 @@ from sim.experiment.executors import ExecutorSpec, ExecutorUnavailable, default_
 from sim.experiment.plots import Plots, Warmup
 from sim.experiment.sizes import Estimate
 from sim.experiment.sizes import check as check_size
-from sim.experiment.store import atomic_write, make_run_id, nan_as_null, write_json_atomic, write_parquet_atomic
+from sim.experiment.store import atomic_write, make_run_id, nan_as_null, parquet_options, write_json_atomic, write_parquet_atomic
 from sim.experiment.sweep.plan import SweepPlan, plan_sweep
 from sim.experiment.sweep.tables import summary_table, variants_table
 from sim.input_files import read_input_text
@@ -366,7 +366,7 @@ class _StreamingRuns(StreamingAssembler):
         pieces, schema = read_file_pieces(self.store.path(name))
         if self.file_schema is None:  # the first file: its schema is runs.parquet's (set last, once all is ready)
             self.schema = unified_schema([schema])
-            self._writer = pq.ParquetWriter(str(self.partial), self.schema)
+            self._writer = pq.ParquetWriter(str(self.partial), self.schema, **parquet_options(self.schema))
             self._groups = RowGroupWriter(self._writer, self.schema)
             self._rows = _FileRows(self.schema)
             self.file_schema = schema
@@ -490,7 +490,7 @@ def _assemble_runs(out: Path, tasks: list[ChunkTask], where: dict[str, StoredPie
     rows = _FileRows(schema)
 
     def write(name: str) -> None:
-        with pq.ParquetWriter(name, schema) as writer:
+        with pq.ParquetWriter(name, schema, **parquet_options(schema)) as writer:
             groups = RowGroupWriter(writer, schema)
             for path, offset, count in _runs_row_runs(tasks, where):
                 groups.write(rows.slice(path, offset, count))
