@@ -200,6 +200,12 @@ START_METHOD = "SIM_START_METHOD"
 _LIVE_POOLS: set[LocalProcessExecutor] = set()
 
 
+def fork_is_safe() -> bool:
+    """Whether a child forked from this process may go on running Python: the platform forks, and this process
+    runs a single thread (a child forked beside other threads could inherit a lock one of them holds)."""
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
 def pool_context() -> multiprocessing.context.BaseContext:
     """How worker processes start: as cheaply as is safe here.
 
@@ -217,7 +223,7 @@ def pool_context() -> multiprocessing.context.BaseContext:
     forced = os.environ.get(START_METHOD, "")
     if forced in methods:
         return _with_preload(multiprocessing.get_context(forced))
-    if "fork" in methods and threading.active_count() == 1:
+    if fork_is_safe():
         return multiprocessing.get_context("fork")
     if "forkserver" in methods:
         return _with_preload(multiprocessing.get_context("forkserver"))

@@ -5,13 +5,20 @@ report layer's function (`Plots("sim.report.plots", "write_plots")`), the run or
 a background thread while its workers compute (so the plots at the end do not wait for matplotlib) and calls
 the function on the folder's data before the folder is published. A library caller that passes no `Plots`
 gets the data files only.
+
+A run draws its plots in a forked child process (`draw`) while it writes its other files: on two cores the
+end of a run then takes as long as the longer of the two, not their sum.
 """
 
 from __future__ import annotations
 
 import importlib
+import multiprocessing
+import signal
+import sys
 import threading
 from dataclasses import dataclass, field
+from multiprocessing.process import BaseProcess
 from typing import Any
 
 
@@ -24,6 +31,57 @@ class Plots:
 
     def __call__(self, *args: Any) -> None:
         getattr(importlib.import_module(self.module), self.function)(*args)
+
+
+@dataclass
+class Drawing:
+    """Plots being drawn by a child process (`process`), or already drawn here (`process` None)."""
+
+    plots: Plots
+    args: tuple[Any, ...]
+    process: BaseProcess | None = None
+
+    def join(self) -> None:
+        """Wait for the child. If it failed, or was killed, draw the plots here: an error is then raised here, with its
+        traceback, and a killed child's half-written files are written again whole."""
+        process, self.process = self.process, None
+        if process is None:
+            return
+        process.join()
+        if process.exitcode != 0:
+            self.plots(*self.args)
+
+    def cancel(self) -> None:
+        """Stop the child (the run failed or was interrupted: its folder is about to be removed)."""
+        process, self.process = self.process, None
+        if process is not None:
+            if process.is_alive():
+                process.terminate()
+            process.join()
+
+
+def draw(plots: Plots, *args: Any) -> Drawing:
+    """Start drawing `plots(*args)` in a forked child while the caller goes on; `Drawing.join` waits for it.
+
+    Drawn here, before returning, where a fork is not safe (another thread runs: a progress bar's refresh, a
+    Dask client) or the platform has none. The child is a copy of this process, so the files are the same bytes
+    either way; it has matplotlib when the caller's `Warmup` has been joined first."""
+    from sim.experiment.executors import fork_is_safe
+
+    if not fork_is_safe():
+        plots(*args)
+        return Drawing(plots, args)
+    process = multiprocessing.get_context("fork").Process(target=_draw_child, args=(plots, args), name="sim-plots", daemon=True)
+    process.start()
+    return Drawing(plots, args, process)
+
+
+def _draw_child(plots: Plots, args: tuple[Any, ...]) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it cancels this child
+    try:
+        plots(*args)
+    except BaseException:  # the parent draws again and raises the error itself
+        sys.exit(1)
 
 
 @dataclass
@@ -45,6 +103,10 @@ class Warmup:
 
 def _import_quietly(module: str) -> None:
     try:
+        import numpy as np
+        import pyarrow as pa
+
+        pa.array(np.zeros(0))  # pyarrow imports pandas at its first array (about 0.25 s): the tables at the end need one
         importlib.import_module(module)
     except Exception:  # imported again, with its error, where the plots are drawn
         pass

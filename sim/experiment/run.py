@@ -37,7 +37,7 @@ from sim.experiment.chunks import (
 )
 from sim.experiment.execute import ChunksFailed, InMemoryResult, run_into_memory, run_into_store
 from sim.experiment.executors import ExecutorSpec, default_workers, make_executor
-from sim.experiment.plots import Plots, Warmup
+from sim.experiment.plots import Drawing, Plots, Warmup, draw
 from sim.experiment.provenance import provenance
 from sim.experiment.sizes import Estimate
 from sim.experiment.sizes import check as check_size
@@ -95,6 +95,7 @@ def run_scenario(
     t0 = time.perf_counter()
     final, tmp = new_run_dir(Path(out), scenario.name, seed=seed)
     assembler = None
+    drawing: Drawing | None = None
     try:
         store = ChunkStore(tmp / "chunks")
         # runs.parquet is written while later chunks still compute, and the plotting library is imported
@@ -115,23 +116,25 @@ def run_scenario(
         if failures:
             raise ChunksFailed(failures)
         paths = [store.path(t.name) for t in tasks]
-        if not assembler.finish():
-            assemble_runs(paths, tmp / "runs.parquet")
-        warm.join()
         agg = Aggregates.empty(tuple(scenario.issues), scenario.horizon_weeks)
         for path in paths:
             agg = agg + read_chunk_meta(path).aggregates
-        store.remove()
         summary = summarise(agg)
         summary["scenario"] = scenario.name
         summary["seed"] = seed
         weekly = weekly_table(agg)
+        if plots is not None:  # drawn by a child process, while this one writes the other files
+            warm.join()
+            (tmp / "plots").mkdir()
+            drawing = draw(plots, summary, weekly, agg, tmp / "plots")
+        if not assembler.finish():
+            assemble_runs(paths, tmp / "runs.parquet")
+        store.remove()
         write_parquet_atomic(tmp / "weekly.parquet", nan_as_null(weekly))
         write_json_atomic(tmp / "summary.json", summary)
         write_parquet_atomic(tmp / "summary.parquet", summary_table(agg, scenario.name, seed))
-        if plots is not None:
-            (tmp / "plots").mkdir()
-            plots(summary, weekly, agg, tmp / "plots")
+        if drawing is not None:
+            drawing.join()
         seconds = time.perf_counter() - t0
         manifest = {
             "scenario": scenario.name,
@@ -161,6 +164,8 @@ def run_scenario(
         # Unsorted: the resolved scenario keeps the order of its issues (the model's issue index).
         write_json_atomic(tmp / "manifest.json", manifest, sort_keys=False)
     except BaseException:
+        if drawing is not None:
+            drawing.cancel()
         if assembler is not None:
             assembler.abort()
         discard_run_dir(tmp)  # removes the folder and releases its lock
