@@ -245,6 +245,35 @@ def test_bad_sources(runner, command, tmp_scenario, text, field, pattern):
     assert_error(load_with(runner, command, path), path, field, pattern)
 
 
+@pytest.mark.parametrize(
+    "text, field, other",
+    [
+        (
+            statement().replace("new_statement", "ru-no-freeze-putin"),
+            "statements.ru-no-freeze-putin",
+            "ru_no_freeze_putin",
+        ),
+        (
+            statement().replace("new_statement", "new__statement") + statement().replace("new_statement", '"new.statement"'),
+            "statements.new.statement",
+            "new__statement",
+        ),
+        (
+            "[actors.europe.members.united-kingdom]\nlabel = 'UK'\npledge = 1000\nthreshold = 0.5\n[actors.europe.members.united_kingdom]\nlabel = 'UK'\npledge = 1000\nthreshold = 0.5\n",
+            "actors.europe.members.united_kingdom",
+            "united-kingdom",
+        ),
+    ],
+)
+def test_ids_that_would_share_a_result_column(runner, command, tmp_scenario, text, field, other):
+    """Two ids that differ only in signs other than letters, digits and '_' would write their parameters into one
+    column of runs.parquet (one of them lost): refused, naming the second and the first."""
+    path = tmp_scenario(text)
+    assert_error(
+        load_with(runner, command, path), path, field, rf"expected an id that differs from '{re.escape(other)}' in more than .* both name the result column"
+    )
+
+
 def test_conflicting_red_lines(runner, command, tmp_scenario):
     path = tmp_scenario("[actors.russia.overrides.territory]\nred_line_low = 0.9\nred_line_high = 0.2\n")
     assert_error(load_with(runner, command, path), path, "actors.russia.overrides.territory", r"expected compatible red lines for russia on territory")

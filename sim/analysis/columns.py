@@ -1,10 +1,10 @@
 """Names of the result columns that hold parameters, written so that SQL and R users need no quotes.
 
 A parameter's dotted path (`actors.russia.troops`) becomes a column name with `__` between its
-parts (`actors__russia__troops`): a sweep's varied parameters in variants.parquet and
-summary.parquet. A parameter drawn per replication is prefixed `param__` in runs.parquet
-(`param__actors__russia__troops`). Any other character that is not a letter, a digit or `_` (a
-hyphen in an issue or statement id) becomes `_`, so every name is a plain identifier.
+parts (`actors__russia__troops`, `sim.identifiers.path_column`): a sweep's varied parameters in
+variants.parquet and summary.parquet. A parameter drawn per replication is prefixed `param__` in
+runs.parquet (`param__actors__russia__troops`). Any other character that is not a letter, a digit
+or `_` (a hyphen in an issue or statement id) becomes `_`, so every name is a plain identifier.
 
 Result folders written before these names (`param.actors.russia.troops`, `actors.us.aid_policy`)
 are read through `current_name`, and users may still write a dotted path wherever they name a
@@ -13,23 +13,14 @@ column (`sim discover --outcome`, `--dimension`, `sim story --find`).
 
 from __future__ import annotations
 
-import re
-
 import pyarrow as pa
 
-SEPARATOR = "__"
-"""Between the parts of a parameter's path in a column name."""
+from sim.identifiers import SEPARATOR, path_column
 
 DRAWN_PREFIX = "param" + SEPARATOR
 """Of every column of runs.parquet that holds a parameter drawn per replication."""
 
 _OLD_DRAWN_PREFIX = "param."  # the prefix of drawn parameters before November 2026
-_NOT_IDENTIFIER = re.compile(r"[^A-Za-z0-9_]")
-
-
-def path_column(path: str) -> str:
-    """The column of a parameter given by its dotted path: `actors.us.aid_policy` -> `actors__us__aid_policy`."""
-    return SEPARATOR.join(_NOT_IDENTIFIER.sub("_", part) for part in path.split("."))
 
 
 def drawn_column(path: str) -> str:

@@ -17,6 +17,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, fiel
 from pydantic_core import PydanticCustomError
 
 from sim.errors import did_you_mean
+from sim.identifiers import path_column
 from sim.scenario.params import Number, StrictModel, num
 
 ACTOR_IDS = ("us", "russia", "ukraine", "europe", "turkey")
@@ -451,6 +452,8 @@ class Scenario(StrictModel):
                     ("statements", sid, "date"),
                     f"expected a date on or before the scenario's start_date {self.start_date}, got {st.date}",
                 )
+        for where, ids in ((("issues",), self.issues), (("statements",), self.statements), (("actors", "europe", "members"), self.actors.europe.members)):
+            _distinct_columns(where, ids)
         for aid in ACTOR_IDS:
             actor = getattr(self.actors, aid)
             for issue in actor.overrides:
@@ -461,6 +464,20 @@ class Scenario(StrictModel):
                     continue
                 raise _ref_error(("actors", aid, "sources", key), "a statement id or a citation", list(self.statements), cite)
         return self
+
+
+def _distinct_columns(where: tuple[str, ...], ids: Iterable[str]) -> None:
+    """Ids of one table must give distinct result column names (`sim.identifiers.path_column`): `ru-no-freeze` and
+    `ru_no_freeze` would write their parameters into one column, and one of them would be lost."""
+    seen: dict[str, str] = {}
+    for key in ids:
+        column = path_column(key)
+        if column in seen:
+            raise _path_error(
+                (*where, key),
+                f"expected an id that differs from {seen[column]!r} in more than '-', '.' or other signs: both name the result column {column!r}",
+            )
+        seen[column] = key
 
 
 class ScenarioPathError(ValueError):
