@@ -102,11 +102,13 @@ def command_line(ctx: typer.Context) -> list[str]:
 
 
 def progress_bar(console: Console, counts: ProgressColumn | None = None) -> Progress:
-    """The progress bar of the commands that run chunks: drawn on `console` (stderr) only when it is a terminal;
-    `counts` replaces the done/total column."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    """The progress bar of the commands that run chunks: drawn on `console` (stderr) only when it is a terminal,
+    when chunks are reported (no thread: `sim.cli.progress`); `counts` replaces the done/total column."""
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-    return Progress(
+    from sim.cli.progress import ChunkProgress
+
+    return ChunkProgress(
         TextColumn("{task.description}"),
         BarColumn(),
         counts or MofNCompleteColumn(),
