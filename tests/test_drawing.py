@@ -101,6 +101,22 @@ def test_a_cancelled_drawing_stops_its_child(fork, tmp_path):
     drawing.join()  # nothing left to wait for
 
 
+def test_a_drawing_interrupted_while_it_waits_can_still_be_cancelled(fork, tmp_path, monkeypatch):
+    drawing = draw(plots("sleeps"), tmp_path)
+    process = drawing.process
+    assert process is not None
+
+    def interrupted(timeout: float | None = None) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(process, "join", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        drawing.join()
+    monkeypatch.undo()
+    drawing.cancel()
+    assert not process.is_alive()
+
+
 def test_a_run_draws_the_plots_of_its_own_aggregates(fork, tmp_path):
     loaded = load("baseline", ["horizon_weeks=6"])
     result = run_scenario(loaded, 60, 5, tmp_path, workers=1, chunk_size=25, plots=RUN_PLOTS)

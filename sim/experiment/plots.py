@@ -44,10 +44,11 @@ class Drawing:
     def join(self) -> None:
         """Wait for the child. If it failed, or was killed, draw the plots here: an error is then raised here, with its
         traceback, and a killed child's half-written files are written again whole."""
-        process, self.process = self.process, None
+        process = self.process
         if process is None:
             return
-        process.join()
+        process.join()  # interrupted here, the process is still this drawing's to cancel
+        self.process = None
         if process.exitcode != 0:
             self.plots(*self.args)
 
