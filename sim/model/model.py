@@ -300,6 +300,23 @@ class CeasefireModel(mesa.Model):
             point[:, self.i_guarantees] = np.where(with_force, level, point[:, self.i_guarantees])
         return point
 
+    def _proposal_points(self, terms: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        """The points of the three types a mediator may table in the replications `idx` (T, n, K): a partial truce and a
+        general ceasefire as `truce_point` gives them, and the settlement `terms`; built in place (the same numbers)."""
+        points = np.empty((len(AGREEMENT_TYPES),) + terms.shape)
+        partial, ceasefire = points[PARTIAL_TRUCE - 1], points[CEASEFIRE - 1]
+        partial[...] = self.status_quo
+        partial[:, self.i_territory] = self.front[idx]
+        partial[:, self.i_sequencing] = 0.5
+        ceasefire[...] = partial
+        ceasefire[:, self.i_sequencing] = 0.0
+        if self.i_guarantees is not None:
+            level = self.scenario.negotiation.force_guarantee_level
+            with_force = self.europe.force_size[idx] > 0
+            ceasefire[:, self.i_guarantees] = np.where(with_force, level, ceasefire[:, self.i_guarantees])
+        points[SETTLEMENT - 1] = terms
+        return points
+
     def fixed_issues(self, kind: np.ndarray) -> np.ndarray:
         """Which issues an agreement of type `kind` fixes (kind's shape + (K,)): a settlement all; a truce its
         sequencing, and a general ceasefire also the guarantees (its security arrangements)."""
@@ -407,14 +424,18 @@ class CeasefireModel(mesa.Model):
         gain = gain + saved * rows(actor.stake, idx) * rows(self.lookahead, idx)
         return costly_red_lines(gain, point, rows(actor.low, idx), rows(actor.high, idx), fixed, rows(actor.cost_low, idx), rows(actor.cost_high, idx))
 
-    def choose_type(self, mediator: Mediator, idx: np.ndarray, points: np.ndarray, fixed: np.ndarray, chance: np.ndarray) -> np.ndarray:
+    def choose_type(
+        self, mediator: Mediator, idx: np.ndarray, points: np.ndarray, fixed: np.ndarray, chance: np.ndarray, kind3: np.ndarray | None = None
+    ) -> np.ndarray:
         """Type of proposal a mediator tables in the replications `idx`, by its proposal-type rule over the three
         types (`points` (T, n, K), the issues each fixes `fixed` (T, n, K), `chance` (n, T) that both sides accept),
-        among the types fuller than the truce in force."""
+        among the types fuller than the truce in force. `kind3`: the types along the leading axis (T, n), if at hand."""
         types = np.array(AGREEMENT_TYPES, dtype=np.int8)
         allowed = types[None, :] > self.status[idx, None]
         m = idx.size
-        gain = self.third_party_gain(mediator, np.repeat(types, m).reshape(3, m), points, fixed, idx).T
+        if kind3 is None:
+            kind3 = np.repeat(types, m).reshape(3, m)
+        gain = self.third_party_gain(mediator, kind3, points, fixed, idx).T
         rule = mediator.type_rule.take(idx)
         w = np.asarray(rule(gain, chance, allowed, mediator.position[idx, self.i_sequencing]), dtype=float)
         if w.shape != allowed.shape or not np.isfinite(w).all():
@@ -520,8 +541,10 @@ class CeasefireModel(mesa.Model):
         lost3, risk3 = self.breakdown_risk(kind3, idx)
         tabled = self.settlement_terms(mediator, idx)
         terms, withheld = self.delivered_terms(tabled, idx, lost3[SETTLEMENT - 1])
-        points = np.stack([terms if t == SETTLEMENT else self.truce_point(np.full(m, t, dtype=np.int8), idx) for t in types])
-        fixed = self.fixed_issues(kind3)
+        points = self._proposal_points(terms, idx)
+        # Each row of kind3 is one type, so the issues fixed are that type's, on every replication.
+        fixed = np.empty(points.shape, dtype=bool)
+        fixed[...] = self.fixed_issues(types)[:, None, :]
         gains, probs, values, wars = {}, {}, {}, {}
         for side in (self.russia, self.ukraine):
             war_point = side.war_point(self, idx)
@@ -535,7 +558,7 @@ class CeasefireModel(mesa.Model):
             gains[side.actor_id] = net3.T
             values[side.actor_id] = value3.T
             probs[side.actor_id] = side.acceptance(net3, idx).T
-        kind = self.choose_type(mediator, idx, points, fixed, probs["russia"] * probs["ukraine"])
+        kind = self.choose_type(mediator, idx, points, fixed, probs["russia"] * probs["ukraine"], kind3)
         j = (kind - 1).astype(np.intp)
         rows_ = np.arange(idx.size)
         point = points[j, rows_]

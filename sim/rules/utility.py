@@ -17,12 +17,29 @@ def issue_utility(point: np.ndarray, position: np.ndarray, salience: np.ndarray)
 
     Shapes (R, K) -> (R,); saliences sum to one over K, so utilities lie in [-1, 0].
     """
-    terms = salience * np.abs(point - position)
+    terms = np.subtract(point, position)
+    np.abs(terms, out=terms)
+    # salience x |point - position|, in place where the product has the shape and type of the distances (the same numbers).
+    terms = _times(salience, terms)
     # Issue by issue, in order: the same sums as np.sum over a short last axis, without its per-row overhead.
     total = terms[..., 0].copy()
     for k in range(1, terms.shape[-1]):
         total += terms[..., k]
-    out: np.ndarray = -total
+    out: np.ndarray = np.negative(total, out=total)
+    return out
+
+
+def _fits(out: np.ndarray, other: Values | np.ndarray) -> bool:
+    """Whether `out op other` has the shape and type of `out` (so it can be computed into `out`)."""
+    shape = np.shape(other)
+    if len(shape) > out.ndim or any(s != 1 and s != o for s, o in zip(reversed(shape), reversed(out.shape))):
+        return False
+    return out.dtype == np.result_type(out, other)
+
+
+def _times(factor: Values | np.ndarray, terms: np.ndarray) -> np.ndarray:
+    """`factor * terms`, into `terms` (a temporary) when the product fits it."""
+    out: np.ndarray = np.multiply(factor, terms, out=terms) if _fits(terms, factor) else factor * terms
     return out
 
 
@@ -103,9 +120,19 @@ def costly_red_lines(
     fixed cost however far the line is crossed (the cost of backing down, Fearon 1994); the
     costs of several crossed lines add up. Shapes: gain (R,); the rest (R, K).
     """
-    below = (point < low - 1e-12) & fixed
-    above = (point > high + 1e-12) & fixed
-    out: np.ndarray = gain - _sum_over_issues(np.where(below, cost_low, 0.0) + np.where(above, cost_high, 0.0))
+    below = _masked(np.less(point, low - 1e-12), fixed)
+    above = _masked(np.greater(point, high + 1e-12), fixed)
+    costs = np.where(below, cost_low, 0.0)
+    crossed_high = np.where(above, cost_high, 0.0)
+    costs = np.add(costs, crossed_high, out=costs) if _fits(costs, crossed_high) else costs + crossed_high
+    total = _sum_over_issues(costs)
+    out: np.ndarray = np.subtract(gain, total, out=total) if _fits(total, gain) else gain - total
+    return out
+
+
+def _masked(crossed: np.ndarray, fixed: np.ndarray) -> np.ndarray:
+    """`crossed & fixed`, into `crossed` (a temporary) when the result fits it."""
+    out: np.ndarray = np.bitwise_and(crossed, fixed, out=crossed) if _fits(crossed, fixed) else crossed & fixed
     return out
 
 
