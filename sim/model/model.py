@@ -38,7 +38,7 @@ from sim.rules.battlefield import effective_strength, front_drift
 from sim.rules.proposal import compromise_terms
 from sim.rules.registry import Values
 from sim.rules.short_axis import cumsum_last, sum_last
-from sim.rules.utility import costly_red_lines
+from sim.rules.utility import costly_red_lines, value_of_war
 from sim.scenario.derive import derive
 from sim.scenario.schema import Event as DatedEvent
 from sim.scenario.schema import Scenario
@@ -300,10 +300,11 @@ class CeasefireModel(mesa.Model):
             point[:, self.i_guarantees] = np.where(with_force, level, point[:, self.i_guarantees])
         return point
 
-    def _proposal_points(self, terms: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    def _proposal_points(self, terms: np.ndarray, idx: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """The points of the three types a mediator may table in the replications `idx` (T, n, K): a partial truce and a
-        general ceasefire as `truce_point` gives them, and the settlement `terms`; built in place (the same numbers)."""
-        points = np.empty((len(AGREEMENT_TYPES),) + terms.shape)
+        general ceasefire as `truce_point` gives them, and the settlement `terms`; built in place (the same numbers), in
+        `out` when given."""
+        points = np.empty((len(AGREEMENT_TYPES),) + terms.shape) if out is None else out
         partial, ceasefire = points[PARTIAL_TRUCE - 1], points[CEASEFIRE - 1]
         partial[...] = self.status_quo
         partial[:, self.i_territory] = self.front[idx]
@@ -339,21 +340,39 @@ class CeasefireModel(mesa.Model):
         return self.agreement_value_from(side, kind, side.utility(point, idx), freeze, war_point, side.weekly_cost(idx), idx)
 
     def agreement_value_from(
-        self, side: Belligerent, kind: np.ndarray, utility: np.ndarray, freeze: np.ndarray, war_point: np.ndarray, weekly_cost: np.ndarray, idx: np.ndarray
+        self,
+        side: Belligerent,
+        kind: np.ndarray,
+        utility: np.ndarray,
+        freeze: np.ndarray,
+        war_point: np.ndarray,
+        weekly_cost: np.ndarray,
+        idx: np.ndarray,
+        fight_utility: np.ndarray | None = None,
     ) -> np.ndarray:
         """`agreement_value` from the side's utility of the agreement's point (`utility`, kind's shape) and of a general
         ceasefire at the current line (`freeze`), its war point and the weekly cost of war it feels, for a caller that
-        has them already (a proposal values three types at once; a truce in force is valued by both sides)."""
+        has them already (a proposal values three types at once; a truce in force is valued by both sides).
+        `fight_utility`: the side's utility of the war point with a partial truce's sequencing, if at hand."""
         p = self.params.values
         cost = weekly_cost * rows(self.lookahead, idx)
         # A truce with a term is valued as renewed while it stays worth it (renewal is decided at the term's end).
         relieved = rows(p["battlefield.partial_truce_relief"], idx)
-        partial_point = war_point.copy()
-        partial_point[:, self.i_sequencing] = 0.5
-        fight_on = side.utility(partial_point, idx) - (1.0 - relieved) * cost
+        if fight_utility is None:
+            fight_utility = side.utility(self.partial_truce_war_point(war_point), idx)
+        fight_on = fight_utility - (1.0 - relieved) * cost
         e = rows(p["negotiation.partial_truce_freeze"], idx)
         partial = (1.0 - e) * fight_on + e * freeze
         return np.where(kind == PARTIAL_TRUCE, partial, utility)
+
+    def partial_truce_war_point(self, war_point: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """The war point under a partial truce: the ground war's expected point with the truce's sequencing (0.5);
+        written into `out` when given."""
+        point = war_point.copy() if out is None else out
+        if out is not None:
+            point[...] = war_point
+        point[:, self.i_sequencing] = 0.5
+        return point
 
     def monitoring_factor(self, kind: np.ndarray, idx: np.ndarray) -> np.ndarray:
         """Hazard multiplier of a truce's monitoring: the monitoring hazard ratio to the power of its monitoring level."""
@@ -405,10 +424,14 @@ class CeasefireModel(mesa.Model):
         kept = np.where(hazard > 1e-12, (1.0 - survive) / np.maximum(hazard, 1e-12) / weeks, 1.0)
         return np.clip(1.0 - kept, 0.0, 1.0), 1.0 - survive
 
-    def no_deal_point(self, actor: Actor, idx: np.ndarray) -> np.ndarray:
+    def no_deal_point(self, actor: Actor, idx: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """What a third party expects without an agreement: every issue at its status quo, the front where it is,
-        its own sequencing (no agreement, no sequencing to weigh)."""
-        point = np.full((len(idx), len(self.issue_ids)), self.status_quo)
+        its own sequencing (no agreement, no sequencing to weigh); written into `out` (n, K) when given."""
+        if out is None:
+            point = np.full((len(idx), len(self.issue_ids)), self.status_quo)
+        else:
+            point = out
+            point[...] = self.status_quo
         point[:, self.i_territory] = self.front[idx]
         point[:, self.i_sequencing] = actor.position[idx, self.i_sequencing]
         return point
@@ -420,8 +443,16 @@ class CeasefireModel(mesa.Model):
         `fixed`: `fixed_issues(kind)`)."""
         p = self.params.values
         saved = np.where(kind == PARTIAL_TRUCE, rows(p["battlefield.partial_truce_relief"], idx), 1.0)
-        gain = actor.utility(point, idx) - actor.utility(self.no_deal_point(actor, idx), idx)
-        gain = gain + saved * rows(actor.stake, idx) * rows(self.lookahead, idx)
+        # The utilities of no deal and of the point(s) in one call on them stacked (one gather of the actor's rows; each
+        # entry is computed as alone). Then in place, operation by operation: utility - utility(no deal) + saved x stake x look-ahead.
+        m, k = point.shape[-2:]
+        stacked = np.empty((1 + int(np.prod(point.shape[:-2], dtype=np.int64)), m, k))
+        self.no_deal_point(actor, idx, out=stacked[0])
+        stacked[1:] = point.reshape(-1, m, k)
+        utilities = actor.utility(stacked, idx)
+        gain = utilities[1:].reshape(point.shape[:-1])
+        gain -= utilities[0]
+        gain += saved * rows(actor.stake, idx) * rows(self.lookahead, idx)
         return costly_red_lines(gain, point, rows(actor.low, idx), rows(actor.high, idx), fixed, rows(actor.cost_low, idx), rows(actor.cost_high, idx))
 
     def choose_type(
@@ -493,16 +524,28 @@ class CeasefireModel(mesa.Model):
         cost: np.ndarray = lost * (actor.utility(war, idx) - actor.utility(relieved, idx))
         return cost
 
+    @staticmethod
+    def _gather_pair(first: np.ndarray, second: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        """`np.stack([first[idx], second[idx]])` for two (R, K) arrays, gathered into the stack directly."""
+        pair = np.empty((2, idx.size) + first.shape[1:], dtype=np.result_type(first, second))
+        np.take(first, idx, axis=0, out=pair[0])
+        np.take(second, idx, axis=0, out=pair[1])
+        return pair
+
     def settlement_terms(self, mediator: Mediator, idx: np.ndarray) -> np.ndarray:
         """Settlement terms the mediator would table in the replications `idx`."""
         s_ru = self.strength_ru[idx]
         s_ua = self.strength_ua[idx]
         cap = np.stack([s_ru, s_ua]) / (s_ru + s_ua)
         r, u = self.russia, self.ukraine
-        positions = np.stack([rows(r.position, idx), rows(u.position, idx)])
-        weights = cap[:, :, None] * np.stack([rows(r.salience, idx), rows(u.salience, idx)])
-        joint_low = np.maximum(rows(r.low, idx), rows(u.low, idx))
-        joint_high = np.minimum(rows(r.high, idx), rows(u.high, idx))
+        # The two sides' rows gathered straight into their stacks (the same numbers as stacking the gathered rows).
+        positions = self._gather_pair(r.position, u.position, idx)
+        weights = self._gather_pair(r.salience, u.salience, idx)
+        np.multiply(cap[:, :, None], weights, out=weights)
+        joint_low = rows(r.low, idx)
+        np.maximum(joint_low, rows(u.low, idx), out=joint_low)
+        joint_high = rows(r.high, idx)
+        np.minimum(joint_high, rows(u.high, idx), out=joint_high)
         terms = compromise_terms(
             positions,
             weights,
@@ -541,7 +584,9 @@ class CeasefireModel(mesa.Model):
         lost3, risk3 = self.breakdown_risk(kind3, idx)
         tabled = self.settlement_terms(mediator, idx)
         terms, withheld = self.delivered_terms(tabled, idx, lost3[SETTLEMENT - 1])
-        points = self._proposal_points(terms, idx)
+        # Slots 0 and 1 take each side's war point and that point under a partial truce, so that one call values all five.
+        stacked = np.empty((2 + len(AGREEMENT_TYPES),) + terms.shape)
+        points = self._proposal_points(terms, idx, out=stacked[2:])
         # Each row of kind3 is one type, so the issues fixed are that type's, on every replication.
         fixed = np.empty(points.shape, dtype=bool)
         fixed[...] = self.fixed_issues(types)[:, None, :]
@@ -549,11 +594,14 @@ class CeasefireModel(mesa.Model):
         for side in (self.russia, self.ukraine):
             war_point = side.war_point(self, idx)
             weekly_cost = side.weekly_cost(idx)
-            war_value = side.war_value(self, war_point, idx, weekly_cost)
+            stacked[0] = war_point
+            self.partial_truce_war_point(war_point, out=stacked[1])
+            utility5 = side.utility(stacked, idx)
+            war_value = value_of_war(utility5[0], weekly_cost, rows(self.lookahead, idx))  # side.war_value, from the utility at hand
             wars[side.actor_id] = war_value
-            utility3 = side.utility(points, idx)
+            utility3 = utility5[2:]
             # A partial truce may lead to a freeze: the general ceasefire at the current line, points[CEASEFIRE - 1].
-            value3 = self.agreement_value_from(side, kind3, utility3, utility3[CEASEFIRE - 1], war_point, weekly_cost, idx)
+            value3 = self.agreement_value_from(side, kind3, utility3, utility3[CEASEFIRE - 1], war_point, weekly_cost, idx, utility5[1])
             net3 = side.net_gain(value3 - war_value, lost3, risk3, points, fixed, idx)
             gains[side.actor_id] = net3.T
             values[side.actor_id] = value3.T
@@ -664,14 +712,21 @@ class CeasefireModel(mesa.Model):
             stay_gain = {}
             # Russia weighs the sanctions that a breakdown would bring back (snapback deters breaking a settlement).
             resumed = {"russia": self.russia_pressure(self.sanctions_if_resumed(status, idx), idx), "ukraine": None}
-            freeze_point = self.truce_point(np.full(idx.size, CEASEFIRE, dtype=np.int8), idx)
+            # Each side values four points in one call (one gather of its rows): the freeze (a general ceasefire at the
+            # current line), the agreement in force, its war point, and that point under a partial truce.
+            stacked = np.empty((4,) + point.shape)
+            stacked[0] = self.truce_point(np.full(idx.size, CEASEFIRE, dtype=np.int8), idx)
+            stacked[1] = point
             for side in (self.russia, self.ukraine):
                 war_point = side.war_point(self, idx)
                 weekly_cost = side.weekly_cost(idx)
-                freeze = side.utility(freeze_point, idx)
-                stay = self.agreement_value_from(side, status, side.utility(point, idx), freeze, war_point, weekly_cost, idx)
+                stacked[2] = war_point
+                self.partial_truce_war_point(war_point, out=stacked[3])
+                utility4 = side.utility(stacked, idx)
+                stay = self.agreement_value_from(side, status, utility4[1], utility4[0], war_point, weekly_cost, idx, utility4[3])
                 pressure = resumed[side.actor_id]
-                resume = side.war_value(self, war_point, idx, weekly_cost if pressure is None else side.weekly_cost(idx, pressure)) - stay
+                # side.war_value, from the utility of the war point at hand
+                resume = value_of_war(utility4[2], weekly_cost if pressure is None else side.weekly_cost(idx, pressure), rows(self.lookahead, idx)) - stay
                 stay_gain[side.actor_id] = -resume
                 gain = np.maximum(gain, resume)
             enforcement = self.enforcement_of(status, idx)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.rules.in_place import fits
 from sim.rules.registry import RuleParam, Values, rule
 
 
@@ -29,7 +30,11 @@ def pressure_concession(
     """
     step = np.clip(np.asarray(rate) * np.asarray(pressure) * (1.0 - np.asarray(resolve)), 0.0, 1.0)
     step = step[..., None] if np.ndim(step) else step
-    out: np.ndarray = np.clip(position + step * (target - position), low, high)
+    # position + step * (target - position), clipped to [low, high]: each step into the one temporary when it fits (the same numbers).
+    moved = np.subtract(target, position)
+    moved = np.multiply(step, moved, out=moved) if fits(moved, step) else step * moved
+    moved = np.add(position, moved, out=moved) if fits(moved, position) else position + moved
+    out: np.ndarray = np.clip(moved, low, high, out=moved) if fits(moved, low) and fits(moved, high) else np.clip(moved, low, high)
     return out
 
 

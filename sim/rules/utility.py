@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.rules.in_place import fits
 from sim.rules.registry import Values, rule
 
 
@@ -29,17 +30,9 @@ def issue_utility(point: np.ndarray, position: np.ndarray, salience: np.ndarray)
     return out
 
 
-def _fits(out: np.ndarray, other: Values | np.ndarray) -> bool:
-    """Whether `out op other` has the shape and type of `out` (so it can be computed into `out`)."""
-    shape = np.shape(other)
-    if len(shape) > out.ndim or any(s != 1 and s != o for s, o in zip(reversed(shape), reversed(out.shape))):
-        return False
-    return out.dtype == np.result_type(out, other)
-
-
 def _times(factor: Values | np.ndarray, terms: np.ndarray) -> np.ndarray:
     """`factor * terms`, into `terms` (a temporary) when the product fits it."""
-    out: np.ndarray = np.multiply(factor, terms, out=terms) if _fits(terms, factor) else factor * terms
+    out: np.ndarray = np.multiply(factor, terms, out=terms) if fits(terms, factor) else factor * terms
     return out
 
 
@@ -124,15 +117,15 @@ def costly_red_lines(
     above = _masked(np.greater(point, high + 1e-12), fixed)
     costs = np.where(below, cost_low, 0.0)
     crossed_high = np.where(above, cost_high, 0.0)
-    costs = np.add(costs, crossed_high, out=costs) if _fits(costs, crossed_high) else costs + crossed_high
+    costs = np.add(costs, crossed_high, out=costs) if fits(costs, crossed_high) else costs + crossed_high
     total = _sum_over_issues(costs)
-    out: np.ndarray = np.subtract(gain, total, out=total) if _fits(total, gain) else gain - total
+    out: np.ndarray = np.subtract(gain, total, out=total) if fits(total, gain) else gain - total
     return out
 
 
 def _masked(crossed: np.ndarray, fixed: np.ndarray) -> np.ndarray:
     """`crossed & fixed`, into `crossed` (a temporary) when the result fits it."""
-    out: np.ndarray = np.bitwise_and(crossed, fixed, out=crossed) if _fits(crossed, fixed) else crossed & fixed
+    out: np.ndarray = np.bitwise_and(crossed, fixed, out=crossed) if fits(crossed, fixed) else crossed & fixed
     return out
 
 
