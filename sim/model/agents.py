@@ -44,10 +44,57 @@ def rows(value: Values, idx: np.ndarray | None) -> Values:
     return value.take(idx, axis=0)
 
 
+def same_rows(value: np.ndarray) -> bool:
+    """Whether every row of a float (R, K) array holds the same bits as its first row (R >= 1)."""
+    if not isinstance(value, np.ndarray) or value.ndim != 2 or value.shape[0] == 0 or value.dtype != np.float64:
+        return False
+    bits = np.ascontiguousarray(value).view(np.uint64)
+    return bool((bits == bits[:1]).all())
+
+
+class IssueRows:
+    """An actor's (R, K) issue array that changes only by being replaced (saliences, red lines and their costs; a
+    dated event replaces them): on every assignment it notes whether all its rows are the same (a number the scenario
+    does not draw), so that `Actor.issue_rows` can give the first rows instead of gathering (the same numbers)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: object, objtype: type | None = None) -> Any:
+        if obj is None:
+            return self
+        try:
+            return obj.__dict__["_issue_arrays"][self.name]
+        except KeyError:
+            raise AttributeError(self.name) from None
+
+    def __set__(self, obj: object, value: np.ndarray) -> None:
+        arrays = obj.__dict__.setdefault("_issue_arrays", {})
+        arrays[self.name] = value
+        obj.__dict__.setdefault("_issue_same_rows", {})[self.name] = same_rows(value)
+
+
 class Actor(mesa.Agent):
     """An actor with a profile on every issue (positions, saliences, red lines), arrays (R, K)."""
 
     PARAMETERS: ClassVar[dict[str, str]] = {}
+    salience = IssueRows()
+    low = IssueRows()
+    high = IssueRows()
+    cost_low = IssueRows()
+    cost_high = IssueRows()
+
+    def issue_rows(self, name: str, idx: np.ndarray | None) -> np.ndarray:
+        """`rows(self.<name>, idx)` for an `IssueRows` array: where all its rows are the same, a read-only view of its
+        first rows (the same numbers, contiguous like a gather, without reading the whole array); else the gathered rows."""
+        value: np.ndarray = self.__dict__["_issue_arrays"][name]
+        if idx is None:
+            return value
+        if self.__dict__["_issue_same_rows"][name] and idx.size <= value.shape[0]:
+            first = value[: idx.size]
+            first.flags.writeable = False
+            return first
+        return value.take(idx, axis=0)
 
     def bind(self, p: dict[str, Any]) -> None:
         """(Re)read the agent's parameters from the drawn values (at set-up and after a dated event)."""
@@ -65,7 +112,7 @@ class Actor(mesa.Agent):
 
     def utility(self, point: np.ndarray, idx: np.ndarray | None = None) -> np.ndarray:
         """Utility of issue-space points (R, K), or of the replications `idx` when given."""
-        return issue_utility(point, rows(self.position, idx), rows(self.salience, idx))
+        return issue_utility(point, rows(self.position, idx), self.issue_rows("salience", idx))
 
     def consents_to(
         self, model: CeasefireModel, kind: np.ndarray, point: np.ndarray, fixed: np.ndarray, idx: np.ndarray, cost: np.ndarray | float = 0.0
@@ -166,7 +213,8 @@ class Belligerent(Actor):
         look-ahead lost to a breakdown; `breakdown_risk`: its probability) and of the red lines it crosses."""
         gain = risk_adjusted_gain(gain, lost, breakdown_risk, rows(self.exploitation_cost, idx))
         rule = self.red_line_rule if idx is None else self.red_line_rule.take(idx)
-        return rule(gain, point, rows(self.low, idx), rows(self.high, idx), fixed, rows(self.cost_low, idx), rows(self.cost_high, idx))
+        issue = self.issue_rows
+        return rule(gain, point, issue("low", idx), issue("high", idx), fixed, issue("cost_low", idx), issue("cost_high", idx))
 
     def acceptance(self, gain: np.ndarray, idx: np.ndarray | None = None) -> np.ndarray:
         """The chosen acceptance rule's probability of accepting at the net `gain`; a vetoed proposal (gain -VETO)

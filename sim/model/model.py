@@ -453,7 +453,8 @@ class CeasefireModel(mesa.Model):
         gain = utilities[1:].reshape(point.shape[:-1])
         gain -= utilities[0]
         gain += saved * rows(actor.stake, idx) * rows(self.lookahead, idx)
-        return costly_red_lines(gain, point, rows(actor.low, idx), rows(actor.high, idx), fixed, rows(actor.cost_low, idx), rows(actor.cost_high, idx))
+        issue = actor.issue_rows
+        return costly_red_lines(gain, point, issue("low", idx), issue("high", idx), fixed, issue("cost_low", idx), issue("cost_high", idx))
 
     def choose_type(
         self, mediator: Mediator, idx: np.ndarray, points: np.ndarray, fixed: np.ndarray, chance: np.ndarray, kind3: np.ndarray | None = None
@@ -540,19 +541,19 @@ class CeasefireModel(mesa.Model):
         r, u = self.russia, self.ukraine
         # The two sides' rows gathered straight into their stacks (the same numbers as stacking the gathered rows).
         positions = self._gather_pair(r.position, u.position, idx)
-        weights = self._gather_pair(r.salience, u.salience, idx)
+        weights = np.empty_like(positions)
+        weights[0] = r.issue_rows("salience", idx)
+        weights[1] = u.issue_rows("salience", idx)
         np.multiply(cap[:, :, None], weights, out=weights)
-        joint_low = rows(r.low, idx)
-        np.maximum(joint_low, rows(u.low, idx), out=joint_low)
-        joint_high = rows(r.high, idx)
-        np.minimum(joint_high, rows(u.high, idx), out=joint_high)
+        joint_low = np.maximum(r.issue_rows("low", idx), u.issue_rows("low", idx))
+        joint_high = np.minimum(r.issue_rows("high", idx), u.issue_rows("high", idx))
         terms = compromise_terms(
             positions,
             weights,
             rows(mediator.position, idx),
             rows(mediator.bias, idx),
-            rows(mediator.low, idx),
-            rows(mediator.high, idx),
+            mediator.issue_rows("low", idx),
+            mediator.issue_rows("high", idx),
             joint_low,
             joint_high,
         )
