@@ -52,10 +52,39 @@ def same_rows(value: np.ndarray) -> bool:
     return bool((bits == bits[:1]).all())
 
 
+ColumnPlan = tuple[list[np.ndarray], list["int | np.float64"]]
+"""How an (R, K) array's columns are made: its distinct varying columns (contiguous (R,) copies), and per column
+either the index of its varying column or its one value (a column that holds the same bits in every row)."""
+
+
+def column_plan(value: np.ndarray) -> ColumnPlan | None:
+    """The columns of a float (R, K) array as a few distinct varying columns and constant ones, when that is fewer
+    varying columns than K - 1 (gathering them alone reads less than gathering the rows); None otherwise."""
+    if not isinstance(value, np.ndarray) or value.ndim != 2 or value.shape[0] == 0 or value.dtype != np.float64:
+        return None
+    varying: list[np.ndarray] = []
+    seen: dict[bytes, int] = {}
+    plan: list[int | np.float64] = []
+    for k in range(value.shape[1]):
+        column = np.ascontiguousarray(value[:, k])
+        bits = column.view(np.uint64)
+        if (bits == bits[0]).all():
+            plan.append(column[0])
+            continue
+        key = column.tobytes()
+        if key not in seen:
+            seen[key] = len(varying)
+            varying.append(column)
+        plan.append(seen[key])
+    return (varying, plan) if len(varying) < value.shape[1] - 1 else None
+
+
 class IssueRows:
     """An actor's (R, K) issue array that changes only by being replaced (saliences, red lines and their costs; a
     dated event replaces them): on every assignment it notes whether all its rows are the same (a number the scenario
-    does not draw), so that `Actor.issue_rows` can give the first rows instead of gathering (the same numbers)."""
+    does not draw), and else how its columns repeat (`column_plan`: the audience costs of an actor's red lines are
+    often one drawn cost on every issue), so that `Actor.issue_rows` can give the rows without gathering them whole
+    (the same numbers)."""
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
@@ -71,7 +100,9 @@ class IssueRows:
     def __set__(self, obj: object, value: np.ndarray) -> None:
         arrays = obj.__dict__.setdefault("_issue_arrays", {})
         arrays[self.name] = value
-        obj.__dict__.setdefault("_issue_same_rows", {})[self.name] = same_rows(value)
+        same = same_rows(value)
+        obj.__dict__.setdefault("_issue_same_rows", {})[self.name] = same
+        obj.__dict__.setdefault("_issue_column_plans", {})[self.name] = None if same else column_plan(value)
 
 
 class Actor(mesa.Agent):
@@ -94,7 +125,17 @@ class Actor(mesa.Agent):
             first = value[: idx.size]
             first.flags.writeable = False
             return first
-        return value.take(idx, axis=0)
+        plan = self.__dict__["_issue_column_plans"][name]
+        if plan is None:
+            return value.take(idx, axis=0)
+        varying, columns = plan
+        gathered = [column.take(idx) for column in varying]
+        if len(varying) == 1 and all(isinstance(c, int) for c in columns):
+            return np.repeat(gathered[0], len(columns)).reshape(idx.size, len(columns))
+        out = np.empty((idx.size, len(columns)))
+        for k, c in enumerate(columns):
+            out[:, k] = gathered[c] if isinstance(c, int) else c
+        return out
 
     def bind(self, p: dict[str, Any]) -> None:
         """(Re)read the agent's parameters from the drawn values (at set-up and after a dated event)."""
