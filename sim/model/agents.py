@@ -167,6 +167,8 @@ class Actor(mesa.Agent):
 class Belligerent(Actor):
     """Russia or Ukraine: fights, learns about the war's drift, accepts or rejects, concedes."""
 
+    aims = IssueRows()  # war aims (R, K): the positions held at the start, fixed
+
     def __init__(self, model: CeasefireModel, actor_id: str, issues: ActorIssues, p: dict[str, Any], sign: float, rules: dict[RulePath, BoundRule]):
         super().__init__(model, actor_id, issues)
         # The scenario's chosen variants (sim.model.rulebook), checked for shape and NaN on every call.
@@ -233,11 +235,11 @@ class Belligerent(Actor):
             rows(model.front, idx),
             rows(self.belief_mean, idx),
             rows(model.lookahead, idx),
-            rows(model.ukraine.aims, idx),
-            rows(model.russia.aims, idx),
+            model.ukraine.issue_rows("aims", idx),
+            model.russia.issue_rows("aims", idx),
             model.i_territory,
         )
-        point[:, model.i_sequencing] = rows(self.position, idx)[:, model.i_sequencing]
+        point[:, model.i_sequencing] = rows(self.position[:, model.i_sequencing], idx)
         return point
 
     def war_value(self, model: CeasefireModel, war_point: np.ndarray, idx: np.ndarray | None = None, weekly_cost: np.ndarray | None = None) -> np.ndarray:

@@ -433,7 +433,7 @@ class CeasefireModel(mesa.Model):
             point = out
             point[...] = self.status_quo
         point[:, self.i_territory] = self.front[idx]
-        point[:, self.i_sequencing] = actor.position[idx, self.i_sequencing]
+        point[:, self.i_sequencing] = actor.position[:, self.i_sequencing].take(idx)
         return point
 
     def third_party_gain(self, actor: Mediator | EuropeanCoalition, kind: np.ndarray, point: np.ndarray, fixed: np.ndarray, idx: np.ndarray) -> np.ndarray:
@@ -469,7 +469,7 @@ class CeasefireModel(mesa.Model):
             kind3 = np.repeat(types, m).reshape(3, m)
         gain = self.third_party_gain(mediator, kind3, points, fixed, idx).T
         rule = mediator.type_rule.take(idx)
-        w = np.asarray(rule(gain, chance, allowed, mediator.position[idx, self.i_sequencing]), dtype=float)
+        w = np.asarray(rule(gain, chance, allowed, mediator.position[:, self.i_sequencing].take(idx)), dtype=float)
         if w.shape != allowed.shape or not np.isfinite(w).all():
             raise RuleError(
                 f"rule {rule.info.name!r} (proposal_type, for {mediator.actor_id}) returned unusable weights "
@@ -709,7 +709,7 @@ class CeasefireModel(mesa.Model):
         if idx.size:
             status = self.status[idx]
             gain = np.full(idx.size, -np.inf)
-            point = np.nan_to_num(self.agreement_point[idx], nan=0.0)
+            point = np.nan_to_num(self.agreement_point.take(idx, axis=0), copy=False, nan=0.0)
             stay_gain = {}
             # Russia weighs the sanctions that a breakdown would bring back (snapback deters breaking a settlement).
             resumed = {"russia": self.russia_pressure(self.sanctions_if_resumed(status, idx), idx), "ukraine": None}
