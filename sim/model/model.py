@@ -95,6 +95,9 @@ class CeasefireModel(mesa.Model):
         self.i_guarantees = roles.get("guarantees")
         self.i_sanctions = roles.get("sanctions")
         self.status_quo = np.array([v.status_quo for v in scenario.issues.values()], dtype=float)
+        # The status quo in every row (R, K): copying its first rows fills a point faster than broadcasting one row.
+        self.status_quo_rows = np.tile(self.status_quo, (self.n, 1))
+        self._fixed_by_type_rows: np.ndarray | None = None  # the issues each type fixes, per replication (_fixed_by_type)
         self.lookahead = p["battlefield.lookahead_weeks"]
         self.week = 0
 
@@ -287,11 +290,19 @@ class CeasefireModel(mesa.Model):
             side.observe(self.delta, fighting, precision)
         self.observer.beliefs(self)
 
+    def status_quo_points(self, m: int, out: np.ndarray | None = None) -> np.ndarray:
+        """`m` points at the status quo (m, K), as `np.full((m, K), status_quo)` (into `out` when given)."""
+        rows_ = self.status_quo_rows[:m] if m <= self.n else self.status_quo  # more points than replications: the one row, broadcast
+        if out is None:
+            out = np.empty((m, len(self.issue_ids)))
+        out[...] = rows_
+        return out
+
     def truce_point(self, kind: np.ndarray, idx: np.ndarray) -> np.ndarray:
         """The issue-space point of a truce of type `kind` for the replications `idx`: the status quo,
         the front frozen where it is, the sequencing of its type, and a reassurance force on the guarantees
         issue for a general ceasefire when the coalition's force exists."""
-        point = np.full((len(idx), len(self.issue_ids)), self.status_quo)
+        point = self.status_quo_points(len(idx))
         point[:, self.i_territory] = self.front[idx]
         point[:, self.i_sequencing] = np.where(kind == PARTIAL_TRUCE, 0.5, np.where(kind == CEASEFIRE, 0.0, 1.0))
         if self.i_guarantees is not None:
@@ -300,13 +311,23 @@ class CeasefireModel(mesa.Model):
             point[:, self.i_guarantees] = np.where(with_force, level, point[:, self.i_guarantees])
         return point
 
+    def _fixed_by_type(self) -> np.ndarray:
+        """The issues each of the three types fixes, on every replication (T, R, K), read-only; made at first use."""
+        fixed = self._fixed_by_type_rows
+        if fixed is None:
+            pattern = self.fixed_issues(np.array(AGREEMENT_TYPES, dtype=np.int8))
+            fixed = np.repeat(pattern[:, None, :], self.n, axis=1)
+            fixed.flags.writeable = False
+            self._fixed_by_type_rows = fixed
+        return fixed
+
     def _proposal_points(self, terms: np.ndarray, idx: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """The points of the three types a mediator may table in the replications `idx` (T, n, K): a partial truce and a
         general ceasefire as `truce_point` gives them, and the settlement `terms`; built in place (the same numbers), in
         `out` when given."""
         points = np.empty((len(AGREEMENT_TYPES),) + terms.shape) if out is None else out
         partial, ceasefire = points[PARTIAL_TRUCE - 1], points[CEASEFIRE - 1]
-        partial[...] = self.status_quo
+        self.status_quo_points(len(idx), out=partial)
         partial[:, self.i_territory] = self.front[idx]
         partial[:, self.i_sequencing] = 0.5
         ceasefire[...] = partial
@@ -427,11 +448,7 @@ class CeasefireModel(mesa.Model):
     def no_deal_point(self, actor: Actor, idx: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """What a third party expects without an agreement: every issue at its status quo, the front where it is,
         its own sequencing (no agreement, no sequencing to weigh); written into `out` (n, K) when given."""
-        if out is None:
-            point = np.full((len(idx), len(self.issue_ids)), self.status_quo)
-        else:
-            point = out
-            point[...] = self.status_quo
+        point = self.status_quo_points(len(idx), out=out)
         point[:, self.i_territory] = self.front[idx]
         point[:, self.i_sequencing] = actor.position[:, self.i_sequencing].take(idx)
         return point
@@ -588,9 +605,9 @@ class CeasefireModel(mesa.Model):
         # Slots 0 and 1 take each side's war point and that point under a partial truce, so that one call values all five.
         stacked = np.empty((2 + len(AGREEMENT_TYPES),) + terms.shape)
         points = self._proposal_points(terms, idx, out=stacked[2:])
-        # Each row of kind3 is one type, so the issues fixed are that type's, on every replication.
-        fixed = np.empty(points.shape, dtype=bool)
-        fixed[...] = self.fixed_issues(types)[:, None, :]
+        # Each row of kind3 is one type, so the issues fixed are that type's, on every replication: the first rows of
+        # the three types' patterns repeated (read-only; the same values as fixed_issues(kind3)).
+        fixed = self._fixed_by_type()[:, :m]
         gains, probs, values, wars = {}, {}, {}, {}
         for side in (self.russia, self.ukraine):
             war_point = side.war_point(self, idx)
