@@ -453,19 +453,29 @@ class CeasefireModel(mesa.Model):
         point[:, self.i_sequencing] = actor.position[:, self.i_sequencing].take(idx)
         return point
 
-    def third_party_gain(self, actor: Mediator | EuropeanCoalition, kind: np.ndarray, point: np.ndarray, fixed: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    def third_party_gain(
+        self,
+        actor: Mediator | EuropeanCoalition,
+        kind: np.ndarray,
+        point: np.ndarray,
+        fixed: np.ndarray,
+        idx: np.ndarray,
+        stacked: np.ndarray | None = None,
+    ) -> np.ndarray:
         """A mediator's or Europe's gain from an agreement of type `kind` at `point` over the war going on: its utility
         of the point against no deal, plus the share of the war it stops times its weekly stake over the look-ahead,
         net of the audience costs of its own red lines that the point crosses (on the issues the agreement fixes,
-        `fixed`: `fixed_issues(kind)`)."""
+        `fixed`: `fixed_issues(kind)`). `stacked`: a buffer (1 + T, n, K) whose rows after the first already hold the
+        points (T, n, K), if the caller has one (its first row is overwritten)."""
         p = self.params.values
         saved = np.where(kind == PARTIAL_TRUCE, rows(p["battlefield.partial_truce_relief"], idx), 1.0)
         # The utilities of no deal and of the point(s) in one call on them stacked (one gather of the actor's rows; each
         # entry is computed as alone). Then in place, operation by operation: utility - utility(no deal) + saved x stake x look-ahead.
         m, k = point.shape[-2:]
-        stacked = np.empty((1 + int(np.prod(point.shape[:-2], dtype=np.int64)), m, k))
+        if stacked is None:
+            stacked = np.empty((1 + int(np.prod(point.shape[:-2], dtype=np.int64)), m, k))
+            stacked[1:] = point.reshape(-1, m, k)
         self.no_deal_point(actor, idx, out=stacked[0])
-        stacked[1:] = point.reshape(-1, m, k)
         utilities = actor.utility(stacked, idx)
         gain = utilities[1:].reshape(point.shape[:-1])
         gain -= utilities[0]
@@ -474,7 +484,14 @@ class CeasefireModel(mesa.Model):
         return costly_red_lines(gain, point, issue("low", idx), issue("high", idx), fixed, issue("cost_low", idx), issue("cost_high", idx))
 
     def choose_type(
-        self, mediator: Mediator, idx: np.ndarray, points: np.ndarray, fixed: np.ndarray, chance: np.ndarray, kind3: np.ndarray | None = None
+        self,
+        mediator: Mediator,
+        idx: np.ndarray,
+        points: np.ndarray,
+        fixed: np.ndarray,
+        chance: np.ndarray,
+        kind3: np.ndarray | None = None,
+        stacked: np.ndarray | None = None,
     ) -> np.ndarray:
         """Type of proposal a mediator tables in the replications `idx`, by its proposal-type rule over the three
         types (`points` (T, n, K), the issues each fixes `fixed` (T, n, K), `chance` (n, T) that both sides accept),
@@ -484,7 +501,7 @@ class CeasefireModel(mesa.Model):
         m = idx.size
         if kind3 is None:
             kind3 = np.repeat(types, m).reshape(3, m)
-        gain = self.third_party_gain(mediator, kind3, points, fixed, idx).T
+        gain = self.third_party_gain(mediator, kind3, points, fixed, idx, stacked).T
         rule = mediator.type_rule.take(idx)
         w = np.asarray(rule(gain, chance, allowed, mediator.position[:, self.i_sequencing].take(idx)), dtype=float)
         if w.shape != allowed.shape or not np.isfinite(w).all():
@@ -512,7 +529,7 @@ class CeasefireModel(mesa.Model):
         kind = np.full(idx.size, SETTLEMENT, dtype=np.int8)
         if self.i_sanctions is not None and not self.scenario.negotiation.snapback and lost is None:
             lost, _ = self.breakdown_risk(kind, idx)
-        fixed = self.fixed_issues(kind)
+        fixed = self._fixed_by_type()[SETTLEMENT - 1, : idx.size]  # fixed_issues(kind): a settlement fixes every issue
         europe = self.europe.consents_to(self, kind, terms, fixed, idx, self.unsecured_relief(self.europe, terms, lost, idx))
         us = self.us.consents_to(self, kind, terms, fixed, idx, self.unsecured_relief(self.us, terms, lost, idx))
         out = terms.copy()
@@ -624,7 +641,8 @@ class CeasefireModel(mesa.Model):
             gains[side.actor_id] = net3.T
             values[side.actor_id] = value3.T
             probs[side.actor_id] = side.acceptance(net3, idx).T
-        kind = self.choose_type(mediator, idx, points, fixed, probs["russia"] * probs["ukraine"], kind3)
+        # The mediator's utilities of no deal and of the three points: slot 1 of the stack is free now.
+        kind = self.choose_type(mediator, idx, points, fixed, probs["russia"] * probs["ukraine"], kind3, stacked[1:])
         j = (kind - 1).astype(np.intp)
         rows_ = np.arange(idx.size)
         point = points[j, rows_]
