@@ -355,7 +355,9 @@ class UnitedStates(Mediator):
         """Phase 1: aid follows Ukraine's answers to last week's US proposals, sanctions Russia's (under the
         conditional policies); patience runs down at war."""
         conditional = conditional_aid(self.aid, self.ukraine_accepted, self.ukraine_rejected, self.restored)
-        self.aid = np.select([self.policy_code == 0, self.policy_code == 1], [conditional, np.zeros(model.n) + self.restored], 0.0)
+        # As np.select([policy 0, policy 1], [conditional, restored], 0.0) (which copies the choices into the default by
+        # these masks): the same numbers, without its broadcasting and dtype set-up every week.
+        self.aid = np.where(self.policy_code == 0, conditional, np.where(self.policy_code == 1, np.zeros(model.n) + self.restored, 0.0))
         pressed = conditional_sanctions(self.sanctions, self.russia_accepted, self.russia_rejected, self.sanctions_agreed, self.sanctions_pressure)
         self.sanctions = np.where(self.sanctions_conditional, pressed, self.sanctions_agreed)
         self.ukraine_accepted[:] = False
