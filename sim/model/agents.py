@@ -48,7 +48,10 @@ def same_rows(value: np.ndarray) -> bool:
     """Whether every row of a float (R, K) array holds the same bits as its first row (R >= 1)."""
     if not isinstance(value, np.ndarray) or value.ndim != 2 or value.shape[0] == 0 or value.dtype != np.float64:
         return False
-    bits = np.ascontiguousarray(value).view(np.uint64)
+    bits = value.view(np.uint64)
+    # Rows that differ usually differ at once: look at the second row before comparing them all.
+    if value.shape[0] > 1 and not np.array_equal(bits[0], bits[1]):
+        return False
     return bool((bits == bits[:1]).all())
 
 
@@ -62,21 +65,25 @@ def column_plan(value: np.ndarray) -> ColumnPlan | None:
     varying columns than K - 1 (gathering them alone reads less than gathering the rows); None otherwise."""
     if not isinstance(value, np.ndarray) or value.ndim != 2 or value.shape[0] == 0 or value.dtype != np.float64:
         return None
-    varying: list[np.ndarray] = []
-    seen: dict[bytes, int] = {}
+    varying: list[np.ndarray] = []  # contiguous copies
+    varying_bits: list[np.ndarray] = []
     plan: list[int | np.float64] = []
     for k in range(value.shape[1]):
-        column = np.ascontiguousarray(value[:, k])
-        bits = column.view(np.uint64)
-        if (bits == bits[0]).all():
-            plan.append(column[0])
+        bits = value[:, k].view(np.uint64)
+        if (bits[:2] == bits[0]).all() and (bits == bits[0]).all():
+            plan.append(value[0, k])
             continue
-        key = column.tobytes()
-        if key not in seen:
-            seen[key] = len(varying)
-            varying.append(column)
-        plan.append(seen[key])
-    return (varying, plan) if len(varying) < value.shape[1] - 1 else None
+        same = [j for j, other in enumerate(varying_bits) if other[0] == bits[0] and np.array_equal(other, bits)]
+        if same:
+            plan.append(same[0])
+            continue
+        plan.append(len(varying))
+        column = np.ascontiguousarray(value[:, k])
+        varying.append(column)
+        varying_bits.append(column.view(np.uint64))
+        if len(varying) >= value.shape[1] - 1:
+            return None
+    return varying, plan
 
 
 class IssueRows:
