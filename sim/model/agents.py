@@ -105,11 +105,21 @@ class IssueRows:
             raise AttributeError(self.name) from None
 
     def __set__(self, obj: object, value: np.ndarray) -> None:
-        arrays = obj.__dict__.setdefault("_issue_arrays", {})
-        arrays[self.name] = value
-        same = same_rows(value)
-        obj.__dict__.setdefault("_issue_same_rows", {})[self.name] = same
-        obj.__dict__.setdefault("_issue_column_plans", {})[self.name] = None if same else column_plan(value)
+        obj.__dict__.setdefault("_issue_arrays", {})[self.name] = value
+        # How issue_rows gives its rows: "same" (the first rows), "one" (one varying column on every issue), "plan"
+        # (column by column), or "take" (gather the rows).
+        how: tuple[str, Any]
+        if same_rows(value):
+            how = ("same", None)
+        else:
+            plan = column_plan(value)
+            if plan is None:
+                how = ("take", None)
+            elif len(plan[0]) == 1 and all(isinstance(c, int) for c in plan[1]):
+                how = ("one", plan[0][0])
+            else:
+                how = ("plan", plan)
+        obj.__dict__.setdefault("_issue_how", {})[self.name] = how
 
 
 class Actor(mesa.Agent):
@@ -128,17 +138,18 @@ class Actor(mesa.Agent):
         value: np.ndarray = self.__dict__["_issue_arrays"][name]
         if idx is None:
             return value
-        if self.__dict__["_issue_same_rows"][name] and idx.size <= value.shape[0]:
+        how, data = self.__dict__["_issue_how"][name]
+        if how == "take" or idx.size > value.shape[0]:
+            return value.take(idx, axis=0)
+        if how == "same":
             first = value[: idx.size]
             first.flags.writeable = False
             return first
-        plan = self.__dict__["_issue_column_plans"][name]
-        if plan is None:
-            return value.take(idx, axis=0)
-        varying, columns = plan
+        if how == "one":
+            repeated: np.ndarray = np.repeat(data.take(idx), value.shape[1]).reshape(idx.size, value.shape[1])
+            return repeated
+        varying, columns = data
         gathered = [column.take(idx) for column in varying]
-        if len(varying) == 1 and all(isinstance(c, int) for c in columns):
-            return np.repeat(gathered[0], len(columns)).reshape(idx.size, len(columns))
         out = np.empty((idx.size, len(columns)))
         for k, c in enumerate(columns):
             out[:, k] = gathered[c] if isinstance(c, int) else c
