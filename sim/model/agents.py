@@ -105,6 +105,10 @@ class IssueRows:
             raise AttributeError(self.name) from None
 
     def __set__(self, obj: object, value: np.ndarray) -> None:
+        # Kept as a read-only view: a change in place would leave the note below stale, so it fails instead.
+        if isinstance(value, np.ndarray) and value.flags.writeable:
+            value = value.view()
+            value.flags.writeable = False
         obj.__dict__.setdefault("_issue_arrays", {})[self.name] = value
         # How issue_rows gives its rows: "same" (the first rows), "one" (one varying column on every issue), "plan"
         # (column by column), or "take" (gather the rows).
@@ -133,8 +137,9 @@ class Actor(mesa.Agent):
     cost_high = IssueRows()
 
     def issue_rows(self, name: str, idx: np.ndarray | None) -> np.ndarray:
-        """`rows(self.<name>, idx)` for an `IssueRows` array: where all its rows are the same, a read-only view of its
-        first rows (the same numbers, contiguous like a gather, without reading the whole array); else the gathered rows."""
+        """`rows(self.<name>, idx)` for an `IssueRows` array (the same numbers, contiguous like a gather): where all its
+        rows are the same, a read-only view of its first rows (without reading the whole array); where its columns
+        repeat, its few varying columns gathered and laid out as rows; else the gathered rows."""
         value: np.ndarray = self.__dict__["_issue_arrays"][name]
         if idx is None:
             return value
