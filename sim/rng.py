@@ -35,6 +35,19 @@ def _mix(x: np.ndarray) -> np.ndarray:
     return out
 
 
+def _mix_in_place(x: np.ndarray) -> np.ndarray:
+    """`_mix` computed in `x` (a temporary of the caller's, uint64), with one more temporary: the same bits."""
+    t = np.right_shift(x, _S30)
+    x ^= t
+    x *= _M1
+    np.right_shift(x, _S27, out=t)
+    x ^= t
+    x *= _M2
+    np.right_shift(x, _S31, out=t)
+    x ^= t
+    return x
+
+
 @lru_cache(maxsize=4096)
 def name_key(name: str) -> int:
     """A stable 64-bit key for a draw name (independent of Python's hash seed)."""
@@ -61,13 +74,20 @@ class Streams:
         keys = self._rep_keys if idx is None else self._rep_keys.take(idx)
         with np.errstate(over="ignore"):
             k = np.uint64(name_key(name)) ^ (np.uint64(week & 0xFFFFFFFF) * _WEEK)
-            return _mix(_mix(keys ^ k) + _GOLDEN)
+            # _mix(_mix(keys ^ k) + _GOLDEN), in one temporary (wrapping integer arithmetic: the same bits).
+            x = _mix_in_place(np.bitwise_xor(keys, k))
+            x += _GOLDEN
+            return _mix_in_place(x)
 
     def uniform(self, name: str, week: int = SETUP_WEEK, idx: np.ndarray | None = None) -> np.ndarray:
         """Uniforms on the open interval (0, 1), one per replication (or per position in `idx`, as `bits`)."""
-        u = ((self.bits(name, week, idx) >> _S11).astype(np.float64) + 0.5) * _TO_UNIT
+        bits = self.bits(name, week, idx)
+        bits >>= _S11
+        u = bits.astype(np.float64)
+        u += 0.5
+        u *= _TO_UNIT
         # (2**53 - 1) + 0.5 rounds up to 2**53 in float64: keep that one value below 1.
-        return np.minimum(u, _BELOW_ONE)
+        return np.minimum(u, _BELOW_ONE, out=u)
 
     def normal(self, name: str, week: int = SETUP_WEEK) -> np.ndarray:
         """Standard normals by inversion, one per replication."""

@@ -44,10 +44,121 @@ def rows(value: Values, idx: np.ndarray | None) -> Values:
     return value.take(idx, axis=0)
 
 
+def same_rows(value: np.ndarray) -> bool:
+    """Whether every row of a float (R, K) array holds the same bits as its first row (R >= 1)."""
+    if not isinstance(value, np.ndarray) or value.ndim != 2 or value.shape[0] == 0 or value.dtype != np.float64:
+        return False
+    bits = value.view(np.uint64)
+    # Rows that differ usually differ at once: look at the second row before comparing them all.
+    if value.shape[0] > 1 and not np.array_equal(bits[0], bits[1]):
+        return False
+    return bool((bits == bits[:1]).all())
+
+
+ColumnPlan = tuple[list[np.ndarray], list["int | np.float64"]]
+"""How an (R, K) array's columns are made: its distinct varying columns (contiguous (R,) copies), and per column
+either the index of its varying column or its one value (a column that holds the same bits in every row)."""
+
+
+def column_plan(value: np.ndarray) -> ColumnPlan | None:
+    """The columns of a float (R, K) array as a few distinct varying columns and constant ones, when that is fewer
+    varying columns than K - 1 (gathering them alone reads less than gathering the rows); None otherwise."""
+    if not isinstance(value, np.ndarray) or value.ndim != 2 or value.shape[0] == 0 or value.dtype != np.float64:
+        return None
+    varying: list[np.ndarray] = []  # contiguous copies
+    varying_bits: list[np.ndarray] = []
+    plan: list[int | np.float64] = []
+    for k in range(value.shape[1]):
+        bits = value[:, k].view(np.uint64)
+        if (bits[:2] == bits[0]).all() and (bits == bits[0]).all():
+            plan.append(value[0, k])
+            continue
+        same = [j for j, other in enumerate(varying_bits) if other[0] == bits[0] and np.array_equal(other, bits)]
+        if same:
+            plan.append(same[0])
+            continue
+        plan.append(len(varying))
+        column = np.ascontiguousarray(value[:, k])
+        varying.append(column)
+        varying_bits.append(column.view(np.uint64))
+        if len(varying) >= value.shape[1] - 1:
+            return None
+    return varying, plan
+
+
+class IssueRows:
+    """An actor's (R, K) issue array that changes only by being replaced (saliences, red lines and their costs; a
+    dated event replaces them): on every assignment it notes whether all its rows are the same (a number the scenario
+    does not draw), and else how its columns repeat (`column_plan`: the audience costs of an actor's red lines are
+    often one drawn cost on every issue), so that `Actor.issue_rows` can give the rows without gathering them whole
+    (the same numbers)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: object, objtype: type | None = None) -> Any:
+        if obj is None:
+            return self
+        try:
+            return obj.__dict__["_issue_arrays"][self.name]
+        except KeyError:
+            raise AttributeError(self.name) from None
+
+    def __set__(self, obj: object, value: np.ndarray) -> None:
+        # Kept as a read-only view: a change in place would leave the note below stale, so it fails instead.
+        if isinstance(value, np.ndarray) and value.flags.writeable:
+            value = value.view()
+            value.flags.writeable = False
+        obj.__dict__.setdefault("_issue_arrays", {})[self.name] = value
+        # How issue_rows gives its rows: "same" (the first rows), "one" (one varying column on every issue), "plan"
+        # (column by column), or "take" (gather the rows).
+        how: tuple[str, Any]
+        if same_rows(value):
+            how = ("same", None)
+        else:
+            plan = column_plan(value)
+            if plan is None:
+                how = ("take", None)
+            elif len(plan[0]) == 1 and all(isinstance(c, int) for c in plan[1]):
+                how = ("one", plan[0][0])
+            else:
+                how = ("plan", plan)
+        obj.__dict__.setdefault("_issue_how", {})[self.name] = how
+
+
 class Actor(mesa.Agent):
     """An actor with a profile on every issue (positions, saliences, red lines), arrays (R, K)."""
 
     PARAMETERS: ClassVar[dict[str, str]] = {}
+    salience = IssueRows()
+    low = IssueRows()
+    high = IssueRows()
+    cost_low = IssueRows()
+    cost_high = IssueRows()
+
+    def issue_rows(self, name: str, idx: np.ndarray | None) -> np.ndarray:
+        """`rows(self.<name>, idx)` for an `IssueRows` array (the same numbers, contiguous like a gather): where all its
+        rows are the same, a read-only view of its first rows (without reading the whole array); where its columns
+        repeat, its few varying columns gathered and laid out as rows; else the gathered rows."""
+        value: np.ndarray = self.__dict__["_issue_arrays"][name]
+        if idx is None:
+            return value
+        how, data = self.__dict__["_issue_how"][name]
+        if how == "take" or idx.size > value.shape[0]:
+            return value.take(idx, axis=0)
+        if how == "same":
+            first = value[: idx.size]
+            first.flags.writeable = False
+            return first
+        if how == "one":
+            repeated: np.ndarray = np.repeat(data.take(idx), value.shape[1]).reshape(idx.size, value.shape[1])
+            return repeated
+        varying, columns = data
+        gathered = [column.take(idx) for column in varying]
+        out = np.empty((idx.size, len(columns)))
+        for k, c in enumerate(columns):
+            out[:, k] = gathered[c] if isinstance(c, int) else c
+        return out
 
     def bind(self, p: dict[str, Any]) -> None:
         """(Re)read the agent's parameters from the drawn values (at set-up and after a dated event)."""
@@ -65,7 +176,7 @@ class Actor(mesa.Agent):
 
     def utility(self, point: np.ndarray, idx: np.ndarray | None = None) -> np.ndarray:
         """Utility of issue-space points (R, K), or of the replications `idx` when given."""
-        return issue_utility(point, rows(self.position, idx), rows(self.salience, idx))
+        return issue_utility(point, rows(self.position, idx), self.issue_rows("salience", idx))
 
     def consents_to(
         self, model: CeasefireModel, kind: np.ndarray, point: np.ndarray, fixed: np.ndarray, idx: np.ndarray, cost: np.ndarray | float = 0.0
@@ -78,6 +189,8 @@ class Actor(mesa.Agent):
 
 class Belligerent(Actor):
     """Russia or Ukraine: fights, learns about the war's drift, accepts or rejects, concedes."""
+
+    aims = IssueRows()  # war aims (R, K): the positions held at the start, fixed
 
     def __init__(self, model: CeasefireModel, actor_id: str, issues: ActorIssues, p: dict[str, Any], sign: float, rules: dict[RulePath, BoundRule]):
         super().__init__(model, actor_id, issues)
@@ -145,11 +258,11 @@ class Belligerent(Actor):
             rows(model.front, idx),
             rows(self.belief_mean, idx),
             rows(model.lookahead, idx),
-            rows(model.ukraine.aims, idx),
-            rows(model.russia.aims, idx),
+            model.ukraine.issue_rows("aims", idx),
+            model.russia.issue_rows("aims", idx),
             model.i_territory,
         )
-        point[:, model.i_sequencing] = rows(self.position, idx)[:, model.i_sequencing]
+        point[:, model.i_sequencing] = rows(self.position[:, model.i_sequencing], idx)
         return point
 
     def war_value(self, model: CeasefireModel, war_point: np.ndarray, idx: np.ndarray | None = None, weekly_cost: np.ndarray | None = None) -> np.ndarray:
@@ -166,7 +279,8 @@ class Belligerent(Actor):
         look-ahead lost to a breakdown; `breakdown_risk`: its probability) and of the red lines it crosses."""
         gain = risk_adjusted_gain(gain, lost, breakdown_risk, rows(self.exploitation_cost, idx))
         rule = self.red_line_rule if idx is None else self.red_line_rule.take(idx)
-        return rule(gain, point, rows(self.low, idx), rows(self.high, idx), fixed, rows(self.cost_low, idx), rows(self.cost_high, idx))
+        issue = self.issue_rows
+        return rule(gain, point, issue("low", idx), issue("high", idx), fixed, issue("cost_low", idx), issue("cost_high", idx))
 
     def acceptance(self, gain: np.ndarray, idx: np.ndarray | None = None) -> np.ndarray:
         """The chosen acceptance rule's probability of accepting at the net `gain`; a vetoed proposal (gain -VETO)
@@ -264,7 +378,9 @@ class UnitedStates(Mediator):
         """Phase 1: aid follows Ukraine's answers to last week's US proposals, sanctions Russia's (under the
         conditional policies); patience runs down at war."""
         conditional = conditional_aid(self.aid, self.ukraine_accepted, self.ukraine_rejected, self.restored)
-        self.aid = np.select([self.policy_code == 0, self.policy_code == 1], [conditional, np.zeros(model.n) + self.restored], 0.0)
+        # As np.select([policy 0, policy 1], [conditional, restored], 0.0) (which copies the choices into the default by
+        # these masks): the same numbers, without its broadcasting and dtype set-up every week.
+        self.aid = np.where(self.policy_code == 0, conditional, np.where(self.policy_code == 1, np.zeros(model.n) + self.restored, 0.0))
         pressed = conditional_sanctions(self.sanctions, self.russia_accepted, self.russia_rejected, self.sanctions_agreed, self.sanctions_pressure)
         self.sanctions = np.where(self.sanctions_conditional, pressed, self.sanctions_agreed)
         self.ukraine_accepted[:] = False

@@ -38,7 +38,7 @@ from sim.rules.battlefield import effective_strength, front_drift
 from sim.rules.proposal import compromise_terms
 from sim.rules.registry import Values
 from sim.rules.short_axis import cumsum_last, sum_last
-from sim.rules.utility import costly_red_lines
+from sim.rules.utility import costly_red_lines, value_of_war
 from sim.scenario.derive import derive
 from sim.scenario.schema import Event as DatedEvent
 from sim.scenario.schema import Scenario
@@ -95,6 +95,9 @@ class CeasefireModel(mesa.Model):
         self.i_guarantees = roles.get("guarantees")
         self.i_sanctions = roles.get("sanctions")
         self.status_quo = np.array([v.status_quo for v in scenario.issues.values()], dtype=float)
+        # The status quo in every row (R, K): copying its first rows fills a point faster than broadcasting one row.
+        self.status_quo_rows = np.tile(self.status_quo, (self.n, 1))
+        self._fixed_by_type_rows: np.ndarray | None = None  # the issues each type fixes, per replication (_fixed_by_type)
         self.lookahead = p["battlefield.lookahead_weeks"]
         self.week = 0
 
@@ -287,11 +290,19 @@ class CeasefireModel(mesa.Model):
             side.observe(self.delta, fighting, precision)
         self.observer.beliefs(self)
 
+    def status_quo_points(self, m: int, out: np.ndarray | None = None) -> np.ndarray:
+        """`m` points at the status quo (m, K), as `np.full((m, K), status_quo)` (into `out` when given)."""
+        rows_ = self.status_quo_rows[:m] if m <= self.n else self.status_quo  # more points than replications: the one row, broadcast
+        if out is None:
+            out = np.empty((m, len(self.issue_ids)))
+        out[...] = rows_
+        return out
+
     def truce_point(self, kind: np.ndarray, idx: np.ndarray) -> np.ndarray:
         """The issue-space point of a truce of type `kind` for the replications `idx`: the status quo,
         the front frozen where it is, the sequencing of its type, and a reassurance force on the guarantees
         issue for a general ceasefire when the coalition's force exists."""
-        point = np.full((len(idx), len(self.issue_ids)), self.status_quo)
+        point = self.status_quo_points(len(idx))
         point[:, self.i_territory] = self.front[idx]
         point[:, self.i_sequencing] = np.where(kind == PARTIAL_TRUCE, 0.5, np.where(kind == CEASEFIRE, 0.0, 1.0))
         if self.i_guarantees is not None:
@@ -299,6 +310,34 @@ class CeasefireModel(mesa.Model):
             with_force = (kind == CEASEFIRE) & (self.europe.force_size[idx] > 0)
             point[:, self.i_guarantees] = np.where(with_force, level, point[:, self.i_guarantees])
         return point
+
+    def _fixed_by_type(self) -> np.ndarray:
+        """The issues each of the three types fixes, on every replication (T, R, K), read-only; made at first use."""
+        fixed = self._fixed_by_type_rows
+        if fixed is None:
+            pattern = self.fixed_issues(np.array(AGREEMENT_TYPES, dtype=np.int8))
+            fixed = np.repeat(pattern[:, None, :], self.n, axis=1)
+            fixed.flags.writeable = False
+            self._fixed_by_type_rows = fixed
+        return fixed
+
+    def _proposal_points(self, terms: np.ndarray, idx: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """The points of the three types a mediator may table in the replications `idx` (T, n, K): a partial truce and a
+        general ceasefire as `truce_point` gives them, and the settlement `terms`; built in place (the same numbers), in
+        `out` when given."""
+        points = np.empty((len(AGREEMENT_TYPES),) + terms.shape) if out is None else out
+        partial, ceasefire = points[PARTIAL_TRUCE - 1], points[CEASEFIRE - 1]
+        self.status_quo_points(len(idx), out=partial)
+        partial[:, self.i_territory] = self.front[idx]
+        partial[:, self.i_sequencing] = 0.5
+        ceasefire[...] = partial
+        ceasefire[:, self.i_sequencing] = 0.0
+        if self.i_guarantees is not None:
+            level = self.scenario.negotiation.force_guarantee_level
+            with_force = self.europe.force_size[idx] > 0
+            ceasefire[:, self.i_guarantees] = np.where(with_force, level, ceasefire[:, self.i_guarantees])
+        points[SETTLEMENT - 1] = terms
+        return points
 
     def fixed_issues(self, kind: np.ndarray) -> np.ndarray:
         """Which issues an agreement of type `kind` fixes (kind's shape + (K,)): a settlement all; a truce its
@@ -322,21 +361,39 @@ class CeasefireModel(mesa.Model):
         return self.agreement_value_from(side, kind, side.utility(point, idx), freeze, war_point, side.weekly_cost(idx), idx)
 
     def agreement_value_from(
-        self, side: Belligerent, kind: np.ndarray, utility: np.ndarray, freeze: np.ndarray, war_point: np.ndarray, weekly_cost: np.ndarray, idx: np.ndarray
+        self,
+        side: Belligerent,
+        kind: np.ndarray,
+        utility: np.ndarray,
+        freeze: np.ndarray,
+        war_point: np.ndarray,
+        weekly_cost: np.ndarray,
+        idx: np.ndarray,
+        fight_utility: np.ndarray | None = None,
     ) -> np.ndarray:
         """`agreement_value` from the side's utility of the agreement's point (`utility`, kind's shape) and of a general
         ceasefire at the current line (`freeze`), its war point and the weekly cost of war it feels, for a caller that
-        has them already (a proposal values three types at once; a truce in force is valued by both sides)."""
+        has them already (a proposal values three types at once; a truce in force is valued by both sides).
+        `fight_utility`: the side's utility of the war point with a partial truce's sequencing, if at hand."""
         p = self.params.values
         cost = weekly_cost * rows(self.lookahead, idx)
         # A truce with a term is valued as renewed while it stays worth it (renewal is decided at the term's end).
         relieved = rows(p["battlefield.partial_truce_relief"], idx)
-        partial_point = war_point.copy()
-        partial_point[:, self.i_sequencing] = 0.5
-        fight_on = side.utility(partial_point, idx) - (1.0 - relieved) * cost
+        if fight_utility is None:
+            fight_utility = side.utility(self.partial_truce_war_point(war_point), idx)
+        fight_on = fight_utility - (1.0 - relieved) * cost
         e = rows(p["negotiation.partial_truce_freeze"], idx)
         partial = (1.0 - e) * fight_on + e * freeze
         return np.where(kind == PARTIAL_TRUCE, partial, utility)
+
+    def partial_truce_war_point(self, war_point: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """The war point under a partial truce: the ground war's expected point with the truce's sequencing (0.5);
+        written into `out` when given."""
+        point = war_point.copy() if out is None else out
+        if out is not None:
+            point[...] = war_point
+        point[:, self.i_sequencing] = 0.5
+        return point
 
     def monitoring_factor(self, kind: np.ndarray, idx: np.ndarray) -> np.ndarray:
         """Hazard multiplier of a truce's monitoring: the monitoring hazard ratio to the power of its monitoring level."""
@@ -388,35 +445,65 @@ class CeasefireModel(mesa.Model):
         kept = np.where(hazard > 1e-12, (1.0 - survive) / np.maximum(hazard, 1e-12) / weeks, 1.0)
         return np.clip(1.0 - kept, 0.0, 1.0), 1.0 - survive
 
-    def no_deal_point(self, actor: Actor, idx: np.ndarray) -> np.ndarray:
+    def no_deal_point(self, actor: Actor, idx: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """What a third party expects without an agreement: every issue at its status quo, the front where it is,
-        its own sequencing (no agreement, no sequencing to weigh)."""
-        point = np.full((len(idx), len(self.issue_ids)), self.status_quo)
+        its own sequencing (no agreement, no sequencing to weigh); written into `out` (n, K) when given."""
+        point = self.status_quo_points(len(idx), out=out)
         point[:, self.i_territory] = self.front[idx]
-        point[:, self.i_sequencing] = actor.position[idx, self.i_sequencing]
+        point[:, self.i_sequencing] = actor.position[:, self.i_sequencing].take(idx)
         return point
 
-    def third_party_gain(self, actor: Mediator | EuropeanCoalition, kind: np.ndarray, point: np.ndarray, fixed: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    def third_party_gain(
+        self,
+        actor: Mediator | EuropeanCoalition,
+        kind: np.ndarray,
+        point: np.ndarray,
+        fixed: np.ndarray,
+        idx: np.ndarray,
+        stacked: np.ndarray | None = None,
+    ) -> np.ndarray:
         """A mediator's or Europe's gain from an agreement of type `kind` at `point` over the war going on: its utility
         of the point against no deal, plus the share of the war it stops times its weekly stake over the look-ahead,
         net of the audience costs of its own red lines that the point crosses (on the issues the agreement fixes,
-        `fixed`: `fixed_issues(kind)`)."""
+        `fixed`: `fixed_issues(kind)`). `stacked`: a buffer (1 + T, n, K) whose rows after the first already hold the
+        points (T, n, K), if the caller has one (its first row is overwritten)."""
         p = self.params.values
         saved = np.where(kind == PARTIAL_TRUCE, rows(p["battlefield.partial_truce_relief"], idx), 1.0)
-        gain = actor.utility(point, idx) - actor.utility(self.no_deal_point(actor, idx), idx)
-        gain = gain + saved * rows(actor.stake, idx) * rows(self.lookahead, idx)
-        return costly_red_lines(gain, point, rows(actor.low, idx), rows(actor.high, idx), fixed, rows(actor.cost_low, idx), rows(actor.cost_high, idx))
+        # The utilities of no deal and of the point(s) in one call on them stacked (one gather of the actor's rows; each
+        # entry is computed as alone). Then in place, operation by operation: utility - utility(no deal) + saved x stake x look-ahead.
+        m, k = point.shape[-2:]
+        if stacked is None:
+            stacked = np.empty((1 + int(np.prod(point.shape[:-2], dtype=np.int64)), m, k))
+            stacked[1:] = point.reshape(-1, m, k)
+        self.no_deal_point(actor, idx, out=stacked[0])
+        utilities = actor.utility(stacked, idx)
+        gain = utilities[1:].reshape(point.shape[:-1])
+        gain -= utilities[0]
+        gain += saved * rows(actor.stake, idx) * rows(self.lookahead, idx)
+        issue = actor.issue_rows
+        return costly_red_lines(gain, point, issue("low", idx), issue("high", idx), fixed, issue("cost_low", idx), issue("cost_high", idx))
 
-    def choose_type(self, mediator: Mediator, idx: np.ndarray, points: np.ndarray, fixed: np.ndarray, chance: np.ndarray) -> np.ndarray:
+    def choose_type(
+        self,
+        mediator: Mediator,
+        idx: np.ndarray,
+        points: np.ndarray,
+        fixed: np.ndarray,
+        chance: np.ndarray,
+        kind3: np.ndarray | None = None,
+        stacked: np.ndarray | None = None,
+    ) -> np.ndarray:
         """Type of proposal a mediator tables in the replications `idx`, by its proposal-type rule over the three
         types (`points` (T, n, K), the issues each fixes `fixed` (T, n, K), `chance` (n, T) that both sides accept),
-        among the types fuller than the truce in force."""
+        among the types fuller than the truce in force. `kind3`: the types along the leading axis (T, n), if at hand."""
         types = np.array(AGREEMENT_TYPES, dtype=np.int8)
         allowed = types[None, :] > self.status[idx, None]
         m = idx.size
-        gain = self.third_party_gain(mediator, np.repeat(types, m).reshape(3, m), points, fixed, idx).T
+        if kind3 is None:
+            kind3 = np.repeat(types, m).reshape(3, m)
+        gain = self.third_party_gain(mediator, kind3, points, fixed, idx, stacked).T
         rule = mediator.type_rule.take(idx)
-        w = np.asarray(rule(gain, chance, allowed, mediator.position[idx, self.i_sequencing]), dtype=float)
+        w = np.asarray(rule(gain, chance, allowed, mediator.position[:, self.i_sequencing].take(idx)), dtype=float)
         if w.shape != allowed.shape or not np.isfinite(w).all():
             raise RuleError(
                 f"rule {rule.info.name!r} (proposal_type, for {mediator.actor_id}) returned unusable weights "
@@ -442,7 +529,7 @@ class CeasefireModel(mesa.Model):
         kind = np.full(idx.size, SETTLEMENT, dtype=np.int8)
         if self.i_sanctions is not None and not self.scenario.negotiation.snapback and lost is None:
             lost, _ = self.breakdown_risk(kind, idx)
-        fixed = self.fixed_issues(kind)
+        fixed = self._fixed_by_type()[SETTLEMENT - 1, : idx.size]  # fixed_issues(kind): a settlement fixes every issue
         europe = self.europe.consents_to(self, kind, terms, fixed, idx, self.unsecured_relief(self.europe, terms, lost, idx))
         us = self.us.consents_to(self, kind, terms, fixed, idx, self.unsecured_relief(self.us, terms, lost, idx))
         out = terms.copy()
@@ -472,23 +559,35 @@ class CeasefireModel(mesa.Model):
         cost: np.ndarray = lost * (actor.utility(war, idx) - actor.utility(relieved, idx))
         return cost
 
+    @staticmethod
+    def _gather_pair(first: np.ndarray, second: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        """`np.stack([first[idx], second[idx]])` for two (R, K) arrays, gathered into the stack directly."""
+        pair = np.empty((2, idx.size) + first.shape[1:], dtype=np.result_type(first, second))
+        np.take(first, idx, axis=0, out=pair[0])
+        np.take(second, idx, axis=0, out=pair[1])
+        return pair
+
     def settlement_terms(self, mediator: Mediator, idx: np.ndarray) -> np.ndarray:
         """Settlement terms the mediator would table in the replications `idx`."""
         s_ru = self.strength_ru[idx]
         s_ua = self.strength_ua[idx]
         cap = np.stack([s_ru, s_ua]) / (s_ru + s_ua)
         r, u = self.russia, self.ukraine
-        positions = np.stack([rows(r.position, idx), rows(u.position, idx)])
-        weights = cap[:, :, None] * np.stack([rows(r.salience, idx), rows(u.salience, idx)])
-        joint_low = np.maximum(rows(r.low, idx), rows(u.low, idx))
-        joint_high = np.minimum(rows(r.high, idx), rows(u.high, idx))
+        # The two sides' rows gathered straight into their stacks (the same numbers as stacking the gathered rows).
+        positions = self._gather_pair(r.position, u.position, idx)
+        weights = np.empty_like(positions)
+        weights[0] = r.issue_rows("salience", idx)
+        weights[1] = u.issue_rows("salience", idx)
+        np.multiply(cap[:, :, None], weights, out=weights)
+        joint_low = np.maximum(r.issue_rows("low", idx), u.issue_rows("low", idx))
+        joint_high = np.minimum(r.issue_rows("high", idx), u.issue_rows("high", idx))
         terms = compromise_terms(
             positions,
             weights,
             rows(mediator.position, idx),
             rows(mediator.bias, idx),
-            rows(mediator.low, idx),
-            rows(mediator.high, idx),
+            mediator.issue_rows("low", idx),
+            mediator.issue_rows("high", idx),
             joint_low,
             joint_high,
         )
@@ -520,22 +619,30 @@ class CeasefireModel(mesa.Model):
         lost3, risk3 = self.breakdown_risk(kind3, idx)
         tabled = self.settlement_terms(mediator, idx)
         terms, withheld = self.delivered_terms(tabled, idx, lost3[SETTLEMENT - 1])
-        points = np.stack([terms if t == SETTLEMENT else self.truce_point(np.full(m, t, dtype=np.int8), idx) for t in types])
-        fixed = self.fixed_issues(kind3)
+        # Slots 0 and 1 take each side's war point and that point under a partial truce, so that one call values all five.
+        stacked = np.empty((2 + len(AGREEMENT_TYPES),) + terms.shape)
+        points = self._proposal_points(terms, idx, out=stacked[2:])
+        # Each row of kind3 is one type, so the issues fixed are that type's, on every replication: the first rows of
+        # the three types' patterns repeated (read-only; the same values as fixed_issues(kind3)).
+        fixed = self._fixed_by_type()[:, :m]
         gains, probs, values, wars = {}, {}, {}, {}
         for side in (self.russia, self.ukraine):
             war_point = side.war_point(self, idx)
             weekly_cost = side.weekly_cost(idx)
-            war_value = side.war_value(self, war_point, idx, weekly_cost)
+            stacked[0] = war_point
+            self.partial_truce_war_point(war_point, out=stacked[1])
+            utility5 = side.utility(stacked, idx)
+            war_value = value_of_war(utility5[0], weekly_cost, rows(self.lookahead, idx))  # side.war_value, from the utility at hand
             wars[side.actor_id] = war_value
-            utility3 = side.utility(points, idx)
+            utility3 = utility5[2:]
             # A partial truce may lead to a freeze: the general ceasefire at the current line, points[CEASEFIRE - 1].
-            value3 = self.agreement_value_from(side, kind3, utility3, utility3[CEASEFIRE - 1], war_point, weekly_cost, idx)
+            value3 = self.agreement_value_from(side, kind3, utility3, utility3[CEASEFIRE - 1], war_point, weekly_cost, idx, utility5[1])
             net3 = side.net_gain(value3 - war_value, lost3, risk3, points, fixed, idx)
             gains[side.actor_id] = net3.T
             values[side.actor_id] = value3.T
             probs[side.actor_id] = side.acceptance(net3, idx).T
-        kind = self.choose_type(mediator, idx, points, fixed, probs["russia"] * probs["ukraine"])
+        # The mediator's utilities of no deal and of the three points: slot 1 of the stack is free now.
+        kind = self.choose_type(mediator, idx, points, fixed, probs["russia"] * probs["ukraine"], kind3, stacked[1:])
         j = (kind - 1).astype(np.intp)
         rows_ = np.arange(idx.size)
         point = points[j, rows_]
@@ -637,18 +744,25 @@ class CeasefireModel(mesa.Model):
         if idx.size:
             status = self.status[idx]
             gain = np.full(idx.size, -np.inf)
-            point = np.nan_to_num(self.agreement_point[idx], nan=0.0)
+            point = np.nan_to_num(self.agreement_point.take(idx, axis=0), copy=False, nan=0.0)
             stay_gain = {}
             # Russia weighs the sanctions that a breakdown would bring back (snapback deters breaking a settlement).
             resumed = {"russia": self.russia_pressure(self.sanctions_if_resumed(status, idx), idx), "ukraine": None}
-            freeze_point = self.truce_point(np.full(idx.size, CEASEFIRE, dtype=np.int8), idx)
+            # Each side values four points in one call (one gather of its rows): the freeze (a general ceasefire at the
+            # current line), the agreement in force, its war point, and that point under a partial truce.
+            stacked = np.empty((4,) + point.shape)
+            stacked[0] = self.truce_point(np.full(idx.size, CEASEFIRE, dtype=np.int8), idx)
+            stacked[1] = point
             for side in (self.russia, self.ukraine):
                 war_point = side.war_point(self, idx)
                 weekly_cost = side.weekly_cost(idx)
-                freeze = side.utility(freeze_point, idx)
-                stay = self.agreement_value_from(side, status, side.utility(point, idx), freeze, war_point, weekly_cost, idx)
+                stacked[2] = war_point
+                self.partial_truce_war_point(war_point, out=stacked[3])
+                utility4 = side.utility(stacked, idx)
+                stay = self.agreement_value_from(side, status, utility4[1], utility4[0], war_point, weekly_cost, idx, utility4[3])
                 pressure = resumed[side.actor_id]
-                resume = side.war_value(self, war_point, idx, weekly_cost if pressure is None else side.weekly_cost(idx, pressure)) - stay
+                # side.war_value, from the utility of the war point at hand
+                resume = value_of_war(utility4[2], weekly_cost if pressure is None else side.weekly_cost(idx, pressure), rows(self.lookahead, idx)) - stay
                 stay_gain[side.actor_id] = -resume
                 gain = np.maximum(gain, resume)
             enforcement = self.enforcement_of(status, idx)
