@@ -24,6 +24,11 @@ def write_pid(folder: Path) -> None:
     (folder / "pid.txt").write_text(str(os.getpid()))
 
 
+def write_part(folder: Path, part: int = 0, parts: int = 1) -> None:
+    """A plot function drawn in shares: each share says which process drew it."""
+    (folder / f"part{part}of{parts}.txt").write_text(str(os.getpid()))
+
+
 def fails_in_a_child(folder: Path) -> None:
     if os.getpid() != PARENT:
         raise RuntimeError("the child cannot draw")
@@ -66,15 +71,23 @@ def test_a_child_draws_when_a_fork_is_safe_and_this_process_when_not(fork, tmp_p
     assert int((tmp_path / "pid.txt").read_text()) == os.getpid()
 
 
-def test_plots_drawn_by_a_child_are_the_bytes_drawn_here(fork, results, tmp_path, monkeypatch):
-    child, here = tmp_path / "child", tmp_path / "here"
-    child.mkdir()
+def test_each_share_is_drawn_by_its_own_child(fork, tmp_path):
+    draw(plots("write_part"), tmp_path, parts=3).join()
+    pids = {int((tmp_path / f"part{i}of3.txt").read_text()) for i in range(3)}
+    assert len(pids) == 3 and os.getpid() not in pids
+
+
+@pytest.mark.parametrize("parts", [1, 2, 3])
+def test_plots_drawn_by_children_are_the_bytes_drawn_here(fork, results, tmp_path, monkeypatch, parts):
+    children, here = tmp_path / "children", tmp_path / "here"
+    children.mkdir()
     here.mkdir()
-    draw(RUN_PLOTS, *results, child).join()
+    draw(RUN_PLOTS, *results, children, parts=parts).join()
     monkeypatch.setattr(executors, "fork_is_safe", lambda: False)
-    draw(RUN_PLOTS, *results, here).join()
+    draw(RUN_PLOTS, *results, here, parts=parts).join()  # here: all in one call
+    assert sorted(p.name for p in children.iterdir()) == sorted(PLOT_FILES)
     for name in PLOT_FILES:
-        assert (child / name).read_bytes() == (here / name).read_bytes(), name
+        assert (children / name).read_bytes() == (here / name).read_bytes(), name
 
 
 def test_what_a_child_failed_to_draw_is_drawn_here(fork, tmp_path):
@@ -93,8 +106,8 @@ def test_an_error_in_the_plots_is_raised_here_and_the_run_leaves_no_folder(fork,
 
 def test_a_cancelled_drawing_stops_its_child(fork, tmp_path):
     drawing = draw(plots("sleeps"), tmp_path)
-    process = drawing.process
-    assert process is not None and process.is_alive()
+    (process,) = drawing.processes
+    assert process.is_alive()
     started = time.monotonic()
     drawing.cancel()
     assert not process.is_alive() and time.monotonic() - started < 10
@@ -103,8 +116,7 @@ def test_a_cancelled_drawing_stops_its_child(fork, tmp_path):
 
 def test_a_drawing_interrupted_while_it_waits_can_still_be_cancelled(fork, tmp_path, monkeypatch):
     drawing = draw(plots("sleeps"), tmp_path)
-    process = drawing.process
-    assert process is not None
+    (process,) = drawing.processes
 
     def interrupted(timeout: float | None = None) -> None:
         raise KeyboardInterrupt

@@ -6,8 +6,8 @@ a background thread while its workers compute (so the plots at the end do not wa
 the function on the folder's data before the folder is published. A library caller that passes no `Plots`
 gets the data files only.
 
-A run draws its plots in a forked child process (`draw`) while it writes its other files: on two cores the
-end of a run then takes as long as the longer of the two, not their sum.
+A run draws its plots in forked child processes (`draw`, two of them, each drawing half of the plots) while it
+writes its other files: the end of a run then takes about half as long as drawing the plots one after another.
 """
 
 from __future__ import annotations
@@ -29,58 +29,64 @@ class Plots:
     module: str
     function: str
 
-    def __call__(self, *args: Any) -> None:
-        getattr(importlib.import_module(self.module), self.function)(*args)
+    def __call__(self, *args: Any, **options: Any) -> None:
+        getattr(importlib.import_module(self.module), self.function)(*args, **options)
 
 
 @dataclass
 class Drawing:
-    """Plots being drawn by a child process (`process`), or already drawn here (`process` None)."""
+    """Plots being drawn by child processes (`processes`), or already drawn here (none)."""
 
     plots: Plots
     args: tuple[Any, ...]
-    process: BaseProcess | None = None
+    processes: list[BaseProcess] = field(default_factory=list)
 
     def join(self) -> None:
-        """Wait for the child. If it failed, or was killed, draw the plots here: an error is then raised here, with its
-        traceback, and a killed child's half-written files are written again whole."""
-        process = self.process
-        if process is None:
-            return
-        process.join()  # interrupted here, the process is still this drawing's to cancel
-        self.process = None
-        if process.exitcode != 0:
+        """Wait for the children. If one failed, or was killed, draw the plots here: an error is then raised here, with
+        its traceback, and a killed child's half-written files are written again whole."""
+        for process in self.processes:
+            process.join()  # interrupted here, the processes are still this drawing's to cancel
+        failed = any(process.exitcode != 0 for process in self.processes)
+        self.processes = []
+        if failed:
             self.plots(*self.args)
 
     def cancel(self) -> None:
-        """Stop the child (the run failed or was interrupted: its folder is about to be removed)."""
-        process, self.process = self.process, None
-        if process is not None:
+        """Stop the children (the run failed or was interrupted: its folder is about to be removed)."""
+        processes, self.processes = self.processes, []
+        for process in processes:
             if process.is_alive():
                 process.terminate()
+        for process in processes:
             process.join()
 
 
-def draw(plots: Plots, *args: Any) -> Drawing:
-    """Start drawing `plots(*args)` in a forked child while the caller goes on; `Drawing.join` waits for it.
+def draw(plots: Plots, *args: Any, parts: int = 1) -> Drawing:
+    """Start drawing `plots(*args)` in forked children while the caller goes on; `Drawing.join` waits for them.
 
-    Drawn here, before returning, where a fork is not safe (another thread runs: a progress bar's refresh, a
-    Dask client) or the platform has none. The child is a copy of this process, so the files are the same bytes
-    either way; it has matplotlib when the caller's `Warmup` has been joined first."""
+    With `parts` > 1, `parts` children draw a share each (`plots(*args, part=i, parts=parts)`: the plotting function
+    takes them). Drawn here, in one call, before returning, where a fork is not safe (another thread runs: a Dask
+    client) or the platform has none. A child is a copy of this process, so the files are the same bytes either way;
+    it has matplotlib when the caller's `Warmup` has been joined first."""
     from sim.experiment.executors import fork_is_safe
 
     if not fork_is_safe():
         plots(*args)
         return Drawing(plots, args)
-    process = multiprocessing.get_context("fork").Process(target=_draw_child, args=(plots, args), name="sim-plots", daemon=True)
-    process.start()
-    return Drawing(plots, args, process)
+    context = multiprocessing.get_context("fork")
+    shares = [{}] if parts == 1 else [{"part": i, "parts": parts} for i in range(parts)]
+    drawing = Drawing(plots, args)
+    for share in shares:
+        process = context.Process(target=_draw_child, args=(plots, args, share), name="sim-plots", daemon=True)
+        process.start()
+        drawing.processes.append(process)
+    return drawing
 
 
-def _draw_child(plots: Plots, args: tuple[Any, ...]) -> None:
+def _draw_child(plots: Plots, args: tuple[Any, ...], share: dict[str, int]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it cancels this child
     try:
-        plots(*args)
+        plots(*args, **share)
     except BaseException:  # the parent draws again and raises the error itself
         sys.exit(1)
 

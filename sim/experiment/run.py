@@ -44,6 +44,9 @@ from sim.experiment.sizes import check as check_size
 from sim.experiment.store import discard_run_dir, nan_as_null, new_run_dir, publish_run_dir, write_json_atomic, write_parquet_atomic
 from sim.scenario.load import LoadedScenario, scenario_hash
 
+PLOT_PROCESSES = 2
+"""Child processes that draw a run's plots, a share each (the run's four plots take about 0.45 s one after another)."""
+
 
 def rules_base(loaded: LoadedScenario) -> str:
     """The folder user rule modules of a scenario are found from (absolute, for worker processes)."""
@@ -126,7 +129,7 @@ def run_scenario(
         if plots is not None:  # drawn by a child process, while this one writes the other files
             warm.join()
             (tmp / "plots").mkdir()
-            drawing = draw(plots, summary, weekly, agg, tmp / "plots")
+            drawing = draw(plots, summary, weekly, agg, tmp / "plots", parts=PLOT_PROCESSES)
         if not assembler.finish():
             assemble_runs(paths, tmp / "runs.parquet")
         store.remove()

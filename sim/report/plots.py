@@ -7,7 +7,8 @@ change them, and saved without the software-version metadata that would change t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -165,13 +166,17 @@ def plot_front_fan(weekly: pa.Table, path: Path) -> Path:
     return _save(figure, path)
 
 
-def write_plots(summary: dict[str, Any], weekly_table: pa.Table, agg: Aggregates, folder: Path) -> list[Path]:
-    """Write the experiment's PNG plots into `folder` (which must exist); return their paths."""
+def write_plots(summary: dict[str, Any], weekly_table: pa.Table, agg: Aggregates, folder: Path, part: int = 0, parts: int = 1) -> list[Path]:
+    """Write the experiment's PNG plots into `folder` (which must exist); return their paths.
+
+    With `parts` > 1, only the plots whose place in `PLOT_FILES` is `part` modulo `parts`: that many processes,
+    one part each, draw them all side by side (`sim.experiment.plots.draw`)."""
     folder = Path(folder)
+    drawers: list[Callable[[Path], Path]] = [
+        functools.partial(plot_outcome_shares, summary),
+        functools.partial(plot_time_to_agreement, agg),
+        functools.partial(plot_weekly_status, weekly_table),
+        functools.partial(plot_front_fan, weekly_table),
+    ]
     with matplotlib.style.context("default"):
-        return [
-            plot_outcome_shares(summary, folder / PLOT_FILES[0]),
-            plot_time_to_agreement(agg, folder / PLOT_FILES[1]),
-            plot_weekly_status(weekly_table, folder / PLOT_FILES[2]),
-            plot_front_fan(weekly_table, folder / PLOT_FILES[3]),
-        ]
+        return [drawer(folder / name) for i, (drawer, name) in enumerate(zip(drawers, PLOT_FILES, strict=True)) if i % parts == part]
