@@ -21,8 +21,8 @@ from sim.analysis.aggregate import (
     merge_all,
 )
 from sim.analysis.intervals import newcombe_difference_interval, wilson_interval
-from sim.analysis.summary import FRONT_QUANTILES, summarise, weekly_table
-from sim.analysis.survival import kaplan_meier, survival_from_aggregates, week_quantiles
+from sim.analysis.summary import FRONT_QUANTILES, SUMMARY_FIELDS, summarise, summary_row, summary_rows, weekly_table
+from sim.analysis.survival import kaplan_meier, stacked_week_quantiles, survival_from_aggregates, week_quantiles
 from sim.analysis.tables import comparison_table, format_percent, outcome_table
 
 ISSUES = ("territory", "security_guarantees")
@@ -87,6 +87,24 @@ def test_merged_chunks_equal_the_whole(spec, cuts):
     # Merging in another order gives a bit-identical summary.
     reversed_merge = merge_all(reversed(parts), ISSUES, horizon)
     assert json.dumps(summarise(reversed_merge)) == json.dumps(summarise(direct))
+
+
+@given(hists=st.lists(st.lists(st.integers(0, 20), min_size=6, max_size=6), min_size=1, max_size=8))
+def test_stacked_week_quantiles_are_each_experiments_own(hists):
+    stacked = stacked_week_quantiles(np.array(hists), (0.25, 0.5, 0.75))
+    for row, hist in zip(stacked, hists, strict=True):
+        weeks = np.repeat(np.arange(len(hist)), hist)
+        expected = [-1, -1, -1] if weeks.size == 0 else [int(v) for v in np.quantile(weeks, [0.25, 0.5, 0.75], method="inverted_cdf")]
+        assert row.tolist() == expected
+
+
+@given(seeds=st.lists(st.tuples(st.integers(0, 2**32 - 1), st.integers(0, 40)), min_size=1, max_size=6), horizon=st.integers(1, 12))
+def test_a_stack_of_experiments_summarises_each_as_alone(seeds, horizon):
+    """summary_rows over counts stacked from several experiments (a sweep's variants) gives each experiment the row it
+    gets alone (summary_row), whatever the others."""
+    aggs = [Aggregates.from_chunk(make_chunk(seed, n, horizon)) for seed, n in seeds]
+    stacked = {name: np.stack([np.asarray(getattr(a, name)) for a in aggs]) for name in SUMMARY_FIELDS}
+    assert summary_rows(stacked) == [summary_row(a) for a in aggs]
 
 
 @given(spec=chunk_specs)

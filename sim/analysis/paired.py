@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -93,46 +94,48 @@ class Outcome:
     label: str
     phrase: str  # "{h}" is the horizon in weeks
     indicator: Callable[[Codes], np.ndarray]
-    count: Callable[[Aggregates], int]
+    count: Callable[[Aggregates], Any]
+    """The number of replications with the outcome, from exact aggregates; from counts stacked along a leading axis
+    (`sim.analysis.summary.SUMMARY_FIELDS`, one entry per experiment), one number per experiment."""
 
 
 OUTCOMES: tuple[Outcome, ...] = (
-    Outcome("war", "War at the horizon", "Still being at war at week {h}", lambda c: c.status == WAR, lambda a: int(a.status_counts[WAR])),
+    Outcome("war", "War at the horizon", "Still being at war at week {h}", lambda c: c.status == WAR, lambda a: a.status_counts[..., WAR]),
     Outcome(
         "partial_truce",
         "Partial truce at the horizon",
         "A partial (air-and-sea) truce in force at week {h}",
         lambda c: c.status == PARTIAL_TRUCE,
-        lambda a: int(a.status_counts[PARTIAL_TRUCE]),
+        lambda a: a.status_counts[..., PARTIAL_TRUCE],
     ),
     Outcome(
         "ceasefire",
         "General ceasefire at the horizon",
         "A general ceasefire in force at week {h}",
         lambda c: c.status == CEASEFIRE,
-        lambda a: int(a.status_counts[CEASEFIRE]),
+        lambda a: a.status_counts[..., CEASEFIRE],
     ),
     Outcome(
         "settlement",
         "Settlement at the horizon",
         "A settlement in force at week {h}",
         lambda c: c.status == SETTLEMENT,
-        lambda a: int(a.status_counts[SETTLEMENT]),
+        lambda a: a.status_counts[..., SETTLEMENT],
     ),
     Outcome(
         "ceasefire_or_settlement",
         "Ceasefire or settlement at the horizon",
         "A general ceasefire or settlement in force at week {h}",
         lambda c: c.status >= CEASEFIRE,
-        lambda a: int(a.status_counts[CEASEFIRE] + a.status_counts[SETTLEMENT]),
+        lambda a: a.status_counts[..., CEASEFIRE] + a.status_counts[..., SETTLEMENT],
     ),
-    Outcome("any_agreement", "Any agreement within the horizon", "Any agreement within {h} weeks", lambda c: c.agreed, lambda a: int(a.with_agreement)),
+    Outcome("any_agreement", "Any agreement within the horizon", "Any agreement within {h} weeks", lambda c: c.agreed, lambda a: a.with_agreement),
     Outcome(
         "agreement_broke_down",
         "An agreement that broke down",
         "An agreement that later broke down within {h} weeks",
         lambda c: c.agreed & c.broke,
-        lambda a: int(a.agreement_and_breakdown),
+        lambda a: a.agreement_and_breakdown,
     ),
 )
 """The outcomes compared; shares are over all replications."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,7 @@ from sim.analysis.aggregate import (
 )
 from sim.analysis.intervals import wilson_interval
 from sim.analysis.paired import OUTCOMES
-from sim.analysis.survival import week_quantiles
+from sim.analysis.survival import stacked_week_quantiles, week_quantiles
 
 FRONT_QUANTILES: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
 """Quantile levels of the front line reported per week."""
@@ -115,45 +116,55 @@ SUMMARY_FIELDS: tuple[str, ...] = (
 """The counts of `Aggregates` that `summary_rows` reads (what a sweep keeps per chunk for its per-variant summaries)."""
 
 
-class _Counts:
-    """One experiment's row of stacked counts, read as `Aggregates` fields (what `OUTCOMES[i].count` takes)."""
+def summary_arrays(counts: Mapping[str, np.ndarray], confidence: float = 0.95) -> dict[str, pa.Array]:
+    """Experiments' outcomes as typed columns, from their `SUMMARY_FIELDS` counts stacked (one entry per experiment):
+    every experiment at once (a sweep of 10,000 variants is one pass over arrays, not a loop over variants).
 
-    def __init__(self, counts: Mapping[str, np.ndarray], i: int):
-        for name in SUMMARY_FIELDS:
-            setattr(self, name, counts[name][i])
-
-
-def summary_rows(counts: Mapping[str, np.ndarray], confidence: float = 0.95) -> list[dict[str, Any]]:
-    """Experiments' outcomes as flat rows, from their `SUMMARY_FIELDS` counts stacked (one entry per experiment).
-
-    Each row: `n`; for each outcome of `sim.analysis.paired.OUTCOMES` its share and 95% Wilson
-    interval (`<outcome>_share`, `_low`, `_high`); replications with an agreement
-    (`weeks_reached`) and the quartiles of the week of the first agreement; the share of those
-    that saw a breakdown, with its interval; breakdowns per replication. "None" is None (null
-    in Parquet), never NaN: no replications, no agreement. The intervals are computed for all
-    experiments at once (a sweep of 10,000 variants is one call).
+    Columns: `n`; for each outcome of `sim.analysis.paired.OUTCOMES` its share and 95% Wilson interval
+    (`<outcome>_share`, `_low`, `_high`); replications with an agreement (`weeks_reached`) and the quartiles of the
+    week of the first agreement (`weeks_median`, `weeks_q25`, `weeks_q75`: exact order statistics, as
+    `sim.analysis.survival.stacked_week_quantiles`); the share of those that saw a breakdown, with its interval; breakdowns
+    per replication. Counts are int64, weeks int32, the rest float64; "none" is null, never NaN: no replications,
+    no agreement.
     """
+    stacked = SimpleNamespace(**{name: np.asarray(counts[name]) for name in SUMMARY_FIELDS})
     n = np.asarray(counts["n"], dtype=np.int64)
-    rows: list[dict[str, Any]] = [{"n": int(x)} for x in n]
-    each = [_Counts(counts, i) for i in range(len(n))]
+    columns: dict[str, pa.Array] = {"n": pa.array(n, type=pa.int64())}
     for o in OUTCOMES:
-        hits = np.array([o.count(c) for c in each], dtype=np.int64)  # type: ignore[arg-type]  # _Counts reads as Aggregates
+        hits = np.asarray(o.count(stacked), dtype=np.int64)  # type: ignore[arg-type]  # the stacked counts read as Aggregates
         low, high = wilson_interval(hits, n, confidence)
-        for i, row in enumerate(rows):
-            row[f"{o.name}_share"] = _number(hits[i] / n[i]) if n[i] else None
-            row[f"{o.name}_low"], row[f"{o.name}_high"] = _number(low[i]), _number(high[i])
+        columns[f"{o.name}_share"] = _floats(_ratio(hits, n))
+        columns[f"{o.name}_low"], columns[f"{o.name}_high"] = _floats(low), _floats(high)
+    hists = np.asarray(counts["first_agreement_week_hist"], dtype=np.int64)
+    columns["weeks_reached"] = pa.array(hists.sum(axis=1), type=pa.int64())
+    weeks = stacked_week_quantiles(hists, (0.5, 0.25, 0.75))
+    for j, name in enumerate(("weeks_median", "weeks_q25", "weeks_q75")):
+        columns[name] = pa.array(weeks[:, j].astype(np.int32), mask=weeks[:, j] < 0, type=pa.int32())
     agreed = np.asarray(counts["with_agreement"], dtype=np.int64)
     broke = np.asarray(counts["agreement_and_breakdown"], dtype=np.int64)
     low, high = wilson_interval(broke, agreed, confidence)
-    hists = counts["first_agreement_week_hist"]
-    total = np.asarray(counts["total_breakdowns"], dtype=np.int64)
-    for i, row in enumerate(rows):
-        q25, median, q75 = week_quantiles(hists[i], (0.25, 0.5, 0.75))
-        row["weeks_reached"] = int(hists[i].sum())
-        row["weeks_median"], row["weeks_q25"], row["weeks_q75"] = median, q25, q75
-        row["breakdown_share"] = _number(broke[i] / agreed[i]) if agreed[i] else None
-        row["breakdown_low"], row["breakdown_high"] = _number(low[i]), _number(high[i])
-        row["mean_breakdowns"] = _number(total[i] / n[i]) if n[i] else None
+    columns["breakdown_share"] = _floats(_ratio(broke, agreed))
+    columns["breakdown_low"], columns["breakdown_high"] = _floats(low), _floats(high)
+    columns["mean_breakdowns"] = _floats(_ratio(np.asarray(counts["total_breakdowns"], dtype=np.int64), n))
+    return columns
+
+
+def _ratio(count: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """count / n, NaN where n is 0."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out: np.ndarray = np.where(n > 0, count / np.where(n > 0, n, 1), np.nan)
+    return out
+
+
+def _floats(values: np.ndarray) -> pa.Array:
+    """A float64 column with null where `values` is NaN."""
+    values = np.asarray(values, dtype=np.float64)
+    return pa.array(values, mask=np.isnan(values), type=pa.float64())
+
+
+def summary_rows(counts: Mapping[str, np.ndarray], confidence: float = 0.95) -> list[dict[str, Any]]:
+    """`summary_arrays` as rows, one dict per experiment ("none" is None)."""
+    rows: list[dict[str, Any]] = pa.table(summary_arrays(counts, confidence)).to_pylist()
     return rows
 
 
@@ -185,4 +196,15 @@ def summary_table(agg: Aggregates, scenario: str, seed: int, confidence: float =
     return pa.table(summary_columns([{"scenario": scenario, "seed": int(seed), **summary_row(agg, confidence)}]))
 
 
-__all__ = ["FRONT_QUANTILES", "SUMMARY_FIELDS", "proportion", "summarise", "summary_columns", "summary_row", "summary_rows", "summary_table", "weekly_table"]
+__all__ = [
+    "FRONT_QUANTILES",
+    "SUMMARY_FIELDS",
+    "proportion",
+    "summarise",
+    "summary_arrays",
+    "summary_columns",
+    "summary_row",
+    "summary_rows",
+    "summary_table",
+    "weekly_table",
+]

@@ -86,15 +86,20 @@ def week_quantiles(week_hist: np.ndarray, q: tuple[float, ...] = (0.25, 0.5, 0.7
     cumulative count reaches max(1, ceil(q * total)). None for each q when no replication
     reached an agreement.
     """
-    counts = np.asarray(week_hist, dtype=np.int64)
-    total = int(counts.sum())
-    if total == 0:
-        return [None for _ in q]
-    cumulative = np.cumsum(counts)
-    result: list[int | None] = []
-    for level in q:
+    weeks = stacked_week_quantiles(np.asarray(week_hist)[None], q)[0]
+    return [None if w < 0 else int(w) for w in weeks]
+
+
+def stacked_week_quantiles(week_hists: np.ndarray, q: tuple[float, ...] = (0.25, 0.5, 0.75)) -> np.ndarray:
+    """`week_quantiles` of many experiments at once: histograms stacked (E, weeks) -> weeks (E, len(q)), -1 where an
+    experiment has no agreement."""
+    counts = np.asarray(week_hists, dtype=np.int64)
+    total = counts.sum(axis=1)
+    cumulative = np.cumsum(counts, axis=1)
+    out = np.full((counts.shape[0], len(q)), -1, dtype=np.int64)
+    for j, level in enumerate(q):
         if not 0.0 <= level <= 1.0:
             raise ValueError(f"quantile levels must be within [0, 1], got {level!r}")
-        rank = max(1, int(np.ceil(level * total)))
-        result.append(int(np.searchsorted(cumulative, rank, side="left")))
-    return result
+        rank = np.maximum(1, np.ceil(level * total).astype(np.int64))
+        out[:, j] = np.where(total > 0, np.argmax(cumulative >= rank[:, None], axis=1), -1)
+    return out

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from sim.analysis.summary import summary_columns, summary_rows
+from sim.analysis.summary import summary_arrays
 from sim.experiment.sweep.format import toml_literal
 from sim.experiment.sweep.plan import ParameterInfo, SweepPlan
 
@@ -46,7 +46,7 @@ def summary_table(plan: SweepPlan, counts: Mapping[str, np.ndarray], confidence:
     (`sim.analysis.summary.SUMMARY_FIELDS`, one entry per variant); the same columns as a single run's summary."""
     columns = {"variant": pa.array([v.index for v in plan.variants], type=pa.int32())}
     columns.update(_parameter_columns(plan))
-    columns.update(summary_columns(summary_rows(counts, confidence)))
+    columns.update(summary_arrays(counts, confidence))
     return pa.table(columns)
 
 
