@@ -265,12 +265,20 @@ class Belligerent(Actor):
         point[:, model.i_sequencing] = rows(self.position[:, model.i_sequencing], idx)
         return point
 
-    def war_value(self, model: CeasefireModel, war_point: np.ndarray, idx: np.ndarray | None = None, weekly_cost: np.ndarray | None = None) -> np.ndarray:
+    def war_value(
+        self,
+        model: CeasefireModel,
+        war_point: np.ndarray,
+        idx: np.ndarray | None = None,
+        weekly_cost: np.ndarray | None = None,
+        utility: np.ndarray | None = None,
+    ) -> np.ndarray:
         """Value of fighting on over the look-ahead: the war's expected point less its felt costs (`weekly_cost`, by
         default under this week's pressure; under another, e.g. the sanctions that would return if a settlement broke down,
-        `weekly_cost(idx, pressure)`)."""
+        `weekly_cost(idx, pressure)`). `utility`: this side's utility of `war_point`, when the caller has it already."""
         felt = self.weekly_cost(idx) if weekly_cost is None else weekly_cost
-        return value_of_war(self.utility(war_point, idx), felt, rows(model.lookahead, idx))
+        at_war = self.utility(war_point, idx) if utility is None else utility
+        return value_of_war(at_war, felt, rows(model.lookahead, idx))
 
     def net_gain(
         self, gain: np.ndarray, lost: np.ndarray, breakdown_risk: np.ndarray, point: np.ndarray, fixed: np.ndarray, idx: np.ndarray | None = None

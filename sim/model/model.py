@@ -38,7 +38,7 @@ from sim.rules.battlefield import effective_strength, front_drift
 from sim.rules.proposal import compromise_terms
 from sim.rules.registry import Values
 from sim.rules.short_axis import cumsum_last, sum_last
-from sim.rules.utility import costly_red_lines, value_of_war
+from sim.rules.utility import costly_red_lines
 from sim.scenario.derive import derive
 from sim.scenario.schema import Event as DatedEvent
 from sim.scenario.schema import Scenario
@@ -298,11 +298,11 @@ class CeasefireModel(mesa.Model):
         out[...] = rows_
         return out
 
-    def truce_point(self, kind: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    def truce_point(self, kind: np.ndarray, idx: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """The issue-space point of a truce of type `kind` for the replications `idx`: the status quo,
         the front frozen where it is, the sequencing of its type, and a reassurance force on the guarantees
-        issue for a general ceasefire when the coalition's force exists."""
-        point = self.status_quo_points(len(idx))
+        issue for a general ceasefire when the coalition's force exists; written into `out` (n, K) when given."""
+        point = self.status_quo_points(len(idx), out=out)
         point[:, self.i_territory] = self.front[idx]
         point[:, self.i_sequencing] = np.where(kind == PARTIAL_TRUCE, 0.5, np.where(kind == CEASEFIRE, 0.0, 1.0))
         if self.i_guarantees is not None:
@@ -323,19 +323,10 @@ class CeasefireModel(mesa.Model):
 
     def _proposal_points(self, terms: np.ndarray, idx: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """The points of the three types a mediator may table in the replications `idx` (T, n, K): a partial truce and a
-        general ceasefire as `truce_point` gives them, and the settlement `terms`; built in place (the same numbers), in
-        `out` when given."""
+        general ceasefire by `truce_point`, and the settlement `terms`; in `out` when given."""
         points = np.empty((len(AGREEMENT_TYPES),) + terms.shape) if out is None else out
-        partial, ceasefire = points[PARTIAL_TRUCE - 1], points[CEASEFIRE - 1]
-        self.status_quo_points(len(idx), out=partial)
-        partial[:, self.i_territory] = self.front[idx]
-        partial[:, self.i_sequencing] = 0.5
-        ceasefire[...] = partial
-        ceasefire[:, self.i_sequencing] = 0.0
-        if self.i_guarantees is not None:
-            level = self.scenario.negotiation.force_guarantee_level
-            with_force = self.europe.force_size[idx] > 0
-            ceasefire[:, self.i_guarantees] = np.where(with_force, level, ceasefire[:, self.i_guarantees])
+        for t in (PARTIAL_TRUCE, CEASEFIRE):
+            self.truce_point(np.full(idx.size, t, dtype=np.int8), idx, out=points[t - 1])
         points[SETTLEMENT - 1] = terms
         return points
 
@@ -632,7 +623,7 @@ class CeasefireModel(mesa.Model):
             stacked[0] = war_point
             self.partial_truce_war_point(war_point, out=stacked[1])
             utility5 = side.utility(stacked, idx)
-            war_value = value_of_war(utility5[0], weekly_cost, rows(self.lookahead, idx))  # side.war_value, from the utility at hand
+            war_value = side.war_value(self, war_point, idx, weekly_cost, utility=utility5[0])
             wars[side.actor_id] = war_value
             utility3 = utility5[2:]
             # A partial truce may lead to a freeze: the general ceasefire at the current line, points[CEASEFIRE - 1].
@@ -761,8 +752,8 @@ class CeasefireModel(mesa.Model):
                 utility4 = side.utility(stacked, idx)
                 stay = self.agreement_value_from(side, status, utility4[1], utility4[0], war_point, weekly_cost, idx, utility4[3])
                 pressure = resumed[side.actor_id]
-                # side.war_value, from the utility of the war point at hand
-                resume = value_of_war(utility4[2], weekly_cost if pressure is None else side.weekly_cost(idx, pressure), rows(self.lookahead, idx)) - stay
+                felt = weekly_cost if pressure is None else side.weekly_cost(idx, pressure)
+                resume = side.war_value(self, war_point, idx, felt, utility=utility4[2]) - stay
                 stay_gain[side.actor_id] = -resume
                 gain = np.maximum(gain, resume)
             enforcement = self.enforcement_of(status, idx)
